@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * amixd: options, set-up, the control loop, and teardown in reverse.
+ * Signals are blocked in every thread and read through a signalfd by the
+ * control loop, so SIGINT and SIGTERM end the daemon cleanly: the engine
+ * stops, file sinks are finalized, the socket file is removed.
+ */
+
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "backend.h"
+#include "cmdline.h"
+#include "ctl.h"
+#include "engine.h"
+#include "ev.h"
+#include "log.h"
+#include "proto.h"
+#include "util.h"
+
+#define AMIXD_RATE	48000
+#define AMIXD_PERIOD	128
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: amixd [-hv] [-b backend] [-d device] "
+	    "[-p period] [-r rate] [-s socket]\n"
+	    "             [--render seconds [script]]\n");
+}
+
+static void
+amixd_signal_cb(void *arg, int revents)
+{
+	struct signalfd_siginfo si;
+	int fd = *(int *)arg;
+
+	(void)revents;
+	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		logx(2, "signal %u: stopping", si.ssi_signo);
+		ctl_quit();
+	}
+}
+
+/*
+ * Run a script of commands in-process (amixd --render): each line as
+ * amctl -f would send it. Stops at the first error. 0 or -1.
+ */
+static int
+amixd_script(const char *path)
+{
+	struct am_script s;
+	char line[AM_PROTO_LINE_MAX], bind[AM_SCRIPT_NAME_MAX], err[256];
+	cJSON *req, *reply, *id;
+	FILE *fp;
+	int rc, lineno = 0, ret = 0;
+
+	fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (fp == NULL) {
+		logx(1, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	am_script_init(&s);
+	while (!ctl_quit_requested() && fgets(line, sizeof(line), fp)) {
+		lineno++;
+		rc = am_script_line(&s, line, &req, bind, sizeof(bind), err,
+		    sizeof(err));
+		if (rc == 0)
+			continue;
+		if (rc < 0) {
+			logx(1, "%s:%d: %s", path, lineno, err);
+			ret = -1;
+			break;
+		}
+		reply = cmd_dispatch(NULL, req);
+		cJSON_Delete(req);
+		if (!am_proto_is_ok(reply)) {
+			logx(1, "%s:%d: %s", path, lineno,
+			    am_proto_err_message(reply));
+			cJSON_Delete(reply);
+			ret = -1;
+			break;
+		}
+		id = cJSON_GetObjectItemCaseSensitive(reply, "id");
+		if (bind[0] != '\0' && cJSON_IsNumber(id))
+			am_script_bind(&s, bind, (long)id->valuedouble);
+		cJSON_Delete(reply);
+	}
+	if (fp != stdin)
+		fclose(fp);
+	return ret;
+}
+
+/* The number in an environment variable, or def when unset. */
+static long
+amixd_env_num(const char *name, long min, long max, long def)
+{
+	const char *s = getenv(name);
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return def;
+	if (am_parse_long(s, min, max, &v) < 0) {
+		logx(1, "%s=%s: expected a number from %ld to %ld", name, s,
+		    min, max);
+		exit(2);
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "render", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct engine engine;
+	const struct backend_ops *backend;
+	const char *bname, *sockpath = NULL, *devname;
+	char path[256], err[256];
+	struct dev_config dev;
+	struct ev_file *sigev;
+	double render = 0;
+	sigset_t set;
+	long period, rate;
+	int c, sigfd, rc, explicit_backend, status = 0;
+
+	am_log_init("amixd");
+	bname = getenv("AUDIOMIXERD_BACKEND");
+	devname = getenv("AUDIOMIXERD_DEVICE");
+	period = amixd_env_num("AUDIOMIXERD_PERIOD", RT_FRAMES_MIN,
+	    RT_FRAMES_MAX, AMIXD_PERIOD);
+	rate = AMIXD_RATE;
+	if (getenv("AUDIOMIXERD_SOCKET") != NULL &&
+	    *getenv("AUDIOMIXERD_SOCKET") != '\0')
+		sockpath = getenv("AUDIOMIXERD_SOCKET");
+	while ((c = getopt_long(argc, argv, "b:d:hp:r:s:v", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			bname = optarg;
+			break;
+		case 'd':
+			devname = optarg;
+			break;
+		case 'p':
+			if (am_parse_long(optarg, RT_FRAMES_MIN, RT_FRAMES_MAX,
+			    &period) < 0) {
+				fprintf(stderr, "amixd: -p %s: period is %d "
+				    "to %d frames\n", optarg, RT_FRAMES_MIN,
+				    RT_FRAMES_MAX);
+				return 2;
+			}
+			break;
+		case 'r':
+			if (am_parse_long(optarg, ENGINE_RATE_MIN,
+			    ENGINE_RATE_MAX, &rate) < 0) {
+				fprintf(stderr, "amixd: -r %s: rate is %d to "
+				    "%d Hz\n", optarg, ENGINE_RATE_MIN,
+				    ENGINE_RATE_MAX);
+				return 2;
+			}
+			break;
+		case 's':
+			sockpath = optarg;
+			break;
+		case 'v':
+			am_log_level++;
+			break;
+		case 'R':
+			if (am_parse_double(optarg, 1e-3, 86400, &render) < 0) {
+				fprintf(stderr, "amixd: --render %s: seconds "
+				    "from 0.001 to 86400\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1 || (argc == 1 && render == 0)) {
+		usage();
+		return 2;
+	}
+
+	explicit_backend = bname != NULL && *bname != '\0';
+	if (!explicit_backend)
+		bname = "alsa";
+	backend = backend_find(bname);
+	if (backend == NULL && !explicit_backend) {
+		logx(2, "no %s backend in this build: using null", bname);
+		backend = &backend_null_ops;
+	} else if (backend == NULL) {
+		fprintf(stderr, "amixd: backend %s: %s\n", bname,
+		    strcmp(bname, "alsa") == 0 || strcmp(bname, "jack") == 0 ?
+		    "not available in this build" : "unknown (alsa, jack, "
+		    "null)");
+		return 1;
+	}
+
+	memset(&dev, 0, sizeof(dev));
+	snprintf(dev.name, sizeof(dev.name), "%s",
+	    devname != NULL && *devname != '\0' ? devname : "default");
+	dev.rate = rate;
+	dev.channels = 2;
+	dev.period = period;
+	dev.periods = 2;
+	snprintf(dev.format, sizeof(dev.format), "f32");
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sigfd < 0) {
+		fprintf(stderr, "amixd: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+
+	rc = engine_init(&engine, backend, &dev);
+	if (rc < 0) {
+		fprintf(stderr, "amixd: %s\n", strerror(-rc));
+		return 1;
+	}
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+	/* Lock pages as they are touched: no page faults on the RT path. */
+	engine.mlocked = mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0;
+#endif
+	cmd_init(&engine, render);
+	sigev = ev_file_new(sigfd, POLLIN, amixd_signal_cb, &sigfd);
+
+	if (render > 0 && argc == 1) {
+		ctl_init(&engine, NULL);
+		if (amixd_script(argv[0]) < 0)
+			status = 1;
+		else if (!ctl_quit_requested()) {
+			cJSON *req = cJSON_Parse("{\"cmd\":\"start\"}");
+			cJSON *reply = cmd_dispatch(NULL, req);
+
+			if (!am_proto_is_ok(reply)) {
+				logx(1, "render: %s",
+				    am_proto_err_message(reply));
+				status = 1;
+			}
+			cJSON_Delete(req);
+			cJSON_Delete(reply);
+		}
+	} else {
+		if (sockpath == NULL) {
+			if (am_proto_socket_path(path, sizeof(path)) < 0) {
+				fprintf(stderr, "amixd: socket path too "
+				    "long\n");
+				return 1;
+			}
+			sockpath = path;
+		}
+		rc = ctl_init(&engine, sockpath);
+		if (rc < 0) {
+			if (rc == -EADDRINUSE)
+				fprintf(stderr, "amixd: %s: another amixd "
+				    "answers there\n", sockpath);
+			else
+				fprintf(stderr, "amixd: %s: %s\n", sockpath,
+				    strerror(-rc));
+			return 1;
+		}
+		logx(2, "listening on %s, backend %s, period %u at %u Hz",
+		    sockpath, backend->name, dev.period, dev.rate);
+		while (!ctl_quit_requested()) {
+			if (ev_run() < 0) {
+				status = 1;
+				break;
+			}
+		}
+	}
+	(void)err;
+	ctl_done();
+	engine_done(&engine);
+	ev_file_del(sigev);
+	ev_done();
+	close(sigfd);
+	logx(2, "stopped");
+	return status;
+}

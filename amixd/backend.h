@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef BACKEND_H
+#define BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct engine;
+
+/* What device_open asks for; a backend rewrites it with what it got. */
+struct dev_config {
+	char name[128];			/* device or client name */
+	uint32_t rate;			/* Hz */
+	uint32_t channels;
+	uint32_t period;		/* frames */
+	uint32_t periods;		/* buffer = periods * period */
+	char format[16];		/* sample format granted */
+};
+
+/*
+ * A backend: the device and the clock that drives the real-time thread.
+ * All run on the control thread; start spawns the real-time thread
+ * (engine_rt_spawn) and stop joins it. Library errors become -errno and
+ * a message in err.
+ */
+struct backend_ops {
+	const char *name;
+	int (*open)(struct engine *e, struct dev_config *cfg, char *err,
+	    size_t errlen);
+	void (*close)(struct engine *e);
+	int (*start)(struct engine *e, char *err, size_t errlen);
+	void (*stop)(struct engine *e);
+	double (*drift_ppm)(struct engine *e);	/* NULL: the clock is ours */
+};
+
+extern const struct backend_ops backend_null_ops;
+
+const struct backend_ops *backend_find(const char *name);
+
+#endif /* !defined(BACKEND_H) */

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The null backend: a device with no sound card, clocked by absolute
+ * deadlines on CLOCK_MONOTONIC. Deadline k is start + k periods, counted
+ * in frames so the clock never drifts from rounding. A cycle that ends
+ * after the next deadline missed it: an xrun, reported with how late it
+ * was; the clock then restarts from now instead of racing to catch up,
+ * as a real device would after an underrun. Playback is discarded and
+ * capture is silence.
+ *
+ * open/close/start/stop run on the control thread; null_thread is the
+ * real-time thread: it only sleeps on its deadline and runs rt_cycle.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend.h"
+#include "clock.h"
+#include "dsp.h"
+#include "engine.h"
+#include "util.h"
+
+struct null_dev {
+	struct engine *e;		/* borrowed: main */
+	pthread_t thread;
+	_Atomic int quit;
+	uint32_t rate, period;
+};
+
+/* The real-time thread. */
+static void *
+null_thread(void *arg)
+{
+	struct null_dev *d = arg;
+	struct rt *rt = &d->e->rt;
+	struct timespec ts;
+	uint64_t t0, k = 0, deadline, next, now, end;
+
+	dsp_ftz();
+	t0 = am_clock_ns();
+	while (!atomic_load_explicit(&d->quit, memory_order_acquire)) {
+		deadline = t0 + am_clock_frames_ns(k * d->period, d->rate);
+		am_clock_ts(deadline, &ts);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+		    NULL) == EINTR)
+			;
+		now = am_clock_ns();
+		rt_late(rt, now > deadline ? now - deadline : 0);
+		rt_cycle(rt, d->period, d->rate);
+		end = am_clock_ns();
+		k++;
+		next = t0 + am_clock_frames_ns(k * d->period, d->rate);
+		if (end > next) {
+			rt_xrun(rt, (end - next) / 1000);
+			t0 = end;
+			k = 0;
+		}
+	}
+	return NULL;
+}
+
+static int
+null_open(struct engine *e, struct dev_config *cfg, char *err, size_t errlen)
+{
+	struct null_dev *d;
+
+	(void)err;
+	(void)errlen;
+	d = xcalloc(1, sizeof(*d));
+	d->e = e;
+	d->rate = cfg->rate;
+	d->period = cfg->period;
+	if (cfg->periods == 0)
+		cfg->periods = 2;
+	snprintf(cfg->format, sizeof(cfg->format), "f32");
+	e->bdata = d;
+	return 0;
+}
+
+static void
+null_close(struct engine *e)
+{
+	free(e->bdata);
+	e->bdata = NULL;
+}
+
+static int
+null_start(struct engine *e, char *err, size_t errlen)
+{
+	struct null_dev *d = e->bdata;
+	int rc;
+
+	atomic_store(&d->quit, 0);
+	rc = engine_rt_spawn(e, &d->thread, null_thread, d);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot start the real-time thread: %s",
+		    strerror(-rc));
+	return rc;
+}
+
+static void
+null_stop(struct engine *e)
+{
+	struct null_dev *d = e->bdata;
+
+	atomic_store_explicit(&d->quit, 1, memory_order_release);
+	pthread_join(d->thread, NULL);
+}
+
+const struct backend_ops backend_null_ops = {
+	.name = "null",
+	.open = null_open,
+	.close = null_close,
+	.start = null_start,
+	.stop = null_stop,
+};
+
+/* The backend of a name, or NULL when this build has none by it. */
+const struct backend_ops *
+backend_find(const char *name)
+{
+	if (strcmp(name, "null") == 0)
+		return &backend_null_ops;
+	return NULL;
+}

@@ -1,0 +1,829 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The protocol v0 commands: each takes a parsed request and returns one
+ * reply object. Every request is validated completely before anything
+ * changes, so a refused one leaves the graph, the device and the engine
+ * as they were. Node arguments are checked against each type's table
+ * (node.h) and handed to the node as plain values, never as JSON.
+ * Control thread only.
+ */
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "clock.h"
+#include "ctl.h"
+#include "engine.h"
+#include "log.h"
+#include "proto.h"
+#include "stats.h"
+#include "util.h"
+
+#define CMD_ERRLEN	256
+#define CMD_STR_MAX	4096		/* longest string argument */
+#define CMD_RENDER_MAX	86400.0		/* seconds */
+
+static struct engine *cmd_engine;	/* borrowed: main */
+static double cmd_render_secs;		/* --render: start renders this */
+
+static int cmd_stats_slot;		/* the stats command's interval */
+
+void
+cmd_init(struct engine *e, double render_seconds)
+{
+	cmd_engine = e;
+	cmd_render_secs = render_seconds;
+	stats_init(e);
+	cmd_stats_slot = stats_slot_new();
+}
+
+/* A connection closes: its subscriptions end. */
+void
+cmd_client_gone(struct client *c)
+{
+	stats_slot_del(c->stats_slot);
+	stats_slot_del(c->levels_slot);
+	c->stats_slot = c->levels_slot = -1;
+}
+
+/* Read an id field: an integer from 1 to 2^32-1. */
+static int
+cmd_id(const cJSON *req, const char *field, uint32_t *id, cJSON **reply)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, field);
+
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    v->valuedouble < 1 || v->valuedouble > 4294967295.0 ||
+	    v->valuedouble != floor(v->valuedouble)) {
+		*reply = am_proto_err(req, AM_ERR_BAD_REQUEST,
+		    "\"%s\" must be a node id (an integer >= 1)", field);
+		return -EINVAL;
+	}
+	*id = (uint32_t)v->valuedouble;
+	return 0;
+}
+
+/* Check one argument value against its description. */
+static int
+cmd_arg_value(const struct node_argdesc *d, const cJSON *j,
+    struct node_val *v, char *err, size_t errlen)
+{
+	int i;
+
+	switch (d->kind) {
+	case NODE_ARG_NUM:
+	case NODE_ARG_INT:
+		if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble)) {
+			snprintf(err, errlen, "%s: expected a number", d->name);
+			return -EINVAL;
+		}
+		if (j->valuedouble < d->min || j->valuedouble > d->max) {
+			snprintf(err, errlen, "%s: %g is out of range "
+			    "[%g, %g]", d->name, j->valuedouble, d->min,
+			    d->max);
+			return -ERANGE;
+		}
+		if (d->kind == NODE_ARG_INT &&
+		    j->valuedouble != floor(j->valuedouble)) {
+			snprintf(err, errlen, "%s: expected an integer",
+			    d->name);
+			return -EINVAL;
+		}
+		v->num = j->valuedouble;
+		return 0;
+	case NODE_ARG_BOOL:
+		if (!cJSON_IsBool(j)) {
+			snprintf(err, errlen, "%s: expected true or false",
+			    d->name);
+			return -EINVAL;
+		}
+		v->num = cJSON_IsTrue(j);
+		return 0;
+	case NODE_ARG_STR:
+		if (!cJSON_IsString(j) || j->valuestring[0] == '\0' ||
+		    strlen(j->valuestring) > CMD_STR_MAX) {
+			snprintf(err, errlen, "%s: expected a non-empty string",
+			    d->name);
+			return -EINVAL;
+		}
+		v->str = j->valuestring;
+		return 0;
+	default:	/* NODE_ARG_ENUM */
+		if (cJSON_IsString(j)) {
+			for (i = 0; d->choices[i] != NULL; i++) {
+				if (strcmp(d->choices[i], j->valuestring) == 0) {
+					v->num = i;
+					return 0;
+				}
+			}
+		}
+		snprintf(err, errlen, "%s: expected one of", d->name);
+		for (i = 0; d->choices[i] != NULL; i++)
+			snprintf(err + strlen(err), errlen - strlen(err),
+			    "%s %s", i > 0 ? "," : "", d->choices[i]);
+		return -EINVAL;
+	}
+}
+
+/* The names of a type's arguments, for "unknown argument" errors. */
+static void
+cmd_arg_names(const struct node_ops *ops, char *buf, size_t len)
+{
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ops->nargs; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+		    i > 0 ? ", " : "", ops->args[i].name);
+	if (ops->nargs == 0)
+		snprintf(buf, len, "none");
+}
+
+/*
+ * Check an args object against the type's table into v (defaults
+ * first). live: only arguments that "set" may change. 0 or -errno.
+ */
+static int
+cmd_args(const struct node_ops *ops, const cJSON *args, struct node_val *v,
+    int *given, int live, char *err, size_t errlen)
+{
+	const cJSON *j;
+	char names[160];
+	int i, rc;
+
+	for (i = 0; i < ops->nargs; i++) {
+		v[i].num = ops->args[i].def;
+		v[i].str = NULL;
+		given[i] = 0;
+	}
+	if (args != NULL && !cJSON_IsObject(args)) {
+		snprintf(err, errlen, "\"args\" must be an object");
+		return -EINVAL;
+	}
+	cJSON_ArrayForEach(j, args) {
+		i = node_arg_find(ops, j->string);
+		if (i < 0) {
+			cmd_arg_names(ops, names, sizeof(names));
+			snprintf(err, errlen, "%s takes no argument '%s' "
+			    "(it takes: %s)", ops->type, j->string, names);
+			return -EINVAL;
+		}
+		if (live && !ops->args[i].live) {
+			snprintf(err, errlen, "%s: cannot change while the "
+			    "node exists", j->string);
+			return -EINVAL;
+		}
+		rc = cmd_arg_value(&ops->args[i], j, &v[i], err, errlen);
+		if (rc < 0)
+			return rc;
+		given[i] = 1;
+	}
+	for (i = 0; !live && i < ops->nargs; i++) {
+		if (ops->args[i].required && !given[i]) {
+			snprintf(err, errlen, "%s needs \"%s\"", ops->type,
+			    ops->args[i].name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* An argument value as JSON, for "list". */
+static cJSON *
+cmd_arg_json(const struct node_argdesc *d, const struct node_val *v)
+{
+	switch (d->kind) {
+	case NODE_ARG_BOOL:
+		return cJSON_CreateBool(v->num != 0);
+	case NODE_ARG_STR:
+		return cJSON_CreateString(v->str != NULL ? v->str : "");
+	case NODE_ARG_ENUM:
+		return cJSON_CreateString(d->choices[(int)v->num]);
+	default:
+		return cJSON_CreateNumber(v->num);
+	}
+}
+
+static cJSON *
+cmd_ping(struct client *c, const cJSON *req)
+{
+	cJSON *r = am_proto_ok(req);
+
+	(void)c;
+	cJSON_AddStringToObject(r, "name", AM_PROTO_NAME);
+	cJSON_AddStringToObject(r, "version", AM_PROTO_VERSION);
+	return r;
+}
+
+static void
+cmd_state_event(void)
+{
+	cJSON *ev = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(ev, "event", "state");
+	cJSON_AddStringToObject(ev, "value",
+	    engine_state_name(cmd_engine->state));
+	ctl_event(CTL_EV_STATE, ev);
+}
+
+static cJSON *
+cmd_device_json(void)
+{
+	struct dev_config *d = &cmd_engine->dev;
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "backend", cmd_engine->backend->name);
+	cJSON_AddBoolToObject(o, "open", cmd_engine->dev_open);
+	cJSON_AddStringToObject(o, "name", d->name);
+	cJSON_AddNumberToObject(o, "rate", d->rate);
+	cJSON_AddNumberToObject(o, "channels", d->channels);
+	cJSON_AddNumberToObject(o, "period", d->period);
+	cJSON_AddNumberToObject(o, "buffer", d->period * d->periods);
+	cJSON_AddStringToObject(o, "format", d->format);
+	return o;
+}
+
+static cJSON *
+cmd_backend(struct client *c, const cJSON *req)
+{
+	const cJSON *drv = cJSON_GetObjectItemCaseSensitive(req, "driver");
+	const struct backend_ops *b;
+
+	(void)c;
+	if (!cJSON_IsString(drv))
+		return am_proto_err(req, AM_ERR_BAD_REQUEST,
+		    "\"driver\" must be \"alsa\", \"jack\" or \"null\"");
+	b = backend_find(drv->valuestring);
+	if (b == NULL) {
+		if (strcmp(drv->valuestring, "alsa") == 0 ||
+		    strcmp(drv->valuestring, "jack") == 0)
+			return am_proto_err(req, AM_ERR_UNSUPPORTED,
+			    "the %s backend is not available in this build",
+			    drv->valuestring);
+		return am_proto_err(req, AM_ERR_BAD_REQUEST,
+		    "unknown driver '%s' (alsa, jack or null)",
+		    drv->valuestring);
+	}
+	if (cmd_engine->state == ENGINE_RUNNING)
+		return am_proto_err(req, AM_ERR_STATE,
+		    "stop the engine before changing the backend");
+	if (b != cmd_engine->backend) {
+		engine_close(cmd_engine);
+		cmd_engine->backend = b;
+	}
+	return am_proto_ok(req);
+}
+
+/* An optional integer field in [min, max] into *out. */
+static int
+cmd_uint(const cJSON *req, const char *field, double min, double max,
+    uint32_t *out, char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, field);
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    v->valuedouble != floor(v->valuedouble) ||
+	    v->valuedouble < min || v->valuedouble > max) {
+		snprintf(err, errlen, "\"%s\" must be an integer from %g "
+		    "to %g", field, min, max);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v->valuedouble;
+	return 0;
+}
+
+static cJSON *
+cmd_device_open(struct client *c, const cJSON *req)
+{
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(req, "name");
+	struct dev_config cfg = cmd_engine->dev;
+	char err[CMD_ERRLEN];
+	cJSON *r;
+	int rc;
+
+	(void)c;
+	if (name != NULL && (!cJSON_IsString(name) ||
+	    name->valuestring[0] == '\0' ||
+	    strlen(name->valuestring) >= sizeof(cfg.name)))
+		return am_proto_err(req, AM_ERR_BAD_REQUEST,
+		    "\"name\" must be a device name of 1 to %zu bytes",
+		    sizeof(cfg.name) - 1);
+	if (cmd_uint(req, "rate", ENGINE_RATE_MIN, ENGINE_RATE_MAX,
+	    &cfg.rate, err, sizeof(err)) < 0 ||
+	    cmd_uint(req, "channels", 1, 2, &cfg.channels, err,
+	    sizeof(err)) < 0 ||
+	    cmd_uint(req, "period", RT_FRAMES_MIN, RT_FRAMES_MAX,
+	    &cfg.period, err, sizeof(err)) < 0 ||
+	    cmd_uint(req, "periods", 2, 8, &cfg.periods, err,
+	    sizeof(err)) < 0)
+		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
+	if (cmd_engine->state == ENGINE_RUNNING)
+		return am_proto_err(req, AM_ERR_STATE,
+		    "stop the engine before opening a device");
+	if (name != NULL)
+		snprintf(cfg.name, sizeof(cfg.name), "%s", name->valuestring);
+	rc = engine_open(cmd_engine, &cfg, err, sizeof(err));
+	if (rc < 0)
+		return am_proto_err(req, AM_ERR_DEVICE, "%s", err);
+	r = am_proto_ok(req);
+	cJSON_AddItemToObject(r, "device", cmd_device_json());
+	return r;
+}
+
+static cJSON *
+cmd_device_close(struct client *c, const cJSON *req)
+{
+	(void)c;
+	if (cmd_engine->state == ENGINE_RUNNING)
+		return am_proto_err(req, AM_ERR_STATE,
+		    "stop the engine before closing the device");
+	engine_close(cmd_engine);
+	return am_proto_ok(req);
+}
+
+static cJSON *
+cmd_create_node(struct client *c, const cJSON *req)
+{
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(req, "type");
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(req, "args");
+	const struct node_ops *ops;
+	struct node_val v[NODE_ARG_MAX];
+	int given[NODE_ARG_MAX], i, rc;
+	char err[CMD_ERRLEN];
+	struct node *n;
+	cJSON *r;
+
+	(void)c;
+	if (!cJSON_IsString(type))
+		return am_proto_err(req, AM_ERR_BAD_REQUEST,
+		    "\"type\" must be a node type (%s)", node_types());
+	ops = node_ops_find(type->valuestring);
+	if (ops == NULL)
+		return am_proto_err(req, AM_ERR_BAD_REQUEST,
+		    "unknown node type '%s' (types: %s)", type->valuestring,
+		    node_types());
+	if (ops->flags & NODE_LATER)
+		return am_proto_err(req, AM_ERR_UNSUPPORTED,
+		    "%s nodes are not available in this build", ops->type);
+	if (cmd_args(ops, args, v, given, 0, err, sizeof(err)) < 0)
+		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
+	if (cmd_engine->graph.nnodes >= GRAPH_NODE_MAX)
+		return am_proto_err(req, AM_ERR_QUOTA,
+		    "the graph holds %d nodes already", GRAPH_NODE_MAX);
+
+	n = xcalloc(1, sizeof(*n));
+	n->ops = ops;
+	n->state = xcalloc(1, ops->size > 0 ? ops->size : 1);
+	if (ops->init != NULL) {
+		rc = ops->init(n->state, v, cmd_engine->dev.rate, err,
+		    sizeof(err));
+		if (rc < 0) {
+			free(n->state);
+			free(n);
+			return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s",
+			    err);
+		}
+	}
+	n->args = cJSON_CreateObject();
+	for (i = 0; i < ops->nargs; i++)
+		cJSON_AddItemToObject(n->args, ops->args[i].name,
+		    cmd_arg_json(&ops->args[i], &v[i]));
+	graph_add(&cmd_engine->graph, n);
+	rc = engine_commit(cmd_engine);
+	if (rc < 0)
+		return am_proto_err(req, AM_ERR_INTERNAL, "%s",
+		    strerror(-rc));
+	logx(3, "node %u: %s", n->id, ops->type);
+	r = am_proto_ok(req);
+	cJSON_AddNumberToObject(r, "id", n->id);
+	return r;
+}
+
+static cJSON *
+cmd_link(struct client *c, const cJSON *req, int on)
+{
+	uint32_t from, to;
+	char err[CMD_ERRLEN];
+	cJSON *r = NULL;
+	int rc;
+
+	(void)c;
+	if (cmd_id(req, "from", &from, &r) < 0 ||
+	    cmd_id(req, "to", &to, &r) < 0)
+		return r;
+	if (on)
+		rc = graph_link(&cmd_engine->graph, from, to, err,
+		    sizeof(err));
+	else {
+		rc = graph_unlink(&cmd_engine->graph, from, to);
+		snprintf(err, sizeof(err), "no link from %u to %u", from, to);
+	}
+	switch (rc) {
+	case 0:
+		break;
+	case -ENOENT:
+		return am_proto_err(req, AM_ERR_NOT_FOUND, "%s", err);
+	case -ELOOP:
+		return am_proto_err(req, AM_ERR_CYCLE, "%s", err);
+	case -ENOSPC:
+		return am_proto_err(req, AM_ERR_QUOTA, "%s", err);
+	default:
+		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
+	}
+	rc = engine_commit(cmd_engine);
+	if (rc < 0)
+		return am_proto_err(req, AM_ERR_INTERNAL, "%s",
+		    strerror(-rc));
+	return am_proto_ok(req);
+}
+
+static cJSON *
+cmd_connect(struct client *c, const cJSON *req)
+{
+	return cmd_link(c, req, 1);
+}
+
+static cJSON *
+cmd_disconnect(struct client *c, const cJSON *req)
+{
+	return cmd_link(c, req, 0);
+}
+
+static cJSON *
+cmd_destroy_node(struct client *c, const cJSON *req)
+{
+	struct node *n;
+	uint32_t id;
+	cJSON *r = NULL;
+	int rc;
+
+	(void)c;
+	if (cmd_id(req, "id", &id, &r) < 0)
+		return r;
+	n = graph_remove(&cmd_engine->graph, id);
+	if (n == NULL)
+		return am_proto_err(req, AM_ERR_NOT_FOUND, "no node %u", id);
+	engine_retire(cmd_engine, n);
+	rc = engine_commit(cmd_engine);
+	if (rc < 0)
+		return am_proto_err(req, AM_ERR_INTERNAL, "%s",
+		    strerror(-rc));
+	return am_proto_ok(req);
+}
+
+static cJSON *
+cmd_set(struct client *c, const cJSON *req)
+{
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(req, "args");
+	struct node_val v[NODE_ARG_MAX];
+	int given[NODE_ARG_MAX], i, queued = 0;
+	char err[CMD_ERRLEN];
+	struct node *n;
+	uint32_t id;
+	cJSON *r = NULL;
+
+	(void)c;
+	if (cmd_id(req, "id", &id, &r) < 0)
+		return r;
+	if ((n = graph_node(&cmd_engine->graph, id)) == NULL)
+		return am_proto_err(req, AM_ERR_NOT_FOUND, "no node %u", id);
+	if (!cJSON_IsObject(args) || args->child == NULL)
+		return am_proto_err(req, AM_ERR_BAD_REQUEST,
+		    "\"args\" must be an object with what to change");
+	if (cmd_args(n->ops, args, v, given, 1, err, sizeof(err)) < 0)
+		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
+	for (i = 0; i < n->ops->nargs; i++) {
+		if (given[i] && am_ring_space(&cmd_engine->rt.cmds) == 0)
+			return am_proto_err(req, AM_ERR_QUOTA,
+			    "too many changes in flight; try again");
+	}
+	for (i = 0; i < n->ops->nargs; i++) {
+		if (!given[i])
+			continue;
+		if (engine_set(cmd_engine, n, i, v[i].num) < 0)
+			return am_proto_err(req, AM_ERR_QUOTA,
+			    "too many changes in flight; %d applied",
+			    queued);
+		queued++;
+		cJSON_ReplaceItemInObjectCaseSensitive(n->args,
+		    n->ops->args[i].name, cmd_arg_json(&n->ops->args[i],
+		    &v[i]));
+	}
+	return am_proto_ok(req);
+}
+
+static cJSON *
+cmd_render_frames(const cJSON *req, double secs)
+{
+	char err[CMD_ERRLEN];
+	uint64_t frames;
+	cJSON *r;
+
+	frames = (uint64_t)llround(secs * cmd_engine->dev.rate);
+	if (engine_render(cmd_engine, frames, err, sizeof(err)) < 0)
+		return am_proto_err(req, AM_ERR_STATE, "%s", err);
+	r = am_proto_ok(req);
+	cJSON_AddNumberToObject(r, "frames", (double)frames);
+	cJSON_AddNumberToObject(r, "seconds", secs);
+	return r;
+}
+
+static cJSON *
+cmd_start(struct client *c, const cJSON *req)
+{
+	char err[CMD_ERRLEN];
+	cJSON *r;
+
+	(void)c;
+	if (cmd_render_secs > 0) {
+		r = cmd_render_frames(req, cmd_render_secs);
+		ctl_quit();
+		return r;
+	}
+	if (cmd_engine->state == ENGINE_RUNNING)
+		return am_proto_ok(req);
+	if (engine_start(cmd_engine, err, sizeof(err)) < 0)
+		return am_proto_err(req, AM_ERR_DEVICE, "%s", err);
+	cmd_state_event();
+	return am_proto_ok(req);
+}
+
+static cJSON *
+cmd_stop(struct client *c, const cJSON *req)
+{
+	(void)c;
+	if (cmd_engine->state != ENGINE_RUNNING)
+		return am_proto_ok(req);
+	engine_stop(cmd_engine);
+	cmd_state_event();
+	return am_proto_ok(req);
+}
+
+static cJSON *
+cmd_render(struct client *c, const cJSON *req)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(req, "seconds");
+
+	(void)c;
+	if (!cJSON_IsNumber(s) || !isfinite(s->valuedouble) ||
+	    s->valuedouble <= 0 || s->valuedouble > CMD_RENDER_MAX)
+		return am_proto_err(req, AM_ERR_BAD_REQUEST,
+		    "\"seconds\" must be a number above 0 and at most %g",
+		    CMD_RENDER_MAX);
+	if (cmd_engine->state == ENGINE_RUNNING)
+		return am_proto_err(req, AM_ERR_STATE,
+		    "stop the engine before rendering");
+	return cmd_render_frames(req, s->valuedouble);
+}
+
+static const struct {
+	const char *name;
+	unsigned mask;
+} cmd_events[] = {
+	{ "state", CTL_EV_STATE },
+	{ "xrun", CTL_EV_XRUN },
+	{ "stats", CTL_EV_STATS },
+	{ "levels", CTL_EV_LEVELS },
+	{ "node", CTL_EV_NODE },
+};
+
+#define CMD_EVENT_NAMES	"state, xrun, stats, levels, node"
+
+/* The mask of an "events" array; -EINVAL with a message if bad. */
+static int
+cmd_event_mask(const cJSON *req, unsigned *mask, char *err, size_t errlen)
+{
+	const cJSON *evs = cJSON_GetObjectItemCaseSensitive(req, "events");
+	const cJSON *e;
+	size_t i;
+
+	*mask = 0;
+	if (!cJSON_IsArray(evs) || evs->child == NULL) {
+		snprintf(err, errlen, "\"events\" must be a non-empty array "
+		    "of: %s", CMD_EVENT_NAMES);
+		return -EINVAL;
+	}
+	cJSON_ArrayForEach(e, evs) {
+		for (i = 0; i < AM_NELEM(cmd_events); i++) {
+			if (cJSON_IsString(e) &&
+			    strcmp(e->valuestring, cmd_events[i].name) == 0)
+				break;
+		}
+		if (i == AM_NELEM(cmd_events)) {
+			snprintf(err, errlen, "unknown event %.32s (%s)",
+			    cJSON_IsString(e) ? e->valuestring :
+			    "(not a string)", CMD_EVENT_NAMES);
+			return -EINVAL;
+		}
+		*mask |= cmd_events[i].mask;
+	}
+	return 0;
+}
+
+static cJSON *
+cmd_events_json(unsigned mask)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < AM_NELEM(cmd_events); i++) {
+		if (mask & cmd_events[i].mask)
+			cJSON_AddItemToArray(a,
+			    cJSON_CreateString(cmd_events[i].name));
+	}
+	return a;
+}
+
+/* An optional interval field in seconds, [min, 3600], into *ns. */
+static int
+cmd_interval(const cJSON *req, const char *field, double min, uint64_t *ns,
+    char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, field);
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    v->valuedouble < min || v->valuedouble > 3600) {
+		snprintf(err, errlen, "\"%s\" must be seconds from %g to "
+		    "3600", field, min);
+		return -EINVAL;
+	}
+	*ns = (uint64_t)(v->valuedouble * 1e9);
+	return 0;
+}
+
+/* Take a telemetry slot for *slot if it has none. */
+static int
+cmd_slot(int *slot)
+{
+	if (*slot < 0)
+		*slot = stats_slot_new();
+	return *slot < 0 ? -ENOSPC : 0;
+}
+
+/*
+ * Subscribe to events. "interval" sets the stats period (default 1 s),
+ * "levels_interval" the levels period (default 0.1 s, at least 1/30).
+ */
+static cJSON *
+cmd_subscribe(struct client *c, const cJSON *req)
+{
+	uint64_t sns = CTL_STATS_NS, lns = CTL_LEVELS_NS;
+	char err[CMD_ERRLEN];
+	unsigned mask;
+	cJSON *r;
+
+	if (cmd_event_mask(req, &mask, err, sizeof(err)) < 0 ||
+	    cmd_interval(req, "interval", 0.1, &sns, err, sizeof(err)) < 0 ||
+	    cmd_interval(req, "levels_interval", 1.0 / 30, &lns, err,
+	    sizeof(err)) < 0)
+		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
+	if (c == NULL)
+		return am_proto_err(req, AM_ERR_STATE,
+		    "subscribe needs a connection");
+	if (((mask & CTL_EV_STATS) && cmd_slot(&c->stats_slot) < 0) ||
+	    ((mask & CTL_EV_LEVELS) && cmd_slot(&c->levels_slot) < 0)) {
+		if (!(c->subs & CTL_EV_STATS)) {
+			stats_slot_del(c->stats_slot);
+			c->stats_slot = -1;
+		}
+		return am_proto_err(req, AM_ERR_QUOTA,
+		    "too many telemetry subscribers (%d)", NODE_SNAP_MAX);
+	}
+	if (mask & CTL_EV_STATS) {
+		c->stats_ns = sns;
+		c->stats_due = am_clock_ns() + sns;
+	}
+	if (mask & CTL_EV_LEVELS) {
+		c->levels_ns = lns;
+		c->levels_due = am_clock_ns() + lns;
+	}
+	c->subs |= mask;
+	r = am_proto_ok(req);
+	cJSON_AddItemToObject(r, "events", cmd_events_json(c->subs));
+	return r;
+}
+
+static cJSON *
+cmd_unsubscribe(struct client *c, const cJSON *req)
+{
+	char err[CMD_ERRLEN];
+	unsigned mask = ~0U;
+	cJSON *r;
+
+	if (cJSON_GetObjectItemCaseSensitive(req, "events") != NULL &&
+	    cmd_event_mask(req, &mask, err, sizeof(err)) < 0)
+		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
+	if (c == NULL)
+		return am_proto_err(req, AM_ERR_STATE,
+		    "unsubscribe needs a connection");
+	c->subs &= ~mask;
+	if (!(c->subs & CTL_EV_STATS)) {
+		stats_slot_del(c->stats_slot);
+		c->stats_slot = -1;
+	}
+	if (!(c->subs & CTL_EV_LEVELS)) {
+		stats_slot_del(c->levels_slot);
+		c->levels_slot = -1;
+	}
+	r = am_proto_ok(req);
+	cJSON_AddItemToObject(r, "events", cmd_events_json(c->subs));
+	return r;
+}
+
+static cJSON *
+cmd_list(struct client *c, const cJSON *req)
+{
+	struct graph *g = &cmd_engine->graph;
+	cJSON *r, *nodes, *links, *o;
+	struct node *n;
+	int i;
+
+	(void)c;
+	r = am_proto_ok(req);
+	cJSON_AddStringToObject(r, "state",
+	    engine_state_name(cmd_engine->state));
+	cJSON_AddItemToObject(r, "device", cmd_device_json());
+	nodes = cJSON_AddArrayToObject(r, "nodes");
+	for (n = g->nodes; n != NULL; n = n->next) {
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", n->id);
+		cJSON_AddStringToObject(o, "type", n->ops->type);
+		cJSON_AddItemToObject(o, "args", cJSON_Duplicate(n->args, 1));
+		cJSON_AddItemToArray(nodes, o);
+	}
+	links = cJSON_AddArrayToObject(r, "links");
+	for (i = 0; i < g->nlinks; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "from", g->links[i].from);
+		cJSON_AddNumberToObject(o, "to", g->links[i].to);
+		cJSON_AddItemToArray(links, o);
+	}
+	return r;
+}
+
+static cJSON *
+cmd_stats_cmd(struct client *c, const cJSON *req)
+{
+	cJSON *r = am_proto_ok(req), *s, *item;
+
+	(void)c;
+	s = stats_report(cmd_stats_slot, NULL);
+	while ((item = s->child) != NULL) {
+		cJSON_DetachItemViaPointer(s, item);
+		cJSON_AddItemToObject(r, item->string, item);
+	}
+	cJSON_Delete(s);
+	return r;
+}
+
+static const struct {
+	const char *name;
+	cJSON *(*fn)(struct client *c, const cJSON *req);
+} cmd_table[] = {
+	{ "ping", cmd_ping },
+	{ "backend", cmd_backend },
+	{ "device_open", cmd_device_open },
+	{ "device_close", cmd_device_close },
+	{ "create_node", cmd_create_node },
+	{ "connect", cmd_connect },
+	{ "disconnect", cmd_disconnect },
+	{ "destroy_node", cmd_destroy_node },
+	{ "set", cmd_set },
+	{ "start", cmd_start },
+	{ "stop", cmd_stop },
+	{ "render", cmd_render },
+	{ "subscribe", cmd_subscribe },
+	{ "unsubscribe", cmd_unsubscribe },
+	{ "list", cmd_list },
+	{ "stats", cmd_stats_cmd },
+};
+
+/*
+ * Answer one request object from client c (NULL: a --render script).
+ * Always returns a reply; the caller sends and frees it.
+ */
+cJSON *
+cmd_dispatch(struct client *c, const cJSON *req)
+{
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(req, "cmd");
+	size_t i;
+
+	if (!cJSON_IsString(cmd))
+		return am_proto_err(req, AM_ERR_BAD_REQUEST,
+		    "a request needs \"cmd\", a string");
+	for (i = 0; i < AM_NELEM(cmd_table); i++) {
+		if (strcmp(cmd_table[i].name, cmd->valuestring) == 0)
+			return cmd_table[i].fn(c, req);
+	}
+	return am_proto_err(req, AM_ERR_UNKNOWN_CMD, "unknown command '%.64s'",
+	    cmd->valuestring);
+}

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control socket: the listener, one state machine per client, and
+ * event fan-out. Each client's bytes go through a line assembler; each
+ * complete line is one request, answered by exactly one reply line, in
+ * order. Replies and events queue in a per-client output buffer:
+ *
+ * - a client that does not read its replies stops being read once its
+ *   queue passes CTL_OUT_HIGH (backpressure, no unbounded growth);
+ * - events that do not fit under CTL_EVENT_ROOM are dropped for that
+ *   client only, counted, and announced with a "dropped" event once
+ *   there is room again. Nothing a client does can stall the loop.
+ *
+ * Clients are closed by marking them dead; ctl_reap frees them after the
+ * callback, so no list is changed while it is being walked. Control
+ * thread only.
+ */
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "clock.h"
+#include "ctl.h"
+#include "engine.h"
+#include "ev.h"
+#include "log.h"
+#include "stats.h"
+#include "util.h"
+
+#define CTL_RECLAIM_NS	(20 * 1000000ULL)
+
+static struct engine *ctl_engine;	/* borrowed: main */
+static int ctl_fd = -1;
+static struct ev_file *ctl_ev;
+static struct ev_file *ctl_rt_ev;
+static struct ev_timer ctl_stats_timer;
+static struct ev_timer ctl_reclaim_timer;
+static char ctl_path[256];
+static struct client *ctl_clients;
+static int ctl_nclients;
+static int ctl_quitting;
+
+static void ctl_client_cb(void *arg, int revents);
+
+int
+ctl_quit_requested(void)
+{
+	return ctl_quitting;
+}
+
+void
+ctl_quit(void)
+{
+	ctl_quitting = 1;
+}
+
+static void
+ctl_close_fds(struct client *c)
+{
+	int i;
+
+	for (i = 0; i < c->nfds; i++) {
+		if (c->fds[i] >= 0)
+			close(c->fds[i]);
+	}
+	c->nfds = 0;
+}
+
+/* Mark c for closing; ctl_reap frees it once no callback uses it. */
+static void
+ctl_kill(struct client *c)
+{
+	if (c->fd < 0)
+		return;
+	cmd_client_gone(c);
+	ev_file_del(c->ev);
+	close(c->fd);
+	c->fd = -1;
+}
+
+/* Free the clients marked dead. */
+static void
+ctl_reap(void)
+{
+	struct client **cp, *c;
+
+	for (cp = &ctl_clients; (c = *cp) != NULL;) {
+		if (c->fd >= 0) {
+			cp = &c->next;
+			continue;
+		}
+		*cp = c->next;
+		ctl_close_fds(c);
+		am_lbuf_done(&c->in);
+		free(c->out);
+		free(c);
+		ctl_nclients--;
+	}
+}
+
+/* Send what is queued without blocking; a dead peer is killed. */
+static void
+ctl_flush(struct client *c)
+{
+	ssize_t n;
+
+	while (c->fd >= 0 && c->outoff < c->outlen) {
+		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				ctl_kill(c);
+			break;
+		}
+		c->outoff += n;
+	}
+	if (c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+}
+
+/* Queue len bytes for c. */
+static void
+ctl_queue(struct client *c, const char *buf, size_t len)
+{
+	if (c->outoff > 0 && c->outlen + len > c->outcap) {
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+	}
+	if (c->outlen + len > c->outcap) {
+		c->outcap = (c->outlen + len) * 2;
+		c->out = xrealloc(c->out, c->outcap);
+	}
+	memcpy(c->out + c->outlen, buf, len);
+	c->outlen += len;
+}
+
+static size_t
+ctl_queued(const struct client *c)
+{
+	return c->outlen - c->outoff;
+}
+
+/* Queue a reply object and free it. */
+static void
+ctl_reply(struct client *c, cJSON *reply)
+{
+	char *s;
+	size_t len;
+
+	s = am_proto_print(reply, &len);
+	cJSON_Delete(reply);
+	ctl_queue(c, s, len);
+	free(s);
+}
+
+/* Poll for input only while the client's queue is short. */
+static void
+ctl_update(struct client *c)
+{
+	int events = 0;
+
+	if (c->fd < 0)
+		return;
+	if (!c->eof && ctl_queued(c) < CTL_OUT_HIGH)
+		events |= POLLIN;
+	if (ctl_queued(c) > 0)
+		events |= POLLOUT;
+	ev_file_events(c->ev, events);
+	/* A subscriber that closed its sending side still gets events. */
+	if (c->eof && ctl_queued(c) == 0 && am_lbuf_pending(&c->in) == 0 &&
+	    c->subs == 0)
+		ctl_kill(c);
+}
+
+/* Answer one request line. */
+static void
+ctl_line(struct client *c, const char *line, size_t len)
+{
+	const char *end = NULL;
+	cJSON *req, *reply;
+
+	/* len + 1: the NUL ends it; trailing bytes are an error. */
+	req = memchr(line, '\0', len) != NULL ? NULL :
+	    cJSON_ParseWithLengthOpts(line, len + 1, &end, 1);
+	if (req == NULL) {
+		reply = am_proto_err(NULL, AM_ERR_BAD_JSON,
+		    "malformed JSON near byte %ld",
+		    end != NULL ? (long)(end - line) : 0L);
+	} else if (!cJSON_IsObject(req)) {
+		reply = am_proto_err(NULL, AM_ERR_BAD_REQUEST,
+		    "a request is one JSON object");
+	} else
+		reply = cmd_dispatch(c, req);
+	cJSON_Delete(req);
+	ctl_close_fds(c);
+	ctl_reply(c, reply);
+}
+
+/* Answer complete lines while the client keeps up with its replies. */
+static void
+ctl_process(struct client *c)
+{
+	char *line;
+	size_t len;
+	int rc;
+
+	while (c->fd >= 0 && ctl_queued(c) < CTL_OUT_HIGH) {
+		rc = am_lbuf_next(&c->in, &line, &len);
+		if (rc == 0)
+			break;
+		if (rc == -E2BIG) {
+			ctl_close_fds(c);
+			ctl_reply(c, am_proto_err(NULL, AM_ERR_TOO_LARGE,
+			    "request longer than %d bytes",
+			    AM_PROTO_LINE_MAX));
+			continue;
+		}
+		ctl_line(c, line, len);
+	}
+	if (c->eof && c->fd >= 0 && ctl_queued(c) < CTL_OUT_HIGH)
+		c->in.len = c->in.off = 0;	/* a half line never ends */
+}
+
+static void
+ctl_read(struct client *c)
+{
+	char *buf;
+	size_t avail;
+	long n;
+	int nfds;
+
+	buf = am_lbuf_space(&c->in, &avail);
+	nfds = AM_SOCK_FD_MAX - c->nfds;
+	n = am_sock_recv(c->fd, buf, avail, c->fds + c->nfds, &nfds);
+	if (n == -EAGAIN || n == -EINTR)
+		return;
+	if (n < 0) {
+		ctl_kill(c);
+		return;
+	}
+	c->nfds += nfds;
+	if (n == 0) {
+		c->eof = 1;
+		return;
+	}
+	am_lbuf_commit(&c->in, n);
+}
+
+static void
+ctl_client_cb(void *arg, int revents)
+{
+	struct client *c = arg;
+
+	if (revents & POLLIN)
+		ctl_read(c);
+	else if (revents & (POLLHUP | POLLERR)) {
+		if (!(revents & POLLOUT) || (revents & POLLERR)) {
+			ctl_kill(c);
+			ctl_reap();
+			return;
+		}
+	}
+	if (c->fd >= 0)
+		ctl_process(c);
+	if (c->fd >= 0)
+		ctl_flush(c);
+	if (c->fd >= 0 && ctl_queued(c) < CTL_OUT_HIGH)
+		ctl_process(c);		/* lines held back by a full queue */
+	if (c->fd >= 0)
+		ctl_flush(c);
+	ctl_update(c);
+	ctl_reap();
+}
+
+/* Refuse a connection with one clear error line. */
+static void
+ctl_refuse(int fd, const char *code, const char *msg)
+{
+	cJSON *err;
+	char *s;
+	size_t len;
+	ssize_t rc;
+
+	err = am_proto_err(NULL, code, "%s", msg);
+	s = am_proto_print(err, &len);
+	rc = send(fd, s, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)rc;
+	free(s);
+	cJSON_Delete(err);
+	close(fd);
+}
+
+static void
+ctl_accept_cb(void *arg, int revents)
+{
+	struct client *c;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	int fd;
+
+	(void)arg;
+	(void)revents;
+	fd = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			logx(1, "accept: %s", strerror(errno));
+		return;
+	}
+	if (am_sock_peercred(fd, &uid, &gid, &pid) < 0 ||
+	    (uid != geteuid() && uid != 0)) {
+		logx(2, "refused a client of uid %u", (unsigned)uid);
+		ctl_refuse(fd, "denied", "permission denied: not the "
+		    "daemon's user");
+		return;
+	}
+	if (ctl_nclients >= CTL_CLIENT_MAX) {
+		ctl_refuse(fd, AM_ERR_QUOTA, "too many clients");
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	c->stats_slot = c->levels_slot = -1;
+	am_lbuf_init(&c->in);
+	c->ev = ev_file_new(fd, POLLIN, ctl_client_cb, c);
+	c->next = ctl_clients;
+	ctl_clients = c;
+	ctl_nclients++;
+	logx(3, "client %d connected, pid %d", fd, (int)pid);
+}
+
+/*
+ * Send ev to every client subscribed to mask, then free it. A client
+ * whose queue is too long loses it, and is told how many it lost.
+ */
+/*
+ * Queue one event line for c, unless its queue is too long: then c
+ * loses it, and is told how many it lost once there is room again.
+ */
+static void
+ctl_event_one(struct client *c, const char *s, size_t len)
+{
+	char note[80];
+	int n;
+
+	if (ctl_queued(c) + len + sizeof(note) > CTL_EVENT_ROOM) {
+		c->dropped++;
+		return;
+	}
+	if (c->dropped > 0) {
+		n = snprintf(note, sizeof(note),
+		    "{\"event\":\"dropped\",\"count\":%llu}\n",
+		    (unsigned long long)c->dropped);
+		ctl_queue(c, note, n);
+		c->dropped = 0;
+	}
+	ctl_queue(c, s, len);
+	ctl_flush(c);
+	ctl_update(c);
+}
+
+/* Send ev to every client subscribed to mask, then free it. */
+void
+ctl_event(unsigned mask, cJSON *ev)
+{
+	struct client *c;
+	char *s = NULL;
+	size_t len = 0;
+
+	for (c = ctl_clients; c != NULL; c = c->next) {
+		if (c->fd < 0 || !(c->subs & mask))
+			continue;
+		if (s == NULL)
+			s = am_proto_print(ev, &len);
+		ctl_event_one(c, s, len);
+	}
+	free(s);
+	cJSON_Delete(ev);
+}
+
+/* Events from the real-time thread. */
+static void
+ctl_rt_cb(void *arg, int revents)
+{
+	struct rt_event rev;
+	uint64_t cnt;
+	cJSON *ev;
+	ssize_t rc;
+
+	(void)arg;
+	(void)revents;
+	rc = read(ctl_engine->rt.evfd, &cnt, sizeof(cnt));
+	(void)rc;
+	while (am_ring_pop(&ctl_engine->rt.events, &rev) == 0) {
+		if (rev.type != RT_EV_XRUN)
+			continue;
+		logx(3, "xrun: %llu us late", (unsigned long long)rev.a);
+		ev = cJSON_CreateObject();
+		cJSON_AddStringToObject(ev, "event", "xrun");
+		cJSON_AddStringToObject(ev, "type", "underrun");
+		cJSON_AddNumberToObject(ev, "usec", (double)rev.a);
+		cJSON_AddNumberToObject(ev, "node", rev.node);
+		ctl_event(CTL_EV_XRUN, ev);
+	}
+	ctl_reap();
+}
+
+/* Send ev to c alone, then free it. */
+static void
+ctl_event_to(struct client *c, cJSON *ev)
+{
+	char *s;
+	size_t len;
+
+	s = am_proto_print(ev, &len);
+	ctl_event_one(c, s, len);
+	free(s);
+	cJSON_Delete(ev);
+}
+
+/* 30 times a second: fold meters, send the reports that are due. */
+static void
+ctl_stats_cb(void *arg)
+{
+	struct client *c;
+	uint64_t now;
+	cJSON *ev;
+
+	(void)arg;
+	stats_tick();
+	now = am_clock_ns();
+	for (c = ctl_clients; c != NULL; c = c->next) {
+		if (c->fd < 0)
+			continue;
+		if ((c->subs & CTL_EV_STATS) && now >= c->stats_due) {
+			c->stats_due = now + c->stats_ns;
+			ev = stats_report(c->stats_slot, "stats");
+			ctl_event_to(c, ev);
+		}
+		if ((c->subs & CTL_EV_LEVELS) && now >= c->levels_due) {
+			c->levels_due = now + c->levels_ns;
+			ev = stats_levels(c->levels_slot, "levels");
+			ctl_event_to(c, ev);
+		}
+	}
+	ctl_reap();
+}
+
+static void
+ctl_reclaim_cb(void *arg)
+{
+	(void)arg;
+	engine_reclaim(ctl_engine);
+}
+
+/* Listen on path. 0 or -errno (-EADDRINUSE: a daemon answers there). */
+int
+ctl_init(struct engine *e, const char *path)
+{
+	ctl_engine = e;
+	ctl_rt_ev = ev_file_new(e->rt.evfd, POLLIN, ctl_rt_cb, NULL);
+	ev_timer_add(&ctl_stats_timer, STATS_TICK_NS, ctl_stats_cb, NULL);
+	ev_timer_add(&ctl_reclaim_timer, CTL_RECLAIM_NS, ctl_reclaim_cb,
+	    NULL);
+	if (path == NULL)
+		return 0;
+	ctl_fd = am_sock_listen(path);
+	if (ctl_fd < 0)
+		return ctl_fd;
+	snprintf(ctl_path, sizeof(ctl_path), "%s", path);
+	ctl_ev = ev_file_new(ctl_fd, POLLIN, ctl_accept_cb, NULL);
+	return 0;
+}
+
+/* Close every client and the listener, removing the socket file. */
+void
+ctl_done(void)
+{
+	struct client *c;
+
+	for (c = ctl_clients; c != NULL; c = c->next) {
+		ctl_flush(c);
+		ctl_kill(c);
+	}
+	ctl_reap();
+	if (ctl_fd >= 0) {
+		ev_file_del(ctl_ev);
+		close(ctl_fd);
+		unlink(ctl_path);
+		ctl_fd = -1;
+	}
+	ev_file_del(ctl_rt_ev);
+	ev_timer_del(&ctl_stats_timer);
+	ev_timer_del(&ctl_reclaim_timer);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CTL_H
+#define CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+#include "sock.h"
+
+#define CTL_CLIENT_MAX	512		/* connections at once */
+#define CTL_OUT_HIGH	(256 * 1024)	/* bytes queued: stop reading */
+#define CTL_EVENT_ROOM	(512 * 1024)	/* bytes queued: drop events */
+
+/* Event classes a client may subscribe to. */
+#define CTL_EV_STATE	0x01
+#define CTL_EV_XRUN	0x02
+#define CTL_EV_STATS	0x04
+#define CTL_EV_NODE	0x08
+#define CTL_EV_LEVELS	0x10
+
+#define CTL_STATS_NS	1000000000ULL	/* default stats period */
+#define CTL_LEVELS_NS	100000000ULL	/* default levels period */
+
+struct cJSON;
+struct engine;
+struct ev_file;
+
+/* One control connection; ctl owns it. */
+struct client {
+	int fd;
+	struct ev_file *ev;		/* owned */
+	struct am_lbuf in;
+	char *out;			/* replies and events to send */
+	size_t outlen, outoff, outcap;	/* bytes */
+	unsigned subs;			/* CTL_EV_* */
+	uint64_t dropped;		/* events lost, not yet told */
+	int stats_slot, levels_slot;	/* stats.c consumers, or -1 */
+	uint64_t stats_ns, stats_due;	/* period and next report, ns */
+	uint64_t levels_ns, levels_due;
+	int fds[AM_SOCK_FD_MAX];	/* passed with the current line */
+	int nfds;
+	int eof;			/* peer closed its side */
+	struct client *next;
+};
+
+int ctl_init(struct engine *e, const char *path);
+void ctl_done(void);
+void ctl_event(unsigned mask, struct cJSON *ev);
+int ctl_quit_requested(void);
+void ctl_quit(void);
+
+/* cmd.c: the protocol's commands. */
+void cmd_init(struct engine *e, double render_seconds);
+struct cJSON *cmd_dispatch(struct client *c, const struct cJSON *req);
+void cmd_client_gone(struct client *c);
+
+#endif /* !defined(CTL_H) */

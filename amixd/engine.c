@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine: turns graph edits into published plans, reclaims what the
+ * real-time thread no longer uses, routes parameter changes, and drives
+ * the backend through open/start/stop/close and offline renders.
+ *
+ * Publishing: engine_commit compiles a new plan and, while a real-time
+ * thread runs, stores it with one atomic exchange into rt.pending. The
+ * RT thread adopts it at its next period and acknowledges by storing the
+ * plan's seq in rt.seen; engine_reclaim then frees every older plan and
+ * every removed node (zombie) retired before it. While stopped there is
+ * no RT thread and the swap happens in place. Control thread only.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "engine.h"
+#include "log.h"
+#include "plan.h"
+#include "util.h"
+
+const char *
+engine_state_name(int state)
+{
+	static const char *const names[] = {
+		"stopped", "running", "device_lost"
+	};
+
+	return names[state];
+}
+
+/* Device clock against CLOCK_MONOTONIC; 0 for a timer-driven backend. */
+double
+engine_drift_ppm(struct engine *e)
+{
+	if (e->state != ENGINE_RUNNING || e->backend->drift_ppm == NULL)
+		return 0.0;
+	return e->backend->drift_ppm(e);
+}
+
+int
+engine_init(struct engine *e, const struct backend_ops *b,
+    const struct dev_config *defaults)
+{
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	graph_init(&e->graph);
+	rc = rt_init(&e->rt);
+	if (rc < 0)
+		return rc;
+	e->backend = b;
+	e->dev = *defaults;
+	return engine_commit(e);
+}
+
+void
+engine_done(struct engine *e)
+{
+	struct plan *p;
+
+	engine_stop(e);
+	engine_close(e);
+	while ((p = e->plans) != NULL) {
+		e->plans = p->next;
+		plan_del(p);
+	}
+	e->rt.cur = NULL;
+	graph_done(&e->graph);
+	rt_done(&e->rt);
+}
+
+/* Free plans older than keep and zombies retired at or before keep. */
+static void
+engine_free_before(struct engine *e, uint64_t keep)
+{
+	struct plan **pp, *p;
+	struct node **np, *n;
+
+	for (pp = &e->plans; (p = *pp) != NULL;) {
+		if (p->seq < keep) {
+			*pp = p->next;
+			plan_del(p);
+		} else
+			pp = &p->next;
+	}
+	for (np = &e->graph.zombies; (n = *np) != NULL;) {
+		if (n->dead_seq <= keep) {
+			*np = n->next;
+			node_del(n);
+		} else
+			np = &n->next;
+	}
+}
+
+/* Free what the real-time thread has acknowledged it no longer uses. */
+void
+engine_reclaim(struct engine *e)
+{
+	if (e->state == ENGINE_RUNNING)
+		engine_free_before(e, atomic_load_explicit(&e->rt.seen,
+		    memory_order_acquire));
+}
+
+/* A node left the graph: keep it until no running plan can use it. */
+void
+engine_retire(struct engine *e, struct node *n)
+{
+	n->dead_seq = e->seq + 1;
+	n->next = e->graph.zombies;
+	e->graph.zombies = n;
+}
+
+/* The first device sink's id, named in xrun events. */
+static uint32_t
+engine_sink_id(struct engine *e)
+{
+	struct node *n;
+
+	for (n = e->graph.nodes; n != NULL; n = n->next) {
+		if (n->ops == &node_device_sink_ops)
+			return n->id;
+	}
+	return 0;
+}
+
+/*
+ * Compile the graph and publish the plan. Running: one atomic exchange;
+ * a plan the RT thread never took is freed at once. Stopped: in place.
+ */
+int
+engine_commit(struct engine *e)
+{
+	struct plan *p, *old, **pp;
+
+	p = plan_new(&e->graph, e->dev.period);
+	if (p == NULL)
+		return -errno;
+	p->seq = ++e->seq;
+	e->rt.xrun_node = engine_sink_id(e);
+	if (e->state != ENGINE_RUNNING) {
+		e->rt.cur = p;
+		atomic_store(&e->rt.seen, p->seq);
+		p->next = e->plans;
+		e->plans = p;
+		engine_free_before(e, p->seq);
+		return 0;
+	}
+	old = atomic_exchange_explicit(&e->rt.pending, p,
+	    memory_order_acq_rel);
+	if (old != NULL) {
+		for (pp = &e->plans; *pp != old; pp = &(*pp)->next)
+			;
+		*pp = old->next;
+		plan_del(old);
+	}
+	p->next = e->plans;
+	e->plans = p;
+	return 0;
+}
+
+/*
+ * Change a live argument. Running: queued to the RT thread, applied at
+ * the next period and ramped over it; -EAGAIN when the queue is full.
+ */
+int
+engine_set(struct engine *e, struct node *n, int arg, double val)
+{
+	struct rt_cmd cmd = { n->state, n->ops, arg, val };
+
+	if (e->state != ENGINE_RUNNING) {
+		n->ops->set(n->state, arg, val);
+		return 0;
+	}
+	return am_ring_push(&e->rt.cmds, &cmd);
+}
+
+/* Tell every node the graph rate changed; the first refusal wins. */
+static int
+engine_rate(struct engine *e, uint32_t rate, char *err, size_t errlen)
+{
+	struct node *n;
+	int rc;
+
+	for (n = e->graph.nodes; n != NULL; n = n->next) {
+		if (n->ops->rate == NULL)
+			continue;
+		rc = n->ops->rate(n->state, rate, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Open the device (closing one already open). Engine stopped. */
+int
+engine_open(struct engine *e, struct dev_config *cfg, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	engine_close(e);
+	rc = e->backend->open(e, cfg, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (cfg->rate != e->dev.rate) {
+		rc = engine_rate(e, cfg->rate, err, errlen);
+		if (rc < 0) {
+			e->backend->close(e);
+			return rc;
+		}
+	}
+	e->dev = *cfg;
+	e->dev_open = 1;
+	return engine_commit(e);
+}
+
+void
+engine_close(struct engine *e)
+{
+	if (!e->dev_open)
+		return;
+	engine_stop(e);
+	e->backend->close(e);
+	e->dev_open = 0;
+}
+
+/* Start the real-time thread, opening the device first if needed. */
+int
+engine_start(struct engine *e, char *err, size_t errlen)
+{
+	struct dev_config cfg;
+	int rc;
+
+	if (e->state == ENGINE_RUNNING)
+		return 0;
+	if (!e->dev_open) {
+		cfg = e->dev;
+		rc = engine_open(e, &cfg, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	e->start_ns = am_clock_ns();
+	e->start_frames = atomic_load(&e->rt.frames);
+	e->state = ENGINE_RUNNING;
+	rc = e->backend->start(e, err, errlen);
+	if (rc < 0)
+		e->state = ENGINE_STOPPED;
+	return rc;
+}
+
+/* Write every file sink's pending frames out. */
+void
+engine_flush(struct engine *e)
+{
+	struct node *n;
+
+	for (n = e->graph.nodes; n != NULL; n = n->next) {
+		if (n->ops->flush != NULL)
+			n->ops->flush(n->state);
+	}
+}
+
+/*
+ * Stop the real-time thread. Afterwards the control thread owns
+ * everything: leftover commands are applied, retired plans freed, and
+ * file sinks flushed.
+ */
+void
+engine_stop(struct engine *e)
+{
+	struct rt_cmd cmd;
+	struct plan *p;
+
+	if (e->state != ENGINE_RUNNING)
+		return;
+	e->backend->stop(e);
+	e->state = ENGINE_STOPPED;
+	p = atomic_exchange(&e->rt.pending, NULL);
+	if (p != NULL)
+		e->rt.cur = p;
+	while (am_ring_pop(&e->rt.cmds, &cmd) == 0)
+		cmd.ops->set(cmd.state, cmd.arg, cmd.val);
+	if (e->rt.cur != NULL) {
+		atomic_store(&e->rt.seen, e->rt.cur->seq);
+		engine_free_before(e, e->rt.cur->seq);
+	}
+	engine_flush(e);
+}
+
+/* Wait until every file sink can take a period without losing it. */
+static void
+engine_render_wait(struct engine *e, uint32_t frames)
+{
+	struct timespec us = { 0, 100000 };
+	struct node *n;
+
+	for (n = e->graph.nodes; n != NULL; n = n->next) {
+		while (n->ops->ready != NULL &&
+		    !n->ops->ready(n->state, frames))
+			nanosleep(&us, NULL);
+	}
+}
+
+/*
+ * Offline render: run the current plan frames frames as fast as the
+ * file sinks take it, on this thread, with no device. The same graph
+ * gives the same bytes every time.
+ */
+int
+engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)
+{
+	uint64_t done = 0;
+	uint32_t n;
+
+	if (e->state == ENGINE_RUNNING) {
+		snprintf(err, errlen, "stop the engine before rendering");
+		return -EBUSY;
+	}
+	memset(e->rt.dev_in, 0, sizeof(e->rt.dev_in));
+	while (done < frames) {
+		n = frames - done < e->dev.period ? (uint32_t)(frames - done) :
+		    e->dev.period;
+		engine_render_wait(e, n);
+		rt_cycle(&e->rt, n, e->dev.rate);
+		done += n;
+	}
+	engine_flush(e);
+	return 0;
+}
+
+/*
+ * Spawn a real-time thread: SCHED_FIFO when allowed (root or
+ * CAP_SYS_NICE), otherwise an ordinary thread; rt_fifo says which.
+ */
+int
+engine_rt_spawn(struct engine *e, pthread_t *t, void *(*fn)(void *),
+    void *arg)
+{
+	struct sched_param sp;
+	pthread_attr_t attr;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+	memset(&sp, 0, sizeof(sp));
+	sp.sched_priority = ENGINE_RT_PRIO;
+	pthread_attr_setschedparam(&attr, &sp);
+	rc = pthread_create(t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	e->rt_fifo = rc == 0;
+	if (rc == EPERM || rc == EINVAL) {
+		logx(2, "no SCHED_FIFO (%s): running without it",
+		    strerror(rc));
+		rc = pthread_create(t, NULL, fn, arg);
+	}
+	return -rc;
+}

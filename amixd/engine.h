@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "graph.h"
+#include "rt.h"
+
+#define ENGINE_RATE_MIN		8000
+#define ENGINE_RATE_MAX		192000
+#define ENGINE_RT_PRIO		70	/* SCHED_FIFO priority asked for */
+
+/*
+ * The engine: graph model, published plans, the state shared with the
+ * real-time thread, and the backend. Owned by main, used by the control
+ * thread; the real-time thread only touches rt and what plans borrow.
+ */
+struct engine {
+	struct graph graph;
+	struct rt rt;
+	const struct backend_ops *backend;
+	void *bdata;			/* backend private, owned by it */
+	struct dev_config dev;		/* granted by the backend */
+	int dev_open;
+	int state;
+#define ENGINE_STOPPED	0
+#define ENGINE_RUNNING	1
+#define ENGINE_LOST	2		/* device gone, retrying */
+	struct plan *plans;		/* published, newest first */
+	uint64_t seq;			/* of the newest plan */
+	int rt_fifo;			/* SCHED_FIFO granted */
+	int mlocked;			/* mlockall succeeded */
+	uint64_t start_ns;		/* CLOCK_MONOTONIC at start */
+	uint64_t start_frames;		/* rt.frames at start */
+};
+
+int engine_init(struct engine *e, const struct backend_ops *b,
+    const struct dev_config *defaults);
+void engine_done(struct engine *e);
+int engine_commit(struct engine *e);
+void engine_reclaim(struct engine *e);
+void engine_retire(struct engine *e, struct node *n);
+int engine_set(struct engine *e, struct node *n, int arg, double val);
+int engine_open(struct engine *e, struct dev_config *cfg, char *err,
+    size_t errlen);
+void engine_close(struct engine *e);
+int engine_start(struct engine *e, char *err, size_t errlen);
+void engine_stop(struct engine *e);
+int engine_render(struct engine *e, uint64_t frames, char *err,
+    size_t errlen);
+void engine_flush(struct engine *e);
+int engine_rt_spawn(struct engine *e, pthread_t *t, void *(*fn)(void *),
+    void *arg);
+const char *engine_state_name(int state);
+double engine_drift_ppm(struct engine *e);
+
+#endif /* !defined(ENGINE_H) */

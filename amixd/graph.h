@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef GRAPH_H
+#define GRAPH_H
+
+#include <stdint.h>
+
+#include "node.h"
+
+#define GRAPH_NODE_MAX	1024	/* nodes in one graph */
+#define GRAPH_LINK_MAX	4096	/* links in one graph */
+
+struct cJSON;
+
+/* A node of the graph model. The graph owns it. */
+struct node {
+	uint32_t id;			/* >= 1, never reused */
+	const struct node_ops *ops;
+	void *state;			/* ops->size bytes, owned */
+	struct cJSON *args;		/* current args, for "list" */
+	struct node_stats stats;	/* written by RT */
+	struct node_snap snap[NODE_SNAP_MAX];	/* per stats consumer */
+	const void *owner;		/* borrowed: ctl client, or NULL */
+	uint64_t dead_seq;		/* zombie: free once RT saw this plan */
+	struct node *next;
+};
+
+struct link {
+	uint32_t from, to;		/* node ids */
+};
+
+struct graph {
+	struct node *nodes;		/* ascending id */
+	struct node *zombies;		/* removed, awaiting the RT thread */
+	int nnodes;
+	struct link links[GRAPH_LINK_MAX];
+	int nlinks;
+	uint32_t next_id;
+};
+
+void graph_init(struct graph *g);
+void graph_done(struct graph *g);
+struct node *graph_node(struct graph *g, uint32_t id);
+void graph_add(struct graph *g, struct node *n);
+struct node *graph_remove(struct graph *g, uint32_t id);
+int graph_link(struct graph *g, uint32_t from, uint32_t to, char *err,
+    size_t errlen);
+int graph_unlink(struct graph *g, uint32_t from, uint32_t to);
+int graph_order(struct graph *g, struct node **order);
+void node_del(struct node *n);
+
+#endif /* !defined(GRAPH_H) */

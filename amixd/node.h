@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NODE_H
+#define NODE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NODE_ARG_MAX	8	/* arguments a node type declares */
+
+/*
+ * One argument a node type takes: its JSON name, kind, range and default.
+ * The control thread validates a request against this table, so node
+ * code never sees JSON nor an out-of-range value.
+ */
+struct node_argdesc {
+	const char *name;
+#define NODE_ARG_NUM	0	/* finite number in [min, max] */
+#define NODE_ARG_INT	1	/* integer in [min, max] */
+#define NODE_ARG_STR	2	/* non-empty string */
+#define NODE_ARG_BOOL	3
+#define NODE_ARG_ENUM	4	/* one of choices; value = index */
+	int kind;			/* one of above */
+	double min, max;		/* NUM, INT */
+	double def;			/* default: NUM, INT, BOOL, ENUM index */
+	const char *const *choices;	/* ENUM: NULL-terminated */
+	int required;			/* no default */
+	int live;			/* may change with "set" */
+};
+
+struct node_val {
+	double num;			/* NUM, INT, BOOL, ENUM index */
+	const char *str;		/* STR: borrowed during init only */
+};
+
+/* What a node's process function sees each period. */
+struct node_cycle {
+	uint32_t frames;		/* frames this period */
+	uint32_t rate;			/* graph rate, Hz */
+	uint64_t pos;			/* frames since start */
+	float *dev_out;			/* device playback, interleaved */
+	const float *dev_in;		/* device capture, interleaved */
+	struct node_stats *stats;	/* the running node's counters */
+};
+
+/*
+ * Counters a node's RT side keeps and the control side reads while it
+ * runs. Single writer (RT); the control thread only loads, except peak
+ * which it takes with an exchange.
+ */
+struct node_stats {
+	_Atomic uint64_t frames;	/* frames processed */
+	_Atomic uint64_t cost_ns;	/* processing time, total */
+	_Atomic uint64_t underruns;
+	_Atomic uint64_t overruns;	/* frames lost */
+	_Atomic uint64_t sumsq;		/* double bits: sum of squares */
+	_Atomic uint32_t peak;		/* float bits: |x| max since read */
+};
+
+#define NODE_SNAP_MAX	128	/* stats consumers at once (stats.c) */
+
+/* What one stats consumer last saw of a node; control thread only. */
+struct node_snap {
+	uint64_t frames;
+	uint64_t cost_ns;
+	double sumsq;
+	float peak;			/* max since that consumer's report */
+};
+
+/*
+ * A node type. size bytes of state are allocated zeroed by node_new and
+ * given to every callback. init and done run on the control thread and
+ * may allocate; set and process run on the real-time thread and may not.
+ */
+struct node_ops {
+	const char *type;
+	size_t size;			/* state, bytes */
+#define NODE_SOURCE	0x1		/* takes no input */
+#define NODE_SINK	0x2		/* has no output */
+#define NODE_LATER	0x4		/* type of a later phase: refused */
+	int flags;
+	const struct node_argdesc *args;
+	int nargs;
+	int (*init)(void *st, const struct node_val *v, uint32_t rate,
+	    char *err, size_t errlen);
+	void (*done)(void *st);
+	void (*set)(void *st, int arg, double val);
+	void (*process)(void *st, const struct node_cycle *c,
+	    const float *in, float *out);
+	int (*ready)(void *st, uint32_t frames);	/* render: room? */
+	void (*flush)(void *st);			/* data to disk */
+	int (*rate)(void *st, uint32_t rate, char *err, size_t errlen);
+};
+
+const struct node_ops *node_ops_find(const char *type);
+const char *node_types(void);
+int node_arg_find(const struct node_ops *ops, const char *name);
+
+extern const struct node_ops node_tone_ops;
+extern const struct node_ops node_gain_ops;
+extern const struct node_ops node_mixer_ops;
+extern const struct node_ops node_device_sink_ops;
+extern const struct node_ops node_device_source_ops;
+extern const struct node_ops node_file_sink_ops;
+
+#endif /* !defined(NODE_H) */

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The real-time cycle: once per period, adopt a newly published plan,
+ * apply queued parameter changes, then run every node in plan order,
+ * summing inputs, metering and timing each one. Everything after rt_init
+ * runs on the real-time thread (or, in an offline render, on the control
+ * thread while no real-time thread exists) and never allocates, frees,
+ * locks, logs or blocks: the only system calls are clock_gettime and one
+ * write(2) to a non-blocking eventfd to wake the control thread.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "dsp.h"
+#include "node.h"
+#include "plan.h"
+#include "rt.h"
+
+/* Control: set up the shared state. 0 or -errno. */
+int
+rt_init(struct rt *rt)
+{
+	int rc;
+
+	memset(rt, 0, sizeof(*rt));
+	rt->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (rt->evfd < 0)
+		return -errno;
+	rc = am_ring_init(&rt->cmds, RT_CMD_MAX, sizeof(struct rt_cmd));
+	if (rc == 0)
+		rc = am_ring_init(&rt->events, RT_EVENT_MAX,
+		    sizeof(struct rt_event));
+	if (rc < 0) {
+		close(rt->evfd);
+		return rc;
+	}
+	return 0;
+}
+
+void
+rt_done(struct rt *rt)
+{
+	am_ring_done(&rt->cmds);
+	am_ring_done(&rt->events);
+	close(rt->evfd);
+}
+
+/* Histogram bucket of a value in us: 4 per octave, linear below 8. */
+int
+rt_hist_bucket(uint64_t us)
+{
+	int msb, b;
+
+	if (us < 8)
+		return (int)us;
+	msb = 63 - __builtin_clzll(us);
+	b = msb * 4 + (int)((us >> (msb - 2)) & 3) - 4;
+	return b < RT_HIST ? b : RT_HIST - 1;
+}
+
+/* Lower bound in us of a bucket: the inverse of rt_hist_bucket. */
+uint64_t
+rt_hist_value(int bucket)
+{
+	int msb;
+
+	if (bucket < 8)
+		return bucket;
+	msb = (bucket + 4) / 4;
+	return (4ULL + (uint64_t)((bucket + 4) % 4)) << (msb - 2);
+}
+
+/* RT: single-writer add to a counter the control thread reads. */
+static inline void
+rt_add(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c,
+	    memory_order_relaxed) + v, memory_order_relaxed);
+}
+
+/* RT: raise a maximum the control thread may reset to 0. */
+static inline void
+rt_max(_Atomic uint64_t *c, uint64_t v)
+{
+	uint64_t old = atomic_load_explicit(c, memory_order_relaxed);
+
+	if (v > old)
+		atomic_compare_exchange_strong_explicit(c, &old, v,
+		    memory_order_relaxed, memory_order_relaxed);
+}
+
+/* RT: queue an event and wake the control thread; never waits. */
+static void
+rt_event(struct rt *rt, uint32_t type, uint32_t node, uint64_t a)
+{
+	struct rt_event ev = { type, node, a };
+	uint64_t one = 1;
+	ssize_t rc;
+
+	if (am_ring_push(&rt->events, &ev) < 0) {
+		rt_add(&rt->ev_dropped, 1);
+		return;
+	}
+	rc = write(rt->evfd, &one, sizeof(one));
+	(void)rc;	/* EAGAIN: the counter is already non-zero */
+}
+
+/* RT: account how late this period's wake-up was. */
+void
+rt_late(struct rt *rt, uint64_t late_ns)
+{
+	atomic_fetch_add_explicit(&rt->late.b[rt_hist_bucket(late_ns /
+	    1000)], 1, memory_order_relaxed);
+	rt_max(&rt->late_max_ns, late_ns);
+	rt_max(&rt->late_int_ns, late_ns);
+}
+
+/* RT: a period was missed by usec microseconds. */
+void
+rt_xrun(struct rt *rt, uint64_t usec)
+{
+	rt_add(&rt->xruns, 1);
+	rt_event(rt, RT_EV_XRUN, rt->xrun_node, usec);
+}
+
+/* RT: meter a node's signal into its counters. */
+static void
+rt_meter(struct node_stats *st, const float *buf, uint32_t n)
+{
+	union { uint64_t u; double d; } sq;
+	union { uint32_t u; float f; } pk, old;
+
+	sq.u = atomic_load_explicit(&st->sumsq, memory_order_relaxed);
+	sq.d += dsp_sumsq(buf, n);
+	atomic_store_explicit(&st->sumsq, sq.u, memory_order_relaxed);
+	pk.f = dsp_peak(buf, n);
+	old.u = atomic_load_explicit(&st->peak, memory_order_relaxed);
+	if (pk.f > old.f)
+		atomic_compare_exchange_strong_explicit(&st->peak, &old.u,
+		    pk.u, memory_order_relaxed, memory_order_relaxed);
+}
+
+/*
+ * RT: run one period of frames frames at rate Hz. Afterwards dev_out
+ * holds what the device sinks produced; dev_in must hold the capture.
+ */
+void
+rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate)
+{
+	struct plan *p;
+	struct plan_step *s;
+	struct rt_cmd cmd;
+	struct node_cycle c;
+	const float *in;
+	uint64_t t0, ts, te;
+	uint32_t i, k, n = frames * 2;
+
+	t0 = am_clock_ns();
+	p = atomic_exchange_explicit(&rt->pending, NULL, memory_order_acq_rel);
+	if (p != NULL)
+		rt->cur = p;
+	while (am_ring_pop(&rt->cmds, &cmd) == 0)
+		cmd.ops->set(cmd.state, cmd.arg, cmd.val);
+	p = rt->cur;
+	atomic_store_explicit(&rt->seen, p != NULL ? p->seq : 0,
+	    memory_order_release);
+
+	dsp_zero(rt->dev_out, n);
+	c.frames = frames;
+	c.rate = rate;
+	c.pos = rt->pos;
+	c.dev_out = rt->dev_out;
+	c.dev_in = rt->dev_in;
+	if (p != NULL && frames <= p->frames) {
+		for (i = 0; i < p->nsteps; i++) {
+			s = &p->steps[i];
+			if (s->nsrc == 0)
+				in = p->silence;
+			else if (s->nsrc == 1)
+				in = s->src[0];
+			else {
+				dsp_copy(s->sum, s->src[0], n);
+				for (k = 1; k < s->nsrc; k++)
+					dsp_add(s->sum, s->src[k], n);
+				in = s->sum;
+			}
+			c.stats = s->stats;
+			ts = am_clock_ns();
+			s->ops->process(s->state, &c, in, s->out);
+			te = am_clock_ns();
+			rt_meter(s->stats, s->sink ? in : s->out, n);
+			rt_add(&s->stats->frames, frames);
+			rt_add(&s->stats->cost_ns, te - ts);
+		}
+	}
+	rt->pos += frames;
+	te = am_clock_ns();
+	rt_add(&rt->cycles, 1);
+	rt_add(&rt->frames, frames);
+	rt_add(&rt->busy_ns, te - t0);
+	rt_max(&rt->cycle_max_ns, te - t0);
+	atomic_fetch_add_explicit(&rt->cost.b[rt_hist_bucket((te - t0) /
+	    1000)], 1, memory_order_relaxed);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RT_H
+#define RT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "ring.h"
+
+#define RT_FRAMES_MAX	4096	/* largest period, frames */
+#define RT_FRAMES_MIN	16
+#define RT_CMD_MAX	1024	/* parameter changes in flight */
+#define RT_EVENT_MAX	256	/* events in flight to control */
+#define RT_HIST		80	/* histogram buckets, see rt_hist_bucket */
+
+struct node_ops;
+struct plan;
+
+/* A parameter change, control -> RT. */
+struct rt_cmd {
+	void *state;			/* borrowed: node */
+	const struct node_ops *ops;
+	int arg;
+	double val;
+};
+
+/* An event, RT -> control. */
+struct rt_event {
+	uint32_t type;
+#define RT_EV_XRUN	1		/* a: usec late */
+	uint32_t node;			/* node id or 0 */
+	uint64_t a;
+};
+
+/* Microsecond histogram, four buckets per octave. */
+struct rt_hist {
+	_Atomic uint64_t b[RT_HIST];
+};
+
+/*
+ * What the real-time thread and the control thread share. The control
+ * thread publishes a plan in pending; the RT thread adopts it at the next
+ * period, applies queued commands, then stores the plan's seq in seen:
+ * plans and nodes retired before seen may then be freed.
+ */
+struct rt {
+	_Atomic(struct plan *) pending;
+	struct plan *cur;		/* RT-owned while running */
+	_Atomic uint64_t seen;		/* seq of the plan in use */
+	struct am_ring cmds;		/* struct rt_cmd */
+	struct am_ring events;		/* struct rt_event */
+	int evfd;			/* eventfd: events waiting */
+	uint32_t xrun_node;		/* reported in xrun events */
+	uint64_t pos;			/* frames since start, RT */
+	_Atomic uint64_t ev_dropped;
+	_Atomic uint64_t cycles;
+	_Atomic uint64_t frames;
+	_Atomic uint64_t busy_ns;	/* time spent in cycles */
+	_Atomic uint64_t xruns;
+	_Atomic uint64_t late_max_ns;	/* since start */
+	_Atomic uint64_t late_int_ns;	/* since control last took it */
+	_Atomic uint64_t cycle_max_ns;	/* since control last took it */
+	struct rt_hist late;		/* wake-up lateness, us */
+	struct rt_hist cost;		/* cycle time, us */
+	float dev_out[RT_FRAMES_MAX * 2];
+	float dev_in[RT_FRAMES_MAX * 2];
+};
+
+int rt_init(struct rt *rt);
+void rt_done(struct rt *rt);
+void rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate);
+void rt_late(struct rt *rt, uint64_t late_ns);
+void rt_xrun(struct rt *rt, uint64_t usec);
+int rt_hist_bucket(uint64_t us);
+uint64_t rt_hist_value(int bucket);
+
+#endif /* !defined(RT_H) */

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Telemetry: turns the counters the real-time thread keeps (rt.h,
+ * node_stats) into stats and levels reports. Every consumer (a stats or
+ * levels subscription, or the one-shot stats command) has a slot holding
+ * what it saw last, so each report covers exactly its own interval and
+ * consumers at different rates do not disturb each other.
+ *
+ * Maxima (peaks, late wake-ups, cycle times) are taken from the RT side
+ * with an exchange, which resets them; stats_tick does that 30 times a
+ * second and folds the values into every used slot. Sums (frames, time,
+ * squares) are free-running and need no reset. Control thread only:
+ * nothing here touches the real-time thread but through atomics.
+ */
+
+#include <math.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "clock.h"
+#include "engine.h"
+#include "stats.h"
+
+static struct engine *stats_engine;	/* borrowed: main */
+static struct stats_slot stats_slots[NODE_SNAP_MAX];
+
+void
+stats_init(struct engine *e)
+{
+	stats_engine = e;
+}
+
+/* Decibels of a linear level, floored at -200 (JSON has no -inf). */
+static double
+stats_db(double lin)
+{
+	return lin > 1e-10 ? round(2000.0 * log10(lin)) / 100.0 : -200.0;
+}
+
+static uint64_t
+stats_max(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Start slot s's interval now. */
+static void
+stats_mark(int s)
+{
+	struct rt *rt = &stats_engine->rt;
+	struct stats_slot *sl = &stats_slots[s];
+	union { uint64_t u; double d; } sq;
+	struct node *n;
+	int i;
+
+	sl->ns = am_clock_ns();
+	sl->busy = atomic_load(&rt->busy_ns);
+	sl->cycles = atomic_load(&rt->cycles);
+	for (i = 0; i < RT_HIST; i++) {
+		sl->late[i] = atomic_load(&rt->late.b[i]);
+		sl->cost[i] = atomic_load(&rt->cost.b[i]);
+	}
+	sl->late_max = sl->cycle_max = 0;
+	for (n = stats_engine->graph.nodes; n != NULL; n = n->next) {
+		sq.u = atomic_load(&n->stats.sumsq);
+		n->snap[s].frames = atomic_load(&n->stats.frames);
+		n->snap[s].cost_ns = atomic_load(&n->stats.cost_ns);
+		n->snap[s].sumsq = sq.d;
+		n->snap[s].peak = 0;
+	}
+}
+
+/* A free slot, its interval starting now; -1 when all are taken. */
+int
+stats_slot_new(void)
+{
+	int s;
+
+	for (s = 0; s < NODE_SNAP_MAX; s++) {
+		if (!stats_slots[s].used) {
+			stats_slots[s].used = 1;
+			stats_mark(s);
+			return s;
+		}
+	}
+	return -1;
+}
+
+void
+stats_slot_del(int slot)
+{
+	if (slot >= 0)
+		stats_slots[slot].used = 0;
+}
+
+/* Take the RT side's maxima and fold them into every used slot. */
+void
+stats_tick(void)
+{
+	struct rt *rt = &stats_engine->rt;
+	union { uint32_t u; float f; } pk;
+	uint64_t late, cycle;
+	struct node *n;
+	int s;
+
+	late = atomic_exchange(&rt->late_int_ns, 0);
+	cycle = atomic_exchange(&rt->cycle_max_ns, 0);
+	for (s = 0; s < NODE_SNAP_MAX; s++) {
+		if (!stats_slots[s].used)
+			continue;
+		stats_slots[s].late_max = stats_max(stats_slots[s].late_max,
+		    late);
+		stats_slots[s].cycle_max = stats_max(
+		    stats_slots[s].cycle_max, cycle);
+	}
+	for (n = stats_engine->graph.nodes; n != NULL; n = n->next) {
+		pk.u = atomic_exchange(&n->stats.peak, 0);
+		for (s = 0; s < NODE_SNAP_MAX; s++) {
+			if (stats_slots[s].used && pk.f > n->snap[s].peak)
+				n->snap[s].peak = pk.f;
+		}
+	}
+}
+
+/* The value under which fraction q of the interval's counts lie, us. */
+static double
+stats_hist_q(const uint64_t *now, const uint64_t *prev, double q)
+{
+	uint64_t total = 0, acc = 0;
+	int i;
+
+	for (i = 0; i < RT_HIST; i++)
+		total += now[i] - prev[i];
+	if (total == 0)
+		return 0;
+	for (i = 0; i < RT_HIST; i++) {
+		acc += now[i] - prev[i];
+		if ((double)acc >= q * (double)total)
+			return (double)rt_hist_value(i);
+	}
+	return (double)rt_hist_value(RT_HIST - 1);
+}
+
+/* Per-node figures of slot s's interval; full adds cost and counters. */
+static cJSON *
+stats_nodes(int s, int full)
+{
+	cJSON *a = cJSON_CreateArray(), *o;
+	union { uint64_t u; double d; } sq;
+	uint64_t frames, cost, df;
+	struct node_snap *sn;
+	struct node *n;
+	double cycles;
+
+	for (n = stats_engine->graph.nodes; n != NULL; n = n->next) {
+		sn = &n->snap[s];
+		frames = atomic_load(&n->stats.frames);
+		cost = atomic_load(&n->stats.cost_ns);
+		sq.u = atomic_load(&n->stats.sumsq);
+		df = frames - sn->frames;
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", n->id);
+		if (full) {
+			cJSON_AddStringToObject(o, "type", n->ops->type);
+			cJSON_AddNumberToObject(o, "frames", (double)frames);
+			cycles = (double)df / stats_engine->dev.period;
+			cJSON_AddNumberToObject(o, "cost_us", df > 0 ?
+			    round((double)(cost - sn->cost_ns) / 10.0 /
+			    cycles) / 100.0 : 0.0);
+			cJSON_AddNumberToObject(o, "underruns",
+			    (double)atomic_load(&n->stats.underruns));
+			cJSON_AddNumberToObject(o, "overruns",
+			    (double)atomic_load(&n->stats.overruns));
+		}
+		cJSON_AddNumberToObject(o, "peak_db", stats_db(sn->peak));
+		cJSON_AddNumberToObject(o, "rms_db", stats_db(df > 0 ?
+		    sqrt((sq.d - sn->sumsq) / (2.0 * df)) : 0.0));
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+/*
+ * A stats object for slot s's interval, which then restarts: the design
+ * card's cpu_pct, period and late_us, plus what operators need. With
+ * event set, the object is that event and starts with its name.
+ */
+cJSON *
+stats_report(int s, const char *event)
+{
+	struct engine *e = stats_engine;
+	struct stats_slot *sl = &stats_slots[s];
+	struct rt *rt = &e->rt;
+	uint64_t now, busy, cycles, late[RT_HIST], cost[RT_HIST];
+	double dt, cpu;
+	cJSON *o;
+	int i;
+
+	stats_tick();
+	now = am_clock_ns();
+	busy = atomic_load(&rt->busy_ns);
+	cycles = atomic_load(&rt->cycles);
+	for (i = 0; i < RT_HIST; i++) {
+		late[i] = atomic_load(&rt->late.b[i]);
+		cost[i] = atomic_load(&rt->cost.b[i]);
+	}
+	dt = (double)(now - sl->ns);
+	cpu = dt > 0 ? 100.0 * (double)(busy - sl->busy) / dt : 0.0;
+
+	o = cJSON_CreateObject();
+	if (event != NULL)
+		cJSON_AddStringToObject(o, "event", event);
+	cJSON_AddNumberToObject(o, "cpu_pct", round(cpu * 100.0) / 100.0);
+	cJSON_AddNumberToObject(o, "period", e->dev.period);
+	cJSON_AddNumberToObject(o, "late_us", (double)(sl->late_max / 1000));
+	cJSON_AddNumberToObject(o, "late_us_p99",
+	    stats_hist_q(late, sl->late, 0.99));
+	cJSON_AddNumberToObject(o, "late_us_max",
+	    (double)(atomic_load(&rt->late_max_ns) / 1000));
+	cJSON_AddNumberToObject(o, "cycle_us_p50",
+	    stats_hist_q(cost, sl->cost, 0.50));
+	cJSON_AddNumberToObject(o, "cycle_us_p99",
+	    stats_hist_q(cost, sl->cost, 0.99));
+	cJSON_AddNumberToObject(o, "cycle_us_max",
+	    (double)(sl->cycle_max / 1000));
+	cJSON_AddNumberToObject(o, "xruns", (double)atomic_load(&rt->xruns));
+	cJSON_AddNumberToObject(o, "cycles", (double)(cycles - sl->cycles));
+	cJSON_AddBoolToObject(o, "rt", e->state == ENGINE_RUNNING &&
+	    e->rt_fifo);
+	cJSON_AddBoolToObject(o, "mlock", e->mlocked);
+	cJSON_AddNumberToObject(o, "rate", e->dev.rate);
+	cJSON_AddStringToObject(o, "backend", e->backend->name);
+	cJSON_AddStringToObject(o, "state", engine_state_name(e->state));
+	cJSON_AddNumberToObject(o, "drift_ppm", engine_drift_ppm(e));
+	cJSON_AddNumberToObject(o, "events_dropped",
+	    (double)atomic_load(&rt->ev_dropped));
+	cJSON_AddItemToObject(o, "nodes", stats_nodes(s, 1));
+	stats_mark(s);
+	return o;
+}
+
+/* Peak and RMS of every node over slot s's interval, for meters. */
+cJSON *
+stats_levels(int s, const char *event)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (event != NULL)
+		cJSON_AddStringToObject(o, "event", event);
+	stats_tick();
+	cJSON_AddItemToObject(o, "nodes", stats_nodes(s, 0));
+	stats_mark(s);
+	return o;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef STATS_H
+#define STATS_H
+
+#include <stdint.h>
+
+#include "rt.h"
+
+struct cJSON;
+struct engine;
+
+#define STATS_TICK_NS	(1000000000ULL / 30)	/* meter fold, 30 Hz */
+
+/*
+ * One consumer of telemetry (a subscription, or the stats command):
+ * what it saw at its last report, so each report covers the interval
+ * since. Slot numbers index node->snap[].
+ */
+struct stats_slot {
+	int used;
+	uint64_t ns;			/* CLOCK_MONOTONIC of last report */
+	uint64_t busy, cycles;
+	uint64_t late[RT_HIST], cost[RT_HIST];
+	uint64_t late_max, cycle_max;	/* ns, max since last report */
+};
+
+void stats_init(struct engine *e);
+int stats_slot_new(void);
+void stats_slot_del(int slot);
+void stats_tick(void);
+struct cJSON *stats_report(int slot, const char *event);
+struct cJSON *stats_levels(int slot, const char *event);
+
+#endif /* !defined(STATS_H) */

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef AM_LOG_H
+#define AM_LOG_H
+
+/*
+ * Levels: 0 bug/fatal, 1 error, 2 info, 3 structure, 4 per-block (DEBUG).
+ * Messages at or below am_log_level go to stderr as "prog: message".
+ * Never call from the real-time thread.
+ */
+extern int am_log_level;
+
+void am_log_init(const char *prog);	/* sets prog, reads AMIXD_LOG */
+const char *am_log_prog(void);		/* message prefix, for panic() */
+void logx(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif /* !defined(AM_LOG_H) */

@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# Many clients at once, and clients that do not read: none of them may
+# stall the daemon or the others.
+
+load helpers
+
+setup_file() {
+	amixd_start
+	req '{"cmd":"create_node","type":"tone"}'
+	req '{"cmd":"create_node","type":"device_sink"}'
+	req '{"cmd":"connect","from":1,"to":2}'
+	req '{"cmd":"start"}'
+}
+
+teardown_file() {
+	amixd_stop
+}
+
+@test "100 clients connected at once are all served" {
+	run -0 "$PY" - "$AUDIOMIXERD_SOCKET" <<'EOP'
+import json, socket, sys
+path = sys.argv[1]
+socks = []
+for i in range(100):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.settimeout(10)
+    socks.append(s)
+for i, s in enumerate(socks):
+    s.sendall(b'{"cmd":"ping","tag":%d}\n' % i)
+for i, s in enumerate(socks):
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = s.recv(4096)
+        assert chunk, "connection %d closed" % i
+        buf += chunk
+    r = json.loads(buf)
+    assert r["ok"] and r["tag"] == i, r
+# A second round on the same connections, in reverse order.
+for i, s in reversed(list(enumerate(socks))):
+    s.sendall(b'{"cmd":"list","tag":%d}\n' % i)
+    r = json.loads(s.makefile().readline())
+    assert r["ok"] and r["tag"] == i and len(r["nodes"]) >= 2, r
+print("ok")
+EOP
+	assert_eq ok "$output"
+	run -0 req '{"cmd":"ping"}'
+}
+
+@test "a subscriber that never reads stalls nothing and is told what it lost" {
+	local i f0
+	# Enough nodes to make stats and levels events large.
+	for i in $(seq 1 150); do
+		printf '{"cmd":"create_node","type":"tone","args":{"freq":%d}}\n' $((100 + i))
+	done | socat -t 5 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET" >/dev/null
+	f0=$(node_frames 2)
+	run -0 "$PY" - "$AUDIOMIXERD_SOCKET" <<'EOP'
+import json, socket, subprocess, sys, time
+path = sys.argv[1]
+slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+slow.connect(path)
+slow.sendall(b'{"cmd":"subscribe","events":["stats","levels"],'
+             b'"interval":0.1,"levels_interval":0.034}\n')
+# Never read for a while; meanwhile others must be answered quickly.
+worst = 0.0
+t_end = time.monotonic() + 6
+while time.monotonic() < t_end:
+    t0 = time.monotonic()
+    fast = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    fast.connect(path)
+    fast.settimeout(5)
+    fast.sendall(b'{"cmd":"ping"}\n')
+    assert fast.makefile().readline().startswith('{"ok":true')
+    fast.close()
+    worst = max(worst, time.monotonic() - t0)
+    time.sleep(0.05)
+assert worst < 1.0, "a ping took %.3f s" % worst
+# Now read: somewhere there is a "dropped" event with a count.
+slow.settimeout(5)
+f = slow.makefile()
+dropped = 0
+for _ in range(2000):
+    line = f.readline()
+    if not line:
+        break
+    ev = json.loads(line)
+    if ev.get("event") == "dropped":
+        dropped = ev["count"]
+        break
+assert dropped > 0, "no dropped event"
+print("ok", dropped)
+EOP
+	assert_match '^ok [0-9]+$' "$output"
+	# Audio kept flowing all along.
+	wait_until 5 node_frames_above 2 $((f0 + 48000 * 5))
+	run -0 req '{"cmd":"ping"}'
+}
+
+@test "a client that sends requests but never reads replies is throttled" {
+	run -0 "$PY" - "$AUDIOMIXERD_SOCKET" <<'EOP'
+import socket, sys, time
+path = sys.argv[1]
+hog = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+hog.connect(path)
+hog.setblocking(False)
+sent = 0
+line = b'{"cmd":"list"}\n' * 100
+t_end = time.monotonic() + 3
+while time.monotonic() < t_end:
+    try:
+        sent += hog.send(line)
+    except BlockingIOError:
+        time.sleep(0.01)
+# The daemon stopped reading it: far less was taken than 3 s could send.
+assert sent < 8 * 1024 * 1024, "the daemon took %d bytes" % sent
+other = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+other.connect(path)
+other.settimeout(5)
+other.sendall(b'{"cmd":"ping"}\n')
+assert other.makefile().readline().startswith('{"ok":true')
+print("ok")
+EOP
+	assert_eq ok "$output"
+	# The daemon's memory stayed bounded (well under 200 MB).
+	local rss
+	rss=$(awk '/VmRSS/ {print $2}' /proc/"$AMIXD_PID"/status)
+	[ "$rss" -lt 200000 ] || flunk "RSS $rss kB"
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# The daemon's life: options and environment, one daemon per socket,
+# signals, state and xrun events, and graph edits while audio runs.
+
+load helpers
+
+setup() {
+	export AMIXD_DIR=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	amixd_stop
+}
+
+@test "options win over the design card's environment variables" {
+	AUDIOMIXERD_PERIOD=256 AUDIOMIXERD_DEVICE=hw:7,0 amixd_start
+	run -0 req '{"cmd":"list"}'
+	assert_eq 256 "$(jget "$output" .device.period)"
+	assert_eq hw:7,0 "$(jget "$output" .device.name)"
+	amixd_stop
+	AUDIOMIXERD_PERIOD=256 AUDIOMIXERD_DEVICE=hw:7,0 amixd_start -p 64 -d mine -r 44100
+	run -0 req '{"cmd":"list"}'
+	assert_eq 64 "$(jget "$output" .device.period)"
+	assert_eq mine "$(jget "$output" .device.name)"
+	assert_eq 44100 "$(jget "$output" .device.rate)"
+}
+
+@test "AUDIOMIXERD_SOCKET names the socket and -s overrides it" {
+	local other=$BATS_TEST_TMPDIR/other.sock pid
+	AUDIOMIXERD_SOCKET=$other amixd -b null </dev/null 3>&- &
+	pid=$!
+	AUDIOMIXERD_SOCKET=$other wait_until 10 amctl ping
+	kill -TERM "$pid"
+	wait "$pid"
+	[ ! -e "$other" ] || flunk "socket left behind"
+	AUDIOMIXERD_SOCKET=$other amixd -b null -s "$other.2" </dev/null 3>&- &
+	pid=$!
+	wait_until 10 amctl -s "$other.2" ping
+	[ ! -e "$other" ] || flunk "env socket used despite -s"
+	kill -TERM "$pid"
+	wait "$pid"
+}
+
+@test "bad options and variables are usage errors" {
+	run -2 --separate-stderr amixd -p 15
+	assert_match 'period' "$stderr"
+	run -2 --separate-stderr amixd -p 4097
+	run -2 --separate-stderr amixd -r 7999
+	run -2 --separate-stderr amixd -x
+	run -2 --separate-stderr amixd extra-operand
+	AUDIOMIXERD_PERIOD=12 run -2 --separate-stderr amixd -s "$BATS_TEST_TMPDIR/s"
+	assert_match 'AUDIOMIXERD_PERIOD' "$stderr"
+	AUDIOMIXERD_BACKEND=oss run -1 --separate-stderr amixd -s "$BATS_TEST_TMPDIR/s"
+	assert_match 'backend oss' "$stderr"
+	run -1 --separate-stderr amixd -b jack -s "$BATS_TEST_TMPDIR/s"
+	assert_match 'jack: not available' "$stderr"
+	# -b wins over the variable.
+	AUDIOMIXERD_BACKEND=jack amixd_start -b null
+}
+
+@test "a second daemon on a live socket refuses; a stale socket is replaced" {
+	amixd_start
+	run -1 --separate-stderr amixd -b null
+	assert_match 'another amixd answers' "$stderr"
+	run -0 amctl ping
+	# A daemon killed hard leaves its socket file: the next one takes it.
+	kill -KILL "$AMIXD_PID"
+	wait "$AMIXD_PID" || true
+	[ -S "$AUDIOMIXERD_SOCKET" ] || flunk "no stale socket to test with"
+	amixd_start
+	run -0 amctl ping
+}
+
+@test "SIGTERM and SIGINT stop cleanly: socket removed, recording complete" {
+	local sig wav frames
+	for sig in TERM INT; do
+		wav=$BATS_TEST_TMPDIR/$sig.wav
+		amixd_start
+		req '{"cmd":"create_node","type":"tone","args":{"freq":500}}'
+		req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$wav\"}}"
+		req '{"cmd":"connect","from":1,"to":2}'
+		req '{"cmd":"start"}'
+		wait_until 10 node_frames_above 2 24000
+		kill -"$sig" "$AMIXD_PID"
+		wait "$AMIXD_PID" || flunk "exit status $? on SIG$sig"
+		[ ! -e "$AUDIOMIXERD_SOCKET" ] || flunk "socket left on SIG$sig"
+		frames=$(soxi -s "$wav" 2>/dev/null)
+		[ "$frames" -gt 24000 ] || flunk "SIG$sig: $frames frames"
+		# Whole periods only: nothing torn at the end.
+		assert_eq 0 $((frames % 128)) "frames % period"
+		unset AMIXD_PID
+	done
+}
+
+@test "state events on start and stop; an xrun event when the clock stalls" {
+	amixd_start
+	req '{"cmd":"create_node","type":"tone"}'
+	req '{"cmd":"create_node","type":"device_sink"}'
+	req '{"cmd":"connect","from":1,"to":2}'
+	local log=$BATS_TEST_TMPDIR/events
+	( printf '%s\n' '{"cmd":"subscribe","events":["state","xrun"]}' |
+	    socat -t 30 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET" >"$log" ) 3>&- &
+	local sub=$!
+	wait_until 5 grep -q '"ok":true' "$log"
+	req '{"cmd":"start"}'
+	wait_until 5 grep -q '"value":"running"' "$log"
+	# Stop the whole daemon for 300 ms: its timer misses deadlines.
+	sleep 0.2
+	kill -STOP "$AMIXD_PID"
+	sleep 0.3
+	kill -CONT "$AMIXD_PID"
+	wait_until 5 grep -q '"event":"xrun"' "$log"
+	run -0 req '{"cmd":"stats"}'
+	assert_eq true "$(jget "$output" .rt)" "SCHED_FIFO as root"
+	req '{"cmd":"stop"}'
+	wait_until 5 grep -q '"value":"stopped"' "$log"
+	local xrun
+	xrun=$(grep '"event":"xrun"' "$log" | head -n 1)
+	assert_eq underrun "$(jget "$xrun" .type)"
+	assert_eq 2 "$(jget "$xrun" .node)" "node of the xrun"
+	[ "$(jget "$xrun" .usec)" -gt 100000 ] || flunk "usec $(jget "$xrun" .usec)"
+	run -0 req '{"cmd":"stats"}'
+	[ "$(jget "$output" .xruns)" -ge 1 ] || flunk "xruns not counted"
+	assert_eq false "$(jget "$output" .rt)" "rt once stopped"
+	kill "$sub" 2>/dev/null || true
+}
+
+@test "graph edits while running never break a tone being recorded" {
+	local wav=$BATS_TEST_TMPDIR/edit.wav out i id
+	amixd_start
+	req '{"cmd":"create_node","type":"tone","args":{"freq":1000,"db":-6}}'
+	req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$wav\"}}"
+	req '{"cmd":"connect","from":1,"to":2}'
+	req '{"cmd":"start"}'
+	# 200 edits: new branches appear and vanish, in one connection.
+	for i in $(seq 1 50); do
+		id=$((3 + (i - 1) * 2))
+		printf '%s\n' \
+		    '{"cmd":"create_node","type":"tone","args":{"freq":300}}' \
+		    '{"cmd":"create_node","type":"device_sink"}' \
+		    "{\"cmd\":\"connect\",\"from\":$id,\"to\":$((id + 1))}" \
+		    "{\"cmd\":\"destroy_node\",\"id\":$id}" \
+		    "{\"cmd\":\"destroy_node\",\"id\":$((id + 1))}"
+	done | socat -t 10 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET" >"$BATS_TEST_TMPDIR/replies"
+	assert_eq 0 "$(grep -c '"ok":false' "$BATS_TEST_TMPDIR/replies")" "failed edits"
+	wait_until 10 node_frames_above 2 48000
+	req '{"cmd":"stop"}'
+	req '{"cmd":"destroy_node","id":2}'
+	out=$(sinefit "$wav")
+	assert_near 1000 "$(jget "$out" .freq)" 0.01 "frequency"
+	assert_near -6 "$(jget "$out" .amp_db)" 0.01 "level"
+	# Far below any click: the tone is continuous through every swap.
+	[ "$(jget "$out" '.resid_db < -100')" = true ] ||
+	    flunk "residual $(jget "$out" .resid_db) dB"
+	run -0 req '{"cmd":"list"}'
+	assert_eq 1 "$(jget "$output" '.nodes | length')"
+}
+
+@test "the engine runs at the range limits of rate and period" {
+	amixd_start
+	run -0 req '{"cmd":"device_open","rate":8000,"period":16}'
+	assert_eq 16 "$(jget "$output" .device.period)"
+	req '{"cmd":"create_node","type":"tone","args":{"freq":100}}'
+	req '{"cmd":"create_node","type":"device_sink"}'
+	req '{"cmd":"connect","from":1,"to":2}'
+	req '{"cmd":"start"}'
+	wait_until 10 node_frames_above 2 4000
+	req '{"cmd":"stop"}'
+	run -0 req '{"cmd":"device_open","rate":192000,"period":4096}'
+	assert_eq 4096 "$(jget "$output" .device.period)"
+	req '{"cmd":"start"}'
+	local f0
+	f0=$(node_frames 2)
+	wait_until 10 node_frames_above 2 $((f0 + 96000))
+	req '{"cmd":"stop"}'
+	run -0 req '{"cmd":"device_close"}'
+	run -0 req '{"cmd":"list"}'
+	assert_eq false "$(jget "$output" .device.open)"
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Fit a sine to an audio file and print what was found, as JSON.
+
+usage: sinefit.py FILE [CHANNEL] [SKIP_SECONDS]
+
+Decodes FILE with sox to float, takes one channel (default 0), finds the
+FFT peak, refines the frequency by least squares around it and prints
+{"freq": Hz, "amp_db": dBFS of the fitted amplitude, "resid_db": residual
+RMS relative to the sine's RMS, "rate": Hz, "frames": N, "channels": N,
+"chan_diff": largest |left - right|}.
+"""
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+
+def decode(path):
+    info = subprocess.run(["soxi", "-r", path], capture_output=True,
+                          text=True, check=True)
+    rate = int(info.stdout.strip())
+    chans = int(subprocess.run(["soxi", "-c", path], capture_output=True,
+                               text=True, check=True).stdout.strip())
+    raw = subprocess.run(["sox", "-V1", path, "-t", "f32", "-"],
+                         capture_output=True, check=True).stdout
+    data = np.frombuffer(raw, dtype="<f4").reshape(-1, chans)
+    return rate, data
+
+
+def fit(x, rate, f0):
+    t = np.arange(len(x)) / rate
+
+    def resid(f):
+        m = np.column_stack([np.sin(2 * np.pi * f * t),
+                             np.cos(2 * np.pi * f * t), np.ones_like(t)])
+        coef, *_ = np.linalg.lstsq(m, x, rcond=None)
+        return np.sum((x - m @ coef) ** 2), coef
+
+    lo, hi = f0 - 2 * rate / len(x), f0 + 2 * rate / len(x)
+    for _ in range(60):  # golden-section search on the residual
+        a = hi - (hi - lo) / 1.618
+        b = lo + (hi - lo) / 1.618
+        if resid(a)[0] < resid(b)[0]:
+            hi = b
+        else:
+            lo = a
+    f = (lo + hi) / 2
+    err, coef = resid(f)
+    return f, float(np.hypot(coef[0], coef[1])), err
+
+
+def main():
+    path = sys.argv[1]
+    ch = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    skip = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+    rate, data = decode(path)
+    x = data[int(skip * rate):, ch].astype(np.float64)
+    win = np.hanning(len(x))
+    spec = np.abs(np.fft.rfft(x * win))
+    k = int(np.argmax(spec[1:]) + 1)
+    f, amp, err = fit(x, rate, k * rate / len(x))
+    sig = amp * amp / 2 * len(x)
+    out = {
+        "freq": round(f, 4),
+        "amp_db": round(20 * np.log10(amp), 4) if amp > 0 else -200,
+        "resid_db": round(10 * np.log10(max(err, 1e-30) / sig), 2),
+        "rate": rate,
+        "frames": int(data.shape[0]),
+        "channels": int(data.shape[1]),
+        "chan_diff": float(np.max(np.abs(data[:, 0] - data[:, -1]))),
+    }
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
