@@ -34,6 +34,8 @@ struct backend_ops {
 };
 
 extern const struct backend_ops backend_null_ops;
+extern const struct backend_ops backend_alsa_ops;
+extern const struct backend_ops backend_jack_ops;
 
 const struct backend_ops *backend_find(const char *name);
 

@@ -57,7 +57,7 @@ null_thread(void *arg)
 		k++;
 		next = t0 + am_clock_frames_ns(k * d->period, d->rate);
 		if (end > next) {
-			rt_xrun(rt, (end - next) / 1000);
+			rt_xrun(rt, RT_XRUN_UNDERRUN, (end - next) / 1000);
 			t0 = end;
 			k = 0;
 		}
@@ -120,12 +120,3 @@ const struct backend_ops backend_null_ops = {
 	.start = null_start,
 	.stop = null_stop,
 };
-
-/* The backend of a name, or NULL when this build has none by it. */
-const struct backend_ops *
-backend_find(const char *name)
-{
-	if (strcmp(name, "null") == 0)
-		return &backend_null_ops;
-	return NULL;
-}

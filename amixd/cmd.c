@@ -220,17 +220,6 @@ cmd_ping(struct client *c, const cJSON *req)
 	return r;
 }
 
-static void
-cmd_state_event(void)
-{
-	cJSON *ev = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(ev, "event", "state");
-	cJSON_AddStringToObject(ev, "value",
-	    engine_state_name(cmd_engine->state));
-	ctl_event(CTL_EV_STATE, ev);
-}
-
 static cJSON *
 cmd_device_json(void)
 {
@@ -551,7 +540,7 @@ cmd_start(struct client *c, const cJSON *req)
 		return am_proto_ok(req);
 	if (engine_start(cmd_engine, err, sizeof(err)) < 0)
 		return am_proto_err(req, AM_ERR_DEVICE, "%s", err);
-	cmd_state_event();
+	ctl_state_event();
 	return am_proto_ok(req);
 }
 
@@ -559,10 +548,10 @@ static cJSON *
 cmd_stop(struct client *c, const cJSON *req)
 {
 	(void)c;
-	if (cmd_engine->state != ENGINE_RUNNING)
+	if (cmd_engine->state == ENGINE_STOPPED)
 		return am_proto_ok(req);
 	engine_stop(cmd_engine);
-	cmd_state_event();
+	ctl_state_event();
 	return am_proto_ok(req);
 }
 

@@ -38,6 +38,8 @@
 #include "util.h"
 
 #define CTL_RECLAIM_NS	(20 * 1000000ULL)
+#define CTL_RETRY_MIN_NS (100 * 1000000ULL)	/* device retry backoff */
+#define CTL_RETRY_MAX_NS (2000 * 1000000ULL)
 
 static struct engine *ctl_engine;	/* borrowed: main */
 static int ctl_fd = -1;
@@ -45,6 +47,8 @@ static struct ev_file *ctl_ev;
 static struct ev_file *ctl_rt_ev;
 static struct ev_timer ctl_stats_timer;
 static struct ev_timer ctl_reclaim_timer;
+static struct ev_timer ctl_retry_timer;
+static uint64_t ctl_retry_ns, ctl_retry_due;
 static char ctl_path[256];
 static struct client *ctl_clients;
 static int ctl_nclients;
@@ -391,12 +395,49 @@ ctl_event(unsigned mask, cJSON *ev)
 	cJSON_Delete(ev);
 }
 
+/* Tell state subscribers the engine's state. */
+void
+ctl_state_event(void)
+{
+	cJSON *ev = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(ev, "event", "state");
+	cJSON_AddStringToObject(ev, "value",
+	    engine_state_name(ctl_engine->state));
+	ctl_event(CTL_EV_STATE, ev);
+}
+
+/*
+ * While the device is lost, try to get it back with a growing backoff
+ * (100 ms doubling to 2 s); the graph and control plane keep working.
+ */
+static void
+ctl_retry_cb(void *arg)
+{
+	char err[256];
+	uint64_t now = am_clock_ns();
+
+	(void)arg;
+	if (ctl_engine->state != ENGINE_LOST || now < ctl_retry_due)
+		return;
+	if (engine_recover(ctl_engine, err, sizeof(err)) == 0) {
+		logx(1, "device back: running");
+		ctl_state_event();
+		ctl_reap();
+		return;
+	}
+	logx(3, "device still gone: %s", err);
+	ctl_retry_ns = ctl_retry_ns * 2 > CTL_RETRY_MAX_NS ?
+	    CTL_RETRY_MAX_NS : ctl_retry_ns * 2;
+	ctl_retry_due = now + ctl_retry_ns;
+}
+
 /* Events from the real-time thread. */
 static void
 ctl_rt_cb(void *arg, int revents)
 {
 	struct rt_event rev;
-	uint64_t cnt;
+	uint64_t cnt, reconf;
 	cJSON *ev;
 	ssize_t rc;
 
@@ -404,13 +445,27 @@ ctl_rt_cb(void *arg, int revents)
 	(void)revents;
 	rc = read(ctl_engine->rt.evfd, &cnt, sizeof(cnt));
 	(void)rc;
+	reconf = atomic_exchange(&ctl_engine->rt.reconfig, 0);
+	if (reconf != 0 && engine_reconfig(ctl_engine, reconf >> 32,
+	    reconf & 0xffffffff) == 0)
+		logx(2, "device now at %u Hz, period %u",
+		    ctl_engine->dev.rate, ctl_engine->dev.period);
+	if (atomic_exchange(&ctl_engine->rt.lost, 0) &&
+	    ctl_engine->state == ENGINE_RUNNING) {
+		logx(1, "device lost: retrying");
+		engine_lost(ctl_engine);
+		ctl_retry_ns = CTL_RETRY_MIN_NS;
+		ctl_retry_due = am_clock_ns() + ctl_retry_ns;
+		ctl_state_event();
+	}
 	while (am_ring_pop(&ctl_engine->rt.events, &rev) == 0) {
 		if (rev.type != RT_EV_XRUN)
 			continue;
 		logx(3, "xrun: %llu us late", (unsigned long long)rev.a);
 		ev = cJSON_CreateObject();
 		cJSON_AddStringToObject(ev, "event", "xrun");
-		cJSON_AddStringToObject(ev, "type", "underrun");
+		cJSON_AddStringToObject(ev, "type",
+		    rev.b == RT_XRUN_OVERRUN ? "overrun" : "underrun");
 		cJSON_AddNumberToObject(ev, "usec", (double)rev.a);
 		cJSON_AddNumberToObject(ev, "node", rev.node);
 		ctl_event(CTL_EV_XRUN, ev);
@@ -475,6 +530,8 @@ ctl_init(struct engine *e, const char *path)
 	ev_timer_add(&ctl_stats_timer, STATS_TICK_NS, ctl_stats_cb, NULL);
 	ev_timer_add(&ctl_reclaim_timer, CTL_RECLAIM_NS, ctl_reclaim_cb,
 	    NULL);
+	ev_timer_add(&ctl_retry_timer, CTL_RETRY_MIN_NS / 2, ctl_retry_cb,
+	    NULL);
 	if (path == NULL)
 		return 0;
 	ctl_fd = am_sock_listen(path);
@@ -505,4 +562,5 @@ ctl_done(void)
 	ev_file_del(ctl_rt_ev);
 	ev_timer_del(&ctl_stats_timer);
 	ev_timer_del(&ctl_reclaim_timer);
+	ev_timer_del(&ctl_retry_timer);
 }

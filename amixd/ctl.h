@@ -47,6 +47,7 @@ struct client {
 int ctl_init(struct engine *e, const char *path);
 void ctl_done(void);
 void ctl_event(unsigned mask, struct cJSON *ev);
+void ctl_state_event(void);
 int ctl_quit_requested(void);
 void ctl_quit(void);
 

@@ -26,6 +26,8 @@
 #include "plan.h"
 #include "util.h"
 
+static void engine_settle(struct engine *e);
+
 const char *
 engine_state_name(int state)
 {
@@ -207,6 +209,9 @@ engine_open(struct engine *e, struct dev_config *cfg, char *err,
 	int rc;
 
 	engine_close(e);
+	if (e->state == ENGINE_LOST)
+		e->state = ENGINE_STOPPED;	/* the caller takes over */
+	e->dev_req = *cfg;
 	rc = e->backend->open(e, cfg, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -225,6 +230,8 @@ engine_open(struct engine *e, struct dev_config *cfg, char *err,
 void
 engine_close(struct engine *e)
 {
+	if (e->state == ENGINE_LOST)
+		e->state = ENGINE_STOPPED;
 	if (!e->dev_open)
 		return;
 	engine_stop(e);
@@ -241,6 +248,8 @@ engine_start(struct engine *e, char *err, size_t errlen)
 
 	if (e->state == ENGINE_RUNNING)
 		return 0;
+	if (e->state == ENGINE_LOST)
+		return engine_recover(e, err, errlen);
 	if (!e->dev_open) {
 		cfg = e->dev;
 		rc = engine_open(e, &cfg, err, errlen);
@@ -276,13 +285,96 @@ engine_flush(struct engine *e)
 void
 engine_stop(struct engine *e)
 {
-	struct rt_cmd cmd;
-	struct plan *p;
-
+	if (e->state == ENGINE_LOST)
+		e->state = ENGINE_STOPPED;
 	if (e->state != ENGINE_RUNNING)
 		return;
 	e->backend->stop(e);
 	e->state = ENGINE_STOPPED;
+	engine_settle(e);
+}
+
+/*
+ * The device went away: stop the RT thread, close the device, keep the
+ * graph. engine_recover reopens it; the control plane works meanwhile.
+ */
+void
+engine_lost(struct engine *e)
+{
+	if (e->state != ENGINE_RUNNING)
+		return;
+	e->backend->stop(e);
+	e->state = ENGINE_LOST;
+	engine_settle(e);
+	e->backend->close(e);
+	e->dev_open = 0;
+}
+
+/*
+ * The running device changed rate or period by itself: follow it with a
+ * plan sized for the new period. 0 or -errno.
+ */
+int
+engine_reconfig(struct engine *e, uint32_t rate, uint32_t period)
+{
+	char err[256];
+
+	if (period < RT_FRAMES_MIN || period > RT_FRAMES_MAX ||
+	    rate < ENGINE_RATE_MIN || rate > ENGINE_RATE_MAX) {
+		logx(1, "device at %u Hz, period %u: out of range", rate,
+		    period);
+		return -ERANGE;
+	}
+	if (rate != e->dev.rate && engine_rate(e, rate, err, sizeof(err)) < 0)
+		logx(1, "rate change: %s", err);
+	e->dev.rate = rate;
+	e->dev.period = period;
+	return engine_commit(e);
+}
+
+/* Try to reopen and restart a lost device. 0 or -errno. */
+int
+engine_recover(struct engine *e, char *err, size_t errlen)
+{
+	struct dev_config cfg = e->dev_req;
+	int rc;
+
+	if (e->state != ENGINE_LOST)
+		return 0;
+	rc = e->backend->open(e, &cfg, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (cfg.rate != e->dev.rate &&
+	    engine_rate(e, cfg.rate, err, errlen) < 0)
+		logx(1, "after the device came back: %s", err);
+	if (cfg.rate != e->dev.rate || cfg.period != e->dev.period) {
+		e->dev = cfg;
+		engine_commit(e);
+	}
+	e->dev = cfg;
+	e->dev_open = 1;
+	e->start_ns = am_clock_ns();
+	e->start_frames = atomic_load(&e->rt.frames);
+	e->state = ENGINE_RUNNING;
+	rc = e->backend->start(e, err, errlen);
+	if (rc < 0) {
+		e->state = ENGINE_LOST;
+		e->backend->close(e);
+		e->dev_open = 0;
+	}
+	return rc;
+}
+
+/*
+ * After the RT thread is gone: adopt a pending plan, apply leftover
+ * commands, free retired plans, flush file sinks.
+ */
+static void
+engine_settle(struct engine *e)
+{
+	struct rt_cmd cmd;
+	struct plan *p;
+
 	p = atomic_exchange(&e->rt.pending, NULL);
 	if (p != NULL)
 		e->rt.cur = p;

@@ -24,6 +24,7 @@ struct engine {
 	const struct backend_ops *backend;
 	void *bdata;			/* backend private, owned by it */
 	struct dev_config dev;		/* granted by the backend */
+	struct dev_config dev_req;	/* asked for, to reopen after loss */
 	int dev_open;
 	int state;
 #define ENGINE_STOPPED	0
@@ -49,6 +50,9 @@ int engine_open(struct engine *e, struct dev_config *cfg, char *err,
 void engine_close(struct engine *e);
 int engine_start(struct engine *e, char *err, size_t errlen);
 void engine_stop(struct engine *e);
+void engine_lost(struct engine *e);
+int engine_reconfig(struct engine *e, uint32_t rate, uint32_t period);
+int engine_recover(struct engine *e, char *err, size_t errlen);
 int engine_render(struct engine *e, uint64_t frames, char *err,
     size_t errlen);
 void engine_flush(struct engine *e);

@@ -93,22 +93,6 @@ rt_max(_Atomic uint64_t *c, uint64_t v)
 		    memory_order_relaxed, memory_order_relaxed);
 }
 
-/* RT: queue an event and wake the control thread; never waits. */
-static void
-rt_event(struct rt *rt, uint32_t type, uint32_t node, uint64_t a)
-{
-	struct rt_event ev = { type, node, a };
-	uint64_t one = 1;
-	ssize_t rc;
-
-	if (am_ring_push(&rt->events, &ev) < 0) {
-		rt_add(&rt->ev_dropped, 1);
-		return;
-	}
-	rc = write(rt->evfd, &one, sizeof(one));
-	(void)rc;	/* EAGAIN: the counter is already non-zero */
-}
-
 /* RT: account how late this period's wake-up was. */
 void
 rt_late(struct rt *rt, uint64_t late_ns)
@@ -119,12 +103,58 @@ rt_late(struct rt *rt, uint64_t late_ns)
 	rt_max(&rt->late_int_ns, late_ns);
 }
 
-/* RT: a period was missed by usec microseconds. */
+/*
+ * RT: a period was missed by usec microseconds: type RT_XRUN_UNDERRUN
+ * (playback) or RT_XRUN_OVERRUN (capture). Only from the RT thread.
+ */
 void
-rt_xrun(struct rt *rt, uint64_t usec)
+rt_xrun(struct rt *rt, int type, uint64_t usec)
 {
+	struct rt_event ev = { RT_EV_XRUN, rt->xrun_node, usec, type };
+	uint64_t one = 1;
+	ssize_t rc;
+
 	rt_add(&rt->xruns, 1);
-	rt_event(rt, RT_EV_XRUN, rt->xrun_node, usec);
+	if (am_ring_push(&rt->events, &ev) < 0) {
+		rt_add(&rt->ev_dropped, 1);
+		return;
+	}
+	rc = write(rt->evfd, &one, sizeof(one));
+	(void)rc;	/* EAGAIN: the counter is already non-zero */
+}
+
+/*
+ * RT, or any backend thread: the device is gone (ALSA -ENODEV, the JACK
+ * server shut down). A flag and a wake-up; the control thread does the
+ * rest. Safe from several threads, unlike the event ring.
+ */
+void
+rt_lost(struct rt *rt)
+{
+	uint64_t one = 1;
+	ssize_t rc;
+
+	atomic_store_explicit(&rt->lost, 1, memory_order_release);
+	rc = write(rt->evfd, &one, sizeof(one));
+	(void)rc;
+}
+
+/*
+ * RT, or any backend thread: the device now runs at another rate or
+ * period (a JACK server changed its buffer size). The control thread
+ * compiles a plan for it; until then periods longer than the plan's
+ * buffers are rendered as silence.
+ */
+void
+rt_reconfig(struct rt *rt, uint32_t rate, uint32_t period)
+{
+	uint64_t one = 1;
+	ssize_t rc;
+
+	atomic_store_explicit(&rt->reconfig, (uint64_t)rate << 32 | period,
+	    memory_order_release);
+	rc = write(rt->evfd, &one, sizeof(one));
+	(void)rc;
 }
 
 /* RT: meter a node's signal into its counters. */

@@ -27,10 +27,14 @@ struct rt_cmd {
 /* An event, RT -> control. */
 struct rt_event {
 	uint32_t type;
-#define RT_EV_XRUN	1		/* a: usec late */
+#define RT_EV_XRUN	1		/* a: usec, b: RT_XRUN_* */
 	uint32_t node;			/* node id or 0 */
 	uint64_t a;
+	uint64_t b;
 };
+
+#define RT_XRUN_UNDERRUN	0	/* playback starved */
+#define RT_XRUN_OVERRUN		1	/* capture overflowed */
 
 /* Microsecond histogram, four buckets per octave. */
 struct rt_hist {
@@ -52,6 +56,8 @@ struct rt {
 	int evfd;			/* eventfd: events waiting */
 	uint32_t xrun_node;		/* reported in xrun events */
 	uint64_t pos;			/* frames since start, RT */
+	_Atomic int lost;		/* the backend lost its device */
+	_Atomic uint64_t reconfig;	/* rate << 32 | period, or 0 */
 	_Atomic uint64_t ev_dropped;
 	_Atomic uint64_t cycles;
 	_Atomic uint64_t frames;
@@ -70,7 +76,9 @@ int rt_init(struct rt *rt);
 void rt_done(struct rt *rt);
 void rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate);
 void rt_late(struct rt *rt, uint64_t late_ns);
-void rt_xrun(struct rt *rt, uint64_t usec);
+void rt_xrun(struct rt *rt, int type, uint64_t usec);
+void rt_lost(struct rt *rt);
+void rt_reconfig(struct rt *rt, uint32_t rate, uint32_t period);
 int rt_hist_bucket(uint64_t us);
 uint64_t rt_hist_value(int bucket);
 
