@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ring: single-producer single-consumer lock-free ring of records.
+ *
+ * The control thread and the real-time thread talk through these rings
+ * (parameter commands one way, events and retired plans the other), so
+ * the data functions never allocate, lock, block or loop unboundedly:
+ * a full ring makes the producer drop or retry later, an empty ring
+ * makes the consumer return at once.
+ *
+ * wr and rd are free-running 64-bit record counters that never wrap in
+ * practice; wr - rd is the fill level, always in [0, cap], and a
+ * counter's low bits (cap is a power of two) give the slot. Only the
+ * producer stores wr, only the consumer stores rd, each on its own cache
+ * line so the two sides do not bounce one line between cores.
+ *
+ * Ordering (C11): the producer copies records in, then publishes them
+ * with a release store of wr; the consumer's acquire load of wr makes
+ * those bytes visible before it copies them out. Symmetrically the
+ * consumer releases slots with a release store of rd, and the
+ * producer's acquire load of rd orders the consumer's reads of a slot
+ * before the producer overwrites it. Each side reads its own counter
+ * relaxed: nobody else writes it.
+ *
+ * am_ring_init(), am_ring_done() and am_ring_reset() belong to the
+ * control thread and run while neither side uses the ring. The buffer
+ * comes from calloc(); the daemon's mlockall(MCL_FUTURE) keeps it
+ * resident so the real-time side does not take page faults on it.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ring.h"
+
+#define RING_NREC_MAX	(1U << 30)	/* records */
+
+/*
+ * Set up a ring of at least nrec records of recsz bytes each; nrec is
+ * rounded up to a power of two. Control thread. Return 0, -EINVAL (nrec
+ * 0 or above 2^30, recsz 0) or -ENOMEM; on error r->data is NULL and
+ * am_ring_done() is harmless.
+ */
+int
+am_ring_init(struct am_ring *r, uint32_t nrec, uint32_t recsz)
+{
+	uint32_t cap;
+
+	memset(r, 0, sizeof(*r));
+	atomic_init(&r->wr, 0);
+	atomic_init(&r->rd, 0);
+	if (nrec == 0 || nrec > RING_NREC_MAX || recsz == 0)
+		return -EINVAL;
+	for (cap = 1; cap < nrec; cap <<= 1)
+		;
+	/* calloc() checks cap * recsz for overflow of size_t. */
+	if ((r->data = calloc(cap, recsz)) == NULL)
+		return -ENOMEM;
+	r->cap = cap;
+	r->recsz = recsz;
+	return 0;
+}
+
+/*
+ * Free the buffer. Control thread, neither side running.
+ */
+void
+am_ring_done(struct am_ring *r)
+{
+	free(r->data);
+	r->data = NULL;
+	r->cap = 0;
+}
+
+/*
+ * Empty the ring. Control thread, only while neither side runs.
+ */
+void
+am_ring_reset(struct am_ring *r)
+{
+	atomic_store_explicit(&r->wr, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->rd, 0, memory_order_relaxed);
+}
+
+/*
+ * RT: records held, from either side. rd is loaded before wr: both only
+ * grow, so the difference is never negative even if a third thread
+ * asks; it is clamped to cap for the same reason.
+ */
+uint32_t
+am_ring_count(struct am_ring *r)
+{
+	uint64_t rd, wr;
+
+	rd = atomic_load_explicit(&r->rd, memory_order_acquire);
+	wr = atomic_load_explicit(&r->wr, memory_order_acquire);
+	if (wr - rd > r->cap)
+		return r->cap;
+	return (uint32_t)(wr - rd);
+}
+
+/*
+ * RT: free records, from either side.
+ */
+uint32_t
+am_ring_space(struct am_ring *r)
+{
+	return r->cap - am_ring_count(r);
+}
+
+/*
+ * RT: producer. Copy up to n records from recs into the ring and publish
+ * them. Return the number written, fewer than n (maybe 0) when the ring
+ * fills.
+ */
+uint32_t
+am_ring_write(struct am_ring *r, const void *recs, uint32_t n)
+{
+	const unsigned char *src = recs;
+	uint64_t wr, rd;
+	uint32_t space, idx, first;
+	size_t sz = r->recsz;
+
+	wr = atomic_load_explicit(&r->wr, memory_order_relaxed);
+	rd = atomic_load_explicit(&r->rd, memory_order_acquire);
+	space = r->cap - (uint32_t)(wr - rd);
+	if (n > space)
+		n = space;
+	if (n == 0)
+		return 0;
+	idx = (uint32_t)wr & (r->cap - 1);
+	first = r->cap - idx;
+	if (first > n)
+		first = n;
+	memcpy(r->data + idx * sz, src, first * sz);
+	if (n > first)
+		memcpy(r->data, src + first * sz, (n - first) * sz);
+	atomic_store_explicit(&r->wr, wr + n, memory_order_release);
+	return n;
+}
+
+/*
+ * RT: consumer. Copy up to n records out of the ring into recs and free
+ * their slots. Return the number read, fewer than n (maybe 0) when the
+ * ring runs empty.
+ */
+uint32_t
+am_ring_read(struct am_ring *r, void *recs, uint32_t n)
+{
+	unsigned char *dst = recs;
+	uint64_t wr, rd;
+	uint32_t count, idx, first;
+	size_t sz = r->recsz;
+
+	rd = atomic_load_explicit(&r->rd, memory_order_relaxed);
+	wr = atomic_load_explicit(&r->wr, memory_order_acquire);
+	count = (uint32_t)(wr - rd);
+	if (n > count)
+		n = count;
+	if (n == 0)
+		return 0;
+	idx = (uint32_t)rd & (r->cap - 1);
+	first = r->cap - idx;
+	if (first > n)
+		first = n;
+	memcpy(dst, r->data + idx * sz, first * sz);
+	if (n > first)
+		memcpy(dst + first * sz, r->data, (n - first) * sz);
+	atomic_store_explicit(&r->rd, rd + n, memory_order_release);
+	return n;
+}
+
+/*
+ * RT: producer. Append one record. Return 0, or -EAGAIN when full.
+ */
+int
+am_ring_push(struct am_ring *r, const void *rec)
+{
+	return am_ring_write(r, rec, 1) == 1 ? 0 : -EAGAIN;
+}
+
+/*
+ * RT: consumer. Take one record. Return 0, or -EAGAIN when empty.
+ */
+int
+am_ring_pop(struct am_ring *r, void *rec)
+{
+	return am_ring_read(r, rec, 1) == 1 ? 0 : -EAGAIN;
+}
