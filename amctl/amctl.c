@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * amctl: send control requests to amixd and print its replies.
+ *
+ * Requests come three ways: all operands as one short command ("amctl
+ * connect 1 2", made into JSON by am_cmd_parse), raw JSON operands, one
+ * request each, or a script (-f) of one command a line with '#'
+ * comments and "name = create ..." bindings (am_script_line). All end
+ * in ctl_request(): one request line out, then lines in until its
+ * reply. The daemon answers each request with exactly one line, in
+ * order; a subscribed connection also gets event lines (objects with an
+ * "event" member) at any time, so every event line before the reply is
+ * printed as it comes and the first other line is the reply. Lines are
+ * printed exactly as the daemon sent them, one a line, and flushed, so a
+ * reader such as jq sees each at once.
+ *
+ * Operands are all parsed before anything is sent, so a usage error
+ * (exit 2) never leaves half a command list done. The first failing
+ * reply stops amctl, as "set -e" stops a shell script: later requests
+ * are not sent, exit 1. After the last reply a subscribed connection
+ * keeps printing events until the daemon closes it, SIGINT or SIGTERM
+ * arrives, the reader of stdout goes away, or -n COUNT event lines have
+ * been printed.
+ *
+ * One thread. SIGINT and SIGTERM are blocked except inside ppoll() and
+ * while a script line is read: the handler only records the signal, and
+ * ppoll() unblocks it atomically, so it is never lost between checking
+ * the flag and going to sleep. SIGPIPE is ignored: EPIPE on stdout is a
+ * normal end, EPIPE on the socket means the daemon went away.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "clock.h"
+#include "cmdline.h"
+#include "log.h"
+#include "proto.h"
+#include "util.h"
+
+/* getopt(3) options: usage_str and the SYNOPSIS of amctl(1) agree */
+#define CTL_OPTS	"f:hn:qs:t:"
+#define CTL_TIMEOUT_DEF	30000		/* ms to wait for a reply */
+#define CTL_PATH_MAX	4096		/* bytes, socket path */
+#define CTL_ERR_MAX	512		/* bytes, one parse error */
+#define CTL_WHERE_MAX	4096		/* bytes, "FILE:LINE: " */
+
+/* What a step tells its caller: one of below */
+#define CTL_GO		0		/* carry on */
+#define CTL_END		1		/* stop, exit 0 */
+#define CTL_FAIL	2		/* stop, exit 1; message printed */
+
+struct ctl {
+	struct am_conn conn;
+	char path[CTL_PATH_MAX];	/* socket, for messages */
+	sigset_t waitmask;		/* signal mask inside ppoll() */
+	int timeout;			/* ms, reply wait; -1: no limit */
+	int quiet;			/* -q: replies are not printed */
+	int subscribed;			/* the daemon may send events */
+	long count;			/* -n COUNT; 0: no limit */
+	long nevents;			/* event lines printed */
+};
+
+/* The signal that asked us to stop, 0 if none; set by ctl_sig() only. */
+static volatile sig_atomic_t ctl_signo;
+
+static const char usage_str[] =
+    "usage: amctl [-hq] [-n COUNT] [-s SOCKET] [-t MS] COMMAND [ARG ...]\n"
+    "       amctl [-hq] [-n COUNT] [-s SOCKET] [-t MS] JSON ...\n"
+    "       amctl [-hq] [-n COUNT] [-s SOCKET] [-t MS] -f FILE\n";
+
+/*
+ * Print the usage lines, the same text as the SYNOPSIS of amctl(1).
+ */
+static void
+usage(FILE *fp)
+{
+	fputs(usage_str, fp);
+}
+
+/*
+ * Print "amctl: message" on stderr.
+ */
+static void
+ctl_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("amctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * SIGINT, SIGTERM: remember the signal; the wait loops look at it.
+ */
+static void
+ctl_sig(int signo)
+{
+	ctl_signo = signo;
+}
+
+/*
+ * Install the handlers, without SA_RESTART so a blocked read returns
+ * EINTR, and block both signals outside the waits. The mask to wait
+ * with is the one we were started with.
+ */
+static void
+ctl_sig_init(struct ctl *c)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ctl_sig;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, &c->waitmask);
+	sigdelset(&c->waitmask, SIGINT);
+	sigdelset(&c->waitmask, SIGTERM);
+}
+
+/*
+ * Print one line the daemon sent, with its newline, and flush. Return
+ * CTL_GO, CTL_END when the reader of stdout has gone (EPIPE), or
+ * CTL_FAIL on another write error.
+ */
+static int
+ctl_print(const char *line)
+{
+	if (fputs(line, stdout) != EOF && putchar('\n') != EOF &&
+	    fflush(stdout) == 0)
+		return CTL_GO;
+	if (errno == EPIPE)
+		return CTL_END;
+	ctl_warn("stdout: %s", strerror(errno));
+	return CTL_FAIL;
+}
+
+/*
+ * Next line from the daemon, waiting until the monotonic time deadline
+ * (ns; 0: forever). *line stays valid until the next call. Return 1
+ * with a line, 0 on timeout, -EINTR when a signal asked us to stop,
+ * -EPIPE at end of file, -E2BIG for an oversized line (skipped), or
+ * -errno.
+ */
+static int
+ctl_next(struct ctl *c, char **line, uint64_t deadline)
+{
+	struct timespec ts, *tsp;
+	struct pollfd pfd;
+	uint64_t now;
+	int rc;
+
+	for (;;) {
+		/* timeout 0: take what has arrived, never sleep here */
+		if ((rc = am_conn_recv(&c->conn, line, 0)) != 0)
+			return rc;
+		if (ctl_signo != 0)
+			return -EINTR;
+		tsp = NULL;
+		if (deadline != 0) {
+			now = am_clock_ns();
+			if (now >= deadline)
+				return 0;
+			am_clock_ts(deadline - now, &ts);
+			tsp = &ts;
+		}
+		pfd.fd = c->conn.fd;
+		pfd.events = POLLIN;
+		if (ppoll(&pfd, 1, tsp, &c->waitmask) < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+/*
+ * Parse a line from the daemon: a new JSON object, or NULL after a
+ * message (the daemon broke the protocol).
+ */
+static cJSON *
+ctl_parse(const char *where, const char *line)
+{
+	cJSON *j;
+
+	if ((j = cJSON_Parse(line)) != NULL && cJSON_IsObject(j))
+		return j;
+	cJSON_Delete(j);
+	ctl_warn("%snot a JSON object from the daemon: '%.60s'", where,
+	    line);
+	return NULL;
+}
+
+/*
+ * Print an event line and count it.
+ */
+static int
+ctl_event(struct ctl *c, const char *line)
+{
+	c->nevents++;
+	return ctl_print(line);
+}
+
+/*
+ * Subscriptions after the ok reply to req: the reply's "events" array
+ * says which remain; without one, subscribe means some and unsubscribe
+ * none.
+ */
+static void
+ctl_track(struct ctl *c, const cJSON *req, const cJSON *reply)
+{
+	const char *cmd;
+	const cJSON *ev;
+
+	cmd = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req,
+	    "cmd"));
+	if (cmd == NULL || (strcmp(cmd, "subscribe") != 0 &&
+	    strcmp(cmd, "unsubscribe") != 0))
+		return;
+	ev = cJSON_GetObjectItemCaseSensitive(reply, "events");
+	if (cJSON_IsArray(ev))
+		c->subscribed = cJSON_GetArraySize(ev) > 0;
+	else
+		c->subscribed = strcmp(cmd, "subscribe") == 0;
+}
+
+/*
+ * Send req and wait for its reply, printing event lines that come
+ * first and then the reply (unless -q). where prefixes messages ("" or
+ * "FILE:LINE: "). On CTL_GO, *reply is the reply (ok or not; caller
+ * cJSON_Delete()s); otherwise *reply is NULL and a message was printed
+ * if needed.
+ */
+static int
+ctl_request(struct ctl *c, const cJSON *req, const char *where,
+    cJSON **reply)
+{
+	uint64_t deadline;
+	char *out, *line;
+	cJSON *j;
+	int rc;
+
+	*reply = NULL;
+	if ((out = am_proto_print(req, NULL)) == NULL)
+		panic("out of memory printing a request");
+	rc = am_conn_send(&c->conn, out, NULL, 0);
+	free(out);
+	if (rc == -E2BIG) {
+		ctl_warn("%srequest longer than %d bytes", where,
+		    AM_PROTO_LINE_MAX - 1);
+		return CTL_FAIL;
+	}
+	if (rc < 0) {
+		ctl_warn("%scannot send to %s: %s", where, c->path,
+		    strerror(-rc));
+		return CTL_FAIL;
+	}
+	deadline = 0;
+	if (c->timeout >= 0)
+		deadline = am_clock_ns() + (uint64_t)c->timeout * 1000000;
+	for (;;) {
+		rc = ctl_next(c, &line, deadline);
+		if (rc == -E2BIG) {
+			ctl_warn("%sskipped a line over %d bytes from the "
+			    "daemon", where, AM_PROTO_LINE_MAX);
+			continue;
+		}
+		if (rc == 0) {
+			ctl_warn("%sno reply within %d ms", where, c->timeout);
+			return CTL_FAIL;
+		}
+		if (rc == -EINTR) {
+			ctl_warn("%sinterrupted while waiting for a reply",
+			    where);
+			return CTL_FAIL;
+		}
+		if (rc == -EPIPE) {
+			ctl_warn("%sdaemon closed the connection", where);
+			return CTL_FAIL;
+		}
+		if (rc < 0) {
+			ctl_warn("%sreceive: %s", where, strerror(-rc));
+			return CTL_FAIL;
+		}
+		if ((j = ctl_parse(where, line)) == NULL)
+			return CTL_FAIL;
+		if (cJSON_GetObjectItemCaseSensitive(j, "event") != NULL) {
+			cJSON_Delete(j);
+			if ((rc = ctl_event(c, line)) != CTL_GO)
+				return rc;
+			continue;
+		}
+		if (!c->quiet && (rc = ctl_print(line)) != CTL_GO) {
+			cJSON_Delete(j);
+			return rc;
+		}
+		if (am_proto_is_ok(j))
+			ctl_track(c, req, j);
+		*reply = j;
+		return CTL_GO;
+	}
+}
+
+/*
+ * Report a failing reply: "amctl: [WHERE]CODE: MESSAGE". CTL_GO if the
+ * reply is ok, else CTL_FAIL.
+ */
+static int
+ctl_check(const cJSON *reply, const char *where)
+{
+	const char *code, *msg;
+
+	if (am_proto_is_ok(reply))
+		return CTL_GO;
+	code = am_proto_err_code(reply);
+	msg = am_proto_err_message(reply);
+	ctl_warn("%s%s: %s", where, code != NULL ? code : "error",
+	    msg != NULL ? msg : "request failed");
+	return CTL_FAIL;
+}
+
+/*
+ * After the last reply: print events while subscribed, until COUNT of
+ * them (-n) have been printed, the daemon closes, a signal comes or
+ * stdout goes away. Return CTL_END, or CTL_FAIL when the daemon closed
+ * before COUNT events or reading failed.
+ */
+static int
+ctl_monitor(struct ctl *c)
+{
+	char *line;
+	int rc;
+
+	while (c->subscribed && (c->count == 0 || c->nevents < c->count)) {
+		rc = ctl_next(c, &line, 0);
+		if (rc == -E2BIG) {
+			ctl_warn("skipped a line over %d bytes from the daemon",
+			    AM_PROTO_LINE_MAX);
+			continue;
+		}
+		if (rc == -EINTR)
+			return CTL_END;
+		if (rc == -EPIPE) {
+			if (c->count == 0)
+				return CTL_END;
+			ctl_warn("daemon closed the connection after %ld of "
+			    "%ld events", c->nevents, c->count);
+			return CTL_FAIL;
+		}
+		if (rc < 0) {
+			ctl_warn("receive: %s", strerror(-rc));
+			return CTL_FAIL;
+		}
+		if ((rc = ctl_event(c, line)) != CTL_GO)
+			return rc;
+	}
+	return CTL_END;
+}
+
+/*
+ * Operands: a short command made of all of them, or, when the first
+ * starts with '{', one JSON request each. Fill reqs (room for argc) and
+ * return how many, or -1 after a message (a usage error).
+ */
+static int
+ctl_operands(int argc, char *argv[], cJSON **reqs)
+{
+	char err[CTL_ERR_MAX];
+	int i;
+
+	if (argv[0][0] != '{') {
+		if ((reqs[0] = am_cmd_parse(argc, argv, err,
+		    sizeof(err))) == NULL) {
+			ctl_warn("%s", err);
+			return -1;
+		}
+		return 1;
+	}
+	for (i = 0; i < argc; i++) {
+		if (argv[i][0] != '{') {
+			ctl_warn("operand %d: expected a JSON request, got "
+			    "'%.40s'", i + 1, argv[i]);
+			goto bad;
+		}
+		if ((reqs[i] = am_cmd_parse(1, &argv[i], err,
+		    sizeof(err))) == NULL) {
+			if (argc > 1)
+				ctl_warn("operand %d: %s", i + 1, err);
+			else
+				ctl_warn("%s", err);
+			goto bad;
+		}
+	}
+	return argc;
+bad:
+	while (i-- > 0)
+		cJSON_Delete(reqs[i]);
+	return -1;
+}
+
+/*
+ * Send the n parsed requests in order, stopping at the first failing
+ * reply. Return CTL_GO when all succeeded, else CTL_END or CTL_FAIL.
+ */
+static int
+ctl_run_reqs(struct ctl *c, cJSON **reqs, int n)
+{
+	cJSON *reply;
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		if ((rc = ctl_request(c, reqs[i], "", &reply)) != CTL_GO)
+			return rc;
+		rc = ctl_check(reply, "");
+		cJSON_Delete(reply);
+		if (rc != CTL_GO)
+			return rc;
+	}
+	return CTL_GO;
+}
+
+/*
+ * After an ok reply to a "name = ..." line: bind name to the reply's
+ * "id". CTL_GO or CTL_FAIL after a message.
+ */
+static int
+ctl_bind(struct am_script *s, const char *name, const cJSON *reply,
+    const char *where)
+{
+	const cJSON *id;
+	int rc;
+
+	id = cJSON_GetObjectItemCaseSensitive(reply, "id");
+	if (!cJSON_IsNumber(id) || id->valuedouble < 1 ||
+	    id->valuedouble > (double)LONG_MAX ||
+	    id->valuedouble != (double)(long)id->valuedouble) {
+		ctl_warn("%sno node id in the reply to bind to $%s", where,
+		    name);
+		return CTL_FAIL;
+	}
+	if ((rc = am_script_bind(s, name, (long)id->valuedouble)) < 0) {
+		ctl_warn("%scannot bind $%s: %s", where, name,
+		    rc == -ENOSPC ? "too many variables" : strerror(-rc));
+		return CTL_FAIL;
+	}
+	return CTL_GO;
+}
+
+/*
+ * Read one script line with SIGINT and SIGTERM open, so a signal stops
+ * a read from a terminal. Return as getline(3); -1 with errno EINTR
+ * when a signal asked us to stop.
+ */
+static ssize_t
+ctl_getline(struct ctl *c, char **buf, size_t *cap, FILE *fp)
+{
+	sigset_t old;
+	ssize_t n;
+
+	sigprocmask(SIG_SETMASK, &c->waitmask, &old);
+	/* a signal that was pending is delivered by now */
+	n = ctl_signo != 0 ? -1 : getline(buf, cap, fp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (ctl_signo != 0) {
+		errno = EINTR;
+		return -1;
+	}
+	return n;
+}
+
+/*
+ * Run the script fp, named name in messages: one command a line, each
+ * sent once the one before it has succeeded. Return CTL_GO when every
+ * line succeeded, else CTL_END or CTL_FAIL (message names the line).
+ */
+static int
+ctl_run_script(struct ctl *c, FILE *fp, const char *name)
+{
+	char where[CTL_WHERE_MAX], bind[AM_SCRIPT_NAME_MAX];
+	char err[CTL_ERR_MAX];
+	struct am_script s;
+	cJSON *req, *reply;
+	char *buf = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	int rc = CTL_GO;
+
+	am_script_init(&s);
+	for (;;) {
+		errno = 0;
+		if (ctl_getline(c, &buf, &cap, fp) < 0) {
+			rc = CTL_GO;
+			if (errno == EINTR) {
+				ctl_warn("%s:%ld: interrupted", name, lineno);
+				rc = CTL_FAIL;
+			} else if (ferror(fp)) {
+				ctl_warn("%s: %s", name, strerror(errno));
+				rc = CTL_FAIL;
+			}
+			break;
+		}
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%ld: ", name, lineno);
+		rc = am_script_line(&s, buf, &req, bind, sizeof(bind), err,
+		    sizeof(err));
+		if (rc < 0) {
+			ctl_warn("%s%s", where, err);
+			rc = CTL_FAIL;
+			break;
+		}
+		if (rc == 0)
+			continue;
+		rc = ctl_request(c, req, where, &reply);
+		cJSON_Delete(req);
+		if (rc != CTL_GO)
+			break;
+		rc = ctl_check(reply, where);
+		if (rc == CTL_GO && bind[0] != '\0')
+			rc = ctl_bind(&s, bind, reply, where);
+		cJSON_Delete(reply);
+		if (rc != CTL_GO)
+			break;
+	}
+	free(buf);
+	return rc;
+}
+
+/*
+ * Parse an option's number in [min, max]; -1 after a message.
+ */
+static int
+opt_long(int opt, const char *s, long min, long max, long *out)
+{
+	int rc;
+
+	if ((rc = am_parse_long(s, min, max, out)) == 0)
+		return 0;
+	if (rc == -ERANGE)
+		ctl_warn("-%c: out of range (%ld to %ld): %s", opt, min, max,
+		    s);
+	else
+		ctl_warn("-%c: not an integer: %s", opt, s);
+	return -1;
+}
+
+/*
+ * Name the option getopt() refused: optopt is unknown, or known and
+ * missing its argument.
+ */
+static void
+opt_bad(void)
+{
+	if (optopt != 0 && optopt != ':' && strchr(CTL_OPTS, optopt) != NULL)
+		ctl_warn("-%c: missing argument", optopt);
+	else if (optopt > ' ' && optopt < 0x7f)
+		ctl_warn("unknown option -%c", optopt);
+	else
+		ctl_warn("unknown option");
+}
+
+/*
+ * Check options and operands (exit 2 on a usage error) before touching
+ * the socket, then connect, run the requests and watch events. Exit 0,
+ * or 1 after a message.
+ */
+int
+main(int argc, char *argv[])
+{
+	struct ctl c;
+	const char *sock = NULL, *script = NULL;
+	cJSON **reqs = NULL;
+	FILE *fp = NULL;
+	long v;
+	int ch, i, nreqs = 0, rc, status;
+
+	am_log_init("amctl");
+	opterr = 0;		/* getopt would name argv[0], not amctl */
+	memset(&c, 0, sizeof(c));
+	c.conn.fd = -1;
+	c.timeout = CTL_TIMEOUT_DEF;
+	while ((ch = getopt(argc, argv, CTL_OPTS)) != -1) {
+		switch (ch) {
+		case 'f':
+			script = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'n':
+			if (opt_long(ch, optarg, 1, LONG_MAX, &c.count) < 0)
+				return 2;
+			break;
+		case 'q':
+			c.quiet = 1;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 't':
+			if (opt_long(ch, optarg, 0, INT_MAX, &v) < 0)
+				return 2;
+			c.timeout = v == 0 ? -1 : (int)v;
+			break;
+		default:
+			opt_bad();
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if ((script == NULL) == (argc == 0)) {
+		if (script != NULL)
+			ctl_warn("-f takes no operands");
+		usage(stderr);
+		return 2;
+	}
+
+	/* Everything that can be a usage error comes before any I/O. */
+	if (script == NULL) {
+		reqs = xcalloc((size_t)argc, sizeof(*reqs));
+		if ((nreqs = ctl_operands(argc, argv, reqs)) < 0) {
+			free(reqs);
+			return 2;
+		}
+	} else if (strcmp(script, "-") == 0) {
+		fp = stdin;
+		script = "stdin";
+	} else if ((fp = fopen(script, "r")) == NULL) {
+		ctl_warn("%s: %s", script, strerror(errno));
+		return 1;
+	}
+
+	status = 1;
+	if (sock != NULL)
+		rc = snprintf(c.path, sizeof(c.path), "%s", sock) <
+		    (int)sizeof(c.path) ? 0 : -ENAMETOOLONG;
+	else
+		rc = am_proto_socket_path(c.path, sizeof(c.path));
+	if (rc < 0) {
+		ctl_warn("socket path too long");
+		goto done;
+	}
+	if ((rc = am_conn_open(&c.conn, c.path)) < 0) {
+		ctl_warn("cannot connect to %s: %s", c.path, strerror(-rc));
+		goto done;
+	}
+	ctl_sig_init(&c);
+
+	if (script == NULL)
+		rc = ctl_run_reqs(&c, reqs, nreqs);
+	else
+		rc = ctl_run_script(&c, fp, script);
+	if (rc == CTL_GO)
+		rc = ctl_monitor(&c);
+	status = rc == CTL_FAIL ? 1 : 0;
+done:
+	am_conn_close(&c.conn);
+	if (fp != NULL && fp != stdin)
+		fclose(fp);
+	for (i = 0; i < nreqs; i++)
+		cJSON_Delete(reqs[i]);
+	free(reqs);
+	return status;
+}

@@ -1,0 +1,610 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * amtone: write a test signal (tone, noise or sweep) to standard output,
+ * as raw interleaved samples or as a RIFF/WAVE file.
+ *
+ * One thread, no clock: a signal is a pure function of the options, so two
+ * runs with the same options write the same bytes. The noise generators and
+ * the s16 dither use xorshift64* generators with fixed seeds, never rand()
+ * or the time of day.
+ *
+ * Invariants: the oscillator phase is a double counted in cycles and kept
+ * in [0, 1); the per-frame increment is below 0.5 because every frequency
+ * is checked to be below rate/2. With -d the output holds exactly
+ * round(seconds * rate) frames. Every channel carries the same sample:
+ * one value is computed per frame, then encoded once per channel (the
+ * dither too is drawn once per frame, so the channels stay bit-identical).
+ *
+ * Output goes out in blocks of TONE_BLOCK frames through a loop that
+ * handles short writes. SIGPIPE is ignored and EPIPE is a normal end:
+ * "amtone | head -c 1000" exits 0 without a word.
+ */
+
+#include <errno.h>
+#include <float.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define TONE_BLOCK	1024		/* frames per write(2) */
+#define TONE_CHAN_MAX	8		/* channels */
+#define TONE_BPS_MAX	4		/* bytes per sample (s32, f32) */
+#define TONE_RATE_MIN	8000		/* Hz */
+#define TONE_RATE_MAX	192000		/* Hz */
+#define TONE_DB_MIN	(-200.0)	/* dBFS */
+#define TONE_SECS_MAX	1e9		/* seconds */
+#define TONE_TO_DEF	20000.0		/* sweep end, Hz */
+#define TONE_PINK_GAIN	0.1		/* keeps Kellet's filter within +-1 */
+
+#define TONE_WAVE_SINE		0
+#define TONE_WAVE_SQUARE	1
+#define TONE_WAVE_SAW		2
+#define TONE_WAVE_TRIANGLE	3
+#define TONE_WAVE_NOISE		4
+#define TONE_WAVE_PINK		5
+#define TONE_WAVE_SWEEP		6
+
+#define TONE_FMT_S16	0
+#define TONE_FMT_S24	1
+#define TONE_FMT_S32	2
+#define TONE_FMT_F32	3
+
+#define WAV_PCM		1		/* WAVE_FORMAT_PCM */
+#define WAV_FLOAT	3		/* WAVE_FORMAT_IEEE_FLOAT */
+#define WAV_HDR_MAX	64		/* bytes */
+#define WAV_SIZE_MAX	0xffffffffULL	/* bytes, a RIFF size field */
+
+#define OPT_TO		256		/* --to, no short form */
+#define OPT_DB		257		/* --db, no short form */
+
+static const char *const tone_wave_names[] = {
+	"sine", "square", "saw", "triangle", "noise", "pink", "sweep"
+};
+static const char *const tone_fmt_names[] = {
+	"s16", "s24", "s32", "f32"
+};
+static const int tone_fmt_bps[] = { 2, 3, 4, 4 };	/* bytes per sample */
+
+struct tone {
+	int wave;		/* one of TONE_WAVE_* */
+	int fmt;		/* one of TONE_FMT_* */
+	int rate;		/* Hz */
+	int nch;		/* channels, all carrying the same signal */
+	int wav;		/* write a RIFF/WAVE header first */
+	int endless;		/* no -d: run until the reader goes away */
+	uint64_t len;		/* frames to write, unless endless */
+	uint64_t pos;		/* frames generated so far */
+	double amp;		/* peak amplitude, full scale = 1 */
+	double freq;		/* Hz, start frequency for a sweep */
+	double to;		/* Hz, end frequency of a sweep */
+	double lnratio;		/* sweep: ln(to / freq) */
+	double phase;		/* cycles, in [0, 1) */
+	uint64_t noise;		/* PRNG state for noise and pink */
+	uint64_t dither;	/* PRNG state for the s16 dither */
+	double pink[7];		/* Kellet filter state */
+};
+
+static const char usage_str[] =
+    "usage: amtone [-f HZ] [-w sine|square|saw|triangle|noise|pink|sweep]\n"
+    "\t[--to HZ] [--db DB] [-d SECONDS] [-r RATE] [-c CH]\n"
+    "\t[-F s16|s24|s32|f32] [-t raw|wav]\n";
+
+/*
+ * Print the usage line, the same text as the SYNOPSIS of amtone(1).
+ */
+static void
+usage(FILE *fp)
+{
+	fputs(usage_str, fp);
+}
+
+/*
+ * Return the index of s in the table names[n], or -1.
+ */
+static int
+name_find(const char *const *names, int n, const char *s)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i], s) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * xorshift64* (Vigna): one 64-bit step. The state must not be zero.
+ */
+static uint64_t
+rng_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+/*
+ * Return a uniform double in [-1, 1) from the top 53 bits of a step.
+ */
+static double
+rng_uniform(uint64_t *s)
+{
+	return (double)(rng_next(s) >> 11) * 0x1p-52 - 1.0;
+}
+
+/*
+ * Parse the argument of option opt as a double in [min, max]. Print one
+ * message and return -1 if it is not, else store it in *out and return 0.
+ */
+static int
+opt_double(const char *opt, const char *s, double min, double max,
+    double *out)
+{
+	int rc;
+
+	rc = am_parse_double(s, min, max, out);
+	if (rc == -ERANGE) {
+		fprintf(stderr, "amtone: %s: out of range (%g to %g): %s\n",
+		    opt, min, max, s);
+		return -1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "amtone: %s: not a number: %s\n", opt, s);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Same as opt_double() for an integer in [min, max], stored as an int.
+ */
+static int
+opt_int(const char *opt, const char *s, long min, long max, int *out)
+{
+	long v;
+	int rc;
+
+	rc = am_parse_long(s, min, max, &v);
+	if (rc == -ERANGE) {
+		fprintf(stderr, "amtone: %s: out of range (%ld to %ld): %s\n",
+		    opt, min, max, s);
+		return -1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "amtone: %s: not an integer: %s\n", opt, s);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/*
+ * Parse the frequency s of option opt, any finite number: the range
+ * depends on the rate, so opt_freq() checks it after all options. An
+ * infinite value is stored as such for opt_freq() to reject. Print one
+ * message and return -1 if s is not a number.
+ */
+static int
+opt_hz(const char *opt, const char *s, double *out)
+{
+	*out = INFINITY;
+	if (am_parse_double(s, -DBL_MAX, DBL_MAX, out) == -EINVAL) {
+		fprintf(stderr, "amtone: %s: not a number: %s\n", opt, s);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Check that the frequency f given to option opt lies in (0, rate/2).
+ * Print one message and return -1 if not.
+ */
+static int
+opt_freq(const char *opt, double f, const char *s, int rate)
+{
+	if (f > 0 && f < rate / 2.0)
+		return 0;
+	fprintf(stderr, "amtone: %s: frequency must be above 0 and below "
+	    "%g Hz (half the rate): %s\n", opt, rate / 2.0, s);
+	return -1;
+}
+
+/*
+ * Return the next sample of the signal, in [-amp, amp], and advance the
+ * phase, the sweep position and the noise generator.
+ */
+static double
+tone_sample(struct tone *t)
+{
+	double *b = t->pink;
+	double p = t->phase, f, w, x;
+
+	switch (t->wave) {
+	case TONE_WAVE_SQUARE:
+		x = p < 0.5 ? 1.0 : -1.0;
+		break;
+	case TONE_WAVE_SAW:
+		x = 2.0 * p - 1.0;
+		break;
+	case TONE_WAVE_TRIANGLE:
+		/* 0 at phase 0, like the sine: up, down, up */
+		if (p < 0.25)
+			x = 4.0 * p;
+		else if (p < 0.75)
+			x = 2.0 - 4.0 * p;
+		else
+			x = 4.0 * p - 4.0;
+		break;
+	case TONE_WAVE_NOISE:
+		x = rng_uniform(&t->noise);
+		break;
+	case TONE_WAVE_PINK:
+		/* Paul Kellet's "refined" filter: -3 dB/octave within 0.05 dB */
+		w = rng_uniform(&t->noise);
+		b[0] = 0.99886 * b[0] + w * 0.0555179;
+		b[1] = 0.99332 * b[1] + w * 0.0750759;
+		b[2] = 0.96900 * b[2] + w * 0.1538520;
+		b[3] = 0.86650 * b[3] + w * 0.3104856;
+		b[4] = 0.55000 * b[4] + w * 0.5329522;
+		b[5] = -0.7616 * b[5] - w * 0.0168980;
+		x = b[0] + b[1] + b[2] + b[3] + b[4] + b[5] + b[6] +
+		    w * 0.5362;
+		b[6] = w * 0.115926;
+		/* the sum is unbounded in theory: clip the rare excess */
+		x = fmax(-1.0, fmin(1.0, x * TONE_PINK_GAIN));
+		break;
+	default:	/* sine, sweep */
+		x = sin(2.0 * M_PI * p);
+		break;
+	}
+
+	f = t->freq;
+	if (t->wave == TONE_WAVE_SWEEP && t->len > 1) {
+		/* logarithmic: freq at frame 0, to at the last frame */
+		f *= exp(t->lnratio * (double)t->pos / (double)(t->len - 1));
+	}
+	p += f / t->rate;
+	t->phase = p - floor(p);
+	t->pos++;
+	return x * t->amp;
+}
+
+/*
+ * Store v as n little-endian bytes at p.
+ */
+static void
+put_le(unsigned char *p, uint32_t v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/*
+ * Encode sample x (full scale = 1) in the output format, once per
+ * channel, at p. Integer formats round to nearest and clip; s16 first
+ * adds triangular dither of +-1 LSB. Return the bytes written.
+ */
+static size_t
+tone_encode(struct tone *t, double x, unsigned char *p)
+{
+	uint32_t u;
+	float fl;
+	long long v;
+	int bps, i;
+
+	bps = tone_fmt_bps[t->fmt];
+	switch (t->fmt) {
+	case TONE_FMT_S16:
+		x = x * 32768.0 + 0.5 * (rng_uniform(&t->dither) +
+		    rng_uniform(&t->dither));
+		v = llrint(fmax(-32768.0, fmin(32767.0, x)));
+		u = (uint32_t)v;
+		break;
+	case TONE_FMT_S24:
+		v = llrint(fmax(-8388608.0, fmin(8388607.0, x * 8388608.0)));
+		u = (uint32_t)v;
+		break;
+	case TONE_FMT_S32:
+		v = llrint(fmax(-2147483648.0,
+		    fmin(2147483647.0, x * 2147483648.0)));
+		u = (uint32_t)v;
+		break;
+	default:	/* f32 */
+		fl = (float)x;
+		memcpy(&u, &fl, sizeof(u));
+		break;
+	}
+	for (i = 0; i < t->nch; i++)
+		put_le(p + i * bps, u, bps);
+	return (size_t)(t->nch * bps);
+}
+
+/*
+ * Build the RIFF/WAVE header for t in buf (WAV_HDR_MAX bytes): PCM for
+ * integer formats, IEEE float with a fact chunk for f32. When endless,
+ * every size field is 0xffffffff. Return the header length in bytes.
+ */
+static size_t
+wav_header(struct tone *t, unsigned char *buf)
+{
+	uint64_t data, riff;
+	uint32_t bps, frames;
+	size_t hlen, fmtlen;
+	int isfloat;
+
+	isfloat = t->fmt == TONE_FMT_F32;
+	bps = (uint32_t)tone_fmt_bps[t->fmt];
+	fmtlen = isfloat ? 18 : 16;
+	hlen = 12 + 8 + fmtlen + (isfloat ? 12 : 0) + 8;
+	data = t->len * t->nch * bps;
+	riff = hlen - 8 + data + (data & 1);	/* odd data gets a pad byte */
+	frames = (uint32_t)t->len;
+	if (t->endless)
+		data = riff = frames = 0xffffffff;
+
+	memcpy(buf, "RIFF", 4);
+	put_le(buf + 4, (uint32_t)riff, 4);
+	memcpy(buf + 8, "WAVEfmt ", 8);
+	put_le(buf + 16, (uint32_t)fmtlen, 4);
+	put_le(buf + 20, isfloat ? WAV_FLOAT : WAV_PCM, 2);
+	put_le(buf + 22, (uint32_t)t->nch, 2);
+	put_le(buf + 24, (uint32_t)t->rate, 4);
+	put_le(buf + 28, (uint32_t)t->rate * t->nch * bps, 4);
+	put_le(buf + 32, (uint32_t)t->nch * bps, 2);
+	put_le(buf + 34, 8 * bps, 2);
+	buf += 36;
+	if (isfloat) {
+		put_le(buf, 0, 2);		/* cbSize */
+		memcpy(buf + 2, "fact", 4);
+		put_le(buf + 6, 4, 4);
+		put_le(buf + 10, frames, 4);
+		buf += 14;
+	}
+	memcpy(buf, "data", 4);
+	put_le(buf + 4, (uint32_t)data, 4);
+	return hlen;
+}
+
+/*
+ * Write all len bytes of buf to fd, retrying short writes and EINTR.
+ * Return 0 or -errno (-EPIPE when the reader has gone).
+ */
+static int
+write_all(int fd, const unsigned char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Generate the whole signal (or forever) to standard output. Return the
+ * exit status: 0 when done or when the reader went away, 1 on error.
+ */
+static int
+tone_run(struct tone *t)
+{
+	static unsigned char buf[TONE_BLOCK * TONE_CHAN_MAX * TONE_BPS_MAX];
+	unsigned char *p;
+	uint64_t n, i;
+	size_t len;
+	int rc;
+
+	if (t->wav) {
+		len = wav_header(t, buf);
+		rc = write_all(STDOUT_FILENO, buf, len);
+		if (rc < 0)
+			goto fail;
+	}
+	while (t->endless || t->pos < t->len) {
+		n = TONE_BLOCK;
+		if (!t->endless && t->len - t->pos < n)
+			n = t->len - t->pos;
+		p = buf;
+		for (i = 0; i < n; i++)
+			p += tone_encode(t, tone_sample(t), p);
+		len = (size_t)(p - buf);
+		/*
+		 * Full blocks are even, so an odd block is the last of an
+		 * odd-sized data chunk: RIFF wants a pad byte after it.
+		 */
+		if (t->wav && !t->endless && t->pos == t->len && (len & 1))
+			buf[len++] = 0;
+		rc = write_all(STDOUT_FILENO, buf, len);
+		if (rc < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	if (rc == -EPIPE)
+		return 0;
+	fprintf(stderr, "amtone: write: %s\n", strerror(-rc));
+	return 1;
+}
+
+/*
+ * Print a diagnostic for the option getopt_long() rejected: optopt is
+ * its short letter or OPT_* value, or 0 for an unknown long option.
+ */
+static void
+opt_bad(const char *optstr, char *const argv[])
+{
+	const char *c = NULL;
+
+	if (optopt > 0 && optopt < 256 && optopt != ':')
+		c = strchr(optstr, optopt);
+	if (optopt == OPT_TO || optopt == OPT_DB)
+		fprintf(stderr, "amtone: option --%s needs an argument\n",
+		    optopt == OPT_TO ? "to" : "db");
+	else if (optopt == 0)
+		fprintf(stderr, "amtone: unknown option %s\n",
+		    argv[optind - 1]);
+	else if (c == NULL)
+		fprintf(stderr, "amtone: unknown option -%c\n", optopt);
+	else if (c[1] == ':')
+		fprintf(stderr, "amtone: option -%c needs an argument\n",
+		    optopt);
+	else
+		fprintf(stderr, "amtone: option takes no argument: %s\n",
+		    argv[optind - 1]);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const char optstr[] = "f:w:d:r:c:F:t:h";
+	static const struct option longopts[] = {
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct tone t;
+	const char *fstr = "440", *tostr = NULL;
+	double db = -6.0, secs = 0;
+	uint64_t data;
+	int ch, haved = 0;
+
+	t.wave = TONE_WAVE_SINE;
+	t.fmt = TONE_FMT_F32;
+	t.rate = 48000;
+	t.nch = 2;
+	t.freq = 440.0;
+	t.noise = 0x9e3779b97f4a7c15ULL;
+	t.dither = 0xd1b54a32d192ed03ULL;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			if (opt_int("-c", optarg, 1, TONE_CHAN_MAX, &t.nch) < 0)
+				goto bad;
+			break;
+		case 'd':
+			if (opt_double("-d", optarg, 0, TONE_SECS_MAX,
+			    &secs) < 0)
+				goto bad;
+			haved = 1;
+			break;
+		case 'F':
+			t.fmt = name_find(tone_fmt_names,
+			    (int)AM_NELEM(tone_fmt_names), optarg);
+			if (t.fmt < 0) {
+				fprintf(stderr, "amtone: -F: unknown format: "
+				    "%s\n", optarg);
+				goto bad;
+			}
+			break;
+		case 'f':
+			if (opt_hz("-f", optarg, &t.freq) < 0)
+				goto bad;
+			fstr = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'r':
+			if (opt_int("-r", optarg, TONE_RATE_MIN, TONE_RATE_MAX,
+			    &t.rate) < 0)
+				goto bad;
+			break;
+		case 't':
+			if (strcmp(optarg, "raw") == 0)
+				t.wav = 0;
+			else if (strcmp(optarg, "wav") == 0)
+				t.wav = 1;
+			else {
+				fprintf(stderr, "amtone: -t: unknown file "
+				    "type: %s\n", optarg);
+				goto bad;
+			}
+			break;
+		case 'w':
+			t.wave = name_find(tone_wave_names,
+			    (int)AM_NELEM(tone_wave_names), optarg);
+			if (t.wave < 0) {
+				fprintf(stderr, "amtone: -w: unknown waveform: "
+				    "%s\n", optarg);
+				goto bad;
+			}
+			break;
+		case OPT_DB:
+			if (opt_double("--db", optarg, TONE_DB_MIN, 0,
+			    &db) < 0)
+				goto bad;
+			break;
+		case OPT_TO:
+			if (opt_hz("--to", optarg, &t.to) < 0)
+				goto bad;
+			tostr = optarg;
+			break;
+		default:
+			opt_bad(optstr, argv);
+			goto bad;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "amtone: unexpected argument: %s\n",
+		    argv[optind]);
+		goto bad;
+	}
+
+	/* checks that depend on more than one option */
+	if (opt_freq("-f", t.freq, fstr, t.rate) < 0)
+		goto bad;
+	if (tostr != NULL && t.wave != TONE_WAVE_SWEEP) {
+		fprintf(stderr, "amtone: --to needs -w sweep\n");
+		goto bad;
+	}
+	if (t.wave == TONE_WAVE_SWEEP) {
+		if (!haved) {
+			fprintf(stderr, "amtone: -w sweep needs -d\n");
+			goto bad;
+		}
+		if (tostr == NULL)
+			t.to = fmin(TONE_TO_DEF, 0.475 * t.rate);
+		else if (opt_freq("--to", t.to, tostr, t.rate) < 0)
+			goto bad;
+		t.lnratio = log(t.to / t.freq);
+	}
+	t.amp = pow(10.0, db / 20.0);
+	t.endless = !haved;
+	t.len = (uint64_t)llround(secs * t.rate);
+	if (t.wav && !t.endless) {
+		/* RIFF size: header (58 at most) - 8 + data + pad byte */
+		data = t.len * (uint64_t)t.nch * tone_fmt_bps[t.fmt];
+		if (50 + data + 1 > WAV_SIZE_MAX) {
+			fprintf(stderr, "amtone: -d: too long for a wav file: "
+			    "%g\n", secs);
+			goto bad;
+		}
+	}
+
+	/* a reader that goes away gives EPIPE, a normal end */
+	signal(SIGPIPE, SIG_IGN);
+	return tone_run(&t);
+bad:
+	usage(stderr);
+	return 2;
+}
