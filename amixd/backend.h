@@ -15,6 +15,10 @@ struct dev_config {
 	uint32_t period;		/* frames */
 	uint32_t periods;		/* buffer = periods * period */
 	char format[16];		/* sample format granted */
+	int strict;			/* refuse another rate or period */
+	int noconnect;			/* JACK: leave ports unconnected */
+	int capture;			/* ALSA: open capture too */
+	char capture_name[128];		/* ALSA: capture PCM, "" = name */
 };
 
 /*

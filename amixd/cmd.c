@@ -42,13 +42,25 @@ cmd_init(struct engine *e, double render_seconds)
 	cmd_stats_slot = stats_slot_new();
 }
 
-/* A connection closes: its subscriptions end. */
+/*
+ * A connection closes: its subscriptions end and the nodes it owned go
+ * (at once, or once drained for those that play out what they hold).
+ */
 void
 cmd_client_gone(struct client *c)
 {
+	struct node *n;
+
 	stats_slot_del(c->stats_slot);
 	stats_slot_del(c->levels_slot);
 	c->stats_slot = c->levels_slot = -1;
+	for (n = cmd_engine->graph.nodes; n != NULL; n = n->next) {
+		if (n->owner == c) {
+			n->owner = NULL;
+			n->orphan = 1;
+		}
+	}
+	cmd_orphans();
 }
 
 /* Read an id field: an integer from 1 to 2^32-1. */
@@ -104,6 +116,16 @@ cmd_arg_value(const struct node_argdesc *d, const cJSON *j,
 		}
 		v->num = cJSON_IsTrue(j);
 		return 0;
+	case NODE_ARG_FD:
+		if (!cJSON_IsNumber(j) || j->valuedouble < 0 ||
+		    j->valuedouble != floor(j->valuedouble) ||
+		    j->valuedouble >= AM_SOCK_FD_MAX) {
+			snprintf(err, errlen, "%s: expected the index of a "
+			    "passed descriptor (0 is the first)", d->name);
+			return -EINVAL;
+		}
+		v->num = j->valuedouble;
+		return 0;
 	case NODE_ARG_STR:
 		if (!cJSON_IsString(j) || j->valuestring[0] == '\0' ||
 		    strlen(j->valuestring) > CMD_STR_MAX) {
@@ -130,6 +152,50 @@ cmd_arg_value(const struct node_argdesc *d, const cJSON *j,
 	}
 }
 
+/*
+ * Turn a descriptor index into the descriptor passed beside the request.
+ * The design card's "memfd":N names the only descriptor passed, whatever
+ * number the client had for it.
+ */
+static int
+cmd_arg_fd(struct client *c, const struct node_argdesc *d,
+    struct node_val *v, char *err, size_t errlen)
+{
+	int idx = (int)v->num;
+
+	if (c == NULL || c->nfds == 0) {
+		snprintf(err, errlen, "%s: no descriptor was passed with the "
+		    "request (SCM_RIGHTS)", d->name);
+		return -EBADF;
+	}
+	if (c->nfds == 1 && strcmp(d->name, "memfd") == 0)
+		idx = 0;
+	if (idx >= c->nfds || c->fds[idx] < 0) {
+		snprintf(err, errlen, "%s: no passed descriptor %d (%d "
+		    "passed)", d->name, idx, c->nfds);
+		return -EBADF;
+	}
+	v->num = c->fds[idx];
+	return 0;
+}
+
+/* After a successful init, the node owns the descriptors it took. */
+static void
+cmd_take_fds(struct client *c, const struct node_ops *ops,
+    const struct node_val *v, const int *given)
+{
+	int i, k;
+
+	for (i = 0; i < ops->nargs; i++) {
+		if (ops->args[i].kind != NODE_ARG_FD || !given[i])
+			continue;
+		for (k = 0; k < c->nfds; k++) {
+			if (c->fds[k] == (int)v[i].num)
+				c->fds[k] = -1;
+		}
+	}
+}
+
 /* The names of a type's arguments, for "unknown argument" errors. */
 static void
 cmd_arg_names(const struct node_ops *ops, char *buf, size_t len)
@@ -149,8 +215,8 @@ cmd_arg_names(const struct node_ops *ops, char *buf, size_t len)
  * first). live: only arguments that "set" may change. 0 or -errno.
  */
 static int
-cmd_args(const struct node_ops *ops, const cJSON *args, struct node_val *v,
-    int *given, int live, char *err, size_t errlen)
+cmd_args(struct client *c, const struct node_ops *ops, const cJSON *args,
+    struct node_val *v, int *given, int live, char *err, size_t errlen)
 {
 	const cJSON *j;
 	char names[160];
@@ -180,6 +246,10 @@ cmd_args(const struct node_ops *ops, const cJSON *args, struct node_val *v,
 		}
 		rc = cmd_arg_value(&ops->args[i], j, &v[i], err, errlen);
 		if (rc < 0)
+			return rc;
+		if (ops->args[i].kind == NODE_ARG_FD &&
+		    (rc = cmd_arg_fd(c, &ops->args[i], &v[i], err,
+		    errlen)) < 0)
 			return rc;
 		given[i] = 1;
 	}
@@ -234,6 +304,10 @@ cmd_device_json(void)
 	cJSON_AddNumberToObject(o, "period", d->period);
 	cJSON_AddNumberToObject(o, "buffer", d->period * d->periods);
 	cJSON_AddStringToObject(o, "format", d->format);
+	cJSON_AddBoolToObject(o, "capture", d->capture);
+	if (d->capture)
+		cJSON_AddStringToObject(o, "capture_name",
+		    d->capture_name[0] != '\0' ? d->capture_name : d->name);
 	return o;
 }
 
@@ -288,14 +362,31 @@ cmd_uint(const cJSON *req, const char *field, double min, double max,
 	return 0;
 }
 
+/* An optional boolean field into *out, def when absent. */
+static int
+cmd_flag(const cJSON *req, const char *field, int def, int *out, char *err,
+    size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, field);
+
+	if (v != NULL && !cJSON_IsBool(v)) {
+		snprintf(err, errlen, "\"%s\" must be true or false", field);
+		return -EINVAL;
+	}
+	*out = v != NULL ? cJSON_IsTrue(v) : def;
+	return 0;
+}
+
 static cJSON *
 cmd_device_open(struct client *c, const cJSON *req)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(req, "name");
+	const cJSON *cname = cJSON_GetObjectItemCaseSensitive(req,
+	    "capture_name");
 	struct dev_config cfg = cmd_engine->dev;
 	char err[CMD_ERRLEN];
 	cJSON *r;
-	int rc;
+	int rc, autoconnect;
 
 	(void)c;
 	if (name != NULL && (!cJSON_IsString(name) ||
@@ -304,6 +395,12 @@ cmd_device_open(struct client *c, const cJSON *req)
 		return am_proto_err(req, AM_ERR_BAD_REQUEST,
 		    "\"name\" must be a device name of 1 to %zu bytes",
 		    sizeof(cfg.name) - 1);
+	if (cname != NULL && (!cJSON_IsString(cname) ||
+	    cname->valuestring[0] == '\0' ||
+	    strlen(cname->valuestring) >= sizeof(cfg.capture_name)))
+		return am_proto_err(req, AM_ERR_BAD_REQUEST,
+		    "\"capture_name\" must be a device name of 1 to %zu bytes",
+		    sizeof(cfg.capture_name) - 1);
 	if (cmd_uint(req, "rate", ENGINE_RATE_MIN, ENGINE_RATE_MAX,
 	    &cfg.rate, err, sizeof(err)) < 0 ||
 	    cmd_uint(req, "channels", 1, 2, &cfg.channels, err,
@@ -313,6 +410,15 @@ cmd_device_open(struct client *c, const cJSON *req)
 	    cmd_uint(req, "periods", 2, 8, &cfg.periods, err,
 	    sizeof(err)) < 0)
 		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
+	if (cmd_flag(req, "strict", 0, &cfg.strict, err, sizeof(err)) < 0 ||
+	    cmd_flag(req, "autoconnect", 1, &autoconnect, err,
+	    sizeof(err)) < 0 ||
+	    cmd_flag(req, "capture", cname != NULL, &cfg.capture, err,
+	    sizeof(err)) < 0)
+		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
+	cfg.noconnect = !autoconnect;
+	snprintf(cfg.capture_name, sizeof(cfg.capture_name), "%s",
+	    cname != NULL ? cname->valuestring : "");
 	if (cmd_engine->state == ENGINE_RUNNING)
 		return am_proto_err(req, AM_ERR_STATE,
 		    "stop the engine before opening a device");
@@ -349,7 +455,6 @@ cmd_create_node(struct client *c, const cJSON *req)
 	struct node *n;
 	cJSON *r;
 
-	(void)c;
 	if (!cJSON_IsString(type))
 		return am_proto_err(req, AM_ERR_BAD_REQUEST,
 		    "\"type\" must be a node type (%s)", node_types());
@@ -361,8 +466,11 @@ cmd_create_node(struct client *c, const cJSON *req)
 	if (ops->flags & NODE_LATER)
 		return am_proto_err(req, AM_ERR_UNSUPPORTED,
 		    "%s nodes are not available in this build", ops->type);
-	if (cmd_args(ops, args, v, given, 0, err, sizeof(err)) < 0)
+	if (cmd_args(c, ops, args, v, given, 0, err, sizeof(err)) < 0)
 		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
+	if ((ops->flags & NODE_OWNED) && c == NULL)
+		return am_proto_err(req, AM_ERR_STATE,
+		    "%s nodes belong to a connection", ops->type);
 	if (cmd_engine->graph.nnodes >= GRAPH_NODE_MAX)
 		return am_proto_err(req, AM_ERR_QUOTA,
 		    "the graph holds %d nodes already", GRAPH_NODE_MAX);
@@ -380,10 +488,16 @@ cmd_create_node(struct client *c, const cJSON *req)
 			    err);
 		}
 	}
+	if (c != NULL)
+		cmd_take_fds(c, ops, v, given);
+	if (ops->flags & NODE_OWNED)
+		n->owner = c;
 	n->args = cJSON_CreateObject();
-	for (i = 0; i < ops->nargs; i++)
-		cJSON_AddItemToObject(n->args, ops->args[i].name,
-		    cmd_arg_json(&ops->args[i], &v[i]));
+	for (i = 0; i < ops->nargs; i++) {
+		if (ops->args[i].kind != NODE_ARG_FD)
+			cJSON_AddItemToObject(n->args, ops->args[i].name,
+			    cmd_arg_json(&ops->args[i], &v[i]));
+	}
 	graph_add(&cmd_engine->graph, n);
 	rc = engine_commit(cmd_engine);
 	if (rc < 0)
@@ -445,10 +559,22 @@ cmd_disconnect(struct client *c, const cJSON *req)
 	return cmd_link(c, req, 0);
 }
 
+/* Take node id out of the graph; 0, -ENOENT or -errno of the commit. */
+static int
+cmd_remove(uint32_t id)
+{
+	struct node *n;
+
+	n = graph_remove(&cmd_engine->graph, id);
+	if (n == NULL)
+		return -ENOENT;
+	engine_retire(cmd_engine, n);
+	return engine_commit(cmd_engine);
+}
+
 static cJSON *
 cmd_destroy_node(struct client *c, const cJSON *req)
 {
-	struct node *n;
 	uint32_t id;
 	cJSON *r = NULL;
 	int rc;
@@ -456,15 +582,33 @@ cmd_destroy_node(struct client *c, const cJSON *req)
 	(void)c;
 	if (cmd_id(req, "id", &id, &r) < 0)
 		return r;
-	n = graph_remove(&cmd_engine->graph, id);
-	if (n == NULL)
+	rc = cmd_remove(id);
+	if (rc == -ENOENT)
 		return am_proto_err(req, AM_ERR_NOT_FOUND, "no node %u", id);
-	engine_retire(cmd_engine, n);
-	rc = engine_commit(cmd_engine);
 	if (rc < 0)
 		return am_proto_err(req, AM_ERR_INTERNAL, "%s",
 		    strerror(-rc));
 	return am_proto_ok(req);
+}
+
+/*
+ * Remove orphaned nodes that have drained (an app_source whose client
+ * left plays out what its ring holds first). Called periodically.
+ */
+void
+cmd_orphans(void)
+{
+	struct node *n, *next;
+
+	for (n = cmd_engine->graph.nodes; n != NULL; n = next) {
+		next = n->next;
+		if (n->orphan && (n->ops->drained == NULL ||
+		    cmd_engine->state != ENGINE_RUNNING ||
+		    n->ops->drained(n->state))) {
+			logx(3, "node %u: drained, removed", n->id);
+			cmd_remove(n->id);
+		}
+	}
 }
 
 static cJSON *
@@ -486,7 +630,7 @@ cmd_set(struct client *c, const cJSON *req)
 	if (!cJSON_IsObject(args) || args->child == NULL)
 		return am_proto_err(req, AM_ERR_BAD_REQUEST,
 		    "\"args\" must be an object with what to change");
-	if (cmd_args(n->ops, args, v, given, 1, err, sizeof(err)) < 0)
+	if (cmd_args(c, n->ops, args, v, given, 1, err, sizeof(err)) < 0)
 		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
 	for (i = 0; i < n->ops->nargs; i++) {
 		if (given[i] && am_ring_space(&cmd_engine->rt.cmds) == 0)

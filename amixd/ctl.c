@@ -55,6 +55,7 @@ static int ctl_nclients;
 static int ctl_quitting;
 
 static void ctl_client_cb(void *arg, int revents);
+static void ctl_node_event(const struct rt_event *rev);
 
 int
 ctl_quit_requested(void)
@@ -459,6 +460,10 @@ ctl_rt_cb(void *arg, int revents)
 		ctl_state_event();
 	}
 	while (am_ring_pop(&ctl_engine->rt.events, &rev) == 0) {
+		if (rev.type == RT_EV_NODE) {
+			ctl_node_event(&rev);
+			continue;
+		}
 		if (rev.type != RT_EV_XRUN)
 			continue;
 		logx(3, "xrun: %llu us late", (unsigned long long)rev.a);
@@ -519,6 +524,35 @@ ctl_reclaim_cb(void *arg)
 {
 	(void)arg;
 	engine_reclaim(ctl_engine);
+	cmd_orphans();
+}
+
+/* A node event from the RT thread, as protocol events. */
+static void
+ctl_node_event(const struct rt_event *rev)
+{
+	static const char *const kinds[] = {
+		NULL, "eof", "underrun", "overrun"
+	};
+	cJSON *ev;
+
+	if (rev->b == 0 || rev->b > NODE_EV_OVERRUN)
+		return;
+	ev = cJSON_CreateObject();
+	if (rev->b == NODE_EV_EOF) {
+		cJSON_AddStringToObject(ev, "event", "node");
+		cJSON_AddNumberToObject(ev, "id", rev->node);
+		cJSON_AddStringToObject(ev, "type", kinds[rev->b]);
+		ctl_event(CTL_EV_NODE, ev);
+		return;
+	}
+	cJSON_AddStringToObject(ev, "event", "xrun");
+	cJSON_AddStringToObject(ev, "type", kinds[rev->b]);
+	cJSON_AddNumberToObject(ev, "usec", (double)(rev->a * 1000000 /
+	    ctl_engine->dev.rate));
+	cJSON_AddNumberToObject(ev, "node", rev->node);
+	cJSON_AddNumberToObject(ev, "frames", (double)rev->a);
+	ctl_event(CTL_EV_XRUN, ev);
 }
 
 /* Listen on path. 0 or -errno (-EADDRINUSE: a daemon answers there). */

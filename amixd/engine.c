@@ -142,7 +142,7 @@ engine_commit(struct engine *e)
 {
 	struct plan *p, *old, **pp;
 
-	p = plan_new(&e->graph, e->dev.period);
+	p = plan_new(&e->graph, e->dev.period, e->dev.rate);
 	if (p == NULL)
 		return -errno;
 	p->seq = ++e->seq;

@@ -218,6 +218,10 @@ graph_link(struct graph *g, uint32_t from, uint32_t to, char *err,
 	g->links[g->nlinks].from = from;
 	g->links[g->nlinks].to = to;
 	g->nlinks++;
+	if (graph_domains(g, NULL, NULL, err, errlen) < 0) {
+		g->nlinks--;
+		return -EXDEV;
+	}
 	return 0;
 }
 
@@ -276,4 +280,61 @@ graph_order(struct graph *g, struct node **order)
 	free(all);
 	free(indeg);
 	return count == g->nnodes ? count : -ELOOP;
+}
+
+/*
+ * Rate domains. Every node upstream of a resample node (NODE_DOMAIN)
+ * runs at that node's rate; everything else at the graph rate. A node
+ * whose outputs lead to two different domains would have to run at two
+ * rates at once: refused (-EXDEV, with a message). With order (room for
+ * nnodes) and owner (the same), fills order with the topological order
+ * and owner[i] with the id of the resample node whose domain order[i]
+ * is in, or 0 for the graph rate. Returns the node count.
+ */
+int
+graph_domains(struct graph *g, struct node **order, uint32_t *owner,
+    char *err, size_t errlen)
+{
+#define GRAPH_UNSET	UINT32_MAX	/* leads nowhere yet */
+	struct node **ord, *y;
+	uint32_t *own, d;
+	int n, i, k, j, rc = 0;
+
+	ord = order != NULL ? order : xcalloc(g->nnodes + 1, sizeof(*ord));
+	own = owner != NULL ? owner : xcalloc(g->nnodes + 1, sizeof(*own));
+	n = graph_order(g, ord);
+	for (i = n - 1; i >= 0 && rc == 0; i--) {
+		own[i] = (ord[i]->ops->flags & NODE_SINK) ? 0 : GRAPH_UNSET;
+		for (k = 0; k < g->nlinks; k++) {
+			if (g->links[k].from != ord[i]->id)
+				continue;
+			for (j = i + 1; j < n; j++) {
+				if (ord[j]->id == g->links[k].to)
+					break;
+			}
+			y = ord[j];
+			d = (y->ops->flags & NODE_DOMAIN) ? y->id : own[j];
+			if (d == GRAPH_UNSET)
+				continue;
+			if (own[i] == GRAPH_UNSET)
+				own[i] = d;
+			else if (own[i] != d) {
+				snprintf(err, errlen, "node %u would feed two "
+				    "rate domains (%s and %s)", ord[i]->id,
+				    own[i] ? "a resample node" : "the graph",
+				    d ? "a resample node" : "the graph");
+				rc = -EXDEV;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (own[i] == GRAPH_UNSET)
+			own[i] = 0;
+	}
+	if (order == NULL)
+		free(ord);
+	if (owner == NULL)
+		free(own);
+	return rc < 0 ? rc : n;
 }

@@ -20,6 +20,7 @@ struct node {
 	struct node_stats stats;	/* written by RT */
 	struct node_snap snap[NODE_SNAP_MAX];	/* per stats consumer */
 	const void *owner;		/* borrowed: ctl client, or NULL */
+	int orphan;			/* owner gone: remove once drained */
 	uint64_t dead_seq;		/* zombie: free once RT saw this plan */
 	struct node *next;
 };
@@ -46,6 +47,8 @@ int graph_link(struct graph *g, uint32_t from, uint32_t to, char *err,
     size_t errlen);
 int graph_unlink(struct graph *g, uint32_t from, uint32_t to);
 int graph_order(struct graph *g, struct node **order);
+int graph_domains(struct graph *g, struct node **order, uint32_t *owner,
+    char *err, size_t errlen);
 void node_del(struct node *n);
 
 #endif /* !defined(GRAPH_H) */

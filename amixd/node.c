@@ -21,9 +21,6 @@ static const struct node_ops node_app_source_ops = {
 static const struct node_ops node_app_sink_ops = {
 	.type = "app_sink", .flags = NODE_SINK | NODE_LATER,
 };
-static const struct node_ops node_resample_ops = {
-	.type = "resample", .flags = NODE_LATER,
-};
 
 static const struct node_ops *const node_registry[] = {
 	&node_tone_ops,
@@ -55,7 +52,8 @@ node_ops_find(const char *type)
 const char *
 node_types(void)
 {
-	return "tone, gain, mixer, device_sink, device_source, file_sink";
+	return "tone, gain, mixer, resample, device_sink, device_source, "
+	    "file_sink";
 }
 
 /* Index of an argument in the type's table, or -1. */

@@ -20,6 +20,7 @@ struct node_argdesc {
 #define NODE_ARG_STR	2	/* non-empty string */
 #define NODE_ARG_BOOL	3
 #define NODE_ARG_ENUM	4	/* one of choices; value = index */
+#define NODE_ARG_FD	5	/* index of a passed descriptor; value = fd */
 	int kind;			/* one of above */
 	double min, max;		/* NUM, INT */
 	double def;			/* default: NUM, INT, BOOL, ENUM index */
@@ -41,6 +42,14 @@ struct node_cycle {
 	float *dev_out;			/* device playback, interleaved */
 	const float *dev_in;		/* device capture, interleaved */
 	struct node_stats *stats;	/* the running node's counters */
+	/*
+	 * NODE_DOMAIN only: run the upstream domain for frames frames (at
+	 * most the domain's block) and return its summed output.
+	 */
+	const float *(*pull)(const struct node_cycle *c, uint32_t frames);
+	const void *pull_step;		/* borrowed: plan */
+	void *rt;			/* borrowed: the running rt */
+	uint32_t node_id;		/* the running node's id */
 };
 
 /*
@@ -55,7 +64,13 @@ struct node_stats {
 	_Atomic uint64_t overruns;	/* frames lost */
 	_Atomic uint64_t sumsq;		/* double bits: sum of squares */
 	_Atomic uint32_t peak;		/* float bits: |x| max since read */
+	_Atomic uint64_t latency_ns;	/* write-to-play delay, 0: none */
 };
+
+/* Node events, RT -> control (rt_node_event). */
+#define NODE_EV_EOF		1	/* a source reached its end */
+#define NODE_EV_UNDERRUN	2	/* a: frames zero-filled */
+#define NODE_EV_OVERRUN		3	/* a: frames lost */
 
 #define NODE_SNAP_MAX	128	/* stats consumers at once (stats.c) */
 
@@ -78,6 +93,8 @@ struct node_ops {
 #define NODE_SOURCE	0x1		/* takes no input */
 #define NODE_SINK	0x2		/* has no output */
 #define NODE_LATER	0x4		/* type of a later phase: refused */
+#define NODE_DOMAIN	0x8		/* upstream runs at domain_rate */
+#define NODE_OWNED	0x10		/* belongs to the creating connection */
 	int flags;
 	const struct node_argdesc *args;
 	int nargs;
@@ -90,11 +107,14 @@ struct node_ops {
 	int (*ready)(void *st, uint32_t frames);	/* render: room? */
 	void (*flush)(void *st);			/* data to disk */
 	int (*rate)(void *st, uint32_t rate, char *err, size_t errlen);
+	uint32_t (*domain_rate)(void *st);		/* NODE_DOMAIN */
+	int (*drained)(void *st);	/* orphaned: 1 once it may go */
 };
 
 const struct node_ops *node_ops_find(const char *type);
 const char *node_types(void);
 int node_arg_find(const struct node_ops *ops, const char *name);
+void node_event(const struct node_cycle *c, int kind, uint64_t a);
 
 extern const struct node_ops node_tone_ops;
 extern const struct node_ops node_gain_ops;
@@ -102,5 +122,6 @@ extern const struct node_ops node_mixer_ops;
 extern const struct node_ops node_device_sink_ops;
 extern const struct node_ops node_device_source_ops;
 extern const struct node_ops node_file_sink_ops;
+extern const struct node_ops node_resample_ops;
 
 #endif /* !defined(NODE_H) */

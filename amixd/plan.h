@@ -12,6 +12,7 @@ struct node_stats;
 /* One node's turn in a period. */
 struct plan_step {
 	struct node *node;		/* borrowed: graph */
+	uint32_t id;			/* the node's id */
 	void *state;			/* borrowed: node */
 	const struct node_ops *ops;
 	struct node_stats *stats;	/* borrowed: node */
@@ -20,25 +21,34 @@ struct plan_step {
 	float *sum;			/* input sum when nsrc > 1 */
 	float *out;			/* output; scratch for a sink */
 	int sink;			/* meter the input, not the output */
+	uint32_t frames;		/* buffers hold this many frames */
+	struct plan_step *dom;		/* NODE_DOMAIN: its upstream steps */
+	uint32_t ndom;
+	uint32_t dom_rate;		/* Hz the domain runs at */
+	uint32_t dom_frames;		/* the domain's block, frames */
+	const float *silence;		/* borrowed: plan */
 };
 
 /*
- * A compiled, immutable schedule: the nodes in topological order with
- * their buffers. Built and freed by the control thread, run by the
- * real-time thread; seq orders plans so retired ones can be freed.
+ * A compiled, immutable schedule: the graph-rate nodes in topological
+ * order (steps[0..nsteps)), followed by the steps of each resample
+ * node's domain, with their buffers. Built and freed by the control
+ * thread, run by the real-time thread; seq orders plans so retired ones
+ * can be freed.
  */
 struct plan {
 	uint64_t seq;
-	uint32_t frames;		/* buffers hold this many frames */
-	uint32_t nsteps;
-	struct plan_step *steps;
+	uint32_t frames;		/* graph-rate buffers, frames */
+	uint32_t rate;			/* graph rate, Hz */
+	uint32_t nsteps;		/* graph-rate steps */
+	struct plan_step *steps;	/* every step */
 	const float **srcv;		/* all steps' src arrays */
 	float *silence;			/* input of nodes with no links */
 	float *mem;			/* every buffer, one block */
 	struct plan *next;		/* control: live plans */
 };
 
-struct plan *plan_new(struct graph *g, uint32_t frames);
+struct plan *plan_new(struct graph *g, uint32_t frames, uint32_t rate);
 void plan_del(struct plan *p);
 
 #endif /* !defined(PLAN_H) */

@@ -103,6 +103,21 @@ rt_late(struct rt *rt, uint64_t late_ns)
 	rt_max(&rt->late_int_ns, late_ns);
 }
 
+/* RT: queue an event and wake the control thread; never waits. */
+static void
+rt_event(struct rt *rt, const struct rt_event *ev)
+{
+	uint64_t one = 1;
+	ssize_t rc;
+
+	if (am_ring_push(&rt->events, ev) < 0) {
+		rt_add(&rt->ev_dropped, 1);
+		return;
+	}
+	rc = write(rt->evfd, &one, sizeof(one));
+	(void)rc;	/* EAGAIN: the counter is already non-zero */
+}
+
 /*
  * RT: a period was missed by usec microseconds: type RT_XRUN_UNDERRUN
  * (playback) or RT_XRUN_OVERRUN (capture). Only from the RT thread.
@@ -111,16 +126,26 @@ void
 rt_xrun(struct rt *rt, int type, uint64_t usec)
 {
 	struct rt_event ev = { RT_EV_XRUN, rt->xrun_node, usec, type };
-	uint64_t one = 1;
-	ssize_t rc;
 
 	rt_add(&rt->xruns, 1);
-	if (am_ring_push(&rt->events, &ev) < 0) {
-		rt_add(&rt->ev_dropped, 1);
-		return;
-	}
-	rc = write(rt->evfd, &one, sizeof(one));
-	(void)rc;	/* EAGAIN: the counter is already non-zero */
+	rt_event(rt, &ev);
+}
+
+/* RT: something happened to a node (NODE_EV_*). Only from RT. */
+void
+rt_node_event(struct rt *rt, uint32_t node, int kind, uint64_t a)
+{
+	struct rt_event ev = { RT_EV_NODE, node, a, kind };
+
+	rt_event(rt, &ev);
+}
+
+/* RT: for node code, which knows its cycle but not the rt. */
+void
+node_event(const struct node_cycle *c, int kind, uint64_t a)
+{
+	if (c->rt != NULL)
+		rt_node_event(c->rt, c->node_id, kind, a);
 }
 
 /*
@@ -174,6 +199,75 @@ rt_meter(struct node_stats *st, const float *buf, uint32_t n)
 		    pk.u, memory_order_relaxed, memory_order_relaxed);
 }
 
+/* RT: the summed input of step s over n samples. */
+static const float *
+rt_input(struct plan_step *s, uint32_t n)
+{
+	uint32_t k;
+
+	if (s->nsrc == 0)
+		return s->silence;
+	if (s->nsrc == 1)
+		return s->src[0];
+	dsp_copy(s->sum, s->src[0], n);
+	for (k = 1; k < s->nsrc; k++)
+		dsp_add(s->sum, s->src[k], n);
+	return s->sum;
+}
+
+static void rt_run(struct plan_step *steps, uint32_t nsteps,
+    const struct node_cycle *proto);
+
+/*
+ * RT: a resample node asks for frames frames of its upstream: run its
+ * domain's steps at the domain's rate and hand back their sum. Bounded:
+ * at most dom_frames, the block the buffers were sized for.
+ */
+static const float *
+rt_pull(const struct node_cycle *c, uint32_t frames)
+{
+	struct plan_step *s = (struct plan_step *)c->pull_step;
+	struct node_cycle dc = *c;
+
+	if (frames > s->dom_frames)
+		frames = s->dom_frames;
+	dc.frames = frames;
+	dc.rate = s->dom_rate;
+	rt_run(s->dom, s->ndom, &dc);
+	return rt_input(s, frames * 2);
+}
+
+/* RT: run nsteps steps for proto->frames frames. */
+static void
+rt_run(struct plan_step *steps, uint32_t nsteps,
+    const struct node_cycle *proto)
+{
+	struct plan_step *s;
+	struct node_cycle c = *proto;
+	const float *in;
+	uint64_t ts, te;
+	uint32_t i, n = c.frames * 2;
+
+	for (i = 0; i < nsteps; i++) {
+		s = &steps[i];
+		c.stats = s->stats;
+		c.node_id = s->id;
+		if (s->ops->flags & NODE_DOMAIN) {
+			/* Pulls its own input; its domain's time is its own. */
+			in = NULL;
+			c.pull = rt_pull;
+			c.pull_step = s;
+		} else
+			in = rt_input(s, n);
+		ts = am_clock_ns();
+		s->ops->process(s->state, &c, in, s->out);
+		te = am_clock_ns();
+		rt_meter(s->stats, s->sink ? in : s->out, n);
+		rt_add(&s->stats->frames, c.frames);
+		rt_add(&s->stats->cost_ns, te - ts);
+	}
+}
+
 /*
  * RT: run one period of frames frames at rate Hz. Afterwards dev_out
  * holds what the device sinks produced; dev_in must hold the capture.
@@ -182,12 +276,10 @@ void
 rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate)
 {
 	struct plan *p;
-	struct plan_step *s;
 	struct rt_cmd cmd;
 	struct node_cycle c;
-	const float *in;
-	uint64_t t0, ts, te;
-	uint32_t i, k, n = frames * 2;
+	uint64_t t0, te;
+	uint32_t n = frames * 2;
 
 	t0 = am_clock_ns();
 	p = atomic_exchange_explicit(&rt->pending, NULL, memory_order_acq_rel);
@@ -200,33 +292,15 @@ rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate)
 	    memory_order_release);
 
 	dsp_zero(rt->dev_out, n);
+	memset(&c, 0, sizeof(c));
 	c.frames = frames;
 	c.rate = rate;
 	c.pos = rt->pos;
 	c.dev_out = rt->dev_out;
 	c.dev_in = rt->dev_in;
-	if (p != NULL && frames <= p->frames) {
-		for (i = 0; i < p->nsteps; i++) {
-			s = &p->steps[i];
-			if (s->nsrc == 0)
-				in = p->silence;
-			else if (s->nsrc == 1)
-				in = s->src[0];
-			else {
-				dsp_copy(s->sum, s->src[0], n);
-				for (k = 1; k < s->nsrc; k++)
-					dsp_add(s->sum, s->src[k], n);
-				in = s->sum;
-			}
-			c.stats = s->stats;
-			ts = am_clock_ns();
-			s->ops->process(s->state, &c, in, s->out);
-			te = am_clock_ns();
-			rt_meter(s->stats, s->sink ? in : s->out, n);
-			rt_add(&s->stats->frames, frames);
-			rt_add(&s->stats->cost_ns, te - ts);
-		}
-	}
+	c.rt = rt;
+	if (p != NULL && frames <= p->frames && rate == p->rate)
+		rt_run(p->steps, p->nsteps, &c);
 	rt->pos += frames;
 	te = am_clock_ns();
 	rt_add(&rt->cycles, 1);

@@ -28,6 +28,7 @@ struct rt_cmd {
 struct rt_event {
 	uint32_t type;
 #define RT_EV_XRUN	1		/* a: usec, b: RT_XRUN_* */
+#define RT_EV_NODE	2		/* b: NODE_EV_*, a: its value */
 	uint32_t node;			/* node id or 0 */
 	uint64_t a;
 	uint64_t b;
@@ -66,6 +67,8 @@ struct rt {
 	_Atomic uint64_t late_max_ns;	/* since start */
 	_Atomic uint64_t late_int_ns;	/* since control last took it */
 	_Atomic uint64_t cycle_max_ns;	/* since control last took it */
+	_Atomic uint64_t wakeups;	/* device clock wake-ups (alsa) */
+	_Atomic uint64_t wakeups_empty;	/* of them, nothing to do */
 	struct rt_hist late;		/* wake-up lateness, us */
 	struct rt_hist cost;		/* cycle time, us */
 	float dev_out[RT_FRAMES_MAX * 2];
@@ -78,6 +81,7 @@ void rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate);
 void rt_late(struct rt *rt, uint64_t late_ns);
 void rt_xrun(struct rt *rt, int type, uint64_t usec);
 void rt_lost(struct rt *rt);
+void rt_node_event(struct rt *rt, uint32_t node, int kind, uint64_t a);
 void rt_reconfig(struct rt *rt, uint32_t rate, uint32_t period);
 int rt_hist_bucket(uint64_t us);
 uint64_t rt_hist_value(int bucket);

@@ -172,6 +172,10 @@ stats_nodes(int s, int full)
 			    (double)atomic_load(&n->stats.underruns));
 			cJSON_AddNumberToObject(o, "overruns",
 			    (double)atomic_load(&n->stats.overruns));
+			if (atomic_load(&n->stats.latency_ns) != 0)
+				cJSON_AddNumberToObject(o, "latency_us",
+				    (double)(atomic_load(
+				    &n->stats.latency_ns) / 1000));
 		}
 		cJSON_AddNumberToObject(o, "peak_db", stats_db(sn->peak));
 		cJSON_AddNumberToObject(o, "rms_db", stats_db(df > 0 ?
@@ -225,6 +229,10 @@ stats_report(int s, const char *event)
 	cJSON_AddNumberToObject(o, "cycle_us_max",
 	    (double)(sl->cycle_max / 1000));
 	cJSON_AddNumberToObject(o, "xruns", (double)atomic_load(&rt->xruns));
+	cJSON_AddNumberToObject(o, "wakeups",
+	    (double)atomic_load(&rt->wakeups));
+	cJSON_AddNumberToObject(o, "wakeups_empty",
+	    (double)atomic_load(&rt->wakeups_empty));
 	cJSON_AddNumberToObject(o, "cycles", (double)(cycles - sl->cycles));
 	cJSON_AddBoolToObject(o, "rt", e->state == ENGINE_RUNNING &&
 	    e->rt_fifo);

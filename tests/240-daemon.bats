@@ -52,8 +52,12 @@ teardown() {
 	assert_match 'AUDIOMIXERD_PERIOD' "$stderr"
 	AUDIOMIXERD_BACKEND=oss run -1 --separate-stderr amixd -s "$BATS_TEST_TMPDIR/s"
 	assert_match 'backend oss' "$stderr"
-	run -1 --separate-stderr amixd -b jack -s "$BATS_TEST_TMPDIR/s"
-	assert_match 'jack: not available' "$stderr"
+	# A backend left out of the build (WITH_JACK=0) is refused; with
+	# it built, "amixd -b jack" would run as a daemon.
+	if ! nm "$AM_TOP/build/amixd/amixd" | grep -q backend_jack_ops; then
+		run -1 --separate-stderr amixd -b jack -s "$BATS_TEST_TMPDIR/s"
+		assert_match 'jack: not available' "$stderr"
+	fi
 	# -b wins over the variable.
 	AUDIOMIXERD_BACKEND=jack amixd_start -b null
 }

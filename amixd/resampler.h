@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RESAMPLER_H
+#define RESAMPLER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Quality, as the "quality" argument names them. */
+#define RESAMPLER_BEST		0	/* band-limited sinc, best */
+#define RESAMPLER_MEDIUM	1
+#define RESAMPLER_FAST		2
+#define RESAMPLER_LINEAR	3
+
+extern const char *const resampler_qualities[];	/* NULL-terminated */
+
+/* Fills dst with exactly frames interleaved stereo frames. RT. */
+typedef void (*resampler_pull)(void *ctx, float *dst, uint32_t frames);
+
+/*
+ * A pull-model stereo resampler over libsamplerate: asked for n output
+ * frames, it pulls input in fixed blocks, so the same input always gives
+ * the same output. Equal rates bypass libsamplerate: an exact copy.
+ */
+struct resampler {
+	void *src;			/* SRC_STATE, NULL when bypassed */
+	int quality;			/* RESAMPLER_* */
+	uint32_t in_rate, out_rate;	/* Hz */
+	uint32_t block;			/* input frames per pull */
+	float *fifo;			/* input not consumed yet */
+	uint32_t fifo_off, fifo_len;	/* frames */
+	uint32_t fifo_cap;		/* frames */
+};
+
+int resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
+    uint32_t out_rate, uint32_t max_out, char *err, size_t errlen);
+void resampler_done(struct resampler *rs);
+uint32_t resampler_block(uint32_t out_frames, uint32_t in_rate,
+    uint32_t out_rate);
+void resampler_run(struct resampler *rs, float *out, uint32_t n,
+    resampler_pull pull, void *ctx);
+
+#endif /* !defined(RESAMPLER_H) */
