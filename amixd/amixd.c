@@ -8,8 +8,10 @@
 
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -100,6 +102,40 @@ amixd_script(const char *path)
 	if (fp != stdin)
 		fclose(fp);
 	return ret;
+}
+
+/*
+ * systemd socket activation (sd_listen_fds(3), without libsystemd): when
+ * LISTEN_PID is this process and LISTEN_FDS >= 1, descriptor 3 is a
+ * listening socket to serve. Returns it, or -1.
+ */
+static int
+amixd_listen_fd(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	long p, n;
+	int type = 0, listening = 0;
+	socklen_t len = sizeof(int);
+
+	if (pid == NULL || fds == NULL ||
+	    am_parse_long(pid, 1, 1L << 30, &p) < 0 || p != getpid() ||
+	    am_parse_long(fds, 1, 64, &n) < 0)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    type != SOCK_STREAM ||
+	    getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 ||
+	    !listening) {
+		logx(1, "LISTEN_FDS: descriptor 3 is not a listening stream "
+		    "socket; ignored");
+		return -1;
+	}
+	fcntl(3, F_SETFD, FD_CLOEXEC);
+	fcntl(3, F_SETFL, fcntl(3, F_GETFL) | O_NONBLOCK);
+	logx(2, "serving the socket systemd passed");
+	return 3;
 }
 
 /* The number in an environment variable, or def when unset. */
@@ -250,7 +286,7 @@ main(int argc, char **argv)
 	sigev = ev_file_new(sigfd, POLLIN, amixd_signal_cb, &sigfd);
 
 	if (render > 0 && argc == 1) {
-		ctl_init(&engine, NULL);
+		ctl_init(&engine, NULL, -1);
 		if (amixd_script(argv[0]) < 0)
 			status = 1;
 		else if (!ctl_quit_requested()) {
@@ -274,7 +310,7 @@ main(int argc, char **argv)
 			}
 			sockpath = path;
 		}
-		rc = ctl_init(&engine, sockpath);
+		rc = ctl_init(&engine, sockpath, amixd_listen_fd());
 		if (rc < 0) {
 			if (rc == -EADDRINUSE)
 				fprintf(stderr, "amixd: %s: another amixd "

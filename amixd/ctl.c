@@ -555,9 +555,14 @@ ctl_node_event(const struct rt_event *rev)
 	ctl_event(CTL_EV_XRUN, ev);
 }
 
-/* Listen on path. 0 or -errno (-EADDRINUSE: a daemon answers there). */
+/*
+ * Listen on path, or on listen_fd when it is not -1 (a socket passed by
+ * systemd: then the file is not ours to remove). No path and no
+ * descriptor: commands come from a --render script only. 0 or -errno
+ * (-EADDRINUSE: a daemon answers there).
+ */
 int
-ctl_init(struct engine *e, const char *path)
+ctl_init(struct engine *e, const char *path, int listen_fd)
 {
 	ctl_engine = e;
 	ctl_rt_ev = ev_file_new(e->rt.evfd, POLLIN, ctl_rt_cb, NULL);
@@ -566,6 +571,11 @@ ctl_init(struct engine *e, const char *path)
 	    NULL);
 	ev_timer_add(&ctl_retry_timer, CTL_RETRY_MIN_NS / 2, ctl_retry_cb,
 	    NULL);
+	if (listen_fd >= 0) {
+		ctl_fd = listen_fd;
+		ctl_ev = ev_file_new(ctl_fd, POLLIN, ctl_accept_cb, NULL);
+		return 0;
+	}
 	if (path == NULL)
 		return 0;
 	ctl_fd = am_sock_listen(path);
@@ -590,7 +600,8 @@ ctl_done(void)
 	if (ctl_fd >= 0) {
 		ev_file_del(ctl_ev);
 		close(ctl_fd);
-		unlink(ctl_path);
+		if (ctl_path[0] != '\0')
+			unlink(ctl_path);
 		ctl_fd = -1;
 	}
 	ev_file_del(ctl_rt_ev);

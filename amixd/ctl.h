@@ -44,7 +44,7 @@ struct client {
 	struct client *next;
 };
 
-int ctl_init(struct engine *e, const char *path);
+int ctl_init(struct engine *e, const char *path, int listen_fd);
 void ctl_done(void);
 void ctl_event(unsigned mask, struct cJSON *ev);
 void ctl_state_event(void);
