@@ -7,13 +7,20 @@
  */
 
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +35,7 @@
 #include "engine.h"
 #include "ev.h"
 #include "log.h"
+#include "policy.h"
 #include "proto.h"
 #include "util.h"
 
@@ -35,10 +43,11 @@
 #define AMIXD_PERIOD	128
 
 static void
-usage(void)
+usage(FILE *fp)
 {
-	fprintf(stderr, "usage: amixd [-hv] [-b backend] [-d device] "
-	    "[-p period] [-r rate] [-s socket]\n"
+	fprintf(fp, "usage: amixd [-hv] [-a dir] [-b backend] [-d device] "
+	    "[-g group] [-p period]\n"
+	    "             [-q quota=value] [-r rate] [-s socket] [-u user]\n"
 	    "             [--render seconds [script]]\n");
 }
 
@@ -138,6 +147,84 @@ amixd_listen_fd(void)
 	return 3;
 }
 
+/*
+ * Files clients may name: by default the home of the user the daemon
+ * runs as, and /tmp.
+ */
+static int
+amixd_default_dirs(const struct passwd *user)
+{
+	const char *home = user != NULL ? user->pw_dir : getenv("HOME");
+	char err[256];
+
+	if (home != NULL && *home != '\0' &&
+	    policy_dir(home, err, sizeof(err)) < 0)
+		logx(2, "home not allowed: %s", err);
+	if (policy_dir("/tmp", err, sizeof(err)) < 0) {
+		fprintf(stderr, "amixd: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* As many descriptors as allowed: every client holds one. */
+static void
+amixd_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/*
+ * Become user after the socket is open (-u), keeping CAP_SYS_NICE and
+ * CAP_IPC_LOCK so the RT thread still gets SCHED_FIFO and mlockall. The
+ * socket is given to the user first, and so is its directory when it is
+ * the daemon's own (".../copperline"), so the socket can be removed at
+ * exit; a shared directory such as /tmp is never touched. 0 or -1 (then
+ * the daemon must not go on).
+ */
+static int
+amixd_drop(const struct passwd *pw, const char *sockpath)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+	    0 };
+	struct __user_cap_data_struct data[2];
+	uint32_t keep = (1U << CAP_SYS_NICE) | (1U << CAP_IPC_LOCK);
+	char dir[256], *slash;
+
+	if (sockpath != NULL) {
+		snprintf(dir, sizeof(dir), "%s", sockpath);
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+			*slash = '\0';
+			slash = strrchr(dir, '/');
+			if (slash != NULL && strcmp(slash, "/copperline") == 0 &&
+			    chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+				logx(2, "%s: chown: %s", dir, strerror(errno));
+		}
+		if (chown(sockpath, pw->pw_uid, pw->pw_gid) < 0)
+			logx(2, "%s: chown: %s", sockpath, strerror(errno));
+	}
+	if (prctl(PR_SET_KEEPCAPS, 1) < 0 ||
+	    initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
+		fprintf(stderr, "amixd: -u %s: %s\n", pw->pw_name,
+		    strerror(errno));
+		return -1;
+	}
+	memset(data, 0, sizeof(data));
+	data[0].effective = data[0].permitted = keep;
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		logx(1, "-u %s: cannot keep CAP_SYS_NICE: %s (no SCHED_FIFO)",
+		    pw->pw_name, strerror(errno));
+	logx(2, "running as %s", pw->pw_name);
+	return 0;
+}
+
 /* The number in an environment variable, or def when unset. */
 static long
 amixd_env_num(const char *name, long min, long max, long def)
@@ -166,6 +253,8 @@ main(int argc, char **argv)
 	static struct engine engine;
 	const struct backend_ops *backend;
 	const char *bname, *sockpath = NULL, *devname;
+	struct passwd *pw, *user = NULL;
+	struct group *gr;
 	char path[256], err[256];
 	struct dev_config dev;
 	struct ev_file *sigev;
@@ -183,9 +272,38 @@ main(int argc, char **argv)
 	if (getenv("AUDIOMIXERD_SOCKET") != NULL &&
 	    *getenv("AUDIOMIXERD_SOCKET") != '\0')
 		sockpath = getenv("AUDIOMIXERD_SOCKET");
-	while ((c = getopt_long(argc, argv, "b:d:hp:r:s:v", longopts,
+	policy_init();
+	while ((c = getopt_long(argc, argv, "a:b:d:g:hp:q:r:s:u:v", longopts,
 	    NULL)) != -1) {
 		switch (c) {
+		case 'a':
+			if (policy_dir(optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "amixd: -a %s\n", err);
+				return 2;
+			}
+			break;
+		case 'g':
+			if ((gr = getgrnam(optarg)) == NULL) {
+				fprintf(stderr, "amixd: -g %s: no such group\n",
+				    optarg);
+				return 2;
+			}
+			policy.group = gr->gr_gid;
+			break;
+		case 'q':
+			if (policy_quota(optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "amixd: -q %s\n", err);
+				return 2;
+			}
+			break;
+		case 'u':
+			if ((pw = getpwnam(optarg)) == NULL) {
+				fprintf(stderr, "amixd: -u %s: no such user\n",
+				    optarg);
+				return 2;
+			}
+			user = pw;
+			break;
 		case 'b':
 			bname = optarg;
 			break;
@@ -224,23 +342,28 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			usage();
+			usage(stdout);
 			return 0;
 		default:
-			usage();
+			usage(stderr);
 			return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1 || (argc == 1 && render == 0)) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 
+	if (policy.ndirs == 0 && amixd_default_dirs(user) < 0)
+		return 1;
+	amixd_nofile();
+
 	explicit_backend = bname != NULL && *bname != '\0';
+	/* An offline render needs no device: null unless told otherwise. */
 	if (!explicit_backend)
-		bname = "alsa";
+		bname = render > 0 ? "null" : "alsa";
 	backend = backend_find(bname);
 	if (backend == NULL && !explicit_backend) {
 		logx(2, "no %s backend in this build: using null", bname);
@@ -320,6 +443,10 @@ main(int argc, char **argv)
 				    strerror(-rc));
 			return 1;
 		}
+		if (user != NULL && amixd_drop(user, sockpath) < 0) {
+			ctl_done();
+			return 1;
+		}
 		logx(2, "listening on %s, backend %s, period %u at %u Hz",
 		    sockpath, backend->name, dev.period, dev.rate);
 		while (!ctl_quit_requested()) {
@@ -335,6 +462,7 @@ main(int argc, char **argv)
 	ev_file_del(sigev);
 	ev_done();
 	close(sigfd);
+	policy_done();
 	logx(2, "stopped");
 	return status;
 }

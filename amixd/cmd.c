@@ -9,10 +9,12 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -20,6 +22,7 @@
 #include "ctl.h"
 #include "engine.h"
 #include "log.h"
+#include "policy.h"
 #include "proto.h"
 #include "stats.h"
 #include "util.h"
@@ -31,7 +34,11 @@
 static struct engine *cmd_engine;	/* borrowed: main */
 static double cmd_render_secs;		/* --render: start renders this */
 
-static int cmd_stats_slot;		/* the stats command's interval */
+static int cmd_stats_slot;
+static int cmd_script;			/* handling a --render script line */
+static int cmd_created(const struct client *c);
+/* Resolved file arguments, valid while a request is being handled. */
+static char cmd_paths[NODE_ARG_MAX][PATH_MAX];		/* the stats command's interval */
 
 void
 cmd_init(struct engine *e, double render_seconds)
@@ -55,6 +62,8 @@ cmd_client_gone(struct client *c)
 	stats_slot_del(c->levels_slot);
 	c->stats_slot = c->levels_slot = -1;
 	for (n = cmd_engine->graph.nodes; n != NULL; n = n->next) {
+		if (n->creator == c)
+			n->creator = NULL;
 		if (n->owner == c) {
 			n->owner = NULL;
 			n->orphan = 1;
@@ -80,10 +89,28 @@ cmd_id(const cJSON *req, const char *field, uint32_t *id, cJSON **reply)
 	return 0;
 }
 
+/*
+ * A file argument through the policy. A --render script (no connection)
+ * may name files relative to the daemon's directory; a client may not,
+ * since its directory is not the daemon's.
+ */
+static int
+cmd_path(const char *path, int create, char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	char cwd[PATH_MAX], abs[PATH_MAX + 8];
+
+	if (path[0] != '/' && cmd_script && getcwd(cwd, sizeof(cwd)) != NULL &&
+	    (size_t)snprintf(abs, sizeof(abs), "%s/%s", cwd, path) <
+	    sizeof(abs))
+		path = abs;
+	return policy_path(path, create, out, outlen, err, errlen);
+}
+
 /* Check one argument value against its description. */
 static int
-cmd_arg_value(const struct node_argdesc *d, const cJSON *j,
-    struct node_val *v, char *err, size_t errlen)
+cmd_arg_value(const struct node_argdesc *d0, const struct node_argdesc *d,
+    const cJSON *j, struct node_val *v, char *err, size_t errlen)
 {
 	int i;
 
@@ -119,13 +146,25 @@ cmd_arg_value(const struct node_argdesc *d, const cJSON *j,
 	case NODE_ARG_FD:
 		if (!cJSON_IsNumber(j) || j->valuedouble < 0 ||
 		    j->valuedouble != floor(j->valuedouble) ||
-		    j->valuedouble >= AM_SOCK_FD_MAX) {
+		    j->valuedouble > 2147483647.0 ||
+		    (j->valuedouble >= AM_SOCK_FD_MAX &&
+		    strcmp(d->name, "memfd") != 0)) {
 			snprintf(err, errlen, "%s: expected the index of a "
 			    "passed descriptor (0 is the first)", d->name);
 			return -EINVAL;
 		}
 		v->num = j->valuedouble;
 		return 0;
+	case NODE_ARG_PATH:
+	case NODE_ARG_NEWPATH:
+		if (!cJSON_IsString(j) || j->valuestring[0] == '\0') {
+			snprintf(err, errlen, "%s: expected a file name",
+			    d->name);
+			return -EINVAL;
+		}
+		return cmd_path(j->valuestring, d->kind == NODE_ARG_NEWPATH,
+		    cmd_paths[d - d0], sizeof(cmd_paths[0]), err, errlen) < 0 ?
+		    -EINVAL : (v->str = cmd_paths[d - d0], 0);
 	case NODE_ARG_STR:
 		if (!cJSON_IsString(j) || j->valuestring[0] == '\0' ||
 		    strlen(j->valuestring) > CMD_STR_MAX) {
@@ -244,7 +283,8 @@ cmd_args(struct client *c, const struct node_ops *ops, const cJSON *args,
 			    "node exists", j->string);
 			return -EINVAL;
 		}
-		rc = cmd_arg_value(&ops->args[i], j, &v[i], err, errlen);
+		rc = cmd_arg_value(ops->args, &ops->args[i], j, &v[i], err,
+		    errlen);
 		if (rc < 0)
 			return rc;
 		if (ops->args[i].kind == NODE_ARG_FD &&
@@ -271,6 +311,8 @@ cmd_arg_json(const struct node_argdesc *d, const struct node_val *v)
 	case NODE_ARG_BOOL:
 		return cJSON_CreateBool(v->num != 0);
 	case NODE_ARG_STR:
+	case NODE_ARG_PATH:
+	case NODE_ARG_NEWPATH:
 		return cJSON_CreateString(v->str != NULL ? v->str : "");
 	case NODE_ARG_ENUM:
 		return cJSON_CreateString(d->choices[(int)v->num]);
@@ -471,9 +513,13 @@ cmd_create_node(struct client *c, const cJSON *req)
 	if ((ops->flags & NODE_OWNED) && c == NULL)
 		return am_proto_err(req, AM_ERR_STATE,
 		    "%s nodes belong to a connection", ops->type);
-	if (cmd_engine->graph.nnodes >= GRAPH_NODE_MAX)
+	if (cmd_engine->graph.nnodes >= policy.nodes)
 		return am_proto_err(req, AM_ERR_QUOTA,
-		    "the graph holds %d nodes already", GRAPH_NODE_MAX);
+		    "the graph holds %d nodes already", policy.nodes);
+	if (c != NULL && cmd_created(c) >= policy.client_nodes)
+		return am_proto_err(req, AM_ERR_QUOTA,
+		    "this connection made %d nodes already",
+		    policy.client_nodes);
 
 	n = xcalloc(1, sizeof(*n));
 	n->ops = ops;
@@ -492,6 +538,7 @@ cmd_create_node(struct client *c, const cJSON *req)
 		cmd_take_fds(c, ops, v, given);
 	if (ops->flags & NODE_OWNED)
 		n->owner = c;
+	n->creator = c;
 	n->args = cJSON_CreateObject();
 	for (i = 0; i < ops->nargs; i++) {
 		if (ops->args[i].kind != NODE_ARG_FD)
@@ -557,6 +604,18 @@ static cJSON *
 cmd_disconnect(struct client *c, const cJSON *req)
 {
 	return cmd_link(c, req, 0);
+}
+
+/* Nodes connection c made that still exist. */
+static int
+cmd_created(const struct client *c)
+{
+	struct node *n;
+	int count = 0;
+
+	for (n = cmd_engine->graph.nodes; n != NULL; n = n->next)
+		count += n->creator == c;
+	return count;
 }
 
 /* Take node id out of the graph; 0, -ENOENT or -errno of the commit. */
@@ -822,6 +881,9 @@ cmd_subscribe(struct client *c, const cJSON *req)
 	if (c == NULL)
 		return am_proto_err(req, AM_ERR_STATE,
 		    "subscribe needs a connection");
+	if (c->subs == 0 && ctl_subscribers() >= policy.subscribers)
+		return am_proto_err(req, AM_ERR_QUOTA,
+		    "%d subscribers already", policy.subscribers);
 	if (((mask & CTL_EV_STATS) && cmd_slot(&c->stats_slot) < 0) ||
 	    ((mask & CTL_EV_LEVELS) && cmd_slot(&c->levels_slot) < 0)) {
 		if (!(c->subs & CTL_EV_STATS)) {
@@ -948,14 +1010,19 @@ cJSON *
 cmd_dispatch(struct client *c, const cJSON *req)
 {
 	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(req, "cmd");
+	cJSON *r;
 	size_t i;
 
 	if (!cJSON_IsString(cmd))
 		return am_proto_err(req, AM_ERR_BAD_REQUEST,
 		    "a request needs \"cmd\", a string");
 	for (i = 0; i < AM_NELEM(cmd_table); i++) {
-		if (strcmp(cmd_table[i].name, cmd->valuestring) == 0)
-			return cmd_table[i].fn(c, req);
+		if (strcmp(cmd_table[i].name, cmd->valuestring) == 0) {
+			cmd_script = c == NULL;
+			r = cmd_table[i].fn(c, req);
+			cmd_script = 0;
+			return r;
+		}
 	}
 	return am_proto_err(req, AM_ERR_UNKNOWN_CMD, "unknown command '%.64s'",
 	    cmd->valuestring);

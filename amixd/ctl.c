@@ -34,6 +34,7 @@
 #include "engine.h"
 #include "ev.h"
 #include "log.h"
+#include "policy.h"
 #include "stats.h"
 #include "util.h"
 
@@ -190,6 +191,26 @@ ctl_update(struct client *c)
 		ctl_kill(c);
 }
 
+/*
+ * The request-rate quota: a token bucket of policy.rate tokens, refilled
+ * at policy.rate a second. 1 when this request may run.
+ */
+static int
+ctl_rate_ok(struct client *c)
+{
+	uint64_t now = am_clock_ns();
+	double add;
+
+	add = (double)(now - c->rate_ns) * policy.rate / 1e9;
+	c->rate_ns = now;
+	c->tokens = c->tokens + add > policy.rate ? policy.rate :
+	    c->tokens + add;
+	if (c->tokens < 1.0)
+		return 0;
+	c->tokens -= 1.0;
+	return 1;
+}
+
 /* Answer one request line. */
 static void
 ctl_line(struct client *c, const char *line, size_t len)
@@ -198,6 +219,12 @@ ctl_line(struct client *c, const char *line, size_t len)
 	cJSON *req, *reply;
 
 	/* len + 1: the NUL ends it; trailing bytes are an error. */
+	if (!ctl_rate_ok(c)) {
+		ctl_close_fds(c);
+		ctl_reply(c, am_proto_err(NULL, AM_ERR_QUOTA,
+		    "more than %d requests a second", policy.rate));
+		return;
+	}
 	req = memchr(line, '\0', len) != NULL ? NULL :
 	    cJSON_ParseWithLengthOpts(line, len + 1, &end, 1);
 	if (req == NULL) {
@@ -308,6 +335,40 @@ ctl_refuse(int fd, const char *code, const char *msg)
 	close(fd);
 }
 
+/*
+ * Who may connect: root, the daemon's own user, and members of the group
+ * given with -g (as primary group, or among the supplementary groups
+ * the kernel lists for the peer's process).
+ */
+static int
+ctl_peer_ok(uid_t uid, gid_t gid, pid_t pid)
+{
+	char path[64], line[1024], *tok, *save;
+	FILE *fp;
+	int ok = 0;
+
+	if (uid == 0 || uid == geteuid())
+		return 1;
+	if (policy.group == (gid_t)-1)
+		return 0;
+	if (gid == policy.group)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (!ok && fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (tok = strtok_r(line + 7, " \t\n", &save); tok != NULL;
+		    tok = strtok_r(NULL, " \t\n", &save)) {
+			if ((gid_t)strtoul(tok, NULL, 10) == policy.group)
+				ok = 1;
+		}
+	}
+	fclose(fp);
+	return ok;
+}
+
 static void
 ctl_accept_cb(void *arg, int revents)
 {
@@ -326,19 +387,21 @@ ctl_accept_cb(void *arg, int revents)
 		return;
 	}
 	if (am_sock_peercred(fd, &uid, &gid, &pid) < 0 ||
-	    (uid != geteuid() && uid != 0)) {
+	    !ctl_peer_ok(uid, gid, pid)) {
 		logx(2, "refused a client of uid %u", (unsigned)uid);
-		ctl_refuse(fd, "denied", "permission denied: not the "
-		    "daemon's user");
+		ctl_refuse(fd, AM_ERR_DENIED, "permission denied: neither the "
+		    "daemon's user nor its group (amixd -g)");
 		return;
 	}
-	if (ctl_nclients >= CTL_CLIENT_MAX) {
+	if (ctl_nclients >= policy.clients) {
 		ctl_refuse(fd, AM_ERR_QUOTA, "too many clients");
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
 	c->stats_slot = c->levels_slot = -1;
+	c->tokens = policy.rate;
+	c->rate_ns = am_clock_ns();
 	am_lbuf_init(&c->in);
 	c->ev = ev_file_new(fd, POLLIN, ctl_client_cb, c);
 	c->next = ctl_clients;
@@ -394,6 +457,18 @@ ctl_event(unsigned mask, cJSON *ev)
 	}
 	free(s);
 	cJSON_Delete(ev);
+}
+
+/* Connections subscribed to anything. */
+int
+ctl_subscribers(void)
+{
+	struct client *c;
+	int n = 0;
+
+	for (c = ctl_clients; c != NULL; c = c->next)
+		n += c->fd >= 0 && c->subs != 0;
+	return n;
 }
 
 /* Tell state subscribers the engine's state. */
@@ -506,12 +581,17 @@ ctl_stats_cb(void *arg)
 		if (c->fd < 0)
 			continue;
 		if ((c->subs & CTL_EV_STATS) && now >= c->stats_due) {
-			c->stats_due = now + c->stats_ns;
+			/* Keep the period: no drift from tick rounding. */
+			c->stats_due += c->stats_ns;
+			if (c->stats_due <= now)
+				c->stats_due = now + c->stats_ns;
 			ev = stats_report(c->stats_slot, "stats");
 			ctl_event_to(c, ev);
 		}
 		if ((c->subs & CTL_EV_LEVELS) && now >= c->levels_due) {
-			c->levels_due = now + c->levels_ns;
+			c->levels_due += c->levels_ns;
+			if (c->levels_due <= now)
+				c->levels_due = now + c->levels_ns;
 			ev = stats_levels(c->levels_slot, "levels");
 			ctl_event_to(c, ev);
 		}

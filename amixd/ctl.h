@@ -8,7 +8,6 @@
 #include "proto.h"
 #include "sock.h"
 
-#define CTL_CLIENT_MAX	512		/* connections at once */
 #define CTL_OUT_HIGH	(256 * 1024)	/* bytes queued: stop reading */
 #define CTL_EVENT_ROOM	(512 * 1024)	/* bytes queued: drop events */
 
@@ -41,6 +40,8 @@ struct client {
 	int fds[AM_SOCK_FD_MAX];	/* passed with the current line */
 	int nfds;
 	int eof;			/* peer closed its side */
+	double tokens;			/* request-rate bucket */
+	uint64_t rate_ns;		/* its last refill, ns */
 	struct client *next;
 };
 
@@ -48,6 +49,7 @@ int ctl_init(struct engine *e, const char *path, int listen_fd);
 void ctl_done(void);
 void ctl_event(unsigned mask, struct cJSON *ev);
 void ctl_state_event(void);
+int ctl_subscribers(void);
 int ctl_quit_requested(void);
 void ctl_quit(void);
 

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +147,7 @@ engine_commit(struct engine *e)
 	if (p == NULL)
 		return -errno;
 	p->seq = ++e->seq;
-	e->rt.xrun_node = engine_sink_id(e);
+	p->xrun_node = engine_sink_id(e);
 	if (e->state != ENGINE_RUNNING) {
 		e->rt.cur = p;
 		atomic_store(&e->rt.seen, p->seq);
@@ -201,27 +202,35 @@ engine_rate(struct engine *e, uint32_t rate, char *err, size_t errlen)
 	return 0;
 }
 
-/* Open the device (closing one already open). Engine stopped. */
+/*
+ * Open the device (closing one already open). Engine stopped. When the
+ * new one cannot be opened, the one that was open is opened again, so a
+ * refused request leaves things as they were.
+ */
 int
 engine_open(struct engine *e, struct dev_config *cfg, char *err,
     size_t errlen)
 {
-	int rc;
+	struct dev_config prev = e->dev_req, req = *cfg;
+	char err2[256];
+	int rc, had = e->dev_open;
 
 	engine_close(e);
 	if (e->state == ENGINE_LOST)
 		e->state = ENGINE_STOPPED;	/* the caller takes over */
-	e->dev_req = *cfg;
 	rc = e->backend->open(e, cfg, err, errlen);
-	if (rc < 0)
-		return rc;
-	if (cfg->rate != e->dev.rate) {
+	if (rc == 0 && cfg->rate != e->dev.rate) {
 		rc = engine_rate(e, cfg->rate, err, errlen);
-		if (rc < 0) {
+		if (rc < 0)
 			e->backend->close(e);
-			return rc;
-		}
 	}
+	if (rc < 0) {
+		if (had && e->backend->open(e, &prev, err2,
+		    sizeof(err2)) == 0)
+			e->dev_open = 1;
+		return rc;
+	}
+	e->dev_req = req;
 	e->dev = *cfg;
 	e->dev_open = 1;
 	return engine_commit(e);
@@ -393,18 +402,32 @@ engine_render_wait(struct engine *e, uint32_t frames)
 {
 	struct timespec us = { 0, 100000 };
 	struct node *n;
+	int i;
 
+	/* Bounded: a node that stays unready for 5 s underruns instead. */
 	for (n = e->graph.nodes; n != NULL; n = n->next) {
-		while (n->ops->ready != NULL &&
-		    !n->ops->ready(n->state, frames))
+		for (i = 0; i < 50000 && n->ops->ready != NULL &&
+		    !n->ops->ready(n->state, frames); i++)
 			nanosleep(&us, NULL);
 	}
+}
+
+/* True when SIGINT or SIGTERM waits: a render stops early for them. */
+static int
+engine_render_interrupted(void)
+{
+	sigset_t set;
+
+	return sigpending(&set) == 0 && (sigismember(&set, SIGINT) == 1 ||
+	    sigismember(&set, SIGTERM) == 1);
 }
 
 /*
  * Offline render: run the current plan frames frames as fast as the
  * file sinks take it, on this thread, with no device. The same graph
- * gives the same bytes every time.
+ * gives the same bytes every time. A pending SIGINT or SIGTERM (blocked
+ * in the daemon, read by its loop) stops it early: -EINTR, with what was
+ * rendered flushed.
  */
 int
 engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)
@@ -417,13 +440,23 @@ engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)
 		return -EBUSY;
 	}
 	memset(e->rt.dev_in, 0, sizeof(e->rt.dev_in));
+	e->rt.offline = 1;	/* nobody watches meters of a render */
 	while (done < frames) {
+		if ((done / e->dev.period) % 256 == 0 &&
+		    engine_render_interrupted()) {
+			e->rt.offline = 0;
+			engine_flush(e);
+			snprintf(err, errlen, "interrupted after %llu frames",
+			    (unsigned long long)done);
+			return -EINTR;
+		}
 		n = frames - done < e->dev.period ? (uint32_t)(frames - done) :
 		    e->dev.period;
 		engine_render_wait(e, n);
 		rt_cycle(&e->rt, n, e->dev.rate);
 		done += n;
 	}
+	e->rt.offline = 0;
 	engine_flush(e);
 	return 0;
 }

@@ -20,6 +20,7 @@ struct node {
 	struct node_stats stats;	/* written by RT */
 	struct node_snap snap[NODE_SNAP_MAX];	/* per stats consumer */
 	const void *owner;		/* borrowed: ctl client, or NULL */
+	const void *creator;		/* borrowed: ctl client, for quotas */
 	int orphan;			/* owner gone: remove once drained */
 	uint64_t dead_seq;		/* zombie: free once RT saw this plan */
 	struct node *next;

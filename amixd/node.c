@@ -12,16 +12,6 @@
 #include "node.h"
 #include "util.h"
 
-static const struct node_ops node_file_source_ops = {
-	.type = "file_source", .flags = NODE_SOURCE | NODE_LATER,
-};
-static const struct node_ops node_app_source_ops = {
-	.type = "app_source", .flags = NODE_SOURCE | NODE_LATER,
-};
-static const struct node_ops node_app_sink_ops = {
-	.type = "app_sink", .flags = NODE_SINK | NODE_LATER,
-};
-
 static const struct node_ops *const node_registry[] = {
 	&node_tone_ops,
 	&node_gain_ops,
@@ -53,7 +43,7 @@ const char *
 node_types(void)
 {
 	return "tone, gain, mixer, resample, device_sink, device_source, "
-	    "file_sink";
+	    "file_sink, file_source, app_source, app_sink";
 }
 
 /* Index of an argument in the type's table, or -1. */

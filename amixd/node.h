@@ -21,6 +21,8 @@ struct node_argdesc {
 #define NODE_ARG_BOOL	3
 #define NODE_ARG_ENUM	4	/* one of choices; value = index */
 #define NODE_ARG_FD	5	/* index of a passed descriptor; value = fd */
+#define NODE_ARG_PATH	6	/* a file to read, checked by policy_path */
+#define NODE_ARG_NEWPATH 7	/* a file to write, checked likewise */
 	int kind;			/* one of above */
 	double min, max;		/* NUM, INT */
 	double def;			/* default: NUM, INT, BOOL, ENUM index */
@@ -123,5 +125,8 @@ extern const struct node_ops node_device_sink_ops;
 extern const struct node_ops node_device_source_ops;
 extern const struct node_ops node_file_sink_ops;
 extern const struct node_ops node_resample_ops;
+extern const struct node_ops node_file_source_ops;
+extern const struct node_ops node_app_source_ops;
+extern const struct node_ops node_app_sink_ops;
 
 #endif /* !defined(NODE_H) */

@@ -5,17 +5,30 @@
  * The real-time thread only copies each period into an SPSC ring; a
  * write-behind thread drains the ring into the file, so no file I/O ever
  * happens on the real-time path. If the ring is full the frames are lost,
- * counted as overruns, and the real-time thread moves on. The writer
- * brings the header up to date at least once a second, so a daemon
- * killed with SIGKILL leaves a readable file; flush (stop, render end)
- * waits until every frame is on disk. 16-bit output gets TPDF dither
- * from a fixed seed, so renders stay deterministic.
+ * counted as overruns, and reported with NODE_EV_OVERRUN at most ten
+ * times a second (the event ring is small; each event carries every
+ * frame lost since the previous one); the real-time thread moves on. The
+ * writer brings the header up to date at least once a second (every
+ * FS_HEADER_NS while audio arrives), so a daemon killed with SIGKILL
+ * leaves a readable file missing at most that last stretch; flush (stop,
+ * render end) waits until every frame is on disk, and done (destroy_node,
+ * daemon exit on SIGTERM or SIGINT) drains the ring and finalizes the
+ * file. 16-bit output gets TPDF dither from a fixed seed, so renders stay
+ * deterministic; 24-bit output is rounded, clipped, not dithered.
+ *
+ * The path is opened here with O_NONBLOCK and must be a regular file: a
+ * FIFO or a device node is refused instead of blocking the control
+ * thread in open(2).
  *
  * Threads: init/done/flush/rate on the control thread, process on the
- * real-time thread, file_sink_writer on its own I/O thread.
+ * real-time thread, file_sink_writer on its own I/O thread. rate runs
+ * only while stopped, and stops the writer while it reopens the file.
  */
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,10 +37,12 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sndfile.h>
 
 #include "clock.h"
+#include "log.h"
 #include "node.h"
 #include "ring.h"
 #include "util.h"
@@ -36,6 +51,7 @@
 #define FS_CHUNK	4096		/* frames per write */
 #define FS_HEADER_NS	(AM_NSEC_PER_SEC / 2)
 #define FS_IDLE_NS	5000000		/* writer poll, 5 ms */
+#define FS_EV_PER_SEC	10		/* overrun events, at most */
 
 static const char *const fs_formats[] = {
 	"auto", "wav", "flac", "w64", "rf64", "aiff", "raw", NULL
@@ -49,13 +65,14 @@ enum { FS_AUTO, FS_WAV, FS_FLAC, FS_W64, FS_RF64, FS_AIFF, FS_RAW };
 enum { FS_S_AUTO, FS_F32, FS_S16, FS_S24 };
 
 static const struct node_argdesc fs_args[] = {
-	{ "path", NODE_ARG_STR, 0, 0, 0, NULL, 1, 0 },
+	{ "path", NODE_ARG_NEWPATH, 0, 0, 0, NULL, 1, 0 },
 	{ "format", NODE_ARG_ENUM, 0, 0, FS_AUTO, fs_formats, 0, 0 },
 	{ "sample", NODE_ARG_ENUM, 0, 0, FS_S_AUTO, fs_samples, 0, 0 },
 };
 
 struct file_sink {
 	SNDFILE *sf;
+	int stampfd;			/* float RF64: see file_sink_unstamp */
 	char *path;
 	int major;			/* SF_FORMAT_* container */
 	int sample;			/* FS_F32, FS_S16, FS_S24 */
@@ -67,10 +84,15 @@ struct file_sink {
 	_Atomic uint64_t flush_req;
 	_Atomic uint64_t flush_done;
 	_Atomic uint64_t pushed;	/* frames into the ring, RT */
+	uint64_t written;		/* frames to libsndfile, writer only */
 	uint32_t dither;		/* PRNG state, writer only */
 	float fbuf[FS_CHUNK * 2];	/* writer only */
-	int ibuf[FS_CHUNK * 2];		/* writer only */
 	short sbuf[FS_CHUNK * 2];	/* writer only */
+	uint64_t out;			/* frames seen, RT */
+	uint64_t lost;			/* frames lost, unreported, RT */
+	uint64_t lost_total;		/* frames lost, RT */
+	uint64_t lost_at;		/* out at the last overrun event, RT */
+	int lost_once;			/* an overrun event was sent, RT */
 };
 
 /* Container from the name's extension, for format "auto". */
@@ -105,6 +127,8 @@ file_sink_open(struct file_sink *f, char *err, size_t errlen)
 		0, SF_FORMAT_FLOAT, SF_FORMAT_PCM_16, SF_FORMAT_PCM_24
 	};
 	SF_INFO info;
+	struct stat st;
+	int fd, rc, unstamp;
 
 	memset(&info, 0, sizeof(info));
 	info.samplerate = (int)f->rate;
@@ -120,15 +144,85 @@ file_sink_open(struct file_sink *f, char *err, size_t errlen)
 		    "together (flac holds s16 or s24)", f->path);
 		return -EINVAL;
 	}
-	f->sf = sf_open(f->path, SFM_WRITE, &info);
+	/* Say why a FIFO without a reader fails (ENXIO) plainly. */
+	if (stat(f->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: cannot write: not a regular file "
+		    "(no directories, devices or FIFOs)", f->path);
+		return -EINVAL;
+	}
+	/* Float RF64 is read back at the end: file_sink_unstamp. */
+	unstamp = f->major == FS_RF64 && f->sample == FS_F32;
+	fd = open(f->path, (unstamp ? O_RDWR : O_WRONLY) | O_CREAT |
+	    O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot write: %s", f->path,
+		    strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: cannot write: not a regular file "
+		    "(no directories, devices or FIFOs)", f->path);
+		close(fd);
+		return -EINVAL;
+	}
+	/* A regular file: O_NONBLOCK means nothing; empty it now. */
+	if (ftruncate(fd, 0) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot write: %s", f->path,
+		    strerror(errno));
+		close(fd);
+		return rc;
+	}
+	f->sf = sf_open_fd(fd, SFM_WRITE, &info, SF_TRUE);
 	if (f->sf == NULL) {
 		snprintf(err, errlen, "%s: cannot write: %s", f->path,
 		    sf_strerror(NULL));
+		close(fd);
 		return -EACCES;
 	}
+	if (unstamp)
+		f->stampfd = dup(fd);
 	/* The PEAK chunk carries a timestamp: renders would differ. */
 	sf_command(f->sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+	/* Float to integer in libsndfile wraps above full scale: clip. */
+	if (f->sample != FS_F32)
+		sf_command(f->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
 	return 0;
+}
+
+/*
+ * Control, after sf_close: libsndfile gives a float RF64 file a PEAK
+ * chunk stamped with the time of its last header write, and RF64 does
+ * not take SFC_SET_ADD_PEAK_CHUNK: zero the stamp, so two renders stay
+ * identical. Walks the chunks up to "data"; leaves anything odd alone.
+ */
+static void
+file_sink_unstamp(struct file_sink *f)
+{
+	static const unsigned char zero[4];
+	unsigned char h[512];
+	uint32_t size;
+	ssize_t n, rc;
+	size_t off;
+
+	if (f->stampfd < 0)
+		return;
+	n = pread(f->stampfd, h, sizeof(h), 0);
+	for (off = 12; n > 0 && off + 20 <= (size_t)n; off += 8 + size +
+	    (size & 1)) {
+		size = h[off + 4] | h[off + 5] << 8 | h[off + 6] << 16 |
+		    (uint32_t)h[off + 7] << 24;
+		if (memcmp(h + off, "data", 4) == 0)
+			break;
+		if (memcmp(h + off, "PEAK", 4) == 0 && size >= 8) {
+			rc = pwrite(f->stampfd, zero, 4, (off_t)off + 12);
+			(void)rc;
+			break;
+		}
+	}
+	close(f->stampfd);
+	f->stampfd = -1;
 }
 
 /* Writer: TPDF dither of +-1 LSB, from a fixed seed. */
@@ -163,12 +257,14 @@ file_sink_write(struct file_sink *f, uint32_t n)
 		sf_writef_short(f->sf, f->sbuf, n);
 	} else
 		sf_writef_float(f->sf, f->fbuf, n);
+	f->written += n;
 }
 
 /*
- * The write-behind thread: drains the ring, keeps the header current,
- * answers flush requests once the ring is empty, and on quit drains what
- * is left before returning.
+ * The write-behind thread: drains the ring, brings the header up to date
+ * every FS_HEADER_NS while audio arrives (even when it never catches up
+ * with the ring), answers flush requests once the ring is empty, and on
+ * quit drains what is left before returning.
  */
 static void *
 file_sink_writer(void *arg)
@@ -177,8 +273,9 @@ file_sink_writer(void *arg)
 	struct timespec idle;
 	uint64_t last_header = am_clock_ns(), req, now;
 	uint32_t n;
-	int quit;
+	int quit, dirty = 0;
 
+	pthread_setname_np(pthread_self(), "amixd-fsink");
 	am_clock_ts(FS_IDLE_NS, &idle);
 	for (;;) {
 		quit = atomic_load_explicit(&f->quit, memory_order_acquire);
@@ -187,25 +284,58 @@ file_sink_writer(void *arg)
 		n = am_ring_read(&f->ring, f->fbuf, FS_CHUNK);
 		if (n > 0) {
 			file_sink_write(f, n);
-			if (n == FS_CHUNK)
-				continue;
+			dirty = 1;
 		}
 		now = am_clock_ns();
-		if (req != atomic_load(&f->flush_done) ||
-		    now - last_header >= FS_HEADER_NS) {
+		if (dirty && now - last_header >= FS_HEADER_NS) {
 			sf_command(f->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
 			last_header = now;
-			if (req != atomic_load(&f->flush_done)) {
-				sf_write_sync(f->sf);
-				atomic_store_explicit(&f->flush_done, req,
-				    memory_order_release);
-			}
+			dirty = 0;
+		}
+		if (n == FS_CHUNK)
+			continue;	/* more waiting: no flush, no sleep */
+		if (req != atomic_load(&f->flush_done)) {
+			sf_command(f->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+			sf_write_sync(f->sf);
+			last_header = now;
+			dirty = 0;
+			atomic_store_explicit(&f->flush_done, req,
+			    memory_order_release);
 		}
 		if (quit)
 			break;
 		nanosleep(&idle, NULL);
 	}
 	return NULL;
+}
+
+/* Control: start the writer thread. 0, or -errno with a message. */
+static int
+file_sink_writer_start(struct file_sink *f, char *err, size_t errlen)
+{
+	int rc;
+
+	atomic_store(&f->quit, 0);
+	rc = -pthread_create(&f->writer, NULL, file_sink_writer, f);
+	if (rc < 0) {
+		snprintf(err, errlen, "file_sink: cannot start writer: %s",
+		    strerror(-rc));
+		return rc;
+	}
+	f->writer_on = 1;
+	return 0;
+}
+
+/* Control: let the writer drain the ring, update the header, and end. */
+static void
+file_sink_writer_stop(struct file_sink *f)
+{
+	if (!f->writer_on)
+		return;
+	atomic_store_explicit(&f->quit, 1, memory_order_release);
+	atomic_fetch_add(&f->flush_req, 1);
+	pthread_join(f->writer, NULL);
+	f->writer_on = 0;
 }
 
 static int
@@ -215,6 +345,7 @@ file_sink_init(void *st, const struct node_val *v, uint32_t rate, char *err,
 	struct file_sink *f = st;
 	int rc;
 
+	f->stampfd = -1;
 	f->path = xstrdup(v[FS_ARG_PATH].str);
 	f->rate = rate;
 	f->dither = 0x9e3779b9;
@@ -234,18 +365,15 @@ file_sink_init(void *st, const struct node_val *v, uint32_t rate, char *err,
 	}
 	/* Touch the ring now: the real-time thread must not page-fault. */
 	memset(f->ring.data, 0, (size_t)f->ring.cap * f->ring.recsz);
-	rc = -pthread_create(&f->writer, NULL, file_sink_writer, f);
-	if (rc < 0) {
-		snprintf(err, errlen, "file_sink: cannot start writer: %s",
-		    strerror(-rc));
+	rc = file_sink_writer_start(f, err, errlen);
+	if (rc < 0)
 		goto fail_ring;
-	}
-	f->writer_on = 1;
 	return 0;
 fail_ring:
 	am_ring_done(&f->ring);
 fail_close:
 	sf_close(f->sf);
+	file_sink_unstamp(f);
 	f->sf = NULL;
 fail:
 	free(f->path);
@@ -253,19 +381,23 @@ fail:
 	return rc;
 }
 
-/* Control: drain, finalize the header and close. */
+/*
+ * Control, after the real-time thread let go of the node: drain,
+ * finalize the header and close; say how much the file holds.
+ */
 static void
 file_sink_done(void *st)
 {
 	struct file_sink *f = st;
 
-	if (f->writer_on) {
-		atomic_store_explicit(&f->quit, 1, memory_order_release);
-		atomic_fetch_add(&f->flush_req, 1);
-		pthread_join(f->writer, NULL);
-	}
-	if (f->sf != NULL)
+	file_sink_writer_stop(f);
+	if (f->sf != NULL) {
 		sf_close(f->sf);
+		file_sink_unstamp(f);
+		logx(2, "%s: closed, %llu frames, %llu lost", f->path,
+		    (unsigned long long)f->written,
+		    (unsigned long long)f->lost_total);
+	}
 	am_ring_done(&f->ring);
 	free(f->path);
 }
@@ -308,6 +440,7 @@ static int
 file_sink_rate(void *st, uint32_t rate, char *err, size_t errlen)
 {
 	struct file_sink *f = st;
+	int rc;
 
 	if (rate == f->rate)
 		return 0;
@@ -316,13 +449,23 @@ file_sink_rate(void *st, uint32_t rate, char *err, size_t errlen)
 		    f->path, f->rate);
 		return -EBUSY;
 	}
+	/* The writer touches the file: keep it out while it is reopened. */
+	file_sink_writer_stop(f);
 	sf_close(f->sf);
+	file_sink_unstamp(f);
 	f->sf = NULL;
 	f->rate = rate;
-	return file_sink_open(f, err, errlen);
+	rc = file_sink_open(f, err, errlen);
+	if (rc == 0)
+		rc = file_sink_writer_start(f, err, errlen);
+	return rc;
 }
 
-/* RT: copy the period into the ring; what does not fit is lost. */
+/*
+ * RT: copy the period into the ring; what does not fit is lost, counted
+ * and reported: one event at most every 1/FS_EV_PER_SEC s of audio, with
+ * the frames lost since the last one.
+ */
 static void
 file_sink_process(void *st, const struct node_cycle *c, const float *in,
     float *out)
@@ -334,11 +477,22 @@ file_sink_process(void *st, const struct node_cycle *c, const float *in,
 	n = am_ring_write(&f->ring, in, c->frames);
 	atomic_store_explicit(&f->pushed, atomic_load_explicit(&f->pushed,
 	    memory_order_relaxed) + n, memory_order_relaxed);
-	if (n < c->frames)
+	if (n < c->frames) {
 		atomic_store_explicit(&c->stats->overruns,
 		    atomic_load_explicit(&c->stats->overruns,
 		    memory_order_relaxed) + (c->frames - n),
 		    memory_order_relaxed);
+		f->lost += c->frames - n;
+		f->lost_total += c->frames - n;
+	}
+	f->out += c->frames;
+	if (f->lost > 0 && (!f->lost_once ||
+	    f->out - f->lost_at >= c->rate / FS_EV_PER_SEC)) {
+		node_event(c, NODE_EV_OVERRUN, f->lost);
+		f->lost = 0;
+		f->lost_at = f->out;
+		f->lost_once = 1;
+	}
 }
 
 const struct node_ops node_file_sink_ops = {

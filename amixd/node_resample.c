@@ -3,8 +3,11 @@
  * resample: everything upstream of it runs at "rate" (its domain, see
  * plan.c); it converts that to the graph rate. Pull model: each period
  * it asks its domain for blocks of input as the converter needs them
- * (node_cycle.pull runs the upstream nodes for one block). init/done/rate
- * run on the control thread; process on the real-time thread.
+ * (node_cycle.pull runs the upstream nodes for one block). A resample
+ * node inside another one's domain runs at that domain's rate, not the
+ * graph's: its converter is made with RESAMPLER_VARY and follows the
+ * rate it is run at; at its own rate it copies. init/done/rate run on
+ * the control thread; process on the real-time thread.
  */
 
 #include <stdio.h>
@@ -36,8 +39,8 @@ resample_init(void *st, const struct node_val *v, uint32_t rate, char *err,
 
 	r->rate = (uint32_t)v[RS_ARG_RATE].num;
 	r->quality = (int)v[RS_ARG_QUALITY].num;
-	return resampler_init(&r->rs, r->quality, r->rate, rate,
-	    RT_FRAMES_MAX, err, errlen);
+	return resampler_init(&r->rs, r->quality | RESAMPLER_VARY, r->rate,
+	    rate, RT_FRAMES_MAX, err, errlen);
 }
 
 static void
@@ -55,8 +58,8 @@ resample_rate(void *st, uint32_t rate, char *err, size_t errlen)
 	struct resample *r = st;
 
 	resampler_done(&r->rs);
-	return resampler_init(&r->rs, r->quality, r->rate, rate,
-	    RT_FRAMES_MAX, err, errlen);
+	return resampler_init(&r->rs, r->quality | RESAMPLER_VARY, r->rate,
+	    rate, RT_FRAMES_MAX, err, errlen);
 }
 
 static uint32_t
@@ -80,7 +83,7 @@ resample_pull(void *ctx, float *dst, uint32_t frames)
 		dst[i] = in[i];
 }
 
-/* RT */
+/* RT: one period at the rate run at (the graph's or a domain's). */
 static void
 resample_process(void *st, const struct node_cycle *c, const float *in,
     float *out)
@@ -89,7 +92,13 @@ resample_process(void *st, const struct node_cycle *c, const float *in,
 
 	(void)in;
 	r->cycle = c;
-	resampler_run(&r->rs, out, c->frames, resample_pull, r);
+	if (c->rate == r->rate)
+		resample_pull(r, out, c->frames);
+	else {
+		if (c->rate != r->rs.out_rate)
+			resampler_retarget(&r->rs, c->rate);
+		resampler_run(&r->rs, out, c->frames, resample_pull, r);
+	}
 	r->cycle = NULL;
 }
 

@@ -41,6 +41,7 @@ struct plan {
 	uint32_t frames;		/* graph-rate buffers, frames */
 	uint32_t rate;			/* graph rate, Hz */
 	uint32_t nsteps;		/* graph-rate steps */
+	uint32_t xrun_node;		/* first device sink, for xruns */
 	struct plan_step *steps;	/* every step */
 	const float **srcv;		/* all steps' src arrays */
 	float *silence;			/* input of nodes with no links */

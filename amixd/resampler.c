@@ -47,13 +47,14 @@ resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
 		SRC_SINC_BEST_QUALITY, SRC_SINC_MEDIUM_QUALITY,
 		SRC_SINC_FASTEST, SRC_LINEAR
 	};
-	int error = 0;
+	int error = 0, vary = (quality & RESAMPLER_VARY) != 0;
 
 	memset(rs, 0, sizeof(*rs));
+	quality &= RESAMPLER_QMASK;
 	rs->quality = quality;
 	rs->in_rate = in_rate;
 	rs->out_rate = out_rate;
-	if (in_rate == out_rate)
+	if (in_rate == out_rate && !vary)
 		return 0;
 	rs->src = src_new(types[quality], 2, &error);
 	if (rs->src == NULL) {
@@ -62,6 +63,13 @@ resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
 	}
 	/* Two largest blocks: a partly used one plus a fresh one. */
 	rs->fifo_cap = 2 * resampler_block(max_out, in_rate, out_rate) + 2;
+	/*
+	 * RESAMPLER_VARY: inside a resample node's domain the block asked
+	 * for is rounded up once per domain level, each rounding costing
+	 * up to in_rate / 8000 more input frames: room for a few levels.
+	 */
+	if (vary)
+		rs->fifo_cap += 8 * (in_rate / 8000 + 2);
 	rs->fifo = xcalloc((size_t)rs->fifo_cap * 2, sizeof(float));
 	return 0;
 }
@@ -117,4 +125,24 @@ resampler_run(struct resampler *rs, float *out, uint32_t n,
 	if (done < n)	/* cannot happen with a sane converter: silence */
 		memset(out + 2 * done, 0, (size_t)(n - done) * 2 *
 		    sizeof(float));
+}
+
+/*
+ * RT: convert to out_rate from now on, for a converter made with
+ * RESAMPLER_VARY (a source that finds itself in a resample node's
+ * domain runs at that domain's rate). The converter restarts from a
+ * clean state: src_reset neither allocates nor locks. 0, or -EINVAL
+ * without a converter.
+ */
+int
+resampler_retarget(struct resampler *rs, uint32_t out_rate)
+{
+	if (rs->src == NULL)
+		return -EINVAL;
+	if (out_rate == rs->out_rate)
+		return 0;
+	src_reset(rs->src);
+	rs->out_rate = out_rate;
+	rs->fifo_off = rs->fifo_len = 0;
+	return 0;
 }

@@ -10,6 +10,8 @@
 #define RESAMPLER_MEDIUM	1
 #define RESAMPLER_FAST		2
 #define RESAMPLER_LINEAR	3
+#define RESAMPLER_QMASK		0xff	/* the quality bits of the above */
+#define RESAMPLER_VARY		0x100	/* flag: out_rate may change later */
 
 extern const char *const resampler_qualities[];	/* NULL-terminated */
 
@@ -38,5 +40,6 @@ uint32_t resampler_block(uint32_t out_frames, uint32_t in_rate,
     uint32_t out_rate);
 void resampler_run(struct resampler *rs, float *out, uint32_t n,
     resampler_pull pull, void *ctx);
+int resampler_retarget(struct resampler *rs, uint32_t out_rate);
 
 #endif /* !defined(RESAMPLER_H) */

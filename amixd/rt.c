@@ -125,7 +125,11 @@ rt_event(struct rt *rt, const struct rt_event *ev)
 void
 rt_xrun(struct rt *rt, int type, uint64_t usec)
 {
-	struct rt_event ev = { RT_EV_XRUN, rt->xrun_node, usec, type };
+	struct rt_event ev = { RT_EV_XRUN, 0, usec, type };
+
+	/* The plan is immutable and the RT thread's own: no race. */
+	if (rt->cur != NULL)
+		ev.node = rt->cur->xrun_node;
 
 	rt_add(&rt->xruns, 1);
 	rt_event(rt, &ev);
@@ -262,7 +266,8 @@ rt_run(struct plan_step *steps, uint32_t nsteps,
 		ts = am_clock_ns();
 		s->ops->process(s->state, &c, in, s->out);
 		te = am_clock_ns();
-		rt_meter(s->stats, s->sink ? in : s->out, n);
+		if (!((struct rt *)c.rt)->offline)
+			rt_meter(s->stats, s->sink ? in : s->out, n);
 		rt_add(&s->stats->frames, c.frames);
 		rt_add(&s->stats->cost_ns, te - ts);
 	}

@@ -55,9 +55,9 @@ struct rt {
 	struct am_ring cmds;		/* struct rt_cmd */
 	struct am_ring events;		/* struct rt_event */
 	int evfd;			/* eventfd: events waiting */
-	uint32_t xrun_node;		/* reported in xrun events */
 	uint64_t pos;			/* frames since start, RT */
 	_Atomic int lost;		/* the backend lost its device */
+	int offline;			/* rendering: no meters to feed */
 	_Atomic uint64_t reconfig;	/* rate << 32 | period, or 0 */
 	_Atomic uint64_t ev_dropped;
 	_Atomic uint64_t cycles;

@@ -44,7 +44,7 @@
 #include "sock.h"
 #include "util.h"
 
-#define LBUF_SIZE	(AM_PROTO_LINE_MAX + 1)	/* bytes */
+#define LBUF_SIZE	(lb->max + 1)	/* bytes */
 #define LBUF_LOW	4096		/* bytes: less room left compacts */
 
 /* lb->skipping: one of below */
@@ -63,6 +63,17 @@
 void
 am_lbuf_init(struct am_lbuf *lb)
 {
+	am_lbuf_init_max(lb, AM_PROTO_LINE_MAX);
+}
+
+/*
+ * The same for lines of at most max bytes: clients take the daemon's
+ * replies and events, which may be longer than a request.
+ */
+void
+am_lbuf_init_max(struct am_lbuf *lb, size_t max)
+{
+	lb->max = max;
 	lb->buf = xmalloc(LBUF_SIZE);
 	lb->len = 0;
 	lb->off = 0;
@@ -155,14 +166,14 @@ am_lbuf_next(struct am_lbuf *lb, char **line, size_t *len)
 			continue;
 		}
 		if (nl == NULL) {
-			if (n < AM_PROTO_LINE_MAX)
+			if (n < lb->max)
 				return 0;
 			/* No newline in LINE_MAX bytes: it cannot fit. */
 			lb->skipping = LBUF_SKIP_NEW;
 			continue;
 		}
 		ll = (size_t)(nl - data) + 1;
-		if (ll > AM_PROTO_LINE_MAX) {
+		if (ll > lb->max) {
 			lb->skipping = LBUF_SKIP_NEW;
 			continue;
 		}
@@ -400,7 +411,7 @@ am_conn_open(struct am_conn *c, const char *path)
 	if ((rc = am_sock_connect(path)) < 0)
 		return rc;
 	c->fd = rc;
-	am_lbuf_init(&c->lb);
+	am_lbuf_init_max(&c->lb, AM_PROTO_REPLY_MAX);
 	return 0;
 }
 

@@ -6,7 +6,8 @@
 
 struct cJSON;
 
-#define AM_PROTO_LINE_MAX	65536	/* bytes, newline included */
+#define AM_PROTO_LINE_MAX	65536	/* bytes a request, newline included */
+#define AM_PROTO_REPLY_MAX	(4 << 20) /* bytes a reply or event line */
 #define AM_PROTO_VERSION	"0.1.0"
 #define AM_PROTO_NAME		"audiomixerd"
 
@@ -21,6 +22,7 @@ struct cJSON;
 #define AM_ERR_QUOTA		"quota"
 #define AM_ERR_TOO_LARGE	"too_large"
 #define AM_ERR_UNSUPPORTED	"unsupported"
+#define AM_ERR_DENIED		"denied"
 #define AM_ERR_INTERNAL		"internal"
 
 /*
@@ -29,13 +31,15 @@ struct cJSON;
  * AM_PROTO_LINE_MAX is dropped up to its newline and reported once.
  */
 struct am_lbuf {
-	char *buf;			/* AM_PROTO_LINE_MAX + 1 bytes */
+	char *buf;			/* max + 1 bytes */
+	size_t max;			/* longest line, bytes */
 	size_t len;			/* bytes held */
 	size_t off;			/* start of unconsumed data */
 	int skipping;			/* dropping an oversized line */
 };
 
 void am_lbuf_init(struct am_lbuf *lb);
+void am_lbuf_init_max(struct am_lbuf *lb, size_t max);
 void am_lbuf_done(struct am_lbuf *lb);
 char *am_lbuf_space(struct am_lbuf *lb, size_t *avail);
 void am_lbuf_commit(struct am_lbuf *lb, size_t n);

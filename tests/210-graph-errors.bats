@@ -80,9 +80,10 @@ check_bad() {
 	check_bad bad_request '{"cmd":"create_node","type":"reverb"}'
 	check_bad bad_request '{"cmd":"create_node"}'
 	check_bad bad_request '{"cmd":"create_node","type":7}'
-	check_bad unsupported '{"cmd":"create_node","type":"file_source","args":{"path":"/tmp/test.wav"}}'
-	check_bad unsupported '{"cmd":"create_node","type":"app_source","args":{"memfd":17,"frames":4096,"channels":2,"rate":44100}}'
-	check_bad unsupported '{"cmd":"create_node","type":"resample","args":{"rate":44100}}'
+	# The design card's app_source line, without the descriptor beside it.
+	check_bad bad_request '{"cmd":"create_node","type":"app_source","args":{"memfd":17,"frames":4096,"channels":2,"rate":44100}}'
+	check_bad bad_request '{"cmd":"create_node","type":"resample","args":{"rate":7999}}'
+	check_bad bad_request '{"cmd":"create_node","type":"resample","args":{"quality":"great"}}'
 	check_bad bad_request '{"cmd":"create_node","type":"tone","args":{"freq":-1}}'
 	check_bad bad_request '{"cmd":"create_node","type":"tone","args":{"freq":0}}'
 	check_bad bad_request '{"cmd":"create_node","type":"tone","args":{"freq":1e12}}'

@@ -15,6 +15,12 @@ for t in "$@"; do
 		echo "not ok - $t exited with status $rc" | tee -a "$log"
 	fi
 done
+if [ -n "${FUZZERS:-}" ]; then
+	echo "# fuzz: ${FUZZ_SECONDS}s each"
+	# shellcheck disable=SC2086
+	"$top/tests/fuzz/run.sh" "${FUZZ_SECONDS:-20}" $FUZZERS 2>&1 |
+	    tee -a "$log"
+fi
 echo "# bats"
 bats --tap "$top/tests" 2>&1 | tee -a "$log"
 pass=$(grep -c '^ok ' "$log")

@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The JACK backend: amixd as a client of a running JACK server, clocked
+ * by the server's process callback. Ports are amixd:playback_N (what
+ * the device sinks mix) and amixd:capture_N (what device sources read),
+ * N = 1..channels; by default start connects them to the physical ports
+ * (stop deactivates the client, and JACK drops all its connections). The
+ * server is never started by us (JackNoStartServer): with no server
+ * device_open fails at once with a clear message.
+ *
+ * The server owns rate and period. open grants what the server runs,
+ * whatever was asked, unless the request said strict (then the rate and
+ * period in cfg, asked or inherited from the current device, must be
+ * the server's). Later changes of the server's buffer size or rate
+ * arrive on JACK's notification thread and are passed to the control
+ * thread with rt_reconfig; until it has compiled a plan for a longer
+ * period those periods are silent (rt_cycle), and periods beyond
+ * RT_FRAMES_MAX are always silent.
+ *
+ * Threads. open/close/start/stop/drift run on the control thread. The
+ * process callback is the real-time thread: it moves the capture ports
+ * into rt.dev_in, runs one rt_cycle, and spreads rt.dev_out over the
+ * playback ports; it never allocates, locks, logs or blocks. The xrun,
+ * buffer size, rate, freewheel and shutdown callbacks run on JACK's
+ * non-real-time notification thread and only touch atomics: an xrun is
+ * counted there and reported by the next process call (rt_xrun belongs
+ * to the real-time thread, the event ring has one producer); a shutdown
+ * only calls rt_lost, and the control thread does the closing, since
+ * jack_client_close may not run inside the callback.
+ *
+ * Stopping: jack_deactivate cancels the process thread (asynchronously,
+ * in JACK2), so stop first raises quit and waits until no cycle is in
+ * flight (busy, a Dekker-style pair of seq_cst atomics): the thread is
+ * then never cancelled half-way through a cycle, and after stop returns
+ * it no longer touches rt even when the server is dead and deactivation
+ * is skipped.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jack/jack.h>
+#include <jack/statistics.h>
+
+#include "backend.h"
+#include "clock.h"
+#include "dsp.h"
+#include "engine.h"
+#include "log.h"
+#include "util.h"
+
+#define BACKEND_JACK_CH_MAX	2	/* ports per direction */
+#define BACKEND_JACK_XRUN_BURST	8	/* xrun events per cycle, at most */
+#define BACKEND_JACK_QUIT_NS	(2 * AM_NSEC_PER_SEC)	/* stop wait cap */
+#define BACKEND_JACK_REBASE_NS	(3600 * AM_NSEC_PER_SEC) /* drift window */
+
+struct backend_jack {
+	struct engine *e;		/* borrowed: main */
+	jack_client_t *client;
+	jack_port_t *out[BACKEND_JACK_CH_MAX];	/* playback_N */
+	jack_port_t *in[BACKEND_JACK_CH_MAX];	/* capture_N */
+	uint32_t channels;		/* 1 or 2 */
+	int connect;			/* connect to physical ports */
+	_Atomic int active;		/* activated (or activating) */
+	_Atomic uint32_t rate;		/* Hz, as the server runs it */
+	_Atomic uint32_t period;	/* frames, as the server runs it */
+	_Atomic int quit;		/* stop: process does nothing */
+	_Atomic int busy;		/* a process call is in a cycle */
+	_Atomic int dead;		/* the server shut us down */
+	_Atomic int freewheel;
+	_Atomic uint32_t xruns;		/* counted, not yet reported */
+	_Atomic uint64_t xrun_usec;	/* largest delay among them, us */
+	uint32_t drift_frames;		/* jack_frame_time at drift_ns */
+	uint64_t drift_ns;		/* reference for drift_ppm */
+};
+
+static pthread_t backend_jack_ctl;	/* the control thread, set once */
+static _Atomic int backend_jack_ctl_set;	/* backend_jack_ctl is valid */
+
+/*
+ * libjack's error and info messages: logged when they come from the
+ * control thread (jack_client_open, jack_activate...), dropped when
+ * they come from JACK's own threads, where logx may not run. Our own
+ * messages say what failed in any case.
+ */
+static void
+backend_jack_msg(const char *msg)
+{
+	if (atomic_load_explicit(&backend_jack_ctl_set,
+	    memory_order_acquire) &&
+	    pthread_equal(pthread_self(), backend_jack_ctl))
+		logx(3, "libjack: %s", msg);
+}
+
+/* RT: write silence to the playback ports. */
+static void
+backend_jack_silence(struct backend_jack *d, jack_nframes_t n)
+{
+	uint32_t ch;
+
+	for (ch = 0; ch < d->channels; ch++)
+		memset(jack_port_get_buffer(d->out[ch], n), 0,
+		    n * sizeof(float));
+}
+
+/* RT: report xruns JACK counted since the last period, a few at a time. */
+static void
+backend_jack_xruns(struct backend_jack *d, struct rt *rt)
+{
+	uint32_t n, i;
+	uint64_t usec;
+
+	n = atomic_load_explicit(&d->xruns, memory_order_acquire);
+	if (n == 0)
+		return;
+	if (n > BACKEND_JACK_XRUN_BURST)
+		n = BACKEND_JACK_XRUN_BURST;
+	atomic_fetch_sub_explicit(&d->xruns, n, memory_order_acq_rel);
+	usec = atomic_exchange_explicit(&d->xrun_usec, 0,
+	    memory_order_relaxed);
+	for (i = 0; i < n; i++)
+		rt_xrun(rt, RT_XRUN_UNDERRUN, usec);
+}
+
+/*
+ * RT: how late this process call starts after the beginning of the
+ * JACK period (the driver's wake-up, as the server's DLL estimates it):
+ * includes the clients JACK ran before us in this period.
+ */
+static void
+backend_jack_late(struct backend_jack *d, struct rt *rt)
+{
+	jack_nframes_t frames;
+	jack_time_t start, next, now;
+	float period_us;
+
+	if (jack_get_cycle_times(d->client, &frames, &start, &next,
+	    &period_us) != 0)
+		return;
+	now = jack_get_time();
+	rt_late(rt, now > start ? (now - start) * 1000 : 0);
+}
+
+/*
+ * RT: the process callback, once per JACK period of n frames: capture
+ * ports interleaved into rt.dev_in, one rt_cycle, rt.dev_out spread over
+ * the playback ports. A mono device plays the average of the two
+ * channels (exactly the signal when both are the same), and its capture
+ * port feeds both.
+ */
+static int
+backend_jack_process(jack_nframes_t n, void *arg)
+{
+	struct backend_jack *d = arg;
+	struct rt *rt = &d->e->rt;
+	const float *in0, *in1;
+	float *out0, *out1;
+	uint32_t i;
+
+	atomic_store(&d->busy, 1);
+	if (atomic_load(&d->quit) || n > RT_FRAMES_MAX) {
+		backend_jack_silence(d, n);
+		atomic_store(&d->busy, 0);
+		return 0;
+	}
+	dsp_ftz();
+	if (!atomic_load_explicit(&d->freewheel, memory_order_relaxed)) {
+		backend_jack_late(d, rt);
+		backend_jack_xruns(d, rt);
+	}
+
+	in0 = jack_port_get_buffer(d->in[0], n);
+	in1 = d->channels > 1 ? jack_port_get_buffer(d->in[1], n) : in0;
+	for (i = 0; i < n; i++) {
+		rt->dev_in[2 * i] = in0[i];
+		rt->dev_in[2 * i + 1] = in1[i];
+	}
+
+	rt_cycle(rt, n, atomic_load_explicit(&d->rate,
+	    memory_order_relaxed));
+
+	out0 = jack_port_get_buffer(d->out[0], n);
+	if (d->channels > 1) {
+		out1 = jack_port_get_buffer(d->out[1], n);
+		for (i = 0; i < n; i++) {
+			out0[i] = rt->dev_out[2 * i];
+			out1[i] = rt->dev_out[2 * i + 1];
+		}
+	} else {
+		for (i = 0; i < n; i++)
+			out0[i] = (rt->dev_out[2 * i] +
+			    rt->dev_out[2 * i + 1]) * 0.5f;
+	}
+	atomic_store_explicit(&d->busy, 0, memory_order_release);
+	return 0;
+}
+
+/* Notification thread: an xrun somewhere in the JACK graph. */
+static int
+backend_jack_xrun(void *arg)
+{
+	struct backend_jack *d = arg;
+	uint64_t usec, old;
+
+	usec = (uint64_t)jack_get_xrun_delayed_usecs(d->client);
+	old = atomic_load_explicit(&d->xrun_usec, memory_order_relaxed);
+	while (usec > old && !atomic_compare_exchange_weak_explicit(
+	    &d->xrun_usec, &old, usec, memory_order_relaxed,
+	    memory_order_relaxed))
+		;
+	atomic_fetch_add_explicit(&d->xruns, 1, memory_order_release);
+	return 0;
+}
+
+/*
+ * Notification thread: the server's buffer size or rate is changing.
+ * The control thread follows with a new plan (ctl: rt.reconfig).
+ */
+static void
+backend_jack_reconfig(struct backend_jack *d, uint32_t rate, uint32_t period)
+{
+	uint32_t orate, operiod;
+
+	orate = atomic_exchange(&d->rate, rate);
+	operiod = atomic_exchange(&d->period, period);
+	if (orate != rate || operiod != period)
+		rt_reconfig(&d->e->rt, rate, period);
+}
+
+static int
+backend_jack_bufsize(jack_nframes_t n, void *arg)
+{
+	struct backend_jack *d = arg;
+
+	backend_jack_reconfig(d, atomic_load(&d->rate), n);
+	return 0;
+}
+
+static int
+backend_jack_srate(jack_nframes_t rate, void *arg)
+{
+	struct backend_jack *d = arg;
+
+	backend_jack_reconfig(d, rate, atomic_load(&d->period));
+	return 0;
+}
+
+/* Notification thread: freewheel mode starts or ends. */
+static void
+backend_jack_freewheel(int starting, void *arg)
+{
+	struct backend_jack *d = arg;
+
+	atomic_store(&d->freewheel, starting != 0);
+}
+
+/*
+ * JACK thread: the server shut us down (it quit or threw us out). Only
+ * flags: the control thread stops and closes (engine_lost), as
+ * jack_client_close may not be called from here. A client that is not
+ * active has no engine running on it: nothing to report (its next
+ * start fails on dead).
+ */
+static void
+backend_jack_shutdown(jack_status_t code, const char *reason, void *arg)
+{
+	struct backend_jack *d = arg;
+
+	(void)code;
+	(void)reason;
+	atomic_store(&d->dead, 1);
+	if (atomic_load(&d->active))
+		rt_lost(&d->e->rt);
+}
+
+/* The server's name, for messages. */
+static const char *
+backend_jack_server(void)
+{
+	const char *s = getenv("JACK_DEFAULT_SERVER");
+
+	return s != NULL && *s != '\0' ? s : "default";
+}
+
+/* A failed jack_client_open in words, and as -errno. */
+static int
+backend_jack_status(jack_status_t st, const char *name, char *err,
+    size_t errlen)
+{
+	if (st & JackVersionError) {
+		snprintf(err, errlen, "jack: the server '%s' speaks another "
+		    "protocol version", backend_jack_server());
+		return -EPROTO;
+	}
+	if (st & (JackShmFailure | JackInitFailure)) {
+		snprintf(err, errlen, "jack: cannot attach to the server "
+		    "'%s' (shared memory or initialisation failed)",
+		    backend_jack_server());
+		return -EIO;
+	}
+	if (st & (JackServerFailed | JackServerError)) {
+		snprintf(err, errlen, "jack: no server '%s' is running (amixd "
+		    "never starts one)", backend_jack_server());
+		return -ECONNREFUSED;
+	}
+	if (st & JackNameNotUnique) {
+		snprintf(err, errlen, "jack: client name '%s' is taken", name);
+		return -EEXIST;
+	}
+	snprintf(err, errlen, "jack: cannot open client '%s' (status "
+	    "0x%x)", name, (unsigned)st);
+	return -EIO;
+}
+
+/* Register playback_N and capture_N. 0 or -errno. */
+static int
+backend_jack_ports(struct backend_jack *d, char *err, size_t errlen)
+{
+	char pname[32];
+	uint32_t ch;
+
+	for (ch = 0; ch < d->channels; ch++) {
+		snprintf(pname, sizeof(pname), "playback_%u", ch + 1);
+		d->out[ch] = jack_port_register(d->client, pname,
+		    JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+		if (d->out[ch] == NULL)
+			break;
+		snprintf(pname, sizeof(pname), "capture_%u", ch + 1);
+		d->in[ch] = jack_port_register(d->client, pname,
+		    JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+		if (d->in[ch] == NULL)
+			break;
+	}
+	if (ch < d->channels) {
+		snprintf(err, errlen, "jack: cannot register port %s",
+		    pname);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Connect our ports to the physical ones: playback_N to the N-th
+ * physical playback port (a mono device to the first two), the N-th
+ * physical capture port to capture_N. What is missing is logged; a
+ * device with no physical ports still runs.
+ */
+static void
+backend_jack_autoconnect(struct backend_jack *d)
+{
+	const char **phys;
+	const char *ours;
+	uint32_t ch, k;
+	int rc;
+
+	phys = jack_get_ports(d->client, NULL, JACK_DEFAULT_AUDIO_TYPE,
+	    JackPortIsPhysical | JackPortIsInput);
+	for (k = 0; phys != NULL && phys[k] != NULL && k < 2; k++) {
+		ch = k < d->channels ? k : 0;
+		ours = jack_port_name(d->out[ch]);
+		rc = jack_connect(d->client, ours, phys[k]);
+		if (rc != 0 && rc != EEXIST)
+			logx(1, "jack: cannot connect %s to %s", ours,
+			    phys[k]);
+	}
+	if (phys == NULL || phys[0] == NULL)
+		logx(2, "jack: no physical playback ports to connect to");
+	jack_free(phys);
+
+	phys = jack_get_ports(d->client, NULL, JACK_DEFAULT_AUDIO_TYPE,
+	    JackPortIsPhysical | JackPortIsOutput);
+	for (ch = 0; phys != NULL && ch < d->channels && phys[ch] != NULL;
+	    ch++) {
+		ours = jack_port_name(d->in[ch]);
+		rc = jack_connect(d->client, phys[ch], ours);
+		if (rc != 0 && rc != EEXIST)
+			logx(1, "jack: cannot connect %s to %s", phys[ch],
+			    ours);
+	}
+	if (phys == NULL || phys[0] == NULL)
+		logx(2, "jack: no physical capture ports to connect to");
+	jack_free(phys);
+}
+
+/* Close the client of d, even on a dead server, and free d. */
+static void
+backend_jack_del(struct backend_jack *d)
+{
+	if (d->client != NULL)
+		jack_client_close(d->client);
+	free(d);
+}
+
+/*
+ * Open a JACK client named cfg->name ("default" means "amixd"; JACK
+ * may append a number if the name is taken) with its ports, and grant
+ * the server's rate and period in cfg. A request with strict set is
+ * refused unless the server runs what it asked. Control thread; 0 or
+ * -errno with a message in err.
+ */
+static int
+backend_jack_open(struct engine *e, struct dev_config *cfg, char *err,
+    size_t errlen)
+{
+	struct backend_jack *d;
+	jack_status_t st = 0;
+	const char *name;
+	uint32_t rate, period;
+	int rc;
+
+	if (!atomic_load(&backend_jack_ctl_set)) {
+		backend_jack_ctl = pthread_self();
+		atomic_store_explicit(&backend_jack_ctl_set, 1,
+		    memory_order_release);
+	}
+	jack_set_error_function(backend_jack_msg);
+	jack_set_info_function(backend_jack_msg);
+
+	name = strcmp(cfg->name, "default") == 0 ? "amixd" : cfg->name;
+	if (strlen(name) >= (size_t)jack_client_name_size()) {
+		snprintf(err, errlen, "jack: client name '%s' is longer than "
+		    "%d bytes", name, jack_client_name_size() - 1);
+		return -ENAMETOOLONG;
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->e = e;
+	d->channels = cfg->channels == 1 ? 1 : 2;
+	d->connect = !cfg->noconnect;
+	d->client = jack_client_open(name, JackNoStartServer, &st);
+	if (d->client == NULL) {
+		rc = backend_jack_status(st, name, err, errlen);
+		goto fail;
+	}
+	rate = jack_get_sample_rate(d->client);
+	period = jack_get_buffer_size(d->client);
+	if (rate < ENGINE_RATE_MIN || rate > ENGINE_RATE_MAX ||
+	    period < RT_FRAMES_MIN || period > RT_FRAMES_MAX) {
+		snprintf(err, errlen, "jack: the server runs at %u Hz, period "
+		    "%u: amixd takes %u to %u Hz, periods of %u to %u", rate,
+		    period, ENGINE_RATE_MIN, ENGINE_RATE_MAX, RT_FRAMES_MIN,
+		    RT_FRAMES_MAX);
+		rc = -ERANGE;
+		goto fail;
+	}
+	if (cfg->strict && (rate != cfg->rate || period != cfg->period)) {
+		snprintf(err, errlen, "jack: the server runs at %u Hz, period "
+		    "%u, not %u Hz, period %u (strict)", rate, period,
+		    cfg->rate, cfg->period);
+		rc = -EINVAL;
+		goto fail;
+	}
+	atomic_store(&d->rate, rate);
+	atomic_store(&d->period, period);
+	rc = backend_jack_ports(d, err, errlen);
+	if (rc < 0)
+		goto fail;
+	if (jack_set_process_callback(d->client, backend_jack_process,
+	    d) != 0 ||
+	    jack_set_buffer_size_callback(d->client, backend_jack_bufsize,
+	    d) != 0 ||
+	    jack_set_sample_rate_callback(d->client, backend_jack_srate,
+	    d) != 0 ||
+	    jack_set_xrun_callback(d->client, backend_jack_xrun, d) != 0 ||
+	    jack_set_freewheel_callback(d->client, backend_jack_freewheel,
+	    d) != 0) {
+		snprintf(err, errlen, "jack: cannot set the client's "
+		    "callbacks");
+		rc = -EIO;
+		goto fail;
+	}
+	jack_on_info_shutdown(d->client, backend_jack_shutdown, d);
+
+	snprintf(cfg->name, sizeof(cfg->name), "%s",
+	    jack_get_client_name(d->client));
+	cfg->rate = rate;
+	cfg->period = period;
+	cfg->channels = d->channels;
+	cfg->periods = 2;	/* JACK double-buffers: one played, one made */
+	snprintf(cfg->format, sizeof(cfg->format), "f32");
+	e->bdata = d;
+	logx(2, "jack: client %s on server %s at %u Hz, period %u",
+	    cfg->name, backend_jack_server(), rate, period);
+	return 0;
+fail:
+	backend_jack_del(d);
+	return rc;
+}
+
+/* Control thread: close the client (after stop), server dead or not. */
+static void
+backend_jack_close(struct engine *e)
+{
+	struct backend_jack *d = e->bdata;
+
+	if (d == NULL)
+		return;
+	backend_jack_del(d);
+	e->bdata = NULL;
+}
+
+/* Whether JACK runs our process thread with real-time scheduling. */
+static int
+backend_jack_is_rt(struct backend_jack *d)
+{
+	struct sched_param sp;
+	pthread_t t;
+	int policy;
+
+	if (!jack_is_realtime(d->client))
+		return 0;
+	t = (pthread_t)jack_client_thread_id(d->client);
+	if (t != 0 && pthread_getschedparam(t, &policy, &sp) == 0)
+		return policy == SCHED_FIFO || policy == SCHED_RR;
+	return 1;
+}
+
+/*
+ * Activate the client: the server starts calling backend_jack_process.
+ * Then connect to the physical ports unless asked not to. Control
+ * thread; 0 or -errno with a message in err.
+ */
+static int
+backend_jack_start(struct engine *e, char *err, size_t errlen)
+{
+	struct backend_jack *d = e->bdata;
+
+	atomic_store(&d->quit, 0);
+	atomic_store(&d->busy, 0);
+	atomic_store(&d->xruns, 0);
+	/*
+	 * active before dead is read, as the shutdown callback stores dead
+	 * before it reads active: a death is either seen here or reported.
+	 */
+	atomic_store(&d->active, 1);
+	if (atomic_load(&d->dead)) {
+		atomic_store(&d->active, 0);
+		snprintf(err, errlen, "jack: the server '%s' went away; open "
+		    "the device again", backend_jack_server());
+		return -ENODEV;
+	}
+	if (jack_activate(d->client) != 0) {
+		atomic_store(&d->active, 0);
+		snprintf(err, errlen, "jack: cannot activate the client");
+		return -EIO;
+	}
+	e->rt_fifo = backend_jack_is_rt(d);
+	if (d->connect)
+		backend_jack_autoconnect(d);
+	d->drift_ns = am_clock_ns();
+	d->drift_frames = jack_frame_time(d->client);
+	return 0;
+}
+
+/*
+ * Deactivate: first make sure no cycle is in flight and none starts,
+ * then, if the server still lives, jack_deactivate (which also cancels
+ * the process thread). Control thread. XXX a server that is alive but
+ * frozen (SIGSTOP, a debugger) makes jack_deactivate wait until it
+ * runs again: libjack's requests have no timeout.
+ */
+static void
+backend_jack_stop(struct engine *e)
+{
+	struct backend_jack *d = e->bdata;
+	struct timespec ms = { 0, 1000000 };
+	uint64_t t0;
+
+	atomic_store(&d->quit, 1);
+	t0 = am_clock_ns();
+	while (atomic_load(&d->busy) &&
+	    am_clock_ns() - t0 < BACKEND_JACK_QUIT_NS)
+		nanosleep(&ms, NULL);
+	if (atomic_load(&d->busy))
+		logx(1, "jack: a process call did not finish in time");
+	if (atomic_exchange(&d->active, 0) && !atomic_load(&d->dead))
+		jack_deactivate(d->client);
+}
+
+/*
+ * The JACK frame clock against CLOCK_MONOTONIC since start, in ppm.
+ * The window restarts every hour, before the 32-bit frame counter can
+ * wrap. Control thread; 0 for the first second.
+ */
+static double
+backend_jack_drift(struct engine *e)
+{
+	struct backend_jack *d = e->bdata;
+	uint64_t now, dt;
+	uint32_t frames;
+	double secs;
+
+	if (d == NULL || !atomic_load(&d->active) || atomic_load(&d->dead))
+		return 0.0;
+	now = am_clock_ns();
+	frames = jack_frame_time(d->client) - d->drift_frames;
+	dt = now - d->drift_ns;
+	if (dt < AM_NSEC_PER_SEC)
+		return 0.0;
+	secs = (double)frames / atomic_load(&d->rate);
+	if (dt > BACKEND_JACK_REBASE_NS) {
+		d->drift_ns = now;
+		d->drift_frames += frames;
+	}
+	return (secs * 1e9 / (double)dt - 1.0) * 1e6;
+}
+
+const struct backend_ops backend_jack_ops = {
+	.name = "jack",
+	.open = backend_jack_open,
+	.close = backend_jack_close,
+	.start = backend_jack_start,
+	.stop = backend_jack_stop,
+	.drift_ppm = backend_jack_drift,
+};

@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * app_source and app_sink: audio exchanged with a client process through
+ * an app ring (lib/aring.c), a sealed memfd passed beside create_node.
+ *
+ * app_source: the client produces, the engine consumes. Each period the
+ * engine reads what the ring holds, converts it to float stereo (mono is
+ * duplicated; f32 samples are clamped to +-AM_ARING_F32_MAX and NaN is
+ * taken as 0, so a client's garbage stays its own), and resamples it
+ * through the pull-model resampler when the ring's rate is not the graph
+ * rate (an exact copy when it is). Playing starts once the ring holds
+ * its low watermark (or the producer set eof), so a stream starts
+ * cleanly; an empty ring while playing is an underrun: the rest of the
+ * period is zero-filled, the frames counted, a rate-limited xrun event
+ * sent, and playing resumes once the low watermark is back. Never a
+ * stall. After eof, or once the client is gone, an empty ring is just
+ * the end.
+ *
+ * app_sink: the mirror image: the engine converts its input into the
+ * ring and the client drains it. What does not fit is lost, counted as
+ * overruns and reported; the RT thread never waits for the client. It
+ * runs at the graph rate: a ring at another rate is refused.
+ *
+ * Backpressure and wake-ups: a client sleeps on the eventfd it passed
+ * after setting the ring's waiting flag; the engine writes the eventfd
+ * when the level it waits for is reached: a source's ring drained to
+ * its low watermark (or empty, after eof), a sink's filled to its high
+ * one. One write(2) of a non-blocking eventfd per sleep: it cannot block
+ * while the counter is below 2^64 - 2, which needs the client to write
+ * the counter up itself (XXX: a client that also clears O_NONBLOCK on
+ * its own description could then block the RT thread; eventfds cannot
+ * be reopened to get a private description).
+ *
+ * Hostile rings: everything the client can write is checked at the
+ * point of use: counters through am_aring_avail (out of range: a fault,
+ * counted as an overrun of a whole ring, and a resync), samples through
+ * the clamp, stamps against now and the ring's bounds. The geometry was
+ * copied at attach time. Telemetry: latency_ns is how long the newest
+ * frame waits between its write (the producer's stamp) and its turn.
+ *
+ * Threads: init/done/rate/drained on the control thread; process on the
+ * real-time thread. Nodes belong to their connection (NODE_OWNED): a
+ * source whose client left plays out what it holds (drained), a sink
+ * goes at once.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aring.h"
+#include "clock.h"
+#include "node.h"
+#include "resampler.h"
+#include "rt.h"
+
+#define APP_EV_DIV	4		/* xrun events: at most rate/4 apart */
+#define APP_STAMP_MAX	(10 * AM_NSEC_PER_SEC)	/* older: no latency */
+
+enum {
+	APP_ARG_FD, APP_ARG_MEMFD, APP_ARG_EVENTFD, APP_ARG_FRAMES,
+	APP_ARG_CHANNELS, APP_ARG_RATE, APP_ARG_FORMAT, APP_ARG_QUALITY
+};
+
+static const char *const app_formats[] = {
+	"auto", "s16", "s24", "s32", "f32", NULL
+};
+
+static const struct node_argdesc app_source_args[] = {
+	{ "fd", NODE_ARG_FD, 0, 0, -1, NULL, 0, 0 },
+	{ "memfd", NODE_ARG_FD, 0, 0, -1, NULL, 0, 0 },
+	{ "eventfd", NODE_ARG_FD, 0, 0, -1, NULL, 0, 0 },
+	{ "frames", NODE_ARG_INT, 0, AM_ARING_CAP_MAX, 0, NULL, 0, 0 },
+	{ "channels", NODE_ARG_INT, 0, AM_ARING_CHAN_MAX, 0, NULL, 0, 0 },
+	{ "rate", NODE_ARG_INT, 0, AM_ARING_RATE_MAX, 0, NULL, 0, 0 },
+	{ "format", NODE_ARG_ENUM, 0, 0, 0, app_formats, 0, 0 },
+	{ "quality", NODE_ARG_ENUM, 0, 0, RESAMPLER_MEDIUM,
+	    resampler_qualities, 0, 0 },
+};
+
+struct app {
+	struct am_aring ring;		/* geometry private, counters shared */
+	int memfd;			/* owned once init succeeded */
+	int evfd;			/* owned, or -1 */
+	int sink;			/* app_sink */
+	int quality;			/* RESAMPLER_* */
+	struct resampler rs;		/* source: ring rate -> graph rate */
+	uint32_t start;			/* frames: start playing at */
+	int playing;			/* RT: reading the ring */
+	int started;			/* RT: played at least once */
+	uint64_t xruns;			/* RT: frames, total */
+	uint64_t faults;		/* RT: counters out of range */
+	uint64_t ev_pending;		/* RT: underrun frames not reported */
+	uint64_t ev_lost;		/* RT: overrun frames not reported */
+	uint64_t ev_pos;		/* RT: c->pos of the last event */
+	int ev_sent;			/* RT: any event sent */
+	_Atomic int gone;		/* control: the client left */
+};
+
+/* RT: single-writer add to a counter the control thread reads. */
+static inline void
+app_add(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c,
+	    memory_order_relaxed) + v, memory_order_relaxed);
+}
+
+/* RT: one f32 sample from the ring, finite and clamped. */
+static inline float
+app_f32(const unsigned char *p)
+{
+	float x;
+
+	memcpy(&x, p, sizeof(x));
+	if (!(x >= -AM_ARING_F32_MAX && x <= AM_ARING_F32_MAX))
+		x = x > 0 ? AM_ARING_F32_MAX : x < 0 ? -AM_ARING_F32_MAX : 0;
+	return x;
+}
+
+/* RT: one sample of format at p as float. */
+static inline float
+app_get(uint32_t format, const unsigned char *p)
+{
+	int32_t v;
+
+	switch (format) {
+	case AM_ARING_S16:
+		return (float)(int16_t)(p[0] | p[1] << 8) * (1.0f / 32768);
+	case AM_ARING_S24:
+		v = (int32_t)((uint32_t)p[0] << 8 | (uint32_t)p[1] << 16 |
+		    (uint32_t)p[2] << 24) >> 8;
+		return (float)v * (1.0f / 8388608);
+	case AM_ARING_S32:
+		v = (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+		return (float)((double)v * (1.0 / 2147483648.0));
+	default:
+		return app_f32(p);
+	}
+}
+
+/* RT: n ring frames at src to float stereo at dst. */
+static void
+app_to_float(const struct am_aring *r, const unsigned char *src,
+    float *dst, uint32_t n)
+{
+	uint32_t i, sb = r->fbytes / r->channels;
+
+	if (r->channels == 1) {
+		for (i = 0; i < n; i++)
+			dst[2 * i] = dst[2 * i + 1] = app_get(r->format,
+			    src + (size_t)i * sb);
+		return;
+	}
+	for (i = 0; i < 2 * n; i++)
+		dst[i] = app_get(r->format, src + (size_t)i * sb);
+}
+
+/* RT: x as an integer of bits bits, rounded and clipped. */
+static inline int32_t
+app_int(float x, double scale, double max)
+{
+	double v = (double)x * scale;
+
+	if (!(v > -scale))		/* also NaN */
+		return (int32_t)-scale;
+	if (v > max)
+		return (int32_t)max;
+	return (int32_t)lrint(v);
+}
+
+/* RT: one float as a sample of format at p. */
+static inline void
+app_put(uint32_t format, float x, unsigned char *p)
+{
+	int32_t v;
+
+	switch (format) {
+	case AM_ARING_S16:
+		v = app_int(x, 32768.0, 32767.0);
+		p[0] = (unsigned char)v;
+		p[1] = (unsigned char)(v >> 8);
+		break;
+	case AM_ARING_S24:
+		v = app_int(x, 8388608.0, 8388607.0);
+		p[0] = (unsigned char)v;
+		p[1] = (unsigned char)(v >> 8);
+		p[2] = (unsigned char)(v >> 16);
+		break;
+	case AM_ARING_S32:
+		v = app_int(x, 2147483648.0, 2147483647.0);
+		p[0] = (unsigned char)v;
+		p[1] = (unsigned char)(v >> 8);
+		p[2] = (unsigned char)(v >> 16);
+		p[3] = (unsigned char)(v >> 24);
+		break;
+	default:
+		memcpy(p, &x, sizeof(x));
+		break;
+	}
+}
+
+/* RT: n float stereo frames at src into ring frames at dst. */
+static void
+app_from_float(const struct am_aring *r, const float *src,
+    unsigned char *dst, uint32_t n)
+{
+	uint32_t i, sb = r->fbytes / r->channels;
+
+	if (r->channels == 1) {
+		for (i = 0; i < n; i++)
+			app_put(r->format, (src[2 * i] + src[2 * i + 1]) *
+			    0.5f, dst + (size_t)i * sb);
+		return;
+	}
+	for (i = 0; i < 2 * n; i++)
+		app_put(r->format, src[i], dst + (size_t)i * sb);
+}
+
+/* RT: wake the client sleeping on its eventfd; never waits. */
+static void
+app_wake(struct app *a)
+{
+	uint64_t one = 1;
+	ssize_t rc;
+
+	rc = write(a->evfd, &one, sizeof(one));
+	(void)rc;	/* EAGAIN: already due a wake-up */
+}
+
+/* RT: a counter out of range: count a ring's worth lost, resync. */
+static void
+app_fault(struct app *a)
+{
+	a->faults++;
+	atomic_store_explicit(&a->ring.hdr->faults, a->faults,
+	    memory_order_relaxed);
+	a->ev_lost += a->ring.cap;
+	am_aring_resync(&a->ring);
+}
+
+/*
+ * RT: the source's input: n frames of float stereo at the ring's rate
+ * into dst, from the ring or, where it runs dry, silence.
+ */
+static void
+app_pull(void *ctx, float *dst, uint32_t n)
+{
+	struct app *a = ctx;
+	struct am_aring *r = &a->ring;
+	unsigned char *p;
+	uint32_t have, take = 0, got = 0, k, fill;
+	int eof;
+
+	if (am_aring_avail(r, &have) < 0) {
+		app_fault(a);
+		have = 0;
+	}
+	eof = atomic_load_explicit(&r->hdr->eof, memory_order_relaxed) ||
+	    atomic_load_explicit(&a->gone, memory_order_relaxed);
+	if (!a->playing && (have >= a->start || (eof && have > 0)))
+		a->playing = a->started = 1;
+	if (a->playing) {
+		take = have < n ? have : n;
+		while (got < take) {
+			k = am_aring_region(r, got, take - got, &p);
+			app_to_float(r, p, dst + 2 * got, k);
+			got += k;
+		}
+		if (take > 0)
+			am_aring_advance(r, take, 0);
+	}
+	if (got < n) {
+		memset(dst + 2 * got, 0, (size_t)(n - got) * 2 *
+		    sizeof(float));
+		if (a->started && !eof) {
+			a->ev_pending += n - got;
+			a->playing = 0;		/* refill to start again */
+		}
+	}
+	fill = have - take;
+	if (a->evfd >= 0 && am_aring_wake_due(r, eof ? fill == 0 :
+	    fill <= r->low))
+		app_wake(a);
+}
+
+/*
+ * RT: from the producer's stamp, how long the newest frame waits from
+ * its write to its turn; 0 when the stamp is unusable.
+ */
+static uint64_t
+app_latency(struct app *a, uint64_t now)
+{
+	struct am_aring_hdr *h = a->ring.hdr;
+	uint64_t w1, w2, ns, ahead;
+
+	w1 = atomic_load_explicit(&h->stamp_wr, memory_order_acquire);
+	ns = atomic_load_explicit(&h->stamp_ns, memory_order_acquire);
+	w2 = atomic_load_explicit(&h->stamp_wr, memory_order_acquire);
+	ahead = w1 - a->ring.own;
+	if (w1 != w2 || ns == 0 || ns > now || now - ns > APP_STAMP_MAX ||
+	    ahead > a->ring.cap)
+		return 0;
+	return now - ns + am_clock_frames_ns(ahead, a->ring.rate);
+}
+
+/* RT: counters and rate-limited xrun events after a period. */
+static void
+app_report(struct app *a, const struct node_cycle *c)
+{
+	uint64_t under = a->ev_pending, lost = a->ev_lost;
+
+	if (under == 0 && lost == 0)
+		return;
+	if (a->ev_sent && c->pos - a->ev_pos < c->rate / APP_EV_DIV)
+		return;
+	if (under > 0) {
+		app_add(&c->stats->underruns, under);
+		node_event(c, NODE_EV_UNDERRUN, under);
+	}
+	if (lost > 0) {
+		app_add(&c->stats->overruns, lost);
+		node_event(c, NODE_EV_OVERRUN, lost);
+	}
+	a->xruns += under + lost;
+	atomic_store_explicit(&a->ring.hdr->xruns, a->xruns,
+	    memory_order_relaxed);
+	a->ev_pending = a->ev_lost = 0;
+	a->ev_pos = c->pos;
+	a->ev_sent = 1;
+}
+
+/* RT: one period of the client's audio into out. */
+static void
+app_source_process(void *st, const struct node_cycle *c, const float *in,
+    float *out)
+{
+	struct app *a = st;
+	uint64_t lat;
+
+	(void)in;
+	resampler_run(&a->rs, out, c->frames, app_pull, a);
+	lat = app_latency(a, am_clock_ns());
+	if (lat != 0)
+		atomic_store_explicit(&c->stats->latency_ns, lat,
+		    memory_order_relaxed);
+	app_report(a, c);
+}
+
+/* RT: one period of input into the client's ring. */
+static void
+app_sink_process(void *st, const struct node_cycle *c, const float *in,
+    float *out)
+{
+	struct app *a = st;
+	struct am_aring *r = &a->ring;
+	unsigned char *p;
+	uint32_t room, n, done = 0, k;
+
+	(void)out;
+	if (am_aring_avail(r, &room) < 0) {
+		app_fault(a);
+		am_aring_avail(r, &room);
+	}
+	n = room < c->frames ? room : c->frames;
+	while (done < n) {
+		k = am_aring_region(r, done, n - done, &p);
+		app_from_float(r, in + 2 * done, p, k);
+		done += k;
+	}
+	am_aring_advance(r, n, am_clock_ns());
+	a->ev_lost += c->frames - n;
+	if (a->evfd >= 0 && am_aring_wake_due(r, r->cap - room + n >=
+	    r->high))
+		app_wake(a);
+	app_report(a, c);
+}
+
+/* Control: is fd an eventfd? Then make it non-blocking. 0 or -errno. */
+static int
+app_eventfd(int fd, char *err, size_t errlen)
+{
+	char path[64], link[64];
+	ssize_t n;
+	int fl;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0 || (link[n] = '\0', strcmp(link,
+	    "anon_inode:[eventfd]") != 0)) {
+		snprintf(err, errlen, "eventfd: the descriptor is not an "
+		    "eventfd");
+		return -EINVAL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Control: the args that were given must agree with the ring. */
+static int
+app_match(const struct am_aring *r, const struct node_val *v, char *err,
+    size_t errlen)
+{
+	uint32_t frames = (uint32_t)v[APP_ARG_FRAMES].num;
+	uint32_t ch = (uint32_t)v[APP_ARG_CHANNELS].num;
+	uint32_t rate = (uint32_t)v[APP_ARG_RATE].num;
+	int fmt = (int)v[APP_ARG_FORMAT].num;
+
+	if (frames != 0 && frames != r->cap) {
+		snprintf(err, errlen, "frames: %u, but the ring holds %u",
+		    frames, r->cap);
+		return -EINVAL;
+	}
+	if (ch != 0 && ch != r->channels) {
+		snprintf(err, errlen, "channels: %u, but the ring has %u", ch,
+		    r->channels);
+		return -EINVAL;
+	}
+	if (rate != 0 && rate != r->rate) {
+		snprintf(err, errlen, "rate: %u, but the ring is at %u Hz",
+		    rate, r->rate);
+		return -EINVAL;
+	}
+	if (fmt != 0 && (uint32_t)fmt - 1 != r->format) {
+		snprintf(err, errlen, "format: %s, but the ring holds %s",
+		    app_formats[fmt], am_aring_formats[r->format]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Control: attach the ring and check it against the args. Nothing is
+ * kept on failure: the descriptors stay the connection's.
+ */
+static int
+app_init(struct app *a, const struct node_val *v, uint32_t rate, int sink,
+    char *err, size_t errlen)
+{
+	int fd = (int)v[APP_ARG_FD].num, mfd = (int)v[APP_ARG_MEMFD].num;
+	int rc;
+
+	a->sink = sink;
+	a->evfd = (int)v[APP_ARG_EVENTFD].num;
+	if (fd >= 0 && mfd >= 0 && fd != mfd) {
+		snprintf(err, errlen, "give the ring as fd or as memfd, not "
+		    "both");
+		return -EINVAL;
+	}
+	a->memfd = fd >= 0 ? fd : mfd;
+	if (a->memfd < 0) {
+		snprintf(err, errlen, "%s needs its ring: \"fd\" (or "
+		    "\"memfd\"), a passed memfd", sink ? "app_sink" :
+		    "app_source");
+		return -EINVAL;
+	}
+	if (a->evfd >= 0 && a->evfd == a->memfd) {
+		snprintf(err, errlen, "eventfd: the same descriptor as the "
+		    "ring");
+		return -EINVAL;
+	}
+	rc = am_aring_attach(&a->ring, a->memfd, sink, err, errlen);
+	if (rc < 0)
+		return rc;
+	if ((rc = app_match(&a->ring, v, err, errlen)) < 0)
+		goto fail;
+	if (a->evfd >= 0 && (rc = app_eventfd(a->evfd, err, errlen)) < 0)
+		goto fail;
+	if (sink && a->ring.rate != rate) {
+		snprintf(err, errlen, "app_sink: the ring is at %u Hz; it "
+		    "records at the graph rate, %u Hz", a->ring.rate, rate);
+		rc = -EINVAL;
+		goto fail;
+	}
+	a->quality = sink ? RESAMPLER_MEDIUM : (int)v[APP_ARG_QUALITY].num;
+	if (!sink && (rc = resampler_init(&a->rs, a->quality, a->ring.rate,
+	    rate, RT_FRAMES_MAX, err, errlen)) < 0)
+		goto fail;
+	a->start = a->ring.low > 0 ? a->ring.low : 1;
+	return 0;
+fail:
+	am_aring_detach(&a->ring);
+	return rc;
+}
+
+static int
+app_source_init(void *st, const struct node_val *v, uint32_t rate,
+    char *err, size_t errlen)
+{
+	return app_init(st, v, rate, 0, err, errlen);
+}
+
+static int
+app_sink_init(void *st, const struct node_val *v, uint32_t rate,
+    char *err, size_t errlen)
+{
+	return app_init(st, v, rate, 1, err, errlen);
+}
+
+/* Control: tell the client the ring is let go, wake it, close all. */
+static void
+app_done(void *st)
+{
+	struct app *a = st;
+
+	if (a->ring.hdr != NULL)
+		atomic_store(&a->ring.hdr->closed, 1);
+	if (a->evfd >= 0) {
+		app_wake(a);
+		close(a->evfd);
+	}
+	am_aring_detach(&a->ring);
+	if (a->memfd >= 0)
+		close(a->memfd);
+	resampler_done(&a->rs);
+}
+
+/* Control: the graph rate changed (engine stopped): a new converter. */
+static int
+app_source_rate(void *st, uint32_t rate, char *err, size_t errlen)
+{
+	struct app *a = st;
+
+	resampler_done(&a->rs);
+	return resampler_init(&a->rs, a->quality, a->ring.rate, rate,
+	    RT_FRAMES_MAX, err, errlen);
+}
+
+static int
+app_sink_rate(void *st, uint32_t rate, char *err, size_t errlen)
+{
+	struct app *a = st;
+
+	if (rate == a->ring.rate)
+		return 0;
+	snprintf(err, errlen, "an app_sink records at %u Hz", a->ring.rate);
+	return -EBUSY;
+}
+
+/*
+ * Control, once the client is gone: 1 when the ring is empty (or its
+ * counters are garbage). Until then the source plays out what it holds,
+ * whatever the client left in eof.
+ */
+static int
+app_source_drained(void *st)
+{
+	struct app *a = st;
+	uint64_t wr, rd;
+
+	atomic_store(&a->gone, 1);
+	wr = atomic_load(&a->ring.hdr->wr);
+	rd = atomic_load(&a->ring.hdr->rd);
+	return wr - rd == 0 || wr - rd > a->ring.cap;
+}
+
+const struct node_ops node_app_source_ops = {
+	.type = "app_source",
+	.size = sizeof(struct app),
+	.flags = NODE_SOURCE | NODE_OWNED,
+	.args = app_source_args,
+	.nargs = 8,
+	.init = app_source_init,
+	.done = app_done,
+	.process = app_source_process,
+	.rate = app_source_rate,
+	.drained = app_source_drained,
+};
+
+const struct node_ops node_app_sink_ops = {
+	.type = "app_sink",
+	.size = sizeof(struct app),
+	.flags = NODE_SINK | NODE_OWNED,
+	.args = app_source_args,
+	.nargs = 7,
+	.init = app_sink_init,
+	.done = app_done,
+	.process = app_sink_process,
+	.rate = app_sink_rate,
+};

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * file_source: plays a sound file, any format libsndfile reads (WAV,
+ * FLAC, Ogg/Vorbis, AIFF, W64, RF64, CAF...), at any rate from 1 kHz to
+ * 768 kHz. Mono is duplicated to both channels; a file of more than two
+ * channels plays its first two.
+ *
+ * Decode-ahead: a decoder thread reads the file through libsndfile in
+ * chunks and converts it to interleaved stereo float into an SPSC ring
+ * holding at least two seconds at the file's rate; the real-time thread
+ * only reads that ring, never libsndfile. When the ring falls below
+ * three quarters the real-time side wakes the decoder with one write(2)
+ * to a non-blocking eventfd (at most once per refill: wake_sent), as rt.c
+ * wakes the control thread; the decoder then fills the ring to the top
+ * and sleeps in poll(2) on that eventfd again.
+ *
+ * Rates: a file at another rate than the one the node runs at goes
+ * through the pull-model resampler (resampler.c), which asks the ring
+ * for blocks of input as it needs them. The node runs at the graph rate,
+ * or at a resample node's rate when it sits in that node's domain: the
+ * converter is made with RESAMPLER_VARY so the real-time side can follow
+ * the rate it is run at without allocating. A file at exactly that rate
+ * is copied, bit for bit.
+ *
+ * XXX: the conversion runs on the real-time thread, about 8 ms of CPU
+ * per second of audio at "medium" and 24 ms at "best" for each source
+ * (tests/bench/files.sh). The decoder thread could convert instead, off
+ * the real-time path and on another core, but it cannot know the rate
+ * of a resample node's domain before the node first runs in it.
+ *
+ * The end: the decoder sets eof once the last frame is in the ring; when
+ * the real-time side then finds the ring dry it plays silence and sends
+ * one NODE_EV_EOF. With loop the decoder seeks back to frame 0 instead,
+ * so the ring holds the end of the file followed by its start: the loop
+ * is sample-exact. A ring found dry before eof is an underrun: the gap is
+ * zero-filled, counted, and reported with NODE_EV_UNDERRUN, at most ten
+ * times a second per node (the event ring is small), each event carrying
+ * the frames zero-filled since the previous one. For an offline render
+ * ready() answers 1 only when the ring holds what the next period can
+ * take, so a render never underruns and stays deterministic.
+ *
+ * Opening: init opens the path itself with O_NONBLOCK and checks that it
+ * is a regular file before libsndfile sees it, so a FIFO or a device node
+ * never blocks the control thread; it then decodes the first chunk, so a
+ * file whose header is fine but whose audio is not fails at create_node
+ * rather than later.
+ *
+ * Threads: init, done, ready and rate on the control thread (rate only
+ * while stopped); process and file_source_pull on the real-time thread;
+ * file_source_decoder on its own I/O thread, the only one that touches
+ * the SNDFILE after init.
+ */
+
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sndfile.h>
+
+#include "node.h"
+#include "resampler.h"
+#include "ring.h"
+#include "rt.h"
+#include "util.h"
+
+#define FSRC_CHUNK	8192		/* frames per read */
+#define FSRC_AHEAD	2		/* ring, seconds at the file's rate */
+#define FSRC_RATE_MIN	1000		/* Hz */
+#define FSRC_RATE_MAX	768000		/* Hz */
+#define FSRC_CHANNELS_MAX 64
+#define FSRC_WAIT_MS	1000		/* decoder's poll bound */
+#define FSRC_EV_PER_SEC	10		/* underrun events, at most */
+
+enum { FSRC_ARG_PATH, FSRC_ARG_LOOP, FSRC_ARG_QUALITY };
+
+static const struct node_argdesc fsrc_args[] = {
+	{ "path", NODE_ARG_PATH, 0, 0, 0, NULL, 1, 0 },
+	{ "loop", NODE_ARG_BOOL, 0, 0, 0, NULL, 0, 0 },
+	{ "quality", NODE_ARG_ENUM, 0, 0, RESAMPLER_BEST,
+	    resampler_qualities, 0, 0 },
+};
+
+struct file_source {
+	char *path;
+	int loop;
+	int quality;			/* RESAMPLER_* */
+	int channels;			/* in the file */
+	uint32_t file_rate;		/* Hz */
+	uint32_t graph_rate;		/* Hz */
+	struct am_ring ring;		/* stereo float frames, file rate */
+	uint32_t low;			/* wake the decoder below, frames */
+	int evfd;			/* wakes the decoder, or -1 */
+	_Atomic int wake_sent;		/* RT woke it; decoder not yet up */
+	_Atomic int eof;		/* the ring holds all that is left */
+	_Atomic int quit;
+
+	/* Decoder thread (init before it starts). */
+	SNDFILE *sf;
+	pthread_t decoder;
+	int decoder_on;
+	uint64_t pass;			/* frames read since frame 0 */
+	float *dbuf;			/* FSRC_CHUNK * channels */
+	float *sbuf;			/* FSRC_CHUNK * 2 */
+
+	/* Real-time thread. */
+	struct resampler rs;		/* file rate -> the rate run at */
+	const struct node_cycle *cycle;	/* the period being pulled */
+	int eof_sent;
+	uint64_t out;			/* frames produced */
+	uint64_t under;			/* frames zero-filled, unreported */
+	uint64_t under_at;		/* out at the last underrun event */
+	int under_once;			/* an underrun event was sent */
+};
+
+/*
+ * Decoder (or init, before the decoder starts): read up to want frames,
+ * at most FSRC_CHUNK, make them stereo and append them to the ring; the
+ * caller made sure they fit. Seeks back to the start at the end of the
+ * file when looping. Returns the frames added, 0 at the end.
+ */
+static uint32_t
+file_source_decode(struct file_source *f, uint32_t want)
+{
+	float *buf = f->channels == 2 ? f->sbuf : f->dbuf;
+	sf_count_t got;
+	uint32_t i, n;
+	int ch = f->channels;
+
+	if (want > FSRC_CHUNK)
+		want = FSRC_CHUNK;
+	got = sf_readf_float(f->sf, buf, want);
+	if (got <= 0 && f->loop && f->pass > 0) {
+		if (sf_seek(f->sf, 0, SEEK_SET) < 0)
+			return 0;
+		f->pass = 0;
+		got = sf_readf_float(f->sf, buf, want);
+	}
+	if (got <= 0)
+		return 0;
+	n = (uint32_t)got;
+	f->pass += n;
+	if (ch == 1) {
+		for (i = 0; i < n; i++)
+			f->sbuf[2 * i] = f->sbuf[2 * i + 1] = buf[i];
+	} else if (ch > 2) {
+		for (i = 0; i < n; i++) {
+			f->sbuf[2 * i] = buf[(size_t)i * ch];
+			f->sbuf[2 * i + 1] = buf[(size_t)i * ch + 1];
+		}
+	}
+	am_ring_write(&f->ring, f->sbuf, n);
+	return n;
+}
+
+/*
+ * The decoder thread: fill the ring to the top, then sleep until the
+ * real-time side (or done) writes the eventfd; the timeout only bounds
+ * the wait should a wake-up ever be missed.
+ */
+static void *
+file_source_decoder(void *arg)
+{
+	struct file_source *f = arg;
+	struct pollfd pfd;
+	uint64_t cnt;
+	uint32_t space;
+	ssize_t rc;
+
+	pthread_setname_np(pthread_self(), "amixd-fsrc");
+	pfd.fd = f->evfd;
+	pfd.events = POLLIN;
+	while (!atomic_load_explicit(&f->quit, memory_order_acquire)) {
+		atomic_store_explicit(&f->wake_sent, 0, memory_order_release);
+		while (!atomic_load_explicit(&f->eof, memory_order_relaxed) &&
+		    !atomic_load_explicit(&f->quit, memory_order_relaxed) &&
+		    (space = am_ring_space(&f->ring)) > 0) {
+			if (file_source_decode(f, space) == 0)
+				atomic_store_explicit(&f->eof, 1,
+				    memory_order_release);
+		}
+		if (poll(&pfd, 1, FSRC_WAIT_MS) > 0) {
+			rc = read(f->evfd, &cnt, sizeof(cnt));
+			(void)rc;
+		}
+	}
+	return NULL;
+}
+
+/* Control: wake the decoder. */
+static void
+file_source_wake(struct file_source *f)
+{
+	uint64_t one = 1;
+	ssize_t rc;
+
+	rc = write(f->evfd, &one, sizeof(one));
+	(void)rc;	/* EAGAIN: the counter is already non-zero */
+}
+
+/*
+ * Control: open path as a regular file without ever blocking, then hand
+ * it to libsndfile. 0, or -errno with a message.
+ */
+static int
+file_source_open(struct file_source *f, SF_INFO *info, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	int fd, rc;
+
+	fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", f->path,
+		    strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", f->path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s", f->path, S_ISDIR(st.st_mode) ?
+		    "is a directory" : "not a regular file (no devices or "
+		    "FIFOs)");
+		close(fd);
+		return -EINVAL;
+	}
+	/* Regular files ignore O_NONBLOCK; clear it all the same. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	memset(info, 0, sizeof(*info));
+	f->sf = sf_open_fd(fd, SFM_READ, info, SF_TRUE);
+	if (f->sf == NULL) {
+		snprintf(err, errlen, "%s: not a sound file libsndfile can "
+		    "read: %s", f->path, sf_strerror(NULL));
+		close(fd);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Control: check what the header says. 0, or -EINVAL with a message. */
+static int
+file_source_check(struct file_source *f, const SF_INFO *info, char *err,
+    size_t errlen)
+{
+	if (info->channels < 1 || info->channels > FSRC_CHANNELS_MAX) {
+		snprintf(err, errlen, "%s: %d channels (1 to %d are played)",
+		    f->path, info->channels, FSRC_CHANNELS_MAX);
+		return -EINVAL;
+	}
+	if (info->samplerate < FSRC_RATE_MIN ||
+	    info->samplerate > FSRC_RATE_MAX) {
+		snprintf(err, errlen, "%s: sample rate %d Hz (%d to %d Hz "
+		    "are played)", f->path, info->samplerate, FSRC_RATE_MIN,
+		    FSRC_RATE_MAX);
+		return -EINVAL;
+	}
+	if (info->frames <= 0) {
+		snprintf(err, errlen, "%s: holds no audio frames", f->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Control: open and check the file, set up the ring and the converter,
+ * decode the first chunk and start the decoder. 0, or -errno with a
+ * message in err, and then nothing is left open or allocated.
+ */
+static int
+file_source_init(void *st, const struct node_val *v, uint32_t rate,
+    char *err, size_t errlen)
+{
+	struct file_source *f = st;
+	SF_INFO info;
+	uint32_t n;
+	int rc;
+
+	f->evfd = -1;
+	f->path = xstrdup(v[FSRC_ARG_PATH].str);
+	f->loop = v[FSRC_ARG_LOOP].num != 0;
+	f->quality = (int)v[FSRC_ARG_QUALITY].num;
+	f->graph_rate = rate;
+	rc = file_source_open(f, &info, err, errlen);
+	if (rc < 0)
+		goto fail;
+	rc = file_source_check(f, &info, err, errlen);
+	if (rc < 0)
+		goto fail_close;
+	f->channels = info.channels;
+	f->file_rate = (uint32_t)info.samplerate;
+	f->dbuf = xcalloc((size_t)FSRC_CHUNK * f->channels, sizeof(float));
+	f->sbuf = xcalloc((size_t)FSRC_CHUNK * 2, sizeof(float));
+	rc = am_ring_init(&f->ring, FSRC_AHEAD * f->file_rate,
+	    2 * sizeof(float));
+	if (rc < 0) {
+		snprintf(err, errlen, "file_source: no memory for its ring");
+		goto fail_bufs;
+	}
+	/* Touch the ring now: the real-time thread must not page-fault. */
+	memset(f->ring.data, 0, (size_t)f->ring.cap * f->ring.recsz);
+	f->low = f->ring.cap / 4 * 3;
+	rc = resampler_init(&f->rs, f->quality | RESAMPLER_VARY, f->file_rate,
+	    rate, RT_FRAMES_MAX, err, errlen);
+	if (rc < 0)
+		goto fail_ring;
+	/* The first chunk now: audio that cannot be decoded fails here. */
+	n = file_source_decode(f, FSRC_CHUNK);
+	if (n == 0) {
+		snprintf(err, errlen, "%s: no audio could be decoded: %s",
+		    f->path, sf_strerror(f->sf));
+		rc = -EINVAL;
+		goto fail_rs;
+	}
+	f->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (f->evfd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "file_source: eventfd: %s",
+		    strerror(errno));
+		goto fail_rs;
+	}
+	rc = -pthread_create(&f->decoder, NULL, file_source_decoder, f);
+	if (rc < 0) {
+		snprintf(err, errlen, "file_source: cannot start decoder: %s",
+		    strerror(-rc));
+		goto fail_ev;
+	}
+	f->decoder_on = 1;
+	return 0;
+fail_ev:
+	close(f->evfd);
+	f->evfd = -1;
+fail_rs:
+	resampler_done(&f->rs);
+fail_ring:
+	am_ring_done(&f->ring);
+fail_bufs:
+	free(f->dbuf);
+	free(f->sbuf);
+	f->dbuf = f->sbuf = NULL;
+fail_close:
+	sf_close(f->sf);
+	f->sf = NULL;
+fail:
+	free(f->path);
+	f->path = NULL;
+	return rc;
+}
+
+/* Control, after the real-time thread let go of the node. */
+static void
+file_source_done(void *st)
+{
+	struct file_source *f = st;
+
+	if (f->decoder_on) {
+		atomic_store_explicit(&f->quit, 1, memory_order_release);
+		file_source_wake(f);
+		pthread_join(f->decoder, NULL);
+	}
+	if (f->evfd >= 0)
+		close(f->evfd);
+	if (f->sf != NULL)
+		sf_close(f->sf);
+	resampler_done(&f->rs);
+	am_ring_done(&f->ring);
+	free(f->dbuf);
+	free(f->sbuf);
+	free(f->path);
+}
+
+/*
+ * Control, render: 1 when the next period of frames frames cannot run
+ * the ring dry, or nothing more will come. A period takes about frames
+ * * file_rate / graph_rate from the ring; a converter may take a few
+ * blocks more while it fills, and so may a resample node downstream:
+ * ask for four blocks and a chunk, but never for more than half the
+ * ring, which the decoder tops up long before.
+ */
+static int
+file_source_ready(void *st, uint32_t frames)
+{
+	struct file_source *f = st;
+	uint32_t need;
+
+	if (atomic_load_explicit(&f->eof, memory_order_acquire))
+		return 1;
+	need = 4 * resampler_block(frames, f->file_rate, f->graph_rate) +
+	    FSRC_CHUNK;
+	if (need > f->ring.cap / 2)
+		need = f->ring.cap / 2;
+	if (am_ring_count(&f->ring) >= need)
+		return 1;
+	file_source_wake(f);
+	return 0;
+}
+
+/* Control, stopped: the graph rate changed; a converter for it. */
+static int
+file_source_rate(void *st, uint32_t rate, char *err, size_t errlen)
+{
+	struct file_source *f = st;
+
+	resampler_done(&f->rs);
+	f->graph_rate = rate;
+	return resampler_init(&f->rs, f->quality | RESAMPLER_VARY,
+	    f->file_rate, rate, RT_FRAMES_MAX, err, errlen);
+}
+
+/*
+ * RT: frames stereo frames from the ring into dst. What the ring lacks
+ * is silence: the end of the file once the decoder said eof, an
+ * underrun before that. eof is loaded before the ring is read, so every
+ * frame written before eof was set is seen.
+ */
+static void
+file_source_pull(void *ctx, float *dst, uint32_t frames)
+{
+	struct file_source *f = ctx;
+	const struct node_cycle *c = f->cycle;
+	uint32_t n;
+	int eof;
+
+	eof = atomic_load_explicit(&f->eof, memory_order_acquire);
+	n = am_ring_read(&f->ring, dst, frames);
+	if (n == frames)
+		return;
+	memset(dst + 2 * n, 0, (size_t)(frames - n) * 2 * sizeof(float));
+	if (eof) {
+		if (!f->eof_sent) {
+			f->eof_sent = 1;
+			node_event(c, NODE_EV_EOF, 0);
+		}
+		return;
+	}
+	atomic_store_explicit(&c->stats->underruns,
+	    atomic_load_explicit(&c->stats->underruns,
+	    memory_order_relaxed) + 1, memory_order_relaxed);
+	f->under += frames - n;
+}
+
+/*
+ * RT: report zero-filled frames, at most FSRC_EV_PER_SEC times a second
+ * of output; what waits is added to the next report.
+ */
+static void
+file_source_report(struct file_source *f, const struct node_cycle *c)
+{
+	if (f->under == 0)
+		return;
+	if (f->under_once && f->out - f->under_at < c->rate / FSRC_EV_PER_SEC)
+		return;
+	node_event(c, NODE_EV_UNDERRUN, f->under);
+	f->under = 0;
+	f->under_at = f->out;
+	f->under_once = 1;
+}
+
+/* RT: one period of the file, converted to the rate run at. */
+static void
+file_source_process(void *st, const struct node_cycle *c, const float *in,
+    float *out)
+{
+	struct file_source *f = st;
+	uint64_t one = 1;
+	ssize_t rc;
+
+	(void)in;
+	f->cycle = c;
+	if (c->rate == f->file_rate)
+		file_source_pull(f, out, c->frames);
+	else {
+		if (c->rate != f->rs.out_rate)
+			resampler_retarget(&f->rs, c->rate);
+		resampler_run(&f->rs, out, c->frames, file_source_pull, f);
+	}
+	f->cycle = NULL;
+	f->out += c->frames;
+	file_source_report(f, c);
+	if (am_ring_count(&f->ring) < f->low &&
+	    !atomic_load_explicit(&f->eof, memory_order_relaxed) &&
+	    !atomic_exchange_explicit(&f->wake_sent, 1,
+	    memory_order_acq_rel)) {
+		rc = write(f->evfd, &one, sizeof(one));
+		(void)rc;
+	}
+}
+
+const struct node_ops node_file_source_ops = {
+	.type = "file_source",
+	.size = sizeof(struct file_source),
+	.flags = NODE_SOURCE,
+	.args = fsrc_args,
+	.nargs = 3,
+	.init = file_source_init,
+	.done = file_source_done,
+	.process = file_source_process,
+	.ready = file_source_ready,
+	.rate = file_source_rate,
+};

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aring: the app ring, one layout shared by the daemon and the tools.
+ *
+ * A client makes the ring (am_aring_open): a memfd sized for the header
+ * and capacity frames, sealed against shrinking, growing and further
+ * sealing, mapped, its header filled in. It passes the memfd to the
+ * daemon beside a create_node request; the engine attaches to it
+ * (am_aring_attach), which checks everything before mapping: the size
+ * is exactly the header plus the samples, F_SEAL_SHRINK is set (so the
+ * mapping can never lose its pages and fault the engine), magic,
+ * version, format, channels, rate, capacity (a power of two within
+ * bounds) and watermarks are sane. The geometry is then copied into
+ * struct am_aring and never read from the shared header again: a client
+ * that rewrites its header later changes nothing the engine relies on.
+ *
+ * Counters: free-running 64-bit frame counts. Each side keeps its own
+ * counter privately (own) and only publishes it; the other side's
+ * counter is loaded once per transfer (peer) and is hostile input. A
+ * peer counter behind ours, or more than the capacity ahead, cannot come
+ * from an honest peer: am_aring_avail says so (-EPROTO) and the caller
+ * counts a fault and calls am_aring_resync, which takes the peer's value
+ * as ours: the ring is empty (consumer) or has room (producer) again, and
+ * a client that merely reset its counter carries on. Indexes into the
+ * data are always own + offset masked with the private capacity, so no
+ * value in shared memory can steer an access outside the mapping. What
+ * a scribbling client can do is make its own samples garbage: the
+ * engine clamps f32 samples (node_app.c), so even those stay finite.
+ *
+ * Wake-ups: a client sets "waiting" before it sleeps on its eventfd and
+ * then checks the counters once more; the engine publishes its counter
+ * and then tests "waiting" (am_aring_wake_due). Both are sequentially
+ * consistent, so one of the two always sees the other: no lost wake-up.
+ *
+ * Threads: open/close/attach/detach on a control thread (they allocate
+ * descriptors and mappings); avail/region/advance/resync/wake_due/
+ * read/write are RT-safe: loads, stores, memcpy, no system call.
+ */
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aring.h"
+
+_Static_assert(sizeof(struct am_aring_hdr) == AM_ARING_HDR,
+    "app ring header size");
+_Static_assert(offsetof(struct am_aring_hdr, wr) == 64, "wr line");
+_Static_assert(offsetof(struct am_aring_hdr, rd) == 128, "rd line");
+_Static_assert(offsetof(struct am_aring_hdr, waiting) == 192, "wait line");
+_Static_assert(offsetof(struct am_aring_hdr, xruns) == 256, "engine line");
+
+#define ARING_SEALS	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+const char *const am_aring_formats[] = { "s16", "s24", "s32", "f32", NULL };
+
+static const uint32_t aring_sbytes[AM_ARING_NFMT] = { 2, 3, 4, 4 };
+
+/* Bytes of one sample of format, 0 for an unknown format. */
+uint32_t
+am_aring_sample_bytes(uint32_t format)
+{
+	return format < AM_ARING_NFMT ? aring_sbytes[format] : 0;
+}
+
+static void
+aring_zero(struct am_aring *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}
+
+/*
+ * Client: make a ring of cap frames (a power of two) and map it, header
+ * filled in, counters at 0; this side writes when producer is set.
+ * r->fd is the memfd to pass to the daemon. 0 or -errno.
+ */
+int
+am_aring_open(struct am_aring *r, int producer, uint32_t format,
+    uint32_t channels, uint32_t rate, uint32_t cap, uint32_t low,
+    uint32_t high)
+{
+	struct am_aring_hdr *h;
+	size_t len;
+	void *p;
+	int fd, rc;
+
+	aring_zero(r);
+	if (am_aring_sample_bytes(format) == 0 || channels < 1 ||
+	    channels > AM_ARING_CHAN_MAX || cap < AM_ARING_CAP_MIN ||
+	    cap > AM_ARING_CAP_MAX || (cap & (cap - 1)) != 0 ||
+	    low > high || high > cap)
+		return -EINVAL;
+	r->fbytes = channels * am_aring_sample_bytes(format);
+	len = AM_ARING_HDR + (size_t)cap * r->fbytes;
+	fd = memfd_create("amixd-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)len) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, ARING_SEALS) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	h = p;
+	h->magic = AM_ARING_MAGIC;
+	h->version = AM_ARING_VERSION;
+	h->format = format;
+	h->channels = channels;
+	h->rate = rate;
+	h->capacity = cap;
+	h->low = low;
+	h->high = high;
+	h->data_off = AM_ARING_HDR;
+	h->frame_bytes = r->fbytes;
+	r->hdr = h;
+	r->data = (unsigned char *)p + AM_ARING_HDR;
+	r->maplen = len;
+	r->fd = fd;
+	r->producer = producer;
+	r->format = format;
+	r->channels = channels;
+	r->rate = rate;
+	r->cap = cap;
+	r->mask = cap - 1;
+	r->low = low;
+	r->high = high;
+	return 0;
+}
+
+/* Unmap and close what open or attach set up; a zeroed r is fine. */
+void
+am_aring_close(struct am_aring *r)
+{
+	am_aring_detach(r);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+/*
+ * Engine, control thread: check the ring in memfd fd and map it; this
+ * side produces when producer is set. The descriptor stays the
+ * caller's. 0, or -errno with a message in err: nothing is left mapped.
+ */
+int
+am_aring_attach(struct am_aring *r, int fd, int producer, char *err,
+    size_t errlen)
+{
+	struct am_aring_hdr h;
+	struct stat st;
+	uint64_t wr, rd;
+	size_t want;
+	ssize_t n;
+	void *p;
+	int seals;
+
+	aring_zero(r);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "ring: not a memfd");
+		return -EINVAL;
+	}
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+		snprintf(err, errlen, "ring: the memfd is not sealed against "
+		    "shrinking (F_SEAL_SHRINK)");
+		return -EPERM;
+	}
+	if (st.st_size < (off_t)AM_ARING_HDR) {
+		snprintf(err, errlen, "ring: %lld bytes, less than its header",
+		    (long long)st.st_size);
+		return -EINVAL;
+	}
+	/* A copy, so every check below sees one consistent header. */
+	n = pread(fd, &h, sizeof(h), 0);
+	if (n != (ssize_t)sizeof(h)) {
+		snprintf(err, errlen, "ring: cannot read its header");
+		return -EIO;
+	}
+	if (h.magic != AM_ARING_MAGIC || h.version != AM_ARING_VERSION) {
+		snprintf(err, errlen, "ring: bad magic or version (%#x %u, "
+		    "want %#x %u)", h.magic, h.version, AM_ARING_MAGIC,
+		    AM_ARING_VERSION);
+		return -EPROTO;
+	}
+	if (am_aring_sample_bytes(h.format) == 0) {
+		snprintf(err, errlen, "ring: unknown sample format %u",
+		    h.format);
+		return -EINVAL;
+	}
+	if (h.channels < 1 || h.channels > AM_ARING_CHAN_MAX) {
+		snprintf(err, errlen, "ring: %u channels (1 or 2)",
+		    h.channels);
+		return -EINVAL;
+	}
+	if (h.rate < AM_ARING_RATE_MIN || h.rate > AM_ARING_RATE_MAX) {
+		snprintf(err, errlen, "ring: rate %u Hz out of range "
+		    "[%u, %u]", h.rate, AM_ARING_RATE_MIN, AM_ARING_RATE_MAX);
+		return -EINVAL;
+	}
+	if (h.capacity < AM_ARING_CAP_MIN || h.capacity > AM_ARING_CAP_MAX ||
+	    (h.capacity & (h.capacity - 1)) != 0) {
+		snprintf(err, errlen, "ring: capacity %u frames (a power of "
+		    "two from %u to %u)", h.capacity, AM_ARING_CAP_MIN,
+		    AM_ARING_CAP_MAX);
+		return -EINVAL;
+	}
+	if (h.low > h.high || h.high > h.capacity) {
+		snprintf(err, errlen, "ring: watermarks low %u high %u do not "
+		    "fit 0 <= low <= high <= capacity %u", h.low, h.high,
+		    h.capacity);
+		return -EINVAL;
+	}
+	if (h.data_off != AM_ARING_HDR ||
+	    h.frame_bytes != h.channels * am_aring_sample_bytes(h.format)) {
+		snprintf(err, errlen, "ring: data offset %u or frame size %u "
+		    "does not match the layout", h.data_off, h.frame_bytes);
+		return -EINVAL;
+	}
+	want = AM_ARING_HDR + (size_t)h.capacity * h.frame_bytes;
+	if ((uint64_t)st.st_size != want) {
+		snprintf(err, errlen, "ring: memfd holds %lld bytes, its "
+		    "header says %zu", (long long)st.st_size, want);
+		return -EINVAL;
+	}
+	/* Populated now: the RT thread must not take a page fault. */
+	p = mmap(NULL, want, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "ring: cannot map: %s",
+		    strerror(errno));
+		return -errno;
+	}
+	r->hdr = p;
+	r->data = (unsigned char *)p + AM_ARING_HDR;
+	r->maplen = want;
+	r->producer = producer;
+	r->format = h.format;
+	r->channels = h.channels;
+	r->rate = h.rate;
+	r->cap = h.capacity;
+	r->mask = h.capacity - 1;
+	r->low = h.low;
+	r->high = h.high;
+	r->fbytes = h.frame_bytes;
+	wr = atomic_load(&r->hdr->wr);
+	rd = atomic_load(&r->hdr->rd);
+	if (wr - rd > r->cap) {
+		snprintf(err, errlen, "ring: counters out of range (written "
+		    "%llu, read %llu)", (unsigned long long)wr,
+		    (unsigned long long)rd);
+		am_aring_detach(r);
+		return -EPROTO;
+	}
+	r->own = producer ? wr : rd;
+	r->peer = producer ? rd : wr;
+	return 0;
+}
+
+/* Unmap the ring; the descriptor, if any, stays open. */
+void
+am_aring_detach(struct am_aring *r)
+{
+	if (r->hdr != NULL)
+		munmap(r->hdr, r->maplen);
+	r->hdr = NULL;
+	r->data = NULL;
+	r->maplen = 0;
+}
+
+/*
+ * RT: load the peer's counter. *frames: what may be read (consumer) or
+ * written (producer) now. -EPROTO with *frames 0 when the peer's
+ * counter is impossible (behind ours, or more than the capacity ahead).
+ */
+int
+am_aring_avail(struct am_aring *r, uint32_t *frames)
+{
+	uint64_t d;
+
+	if (r->producer) {
+		r->peer = atomic_load_explicit(&r->hdr->rd,
+		    memory_order_acquire);
+		d = r->own - r->peer;
+	} else {
+		r->peer = atomic_load_explicit(&r->hdr->wr,
+		    memory_order_acquire);
+		d = r->peer - r->own;
+	}
+	if (d > r->cap) {
+		*frames = 0;
+		return -EPROTO;
+	}
+	*frames = r->producer ? r->cap - (uint32_t)d : (uint32_t)d;
+	return 0;
+}
+
+/*
+ * RT: *p = the frames at our counter + off, contiguous in the data; at
+ * most n, fewer at the wrap. The caller keeps within what avail said.
+ */
+uint32_t
+am_aring_region(struct am_aring *r, uint32_t off, uint32_t n,
+    unsigned char **p)
+{
+	uint32_t i = (uint32_t)((r->own + off) & r->mask);
+
+	*p = r->data + (size_t)i * r->fbytes;
+	return n < r->cap - i ? n : r->cap - i;
+}
+
+/*
+ * RT: n frames were moved: publish our counter. A producer with now_ns
+ * set also stamps the write (time, then the counter it belongs to).
+ */
+void
+am_aring_advance(struct am_aring *r, uint32_t n, uint64_t now_ns)
+{
+	r->own += n;
+	if (!r->producer) {
+		atomic_store(&r->hdr->rd, r->own);
+		return;
+	}
+	atomic_store(&r->hdr->wr, r->own);
+	if (now_ns != 0) {
+		atomic_store_explicit(&r->hdr->stamp_ns, now_ns,
+		    memory_order_relaxed);
+		atomic_store_explicit(&r->hdr->stamp_wr, r->own,
+		    memory_order_release);
+	}
+}
+
+/* RT: after -EPROTO: take the peer's counter as ours and publish it. */
+void
+am_aring_resync(struct am_aring *r)
+{
+	r->own = r->peer;
+	if (r->producer)
+		atomic_store(&r->hdr->wr, r->own);
+	else
+		atomic_store(&r->hdr->rd, r->own);
+}
+
+/*
+ * RT: with cond (the level the client waits for is reached), 1 when the
+ * client sleeps and is to be woken: its flag is taken, so one wake-up
+ * is sent per sleep. Call after advance (see the essay).
+ */
+int
+am_aring_wake_due(struct am_aring *r, int cond)
+{
+	if (!cond || atomic_load(&r->hdr->waiting) == 0)
+		return 0;
+	return atomic_exchange(&r->hdr->waiting, 0) != 0;
+}
+
+/*
+ * RT: producer: copy up to n frames from buf in, stamped now_ns.
+ * Returns the frames written (0 as well for an impossible peer).
+ */
+uint32_t
+am_aring_write(struct am_aring *r, const void *buf, uint32_t n,
+    uint64_t now_ns)
+{
+	const unsigned char *src = buf;
+	unsigned char *p;
+	uint32_t room, done = 0, k;
+
+	if (am_aring_avail(r, &room) < 0)
+		return 0;
+	if (n > room)
+		n = room;
+	while (done < n) {
+		k = am_aring_region(r, done, n - done, &p);
+		memcpy(p, src + (size_t)done * r->fbytes,
+		    (size_t)k * r->fbytes);
+		done += k;
+	}
+	if (n > 0)
+		am_aring_advance(r, n, now_ns);
+	return n;
+}
+
+/* RT: consumer: copy up to n frames out into buf; the frames read. */
+uint32_t
+am_aring_read(struct am_aring *r, void *buf, uint32_t n)
+{
+	unsigned char *dst = buf, *p;
+	uint32_t have, done = 0, k;
+
+	if (am_aring_avail(r, &have) < 0)
+		return 0;
+	if (n > have)
+		n = have;
+	while (done < n) {
+		k = am_aring_region(r, done, n - done, &p);
+		memcpy(dst + (size_t)done * r->fbytes, p,
+		    (size_t)k * r->fbytes);
+		done += k;
+	}
+	if (n > 0)
+		am_aring_advance(r, n, 0);
+	return n;
+}

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The engine core's figures (null backend): exec to first ping reply,
+# against jackd -d dummy to first jack_lsp success; ping round trip;
+# cpu_pct of the 64-node graph at period 128; offline render speed of
+# that graph in multiples of real time.
+set -u
+. "$(dirname "$0")/lib.sh"
+RUNS=${RUNS:-5}
+trap 'exit 143' TERM
+trap 'bench_amixd_stop; bench_jack_stop; rm -rf "$BENCH_DIR"' EXIT
+
+# exec to first ping reply, next to the machine's cost of exec'ing /bin/true
+for r in $(seq "$RUNS"); do
+	ambench boot 20 "$B/amixd/amixd" "$BENCH_DIR/boot.sock" | jq .p50_us
+done | median >"$BENCH_DIR/boot"
+for r in $(seq "$RUNS"); do
+	ambench exec 20 /bin/true | jq .p50_us
+done | median >"$BENCH_DIR/true"
+
+# jackd: fork+exec to the first jack_lsp that succeeds. A jack_lsp that
+# finds no server takes ~25 ms here, so the figure has that granularity.
+: >"$BENCH_DIR/jboot"
+: >"$BENCH_DIR/jfail"
+for r in $(seq "$RUNS"); do
+	export JACK_DEFAULT_SERVER=amixd-boot.$$.$r
+	t0=$(date +%s%N)
+	jackd -R -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 128 \
+	    </dev/null >"$BENCH_DIR/jackd.log" 2>&1 &
+	JACK_PID=$!
+	n=0
+	until jack_lsp >/dev/null 2>&1; do
+		n=$((n + 1))
+		[ "$n" -lt 2000 ] || break
+	done
+	t1=$(date +%s%N)
+	[ "$n" -lt 2000 ] && echo $(((t1 - t0) / 1000)) >>"$BENCH_DIR/jboot"
+	[ "$n" -gt 0 ] && echo $(((t1 - t0) / 1000 / (n + 1))) >>"$BENCH_DIR/jfail"
+	bench_jack_stop
+done
+jboot=$(median <"$BENCH_DIR/jboot")
+figure boot_ms "$(us_to_ms <"$BENCH_DIR/boot")" ms \
+    "jackd -d dummy to first jack_lsp" "$(echo "$jboot" | us_to_ms)" lower \
+    "amixd: ambench boot, median of $RUNS x 20; jackd: median of $RUNS, polled by jack_lsp every ~$(median <"$BENCH_DIR/jfail" | us_to_ms | awk '{ printf "%d", $1 }') ms"
+figure exec_true_ms "$(us_to_ms <"$BENCH_DIR/true")" ms "" "" \
+    lower "context: fork+exec+wait of /bin/true"
+
+bench_amixd_start
+for r in $(seq "$RUNS"); do ambench ping 10000 "$AUDIOMIXERD_SOCKET"; done \
+    >"$BENCH_DIR/ping"
+note="10,000 pings on one connection, median of $RUNS runs; no peer: JACK has no ping, and its requests (libjack calls over its own channel, with a graph lock) are not the same work; see ctl_* for whole commands"
+figure ping_p50_us "$(jq .p50_us "$BENCH_DIR/ping" | median)" us "" "" lower \
+    "$note"
+figure ping_p99_us "$(jq .p99_us "$BENCH_DIR/ping" | median)" us "" "" lower \
+    "$note"
+
+graph64 | amctl -q -f -
+amctl -q start
+sleep 1
+for r in $(seq "$RUNS"); do
+	amctl stats >/dev/null	# restart the stats command's interval
+	sleep 3
+	amctl stats | jq .cpu_pct
+done | median >"$BENCH_DIR/cpu"
+figure graph64_cpu_pct "$(cat "$BENCH_DIR/cpu")" "% of one core" "" "" lower \
+    "null backend, period 128; engine's cpu_pct"
+bench_amixd_stop
+
+graph64 >"$BENCH_DIR/g64.am"
+for r in $(seq "$RUNS"); do
+	s=$(date +%s%N)
+	amixd --render 60 "$BENCH_DIR/g64.am"
+	e=$(date +%s%N)
+	awk -v ns=$((e - s)) 'BEGIN { print 60 / (ns / 1e9) }'
+done | median >"$BENCH_DIR/render"
+figure graph64_render_x "$(cat "$BENCH_DIR/render")" "x real time" "" "" \
+    higher "offline render of 60 s"

@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: MIT
+# Shared by the benchmark scripts: paths, a private daemon, medians, and
+# one JSON line per figure:
+#   figure NAME VALUE UNIT [PEER_NAME PEER_VALUE]
+# run.sh gathers those lines into the report.
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=$top/build
+PATH=$B/amixd:$B/amctl:$B/amtone:$B/amcat:$B/amstat:$B/tests/bench:$PATH
+BENCH_DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/amixd-bench.XXXXXX")}
+export AUDIOMIXERD_SOCKET=$BENCH_DIR/amixd.sock
+
+# median of the numbers on stdin
+median() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "null"; exit }
+		if (NR % 2) print v[(NR + 1) / 2];
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# us_to_ms: microseconds on stdin to milliseconds; "null" stays empty.
+us_to_ms() {
+	awk '$1 ~ /^[0-9.eE+-]+$/ { print $1 / 1000 }'
+}
+
+# figure NAME VALUE UNIT [PEER_NAME PEER_VALUE [BETTER [NOTE]]]
+# An empty or non-numeric VALUE or PEER_VALUE becomes null (not measured);
+# an empty PEER_NAME means no peer. BETTER is "lower" or "higher".
+figure() {
+	jq -nc --arg f "$1" --arg v "${2-}" --arg u "${3-}" \
+	    --arg p "${4-}" --arg pv "${5-}" --arg b "${6-}" --arg n "${7-}" '
+		def num: (try tonumber catch null);
+		{figure: $f, amixd: ($v | num), unit: $u}
+		+ (if $p != "" then {peer: $p, peer_value: ($pv | num)} else {} end)
+		+ (if $b != "" then {better: $b} else {} end)
+		+ (if $n != "" then {note: $n} else {} end)'
+}
+
+# bench_amixd_start [AMIXD_OPTION...]: a private daemon on the backend
+# BENCH_BACKEND (default null); sets BENCH_PID.
+bench_amixd_start() {
+	rm -f "$AUDIOMIXERD_SOCKET"
+	amixd -b "${BENCH_BACKEND:-null}" "$@" </dev/null \
+	    >"$BENCH_DIR/amixd.log" 2>&1 &
+	BENCH_PID=$!
+	i=0
+	until amctl ping >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -lt 500 ] || { cat "$BENCH_DIR/amixd.log" >&2; return 1; }
+		sleep 0.01
+	done
+}
+
+bench_amixd_stop() {
+	[ -n "${BENCH_PID-}" ] || return 0
+	kill -TERM "$BENCH_PID" 2>/dev/null
+	wait "$BENCH_PID" 2>/dev/null
+	BENCH_PID=
+}
+
+# CPU seconds (user + system) a process has used so far.
+cpu_seconds() {
+	awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+# The 64-node graph of the issues: 32 tones -> 32 gains -> mixer -> sink.
+graph64() {
+	local i
+	echo "m = create mixer"
+	echo "s = create device_sink"
+	echo 'connect $m $s'
+	for i in $(seq 1 32); do
+		echo "t$i = create tone freq=$((100 + 10 * i)) db=-30"
+		echo "g$i = create gain db=-6"
+		echo "connect \$t$i \$g$i"
+		echo "connect \$g$i \$m"
+	done
+}
+
+# A private JACK server, dummy driver, synchronous, at PERIOD frames
+# (default 128), 48 kHz, named uniquely; ready when jack_lsp succeeds.
+#   bench_jack_start [PERIOD]  sets JACK_PID, exports JACK_DEFAULT_SERVER
+#   bench_jack_stop            stops it and anything left of its clients
+export JACK_NO_START_SERVER=1
+bench_jack_seq=0
+bench_jack_start() {
+	local i=0
+	bench_jack_seq=$((bench_jack_seq + 1))
+	export JACK_DEFAULT_SERVER=amixd-bench.$$.$bench_jack_seq
+	JACK_LOG=$BENCH_DIR/jackd.$bench_jack_seq.log
+	jackd -R -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 \
+	    -p "${1:-128}" </dev/null >"$JACK_LOG" 2>&1 &
+	JACK_PID=$!
+	until jack_lsp >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -lt 400 ] || { cat "$JACK_LOG" >&2; return 1; }
+		sleep 0.02
+	done
+}
+
+# Stopping the server first makes its clients leave through their
+# shutdown callbacks: closing 64 clients one by one can hang for minutes
+# here. Whatever is left after 5 s is killed.
+bench_jack_stop() {
+	local pids p i
+	[ -n "${JACK_PID-}" ] || return 0
+	kill -TERM "$JACK_PID" 2>/dev/null
+	wait "$JACK_PID" 2>/dev/null
+	for p in "$@"; do
+		for i in $(seq 50); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_* \
+	    /dev/shm/jack_"$JACK_DEFAULT_SERVER"_*
+	JACK_PID=
+}
+
+# XRun reports in the current jackd's log so far.
+jack_xruns() {
+	grep -c XRun "$JACK_LOG" 2>/dev/null || true
+}
+
+# CPU ticks (utime + stime) of the processes named, summed; a process
+# that is gone counts 0.
+ticks() {
+	local p sum=0 t
+	for p in "$@"; do
+		t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null |
+		    awk '{ print $12 + $13 }')
+		sum=$((sum + ${t:-0}))
+	done
+	echo "$sum"
+}
+
+# pct TICKS NS: ticks over a window of NS nanoseconds, in % of one core.
+pct() {
+	awk -v t="$1" -v ns="$2" -v hz="$(getconf CLK_TCK)" \
+	    'BEGIN { printf "%.2f", 100 * t / hz / (ns / 1e9) }'
+}
+
+# cyclictest -q -h output: "LOOPS MEDIAN P99 MAX LATE" in us, LATE the
+# samples above PERIOD_US (histogram overflows count as late).
+cyclic_summary() {
+	awk -v pus="$2" '
+		/^[0-9]+[ \t]/ { n += $2; if ($1 + 0 > pus) late += $2
+			h[$1 + 0] += $2; if ($1 + 0 > top) top = $1 + 0 }
+		/Histogram Overflows/ { split($0, a, ":"); late += a[2] + 0
+			over = a[2] + 0 }
+		/Max Latencies/ { split($0, a, ":"); mx = a[2] + 0 }
+		END {
+			tot = n + over; c = 0; med = p99 = -1
+			for (i = 0; i <= top; i++) { c += h[i]
+				if (med < 0 && c >= tot * 0.5) med = i
+				if (p99 < 0 && c >= tot * 0.99) p99 = i }
+			if (p99 < 0) p99 = mx
+			printf "%d %d %d %d %d\n", tot, med, p99, mx, late
+		}' "$1"
+}

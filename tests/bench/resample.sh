@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The resampler, per quality (best, medium, fast, linear): a 1 kHz sine
+# at -6 dBFS made at 44.1 kHz and converted to 48 kHz into a 32-bit float
+# WAV, offline:
+#   amixd  amixd --render: tone -> resample rate=44100 quality=Q -> file_sink
+#   sox    sox -n: synth sine 1000 at 44.1 kHz, vol -6dB, rate (default
+#          quality, -h) to 48 kHz, the same chain in one process
+# SNR is -resid_db of tests/tools/sinefit.py on the middle 2 s of a 3 s
+# render (the first and last 0.5 s dropped: sox's output ends with its
+# filter's tail); speed is output frames per second of wall time for a
+# SECS-second render, file writing included, median of RUNS.
+set -u
+. "$(dirname "$0")/lib.sh"
+RUNS=${RUNS:-3}
+SECS=${SECS:-30}
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+trap 'exit 143' TERM
+trap 'rm -rf "$BENCH_DIR"' EXIT
+
+graph() {	# graph QUALITY FILE
+	echo "open rate=48000"
+	echo "t = create tone freq=1000 db=-6"
+	echo "r = create resample rate=44100 quality=$1"
+	echo "f = create file_sink path=$2"
+	echo 'connect $t $r'
+	echo 'connect $r $f'
+}
+
+snr() {		# snr FILE: -resid_db of the middle 2 s
+	sox "$1" -e floating-point -b 32 "$BENCH_DIR/mid.wav" trim 0.5 2 \
+	    2>/dev/null &&
+	    "$PY" "$top/tests/tools/sinefit.py" "$BENCH_DIR/mid.wav" |
+	    jq '-.resid_db'
+}
+
+# mfps CMD...: run it, print output Mframes per second of wall time
+mfps() {
+	local s e
+	s=$(date +%s%N)
+	"$@" >/dev/null 2>&1 || return 1
+	e=$(date +%s%N)
+	awk -v ns=$((e - s)) -v f=$((48000 * SECS)) \
+	    'BEGIN { printf "%.3f\n", f / (ns / 1e9) / 1e6 }'
+}
+
+soxrate() {	# soxrate SECONDS FILE
+	sox -r 44100 -c 2 -n -e floating-point -b 32 "$2" \
+	    synth "$1" sine 1000 vol -6dB rate 48000
+}
+
+soxrate 3 "$BENCH_DIR/sox3.wav" 2>/dev/null
+sox_snr=$(snr "$BENCH_DIR/sox3.wav")
+for r in $(seq "$RUNS"); do
+	mfps soxrate "$SECS" "$BENCH_DIR/sox.wav"
+done | median >"$BENCH_DIR/soxspeed"
+sox_speed=$(cat "$BENCH_DIR/soxspeed")
+
+for q in best medium fast linear; do
+	graph "$q" "$BENCH_DIR/$q.3.wav" >"$BENCH_DIR/$q.3.am"
+	amixd --render 3 "$BENCH_DIR/$q.3.am" >/dev/null 2>&1
+	s=$(snr "$BENCH_DIR/$q.3.wav")
+	graph "$q" "$BENCH_DIR/$q.wav" >"$BENCH_DIR/$q.am"
+	for r in $(seq "$RUNS"); do
+		mfps amixd --render "$SECS" "$BENCH_DIR/$q.am"
+	done | median >"$BENCH_DIR/$q.speed"
+	figure "resample_${q}_snr_db" "$s" dB "sox rate (default -h)" \
+	    "$sox_snr" higher \
+	    "1 kHz sine 44.1 -> 48 kHz, -resid_db of a sine fit"
+	figure "resample_${q}_speed_mfps" "$(cat "$BENCH_DIR/$q.speed")" \
+	    "M frames/s" "sox rate (default -h)" "$sox_speed" higher \
+	    "$SECS s rendered (synth + convert + write f32 WAV), median of $RUNS"
+done

@@ -1,0 +1,160 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# make bench: every benchmark, one after another, and one report of
+# amixd against its peers measured in the same run:
+#   build/bench/report.md     the machine, then a table of figures
+#   build/bench/report.json   the same, for tools
+#   build/bench/logs/         each script's output (NAME.out, NAME.err)
+# Each script prints one JSON line per figure (see figure in lib.sh):
+# amixd's value, the peer's value and what the peer is; this script adds
+# the ratio amixd / peer. A script that is missing is skipped, and one
+# that fails or runs out of time is reported as such, with what it
+# printed before. The lengths are set for the whole run to take about
+# ten minutes on a 2-core machine; each script alone takes the longer
+# defaults documented in it.
+#
+# usage: tests/bench/run.sh [NAME...]   (default: all, in the order below)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$top/build/bench
+bench=$top/tests/bench
+mkdir -p "$out/logs"
+
+# name | time limit (s) | environment | arguments
+plan='
+core      |  90 | RUNS=3 |
+ctl       |  90 | RUNS=3 N=20 |
+rss       |  60 | RUNS=3 |
+resample  | 120 | RUNS=3 SECS=20 |
+files     | 150 | RUNS=3 SECONDS_EACH=15 |
+mix       | 360 | SECS=30 |
+stress    |  90 | SECS=30 |
+telemetry |  90 | RUNS=1 WINDOW=5 |
+apprings  |  90 | SECS=10 |
+jack      | 120 | | 8
+alsa      | 120 | | 8
+'
+
+want=" $* "
+for n in "$@"; do
+	grep -q "^$n *|" <<<"$plan" || echo "bench: $n: no such benchmark" >&2
+done
+machine_json=$(jq -n \
+    --arg cores "$(nproc)" \
+    --arg model "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+    --arg kernel "$(uname -sr)" \
+    --arg os "$(. /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-unknown}")" \
+    --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    --arg commit "$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo none)$(git -C "$top" diff --quiet HEAD 2>/dev/null || echo '+changes')" \
+    --arg jackd "$(dpkg-query -W -f '${Version}' jackd2 2>/dev/null)" \
+    --arg sox "$(dpkg-query -W -f '${Version}' sox 2>/dev/null)" \
+    --arg rt "$(dpkg-query -W -f '${Version}' rt-tests 2>/dev/null)" \
+    --arg stress "$(dpkg-query -W -f '${Version}' stress-ng 2>/dev/null)" \
+    --arg user "$(id -un)" \
+    '{cores: ($cores | tonumber), model: $model, kernel: $kernel, os: $os,
+      load_at_start: $load, date: $date, commit: $commit, user: $user,
+      peers: {jackd2: $jackd, sox: $sox, "rt-tests": $rt,
+              "stress-ng": $stress}}')
+echo "bench: $(jq -r '"\(.cores) CPUs, \(.model), \(.kernel), load \(.load_at_start)"' <<<"$machine_json")"
+
+: >"$out/figures.jsonl"
+: >"$out/scripts.jsonl"
+t_all=$(date +%s)
+while IFS='|' read -r name limit envs args; do
+	name=$(echo $name) limit=$(echo $limit) envs=$(echo $envs) args=$(echo $args)
+	[ -n "$name" ] || continue
+	[ "$want" = "  " ] || [[ "$want" == *" $name "* ]] || continue
+	script=$bench/$name.sh
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	if [ ! -f "$script" ]; then
+		echo "bench: $name: skipped, $script is missing"
+		jq -nc --arg n "$name" --arg l "$load" \
+		    '{script: $n, status: "missing", seconds: 0, load: $l,
+		      note: "tests/bench/\($n).sh is not there: skipped"}' \
+		    >>"$out/scripts.jsonl"
+		continue
+	fi
+	echo "bench: $name ($envs${args:+ $args}, at most $limit s, load $load)"
+	t0=$(date +%s)
+	# shellcheck disable=SC2086
+	env $envs timeout -k 10 "$limit" bash "$script" $args \
+	    >"$out/logs/$name.out" 2>"$out/logs/$name.err" </dev/null
+	rc=$?
+	t1=$(date +%s)
+	grep '^{"figure"' "$out/logs/$name.out" |
+	    jq -c --arg s "$name" '{script: $s} + .' >>"$out/figures.jsonl"
+	nfig=$(grep -c '^{"figure"' "$out/logs/$name.out")
+	case $rc in
+	0) status=ok note= ;;
+	124|137) status=timeout note="stopped after $limit s" ;;
+	*) status=failed note="exit status $rc" ;;
+	esac
+	if [ "$rc" != 0 ]; then
+		note="$note; last words: $(grep -v '^{"figure"' \
+		    "$out/logs/$name.err" "$out/logs/$name.out" 2>/dev/null |
+		    tail -n 3 | cut -d: -f2- | tr '\n' ' ')"
+		echo "bench: $name: $status ($note)"
+	fi
+	jq -nc --arg n "$name" --arg st "$status" --arg l "$load" \
+	    --argjson s $((t1 - t0)) --argjson f "$nfig" --arg note "$note" \
+	    --arg e "$envs${args:+ $args}" \
+	    '{script: $n, status: $st, seconds: $s, load: $l, figures: $f,
+	      settings: $e} + (if $note != "" then {note: $note} else {} end)' \
+	    >>"$out/scripts.jsonl"
+done <<<"$plan"
+t_end=$(date +%s)
+
+# files.sh reports sox's own time as a figure of its own: a peer value.
+jq -s --argjson m "$machine_json" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    --argjson secs $((t_end - t_all)) --slurpfile sc "$out/scripts.jsonl" '
+	def ratio: if (.amixd | type) == "number" and (.peer_value | type) == "number"
+	    and .peer_value != 0 then (.amixd / .peer_value * 1000 | round / 1000)
+	    else null end;
+	{machine: ($m + {load_at_end: $load, seconds: $secs}),
+	 scripts: $sc,
+	 figures: [.[] |
+	    if (.figure | test("_sox_")) and (has("peer") | not) then
+	        {script, figure, amixd: null, unit, peer: "sox", peer_value: .amixd,
+	         note: "the peer alone"}
+	    else . end |
+	    . + {ratio: ratio}]}' "$out/figures.jsonl" >"$out/report.json"
+
+# Markdown
+jq -r '
+	def v: if . == null then "–" elif type == "number" then
+	    (if . == (. | floor) then tostring
+	     elif (. | fabs) >= 100 then (. * 10 | round / 10 | tostring)
+	     else (. * 1000 | round / 1000 | tostring) end) else tostring end;
+	def esc: tostring | gsub("\\|"; "\\|") | gsub("\n"; " ");
+	.machine as $m |
+	"# amixd benchmarks against their peers\n",
+	"- machine: \($m.cores) CPUs, \($m.model)",
+	"- kernel: \($m.kernel), \($m.os)",
+	"- load average at start: \($m.load_at_start); at end: \($m.load_at_end)",
+	"- date: \($m.date), commit \($m.commit), run as \($m.user), \($m.seconds) s in all",
+	"- peers: jackd2 \($m.peers.jackd2), sox \($m.peers.sox), rt-tests \($m.peers["rt-tests"]), stress-ng \($m.peers["stress-ng"])",
+	"",
+	"Each row: amixd, the peer measured in the same run, and amixd / peer",
+	"(for dB figures also the difference). `better` says which way is",
+	"good. Timing noise on a shared 2-core VM is large: read xruns and",
+	"late wake-ups against their baselines, never against zero.",
+	"",
+	"| script | figure | amixd | peer | peer value | amixd / peer | unit | better | note |",
+	"|---|---|--:|---|--:|--:|---|---|---|",
+	(.figures[] |
+	    "| \(.script) | \(.figure) | \(.amixd | v) | \(.peer // "" | esc) | \(.peer_value | v) | \(
+	        if .ratio == null then "–" else (.ratio | v) end)\(
+	        if .unit == "dB" and (.amixd | type) == "number" and (.peer_value | type) == "number"
+	        then " (\(.amixd - .peer_value | . * 100 | round / 100 | if . > 0 then "+" + tostring else tostring end) dB)" else "" end) | \(.unit | esc) | \(.better // "") | \(.note // "" | esc) |"),
+	"",
+	"## Scripts\n",
+	"| script | status | seconds | load at start | figures | settings | note |",
+	"|---|---|--:|--:|--:|---|---|",
+	(.scripts[] | "| \(.script) | \(.status) | \(.seconds) | \(.load) | \(.figures // 0) | \(.settings // "" | esc) | \(.note // "" | esc) |")
+' "$out/report.json" >"$out/report.md"
+rm -f "$out/figures.jsonl" "$out/scripts.jsonl"
+echo "bench: $(jq '.figures | length' "$out/report.json") figures in $((t_end - t_all)) s: $out/report.md, $out/report.json"
+jq -e '[.scripts[] | select(.status != "ok")] | length == 0' "$out/report.json" >/dev/null ||
+    echo "bench: some scripts did not finish: see $out/report.md"
+exit 0

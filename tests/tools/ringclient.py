@@ -1,0 +1,223 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""A deliberately unruly app ring client, for the bats tests.
+
+usage: ringclient.py SOCK refuse
+       ringclient.py SOCK corrupt TO_ID [SECONDS]
+       ringclient.py SOCK scribble TO_ID [SECONDS]
+
+refuse: offers the daemon one spoilt ring after another (wrong magic,
+version, format, channels, rate, capacity, watermarks, sizes, no seal,
+args that disagree, no descriptor, an eventfd that is not one) and
+prints one JSON line per case: {"case", "ok", "code", "message"}.
+
+corrupt: plays a 440 Hz tone into an app_source linked to TO_ID, then
+writes impossible counters (behind the read counter, far ahead, random)
+while the engine plays, then closes. scribble: the same, but scribbles
+NaN, infinities and huge values over the samples instead. Both print
+the node id, then "done".
+
+The layout mirrors lib/aring.h (offsets checked there by _Static_assert).
+"""
+import fcntl
+import json
+import mmap
+import os
+import random
+import select
+import socket
+import struct
+import sys
+import time
+
+import numpy as np
+
+MAGIC = 0x474E5241
+HDR = 512
+OFF_WR, OFF_STAMP_WR, OFF_STAMP_NS, OFF_EOF = 64, 72, 80, 88
+OFF_RD, OFF_WAITING, OFF_XRUNS, OFF_CLOSED = 128, 192, 256, 272
+SBYTES = {0: 2, 1: 3, 2: 4, 3: 4}
+SEALS = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL
+
+
+def make_ring(fmt=3, ch=2, rate=48000, cap=4096, low=1024, high=2048,
+              seal=SEALS, extra=0, **over):
+    """A memfd ring; over replaces header fields before sealing."""
+    fields = dict(magic=MAGIC, version=1, format=fmt, channels=ch, rate=rate,
+                  capacity=cap, low=low, high=high, data_off=HDR,
+                  frame_bytes=ch * SBYTES.get(fmt, 4))
+    fields.update(over)
+    size = HDR + cap * ch * SBYTES.get(fmt, 4) + extra
+    fd = os.memfd_create("ringclient", os.MFD_ALLOW_SEALING)
+    os.ftruncate(fd, max(size, 0))
+    hdr = struct.pack("<10I", *[fields[k] for k in (
+        "magic", "version", "format", "channels", "rate", "capacity", "low",
+        "high", "data_off", "frame_bytes")])
+    os.pwrite(fd, hdr, 0)
+    if "wr" in over:
+        os.pwrite(fd, struct.pack("<Q", over["wr"]), OFF_WR)
+    if seal:
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seal)
+    return fd
+
+
+class Conn:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(path)
+        self.f = self.s.makefile("r")
+
+    def req(self, obj, fds=()):
+        line = (json.dumps(obj) + "\n").encode()
+        if fds:
+            socket.send_fds(self.s, [line], list(fds))
+        else:
+            self.s.sendall(line)
+        while True:
+            r = json.loads(self.f.readline())
+            if "event" not in r:
+                return r
+
+
+def refuse(path):
+    c = Conn(path)
+    ev = os.eventfd(0)
+    cases = [
+        ("magic", dict(magic=0x12345678)),
+        ("version", dict(version=9)),
+        ("format", dict(format=7)),
+        ("channels0", dict(channels=0)),
+        ("channels3", dict(ch=3)),
+        ("rate_low", dict(rate=4000)),
+        ("rate_high", dict(rate=400000)),
+        ("cap_not_pow2", dict(cap=3000)),
+        ("cap_huge", dict(capacity=1 << 30)),
+        ("cap_tiny", dict(cap=16, low=4, high=8)),
+        ("watermarks", dict(low=3000, high=2000)),
+        ("high_over_cap", dict(high=8192)),
+        ("frame_bytes", dict(frame_bytes=3)),
+        ("data_off", dict(data_off=0)),
+        ("too_big", dict(extra=4096)),
+        ("too_small", dict(extra=-4096)),
+        ("unsealed", dict(seal=0)),
+        ("grow_only_seal", dict(seal=fcntl.F_SEAL_GROW)),
+        ("counters", dict(wr=1 << 40)),
+    ]
+    for name, kw in cases:
+        fd = make_ring(**kw)
+        r = c.req({"cmd": "create_node", "type": "app_source",
+                   "args": {"fd": 0, "eventfd": 1}}, [fd, ev])
+        os.close(fd)
+        report(name, r)
+    # args that disagree with a good ring
+    for name, args in [("frames", {"frames": 8192}),
+                       ("channels_arg", {"channels": 1}),
+                       ("rate_arg", {"rate": 44100}),
+                       ("format_arg", {"format": "s16"})]:
+        fd = make_ring()
+        a = {"fd": 0}
+        a.update(args)
+        report(name, c.req({"cmd": "create_node", "type": "app_source",
+                            "args": a}, [fd]))
+        os.close(fd)
+    fd = make_ring()
+    report("no_descriptor", c.req({"cmd": "create_node",
+                                   "type": "app_source",
+                                   "args": {"fd": 0}}))
+    report("eventfd_not_eventfd", c.req(
+        {"cmd": "create_node", "type": "app_source",
+         "args": {"fd": 0, "eventfd": 1}}, [fd, fd]))
+    r, w = os.pipe()
+    report("eventfd_pipe", c.req(
+        {"cmd": "create_node", "type": "app_source",
+         "args": {"fd": 0, "eventfd": 1}}, [fd, r]))
+    report("ring_is_eventfd", c.req(
+        {"cmd": "create_node", "type": "app_source",
+         "args": {"fd": 0}}, [ev]))
+    report("both_fd_and_memfd", c.req(
+        {"cmd": "create_node", "type": "app_source",
+         "args": {"fd": 0, "memfd": 1}}, [fd, make_ring()]))
+    report("sink_other_rate", c.req(
+        {"cmd": "create_node", "type": "app_sink",
+         "args": {"fd": 0}}, [make_ring(rate=44100)]))
+    # and a good one, as the design card writes it: "memfd":N
+    report("good_memfd", c.req(
+        {"cmd": "create_node", "type": "app_source",
+         "args": {"memfd": 17, "frames": 4096, "channels": 2,
+                  "rate": 48000}}, [fd]))
+
+
+def report(name, r):
+    err = r.get("error", {})
+    print(json.dumps({"case": name, "ok": r.get("ok"),
+                      "code": err.get("code"),
+                      "message": err.get("message")}), flush=True)
+
+
+def play_unruly(path, to, secs, mode):
+    c = Conn(path)
+    cap, rate = 4096, 48000
+    fd = make_ring(cap=cap, low=1024, high=2048)
+    ev = os.eventfd(0)
+    r = c.req({"cmd": "create_node", "type": "app_source",
+               "args": {"fd": 0, "eventfd": 1}}, [fd, ev])
+    assert r["ok"], r
+    nid = r["id"]
+    assert c.req({"cmd": "connect", "from": nid, "to": to})["ok"]
+    print(nid, flush=True)
+    mm = mmap.mmap(fd, HDR + cap * 8)
+    data = np.frombuffer(mm, dtype="<f4", offset=HDR).reshape(cap, 2)
+    wr, pos = 0, 0
+    t_end = time.monotonic() + secs
+    t_bad = time.monotonic() + secs / 2
+    rng = random.Random(7)
+    while time.monotonic() < t_end:
+        rd = struct.unpack_from("<Q", mm, OFF_RD)[0]
+        if time.monotonic() >= t_bad:
+            if mode == "corrupt":
+                bad = rng.choice([rd - 5, rd + cap * 4, rd + (1 << 63),
+                                  rng.getrandbits(64), 0])
+                struct.pack_into("<Q", mm, OFF_WR, bad % (1 << 64))
+                struct.pack_into("<QQ", mm, OFF_STAMP_WR,
+                                 rng.getrandbits(64), rng.getrandbits(64))
+            else:
+                vals = np.array([np.nan, np.inf, -np.inf, 1e30, -1e30],
+                                dtype="<f4")
+                data[:] = vals[np.arange(cap * 2).reshape(cap, 2) % 5]
+                struct.pack_into("<Q", mm, OFF_WR, rd + 2048)
+            time.sleep(0.005)
+            continue
+        n = 2048 - (wr - rd)
+        if n > 0:
+            t = (pos + np.arange(n)) / rate
+            x = (0.25 * np.sin(2 * np.pi * 440 * t)).astype("<f4")
+            idx = (wr + np.arange(n)) % cap
+            data[idx, 0] = x
+            data[idx, 1] = x
+            wr += n
+            pos += n
+            struct.pack_into("<Q", mm, OFF_WR, wr)
+        struct.pack_into("<I", mm, OFF_WAITING, 1)
+        rd = struct.unpack_from("<Q", mm, OFF_RD)[0]
+        if wr - rd > 1024:
+            select.select([ev], [], [], 0.5)
+            try:
+                os.eventfd_read(ev)
+            except BlockingIOError:
+                pass
+    del data
+    print("done", flush=True)
+
+
+def main():
+    path, mode = sys.argv[1], sys.argv[2]
+    if mode == "refuse":
+        refuse(path)
+    else:
+        to = int(sys.argv[3])
+        secs = float(sys.argv[4]) if len(sys.argv) > 4 else 2.0
+        play_unruly(path, to, secs, mode)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of the ALSA backend's sample conversions (amixd/backend_alsa.c
+ * is included to reach its statics): stereo float to every device format
+ * and channel count, bit-exact for the integer formats at the edges (full
+ * scale, -1, clipping, NaN), s16 TPDF dither checked for its bounds, its
+ * mean and spread, and its determinism; and every capture format back to
+ * stereo float, including 24-bit sign extension with garbage in the
+ * container's top byte. The real-PCM tests are tests/300-backend-alsa.bats.
+ */
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "backend_alsa.c"
+#include "t.h"
+
+#define N	4
+
+/* Encode n stereo frames into a device of ch channels and format fmt. */
+static void
+enc(int fmt, uint32_t ch, const float *src, uint32_t n, void *out)
+{
+	struct alsa_pcm p;
+
+	memset(&p, 0, sizeof(p));
+	p.fmt = fmt;
+	p.channels = ch;
+	p.bpf = ch * alsa_fmts[fmt].bytes;
+	p.buf = out;
+	p.seed = AL_DITHER_SEED;
+	alsa_encode(&p, src, n);
+}
+
+/* Decode n device frames of ch channels and format fmt to stereo. */
+static void
+dec(int fmt, uint32_t ch, const void *in, uint32_t n, float *dst)
+{
+	struct alsa_pcm p;
+
+	memset(&p, 0, sizeof(p));
+	p.fmt = fmt;
+	p.channels = ch;
+	p.bpf = ch * alsa_fmts[fmt].bytes;
+	p.buf = (void *)in;
+	alsa_decode(&p, dst, n);
+}
+
+static void
+test_encode_int(void)
+{
+	static const struct {
+		float x;
+		int32_t s32, s24;
+	} rows[] = {
+		{ 0.0f, 0, 0 },
+		{ 1.0f, 2147483647, 8388607 },
+		{ -1.0f, -2147483647, -8388607 },
+		{ 0.5f, 1073741824, 4194304 },	/* .5 rounds to even */
+		{ -0.25f, -536870912, -2097152 },
+		{ 1.5f, 2147483647, 8388607 },	/* clipped */
+		{ -7.0f, -2147483647, -8388607 },
+		{ NAN, 0, 0 },			/* silence, not a click */
+	};
+	float src[2];
+	int32_t w[2];
+	uint8_t b[6];
+	size_t i;
+	int32_t v;
+
+	for (i = 0; i < AM_NELEM(rows); i++) {
+		src[0] = rows[i].x;
+		src[1] = -rows[i].x;
+		enc(AL_S32, 2, src, 1, w);
+		is_int(w[0], rows[i].s32, "s32 of %g", (double)rows[i].x);
+		is_int(w[1], rows[i].x == rows[i].x ? -rows[i].s32 : 0,
+		    "s32 of %g (right)", (double)-rows[i].x);
+		enc(AL_S24, 2, src, 1, w);
+		is_int(w[0], rows[i].s24, "s24 of %g", (double)rows[i].x);
+		enc(AL_S24_3, 2, src, 1, b);
+		v = (int32_t)((uint32_t)b[0] << 8 | (uint32_t)b[1] << 16 |
+		    (uint32_t)b[2] << 24) >> 8;
+		is_int(v, rows[i].s24, "s24_3 of %g", (double)rows[i].x);
+	}
+	src[0] = -1.0f;
+	src[1] = 0.0f;
+	enc(AL_S24_3, 2, src, 1, b);
+	ok(b[0] == 0x01 && b[1] == 0x00 && b[2] == 0x80 && b[3] == 0 &&
+	    b[4] == 0 && b[5] == 0, "s24_3 byte order: -1 is 01 00 80");
+}
+
+static void
+test_encode_channels(void)
+{
+	float src[2 * N] = { 0.5f, -0.25f, 1.0f, 1.0f, -1.0f, 0.0f, 3.0f,
+	    -3.0f };
+	float out[4 * N];
+	uint32_t i;
+
+	enc(AL_F32, 2, src, N, out);
+	ok(memcmp(out, src, sizeof(src)) == 0, "f32 stereo is bit-exact");
+	enc(AL_F32, 1, src, N, out);
+	for (i = 0; i < N; i++)
+		ok(out[i] == 0.5f * (src[2 * i] + src[2 * i + 1]),
+		    "mono frame %u is (L + R) / 2", i);
+	enc(AL_F32, 4, src, N, out);
+	for (i = 0; i < N; i++)
+		ok(out[4 * i] == src[2 * i] && out[4 * i + 1] ==
+		    src[2 * i + 1] && out[4 * i + 2] == 0.0f &&
+		    out[4 * i + 3] == 0.0f, "4 channels, frame %u: L R 0 0", i);
+	ok(out[6 * 2] == 3.0f, "f32 is not clipped (the device may)");
+}
+
+static void
+test_dither(void)
+{
+	enum { M = 100000 };
+	static float src[2 * M];
+	static int16_t a[2 * M], b[2 * M];
+	double sum = 0, sq = 0, e;
+	int lo = 0, hi = 0, i;
+
+	for (i = 0; i < 2 * M; i++)
+		src[i] = 0.25f;
+	enc(AL_S16, 2, src, M, a);
+	enc(AL_S16, 2, src, M, b);
+	ok(memcmp(a, b, sizeof(a)) == 0, "s16 dither is the same every run");
+	for (i = 0; i < 2 * M; i++) {
+		e = a[i] - 0.25 * 32767.0;
+		sum += e;
+		sq += e * e;
+		lo += a[i] < 8190 || a[i] > 8193;
+	}
+	is_int(lo, 0, "dithered 0.25 stays within its two neighbours +-1");
+	is_double(sum / (2 * M), 0.0, 0.01, "dither adds no offset");
+	/* TPDF (1/6 LSB^2) plus rounding (1/12): 0.5 LSB RMS. */
+	is_double(sqrt(sq / (2 * M)), 0.5, 0.02, "error RMS in LSB");
+	for (i = 0; i < 2 * M; i++)
+		src[i] = i % 2 ? -1.0f : 1.0f;
+	enc(AL_S16, 2, src, M, a);
+	for (i = 0; i < 2 * M; i += 2) {
+		hi += a[i] < 32766;
+		lo += a[i + 1] > -32766;
+	}
+	is_int(hi, 0, "full scale +1 gives 32766..32767");
+	is_int(lo, 0, "full scale -1 gives -32768..-32766");
+	for (i = 0; i < 2 * M; i++)
+		src[i] = 0.0f;
+	enc(AL_S16, 2, src, M, a);
+	for (i = 0, lo = 0; i < 2 * M; i++)
+		lo += a[i] < -1 || a[i] > 1;
+	is_int(lo, 0, "silence dithers to -1, 0 or +1 only");
+}
+
+static void
+test_decode(void)
+{
+	static const int16_t h[4] = { -32768, 16384, 32767, 0 };
+	static const int32_t w[4] = { INT32_MIN, 0x40000000, 0, -1 };
+	/* s24 in 4 bytes: the top byte is not part of the sample. */
+	static const uint32_t w24[4] = { 0x00800000, 0xab7fffff, 0xff000001,
+	    0x00400000 };
+	static const uint8_t b[6] = { 0x00, 0x00, 0x80, 0xff, 0xff, 0x7f };
+	float f[4] = { 0.125f, -2.0f, 0.0f, 1.0f }, out[2 * 4];
+
+	dec(AL_S16, 2, h, 2, out);
+	ok(out[0] == -1.0f && out[1] == 0.5f && out[2] == 32767 / 32768.0f &&
+	    out[3] == 0.0f, "s16 to float");
+	dec(AL_S32, 2, w, 2, out);
+	ok(out[0] == -1.0f && out[1] == 0.5f && out[2] == 0.0f &&
+	    out[3] == (float)(-1.0 / 2147483648.0), "s32 to float");
+	dec(AL_S24, 2, w24, 2, out);
+	ok(out[0] == -1.0f && out[1] == 8388607 / 8388608.0f &&
+	    out[2] == 1 / 8388608.0f && out[3] == 0.5f,
+	    "s24 to float, top byte ignored");
+	dec(AL_S24_3, 2, b, 1, out);
+	ok(out[0] == -1.0f && out[1] == 8388607 / 8388608.0f,
+	    "s24_3 to float");
+	dec(AL_F32, 2, f, 2, out);
+	ok(memcmp(out, f, sizeof(f)) == 0, "f32 capture is bit-exact");
+	dec(AL_F32, 1, f, 4, out);
+	ok(out[0] == 0.125f && out[1] == 0.125f && out[6] == 1.0f &&
+	    out[7] == 1.0f, "mono capture goes to both sides");
+	dec(AL_S16, 4, h, 1, out);
+	ok(out[0] == -1.0f && out[1] == 0.5f, "4 channels: the first two");
+}
+
+static void
+test_round_trip(void)
+{
+	float src[2 * 64], out[2 * 64];
+	int32_t w[2 * 64];
+	uint8_t b[6 * 64];
+	double worst24 = 0, worst32 = 0, worst3 = 0;
+	int i;
+
+	for (i = 0; i < 2 * 64; i++)
+		src[i] = sinf((float)i * 0.37f) * 0.999f;
+	enc(AL_S24, 2, src, 64, w);
+	dec(AL_S24, 2, w, 64, out);
+	for (i = 0; i < 2 * 64; i++)
+		worst24 = fmax(worst24, fabs(out[i] - src[i]));
+	enc(AL_S24_3, 2, src, 64, b);
+	dec(AL_S24_3, 2, b, 64, out);
+	for (i = 0; i < 2 * 64; i++)
+		worst3 = fmax(worst3, fabs(out[i] - src[i]));
+	enc(AL_S32, 2, src, 64, w);
+	dec(AL_S32, 2, w, 64, out);
+	for (i = 0; i < 2 * 64; i++)
+		worst32 = fmax(worst32, fabs(out[i] - src[i]));
+	/* Out at 2^23 - 1, in at 2^23 (as libsndfile): 1.5 LSB at most. */
+	ok(worst24 <= 1.5 / 8388608, "s24 round trip within 1.5 LSB (%g)",
+	    worst24);
+	ok(worst3 <= 1.5 / 8388608, "s24_3 round trip within 1.5 LSB (%g)",
+	    worst3);
+	ok(worst32 <= 1e-7, "s32 round trip within float precision (%g)",
+	    worst32);
+}
+
+int
+main(void)
+{
+	test_encode_int();
+	test_encode_channels();
+	test_dither();
+	test_decode();
+	test_round_trip();
+	return t_done();
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of amixd/node_file_source.c, included to reach its statics:
+ *
+ * - a file at the graph rate comes out bit for bit, through the decoder
+ *   thread and the ring, then silence and exactly one eof event;
+ * - loop: the output is the file again and again, sample-exact;
+ * - mono is duplicated; of three channels the first two play;
+ * - a ring that runs dry before eof: zero-filled, counted per period,
+ *   reported at most ten times a second, adding up to the frames filled.
+ */
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "node_file_source.c"
+#include "t.h"
+
+#define T_RATE		48000
+#define T_FRAMES	128
+#define T_LEN		1000		/* frames in the test files */
+
+static struct rt t_rt;			/* big: not on the stack */
+static char t_dir[] = "/tmp/test_file_source.XXXXXX";
+
+/* Sample ch of frame i of the test signal: distinct everywhere. */
+static float
+t_sample(int i, int ch)
+{
+	return (float)((i * 7 + ch * 3) % 2000 - 1000) / 1024.0f;
+}
+
+/* Write T_LEN frames of ch channels at T_RATE to name in t_dir. */
+static void
+t_write(const char *name, int ch, char *path, size_t len)
+{
+	static float buf[T_LEN * 3];
+	SF_INFO info;
+	SNDFILE *sf;
+	int i, k;
+
+	snprintf(path, len, "%s/%s", t_dir, name);
+	for (i = 0; i < T_LEN; i++)
+		for (k = 0; k < ch; k++)
+			buf[i * ch + k] = t_sample(i, k);
+	memset(&info, 0, sizeof(info));
+	info.samplerate = T_RATE;
+	info.channels = ch;
+	info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+	sf = sf_open(path, SFM_WRITE, &info);
+	sf_writef_float(sf, buf, T_LEN);
+	sf_close(sf);
+}
+
+/* Count node events of kind, summing their values into *sum. */
+static int
+t_events(int kind, uint64_t *sum)
+{
+	struct rt_event ev;
+	int n = 0;
+
+	while (am_ring_pop(&t_rt.events, &ev) == 0) {
+		if (ev.type == RT_EV_NODE && (int)ev.b == kind) {
+			*sum += ev.a;
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Play path (loop or not) for periods periods as a render would, after
+ * ready(); check every frame against the test signal of channels lch
+ * (left) and rch (right), silence past the end unless looping.
+ */
+static void
+t_play(const char *what, const char *path, int loop, int periods, int lch,
+    int rch)
+{
+	static struct file_source f;
+	static float out[T_FRAMES * 2];
+	struct node_val v[3];
+	struct node_stats st;
+	struct node_cycle c;
+	char err[256];
+	uint64_t sum = 0;
+	int p, i, n, bad = 0, waits;
+	float l, r;
+
+	memset(&f, 0, sizeof(f));
+	memset(v, 0, sizeof(v));
+	v[FSRC_ARG_PATH].str = path;
+	v[FSRC_ARG_LOOP].num = loop;
+	if (!is_int(file_source_init(&f, v, T_RATE, err, sizeof(err)), 0,
+	    "%s: init", what)) {
+		printf("# %s\n", err);
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	memset(&c, 0, sizeof(c));
+	c.frames = T_FRAMES;
+	c.rate = T_RATE;
+	c.stats = &st;
+	c.rt = &t_rt;
+	for (p = 0; p < periods; p++) {
+		for (waits = 0; !file_source_ready(&f, T_FRAMES) &&
+		    waits < 100000; waits++)
+			usleep(100);
+		file_source_process(&f, &c, NULL, out);
+		for (i = 0; i < T_FRAMES; i++) {
+			n = p * T_FRAMES + i;
+			if (loop)
+				n %= T_LEN;
+			l = n < T_LEN ? t_sample(n, lch) : 0;
+			r = n < T_LEN ? t_sample(n, rch) : 0;
+			bad += out[2 * i] != l || out[2 * i + 1] != r;
+		}
+	}
+	is_int(bad, 0, "%s: every frame as in the file", what);
+	is_int(atomic_load(&st.underruns), 0, "%s: no underrun", what);
+	is_int(t_events(NODE_EV_EOF, &sum), loop ? 0 : 1,
+	    "%s: %s eof event", what, loop ? "no" : "one");
+	file_source_done(&f);
+}
+
+/* A ring left dry before eof: underruns, zero-filled and reported. */
+static void
+t_underrun(void)
+{
+	static struct file_source f;
+	static float out[T_FRAMES * 2];
+	struct node_stats st;
+	struct node_cycle c;
+	uint64_t sum = 0;
+	int i, n, nz = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.file_rate = T_RATE;
+	f.evfd = -1;
+	am_ring_init(&f.ring, 4096, 2 * sizeof(float));
+	f.low = 0;			/* no decoder to wake */
+	memset(&st, 0, sizeof(st));
+	memset(&c, 0, sizeof(c));
+	c.frames = T_FRAMES;
+	c.rate = T_RATE;
+	c.stats = &st;
+	c.rt = &t_rt;
+	/* Half a period in the ring, then nothing for a second. */
+	memset(out, 0, sizeof(out));
+	for (i = 0; i < T_FRAMES; i++)
+		out[i] = 1.0f;
+	am_ring_write(&f.ring, out, T_FRAMES / 2);
+	n = T_RATE / T_FRAMES;
+	for (i = 0; i < n; i++) {
+		file_source_process(&f, &c, NULL, out);
+		nz += out[T_FRAMES * 2 - 1] != 0;
+	}
+	is_int(nz, 0, "the gap is silence");
+	is_int(atomic_load(&st.underruns), n, "one underrun a period");
+	i = t_events(NODE_EV_UNDERRUN, &sum);
+	ok(i >= FSRC_EV_PER_SEC - 1 && i <= FSRC_EV_PER_SEC + 1,
+	    "about ten events in a second: %d", i);
+	/* The decoder catches up: the rest is reported a tenth on. */
+	for (i = 0; i < T_RATE / FSRC_EV_PER_SEC / T_FRAMES + 1; i++) {
+		am_ring_write(&f.ring, out, T_FRAMES);
+		file_source_process(&f, &c, NULL, out);
+	}
+	t_events(NODE_EV_UNDERRUN, &sum);
+	is_int(sum, (uint64_t)n * T_FRAMES - T_FRAMES / 2,
+	    "events add up to the frames zero-filled");
+	is_int(atomic_load(&st.underruns), n, "no underrun once fed");
+	is_int(t_events(NODE_EV_EOF, &sum), 0, "and no eof");
+	am_ring_done(&f.ring);
+}
+
+int
+main(void)
+{
+	char path[256], cmd[64];
+
+	if (rt_init(&t_rt) < 0 || mkdtemp(t_dir) == NULL) {
+		printf("Bail out! set-up\n");
+		return 1;
+	}
+	t_write("st.wav", 2, path, sizeof(path));
+	t_play("stereo", path, 0, 12, 0, 1);
+	t_play("stereo loop", path, 1, 40, 0, 1);
+	t_write("mono.wav", 1, path, sizeof(path));
+	t_play("mono", path, 0, 10, 0, 0);
+	t_write("three.wav", 3, path, sizeof(path));
+	t_play("three channels", path, 1, 20, 0, 1);
+	t_underrun();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", t_dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", t_dir);
+	rt_done(&t_rt);
+	return t_done();
+}
