@@ -614,8 +614,15 @@ ctl_node_event(const struct rt_event *rev)
 	static const char *const kinds[] = {
 		NULL, "eof", "underrun", "overrun"
 	};
+	struct node *n;
 	cJSON *ev;
 
+	if (rev->b == NODE_EV_WAKE) {
+		n = graph_node(&ctl_engine->graph, rev->node);
+		if (n != NULL && n->ops->wake != NULL)
+			n->ops->wake(n->state);
+		return;
+	}
 	if (rev->b == 0 || rev->b > NODE_EV_OVERRUN)
 		return;
 	ev = cJSON_CreateObject();

@@ -73,6 +73,7 @@ struct node_stats {
 #define NODE_EV_EOF		1	/* a source reached its end */
 #define NODE_EV_UNDERRUN	2	/* a: frames zero-filled */
 #define NODE_EV_OVERRUN		3	/* a: frames lost */
+#define NODE_EV_WAKE		4	/* the node's client is due a wake-up */
 
 #define NODE_SNAP_MAX	128	/* stats consumers at once (stats.c) */
 
@@ -111,6 +112,7 @@ struct node_ops {
 	int (*rate)(void *st, uint32_t rate, char *err, size_t errlen);
 	uint32_t (*domain_rate)(void *st);		/* NODE_DOMAIN */
 	int (*drained)(void *st);	/* orphaned: 1 once it may go */
+	void (*wake)(void *st);		/* control: NODE_EV_WAKE arrived */
 };
 
 const struct node_ops *node_ops_find(const char *type);

@@ -22,14 +22,13 @@
  * runs at the graph rate: a ring at another rate is refused.
  *
  * Backpressure and wake-ups: a client sleeps on the eventfd it passed
- * after setting the ring's waiting flag; the engine writes the eventfd
- * when the level it waits for is reached: a source's ring drained to
- * its low watermark (or empty, after eof), a sink's filled to its high
- * one. One write(2) of a non-blocking eventfd per sleep: it cannot block
- * while the counter is below 2^64 - 2, which needs the client to write
- * the counter up itself (XXX: a client that also clears O_NONBLOCK on
- * its own description could then block the RT thread; eventfds cannot
- * be reopened to get a private description).
+ * after setting the ring's waiting flag; when the level it waits for is
+ * reached (a source's ring drained to its low watermark, or empty after
+ * eof; a sink's filled to its high one) the RT side posts a wake node
+ * event, and the control thread writes the eventfd, only if a zero-time
+ * poll says the write cannot block: the client shares the descriptor's
+ * flags and could make it blocking with its counter at the top, which
+ * must not stall anything of the engine's.
  *
  * Hostile rings: everything the client can write is checked at the
  * point of use: counters through am_aring_avail (out of range: a fault,
@@ -45,6 +44,7 @@
  */
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -85,6 +85,7 @@ struct app {
 	struct am_aring ring;		/* geometry private, counters shared */
 	int memfd;			/* owned once init succeeded */
 	int evfd;			/* owned, or -1 */
+	int wake;			/* RT: the client is due a wake-up */
 	int sink;			/* app_sink */
 	int quality;			/* RESAMPLER_* */
 	struct resampler rs;		/* source: ring rate -> graph rate */
@@ -93,8 +94,9 @@ struct app {
 	int started;			/* RT: played at least once */
 	uint64_t xruns;			/* RT: frames, total */
 	uint64_t faults;		/* RT: counters out of range */
-	uint64_t ev_pending;		/* RT: underrun frames not reported */
-	uint64_t ev_lost;		/* RT: overrun frames not reported */
+	uint64_t under, lost;		/* RT: frames, this period */
+	uint64_t ev_pending;		/* RT: underrun frames, no event yet */
+	uint64_t ev_lost;		/* RT: overrun frames, no event yet */
 	uint64_t ev_pos;		/* RT: c->pos of the last event */
 	int ev_sent;			/* RT: any event sent */
 	_Atomic int gone;		/* control: the client left */
@@ -220,15 +222,24 @@ app_from_float(const struct am_aring *r, const float *src,
 		app_put(r->format, src[i], dst + (size_t)i * sb);
 }
 
-/* RT: wake the client sleeping on its eventfd; never waits. */
+/*
+ * Control: wake the client sleeping on its eventfd. Only when a write
+ * cannot block: the client shares the descriptor's flags and could make
+ * it blocking, and push its counter to the top. The RT side never
+ * writes it; it asks through a node event (NODE_EV_WAKE).
+ */
 static void
-app_wake(struct app *a)
+app_wake(void *st)
 {
+	struct app *a = st;
+	struct pollfd pfd = { a->evfd, POLLOUT, 0 };
 	uint64_t one = 1;
 	ssize_t rc;
 
+	if (a->evfd < 0 || poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))
+		return;
 	rc = write(a->evfd, &one, sizeof(one));
-	(void)rc;	/* EAGAIN: already due a wake-up */
+	(void)rc;
 }
 
 /* RT: a counter out of range: count a ring's worth lost, resync. */
@@ -238,7 +249,7 @@ app_fault(struct app *a)
 	a->faults++;
 	atomic_store_explicit(&a->ring.hdr->faults, a->faults,
 	    memory_order_relaxed);
-	a->ev_lost += a->ring.cap;
+	a->lost += a->ring.cap;
 	am_aring_resync(&a->ring);
 }
 
@@ -277,14 +288,14 @@ app_pull(void *ctx, float *dst, uint32_t n)
 		memset(dst + 2 * got, 0, (size_t)(n - got) * 2 *
 		    sizeof(float));
 		if (a->started && !eof) {
-			a->ev_pending += n - got;
+			a->under += n - got;
 			a->playing = 0;		/* refill to start again */
 		}
 	}
 	fill = have - take;
 	if (a->evfd >= 0 && am_aring_wake_due(r, eof ? fill == 0 :
 	    fill <= r->low))
-		app_wake(a);
+		a->wake = 1;
 }
 
 /*
@@ -307,27 +318,34 @@ app_latency(struct app *a, uint64_t now)
 	return now - ns + am_clock_frames_ns(ahead, a->ring.rate);
 }
 
-/* RT: counters and rate-limited xrun events after a period. */
+/*
+ * RT: after a period: counters (the node's and the ring's) at once,
+ * xrun events at most APP_EV_DIV a second, each with the frames since
+ * the last one.
+ */
 static void
 app_report(struct app *a, const struct node_cycle *c)
 {
-	uint64_t under = a->ev_pending, lost = a->ev_lost;
+	uint64_t under = a->under, lost = a->lost;
 
-	if (under == 0 && lost == 0)
+	if (under == 0 && lost == 0 && a->ev_pending == 0 && a->ev_lost == 0)
 		return;
-	if (a->ev_sent && c->pos - a->ev_pos < c->rate / APP_EV_DIV)
-		return;
-	if (under > 0) {
+	if (under > 0)
 		app_add(&c->stats->underruns, under);
-		node_event(c, NODE_EV_UNDERRUN, under);
-	}
-	if (lost > 0) {
+	if (lost > 0)
 		app_add(&c->stats->overruns, lost);
-		node_event(c, NODE_EV_OVERRUN, lost);
-	}
 	a->xruns += under + lost;
 	atomic_store_explicit(&a->ring.hdr->xruns, a->xruns,
 	    memory_order_relaxed);
+	a->ev_pending += under;
+	a->ev_lost += lost;
+	a->under = a->lost = 0;
+	if (a->ev_sent && c->pos - a->ev_pos < c->rate / APP_EV_DIV)
+		return;
+	if (a->ev_pending > 0)
+		node_event(c, NODE_EV_UNDERRUN, a->ev_pending);
+	if (a->ev_lost > 0)
+		node_event(c, NODE_EV_OVERRUN, a->ev_lost);
 	a->ev_pending = a->ev_lost = 0;
 	a->ev_pos = c->pos;
 	a->ev_sent = 1;
@@ -343,6 +361,10 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
 
 	(void)in;
 	resampler_run(&a->rs, out, c->frames, app_pull, a);
+	if (a->wake) {
+		a->wake = 0;
+		node_event(c, NODE_EV_WAKE, 0);
+	}
 	lat = app_latency(a, am_clock_ns());
 	if (lat != 0)
 		atomic_store_explicit(&c->stats->latency_ns, lat,
@@ -372,10 +394,10 @@ app_sink_process(void *st, const struct node_cycle *c, const float *in,
 		done += k;
 	}
 	am_aring_advance(r, n, am_clock_ns());
-	a->ev_lost += c->frames - n;
+	a->lost += c->frames - n;
 	if (a->evfd >= 0 && am_aring_wake_due(r, r->cap - room + n >=
 	    r->high))
-		app_wake(a);
+		node_event(c, NODE_EV_WAKE, 0);
 	app_report(a, c);
 }
 
@@ -572,6 +594,7 @@ const struct node_ops node_app_source_ops = {
 	.process = app_source_process,
 	.rate = app_source_rate,
 	.drained = app_source_drained,
+	.wake = app_wake,
 };
 
 const struct node_ops node_app_sink_ops = {
@@ -584,4 +607,5 @@ const struct node_ops node_app_sink_ops = {
 	.done = app_done,
 	.process = app_sink_process,
 	.rate = app_sink_rate,
+	.wake = app_wake,
 };

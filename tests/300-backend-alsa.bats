@@ -147,11 +147,14 @@ check_device() {
 	# The rate the device runs at is the graph's.
 	run -0 req '{"cmd":"stats"}'
 	assert_eq 48000 "$(jget "$output" .rate)"
-	# A capture device that is not there: nothing stays open.
+	# A capture device that is not there: the new device is refused and
+	# the one open before stays open, as it was.
 	check_device '{"cmd":"device_open","name":"paced","capture_name":"nosuchcap"}' \
 	    '^nosuchcap: cannot open for capture: No such file or directory'
 	run -0 req '{"cmd":"list"}'
-	assert_eq false "$(jget "$output" .device.open)"
+	assert_eq true "$(jget "$output" .device.open)"
+	assert_eq jack_direct "$(jget "$output" .device.name)"
+	assert_eq false "$(jget "$output" .device.capture)"
 	run -0 req '{"cmd":"device_open","capture":"yes"}'
 	assert_eq bad_request "$(jget "$output" .error.code)"
 	run -0 req '{"cmd":"device_open","capture_name":""}'

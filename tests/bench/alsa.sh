@@ -14,7 +14,8 @@
 #              and max latency and the wake-ups later than one period,
 #              the baseline for what this host does anyway (TESTRIG.md)
 # Then a short strace -c -f -e trace=poll,ppoll of amixd counts poll
-# calls per period independently of the counters.
+# calls per period independently of the counters. At the end the main
+# numbers again as figure lines (lib.sh) for tests/bench/run.sh.
 #
 # usage: tests/bench/alsa.sh [SECONDS]   (default 60)
 set -eu
@@ -86,6 +87,7 @@ run() {
 	jackd -R -S -n "$JACK_DEFAULT_SERVER" -d dummy -r "$rate" -p "$p" \
 	    </dev/null >"$tmp/jackd.log" 2>&1 &
 	jpid=$!
+	bench_pid_record "$jpid"
 	pids+=("$jpid")
 	wait_for jack_lsp
 	"$amixd" -b alsa -d bench -p "$p" </dev/null >"$tmp/amixd.log" 2>&1 &
@@ -189,7 +191,7 @@ run 64
 for p in 128 64; do
 	read -r lp99 lmax x cp99 cmax clate cms cpct empty jx <"$tmp/fig.$p"
 	peer="cyclictest -m -p 80 -i $((p * 1000000 / rate))"
-	note="alsa backend, plug -> jack into jackd -d dummy -p $p, $ntones tones, $secs s, same window"
+	note="alsa backend, plug -> jack into jackd -d dummy -p $p, $ntones tones, $secs s, same window; amixd's late_us here is how far the device's avail was past one period at wake-up (whole periods through the jack plugin), not a timer's lateness as cyclictest's"
 	figure "alsa_p${p}_late_p99_us" "$lp99" us "$peer" "$cp99" lower "$note"
 	figure "alsa_p${p}_late_max_us" "$lmax" us "$peer" "$cmax" lower "$note"
 	figure "alsa_p${p}_xruns" "$x" "xruns / late wake-ups" "$peer" "$clate" \

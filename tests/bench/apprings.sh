@@ -10,25 +10,31 @@ set -u
 . "$(dirname "$0")/lib.sh"
 SECS=${SECS:-30}
 
-# CPU seconds of the processes named by the pids in $@, summed.
-cpu_sum() {
-	local p t=0
+# CPU ticks (user + system) of the processes named by the pids in $@,
+# summed; shell builtins only, so sampling 64 processes is quick even
+# on a loaded machine. Processes gone count 0: the caller checks.
+cpu_ticks() {
+	local p f t=0
 	for p in "$@"; do
-		t=$(awk -v t="$t" -v hz="$(getconf CLK_TCK)" \
-		    '{ print t + ($14 + $15) / hz }' "/proc/$p/stat" 2>/dev/null ||
-		    echo "$t")
+		read -r -a f <"/proc/$p/stat" 2>/dev/null || continue
+		t=$((t + f[13] + f[14]))
 	done
 	echo "$t"
 }
 
-# voluntary_ctxt_switches of pid $1.
+# voluntary_ctxt_switches of the pids in $@, summed (builtins only).
 vcs() {
-	awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$1/status" \
-	    2>/dev/null || echo 0
+	local p k v t=0
+	for p in "$@"; do
+		while read -r k v; do
+			[ "$k" = voluntary_ctxt_switches: ] && t=$((t + v))
+		done <"/proc/$p/status" 2>/dev/null
+	done
+	echo "$t"
 }
 
 run_streams() {
-	local n=$1 i mix ev pids=() cats=() c0 c1 d0 d1 x0 x1 v0 v1 t0 t1 k
+	local n=$1 i c bad alive hz mix ev pids=() cats=() c0 c1 d0 d1 x0 x1 v0 v1 t0 t1 k
 	bench_amixd_start -p 128
 	mix=$(amctl create mixer | jq .id)
 	dev=$(amctl create device_sink | jq .id)
@@ -37,7 +43,7 @@ run_streams() {
 	amctl '{"cmd":"subscribe","events":["xrun"]}' >"$BENCH_DIR/ev.$n" &
 	ev=$!
 	for i in $(seq 1 "$n"); do
-		amtone -f $((200 + 20 * i)) --db -40 -d $((SECS + 10)) |
+		amtone -f $((200 + 20 * i)) --db -40 -d $((SECS + 20)) |
 		    amcat --to "$mix" 2>>"$BENCH_DIR/amcat.err" &
 	done
 	sleep 2	# past the start-up of every stream
@@ -46,26 +52,34 @@ run_streams() {
 	pids=("${cats[@]}" $(pgrep -P $$ -x amtone))
 	[ "${#cats[@]}" -eq "$n" ] || echo "apprings: ${#cats[@]} of $n amcat running" >&2
 	x0=$(amctl stats | jq .xruns)
-	d0=$(cpu_sum "$BENCH_PID")
-	c0=$(cpu_sum "${pids[@]}")
-	v0=0
-	for c in "${cats[@]}"; do v0=$((v0 + $(vcs "$c"))); done
 	t0=$(date +%s%N)
+	d0=$(cpu_ticks "$BENCH_PID")
+	c0=$(cpu_ticks "${pids[@]}")
+	v0=$(vcs "${cats[@]}")
 	sleep "$SECS"
+	d1=$(cpu_ticks "$BENCH_PID")
+	c1=$(cpu_ticks "${pids[@]}")
+	v1=$(vcs "${cats[@]}")
 	t1=$(date +%s%N)
-	d1=$(cpu_sum "$BENCH_PID")
-	c1=$(cpu_sum "${pids[@]}")
-	v1=0
-	for c in "${cats[@]}"; do v1=$((v1 + $(vcs "$c"))); done
 	x1=$(amctl stats | jq .xruns)
-	wait $(pgrep -P $$ -x amcat)
+	alive=$(for c in "${cats[@]}"; do [ -e "/proc/$c" ] && echo; done | wc -l)
+	[ "$alive" -eq "$n" ] ||
+	    echo "apprings: only $alive of $n amcat lasted the window" >&2
+	# End the inputs: each amcat plays out what it holds and exits 0.
+	kill $(pgrep -P $$ -x amtone) 2>/dev/null
+	bad=0
+	for c in "${cats[@]}"; do
+		wait "$c" 2>/dev/null || bad=$((bad + 1))
+	done
+	[ "$bad" -eq 0 ] || echo "apprings: $bad of $n amcat failed" >&2
 	kill "$ev" 2>/dev/null
 	wait "$ev" 2>/dev/null
 	k=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')
+	hz=$(getconf CLK_TCK)
 	figure "apprings_${n}_daemon_cpu_pct" \
-	    "$(awk -v a="$d0" -v b="$d1" -v k="$k" 'BEGIN { printf "%.2f", 100 * (b - a) / k }')" "% of one core"
+	    "$(awk -v a="$d0" -v b="$d1" -v k="$k" -v hz="$hz" 'BEGIN { printf "%.2f", 100 * (b - a) / hz / k }')" "% of one core"
 	figure "apprings_${n}_clients_cpu_pct" \
-	    "$(awk -v a="$c0" -v b="$c1" -v k="$k" 'BEGIN { printf "%.2f", 100 * (b - a) / k }')" "% of one core"
+	    "$(awk -v a="$c0" -v b="$c1" -v k="$k" -v hz="$hz" 'BEGIN { printf "%.2f", 100 * (b - a) / hz / k }')" "% of one core"
 	figure "apprings_${n}_stream_underruns" \
 	    "$(jq -s '[.[] | select(.event == "xrun" and .frames != null)] | length' "$BENCH_DIR/ev.$n")" "events"
 	figure "apprings_${n}_engine_xruns" "$((x1 - x0))" "xruns"

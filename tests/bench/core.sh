@@ -28,6 +28,7 @@ for r in $(seq "$RUNS"); do
 	jackd -R -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 128 \
 	    </dev/null >"$BENCH_DIR/jackd.log" 2>&1 &
 	JACK_PID=$!
+	bench_pid_record "$JACK_PID"
 	n=0
 	until jack_lsp >/dev/null 2>&1; do
 		n=$((n + 1))

@@ -11,6 +11,7 @@
 # core, for jackd and for the clients; xruns are jackd's own reports
 # ("XRun" lines on its output) within the window. The host stalls now
 # and then whatever the load (TESTRIG.md): read xruns against idle.
+# At the end the totals again as figure lines (lib.sh) for run.sh.
 #
 # usage: tests/bench/jack.sh [SECONDS]   (default 30)
 set -eu
@@ -102,6 +103,7 @@ measure() {
 jackd -R -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p "$period" \
     </dev/null >"$tmp/jackd.log" 2>&1 &
 jackd_pid=$!
+bench_pid_record "$jackd_pid"
 pids+=("$jackd_pid")
 wait_for jack_lsp
 

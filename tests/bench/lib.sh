@@ -36,6 +36,14 @@ figure() {
 		+ (if $n != "" then {note: $n} else {} end)'
 }
 
+# Daemons a script starts are noted in BENCH_PIDFILE, when run.sh sets
+# it, so that run.sh can stop what a script that ran out of time left:
+# jackd puts itself in a session of its own, out of reach of timeout(1).
+bench_pid_record() {
+	[ -n "${BENCH_PIDFILE-}" ] && echo "$1" >>"$BENCH_PIDFILE"
+	return 0
+}
+
 # bench_amixd_start [AMIXD_OPTION...]: a private daemon on the backend
 # BENCH_BACKEND (default null); sets BENCH_PID.
 bench_amixd_start() {
@@ -43,6 +51,7 @@ bench_amixd_start() {
 	amixd -b "${BENCH_BACKEND:-null}" "$@" </dev/null \
 	    >"$BENCH_DIR/amixd.log" 2>&1 &
 	BENCH_PID=$!
+	bench_pid_record "$BENCH_PID"
 	i=0
 	until amctl ping >/dev/null 2>&1; do
 		i=$((i + 1))
@@ -91,7 +100,8 @@ bench_jack_start() {
 	jackd -R -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 \
 	    -p "${1:-128}" </dev/null >"$JACK_LOG" 2>&1 &
 	JACK_PID=$!
-	until jack_lsp >/dev/null 2>&1; do
+	bench_pid_record "$JACK_PID"
+	until timeout 10 jack_lsp >/dev/null 2>&1; do
 		i=$((i + 1))
 		[ "$i" -lt 400 ] || { cat "$JACK_LOG" >&2; return 1; }
 		sleep 0.02
@@ -100,17 +110,26 @@ bench_jack_start() {
 
 # Stopping the server first makes its clients leave through their
 # shutdown callbacks: closing 64 clients one by one can hang for minutes
-# here. Whatever is left after 5 s is killed.
+# here. A server or client still there after 5 s is killed.
 bench_jack_stop() {
-	local pids p i
+	local p i
 	[ -n "${JACK_PID-}" ] || return 0
 	kill -TERM "$JACK_PID" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$JACK_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$JACK_PID" 2>/dev/null
 	wait "$JACK_PID" 2>/dev/null
-	for p in "$@"; do
-		for i in $(seq 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
+	for i in $(seq 50); do
+		for p in "$@"; do
+			kill -0 "$p" 2>/dev/null && break
+			p=
 		done
+		[ -z "${p-}" ] && break
+		sleep 0.1
+	done
+	for p in "$@"; do
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done

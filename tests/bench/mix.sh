@@ -23,23 +23,22 @@ export BENCH_BACKEND=jack
 cli=()
 trap 'exit 143' TERM
 cleanup() {
-	local p
-	for p in "${cli[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${cli[@]}"; do wait "$p" 2>/dev/null; done
+	bench_jack_stop "${cli[@]}"	# jack_simple_client ids, if any
+	stop_pipelines
 	bench_amixd_stop
-	bench_jack_stop "${cli[@]}"
 	rm -rf "$BENCH_DIR"
 }
 trap cleanup EXIT
 
-# Wait up to $2 seconds for command $1 (a function) to succeed.
+# Wait up to $2 seconds of wall time for command $1 (a function) to
+# succeed.
 wait_until() {
-	local i
-	for i in $(seq $(($2 * 10))); do
+	local end=$((SECONDS + $2))
+	while [ "$SECONDS" -lt "$end" ]; do
 		$1 && return 0
-		sleep 0.1
+		sleep 0.2
 	done
-	echo "mix.sh: timed out: $1" >&2
+	echo "mix.sh: timed out after $2 s: $1" >&2
 	return 1
 }
 
@@ -55,7 +54,7 @@ n_sources() {
 }
 
 n_jack_clients() {
-	[ "$(jack_lsp 2>/dev/null | grep -c '^mix[0-9]*:output1$')" -ge "$want" ]
+	[ "$(timeout 5 jack_lsp 2>/dev/null | grep -c '^mix[0-9]*:output1$')" -ge "$want" ]
 }
 
 underruns() {
@@ -80,6 +79,16 @@ if [ "$mode" = amcat ]; then
 else
 	what="tone nodes in amixd (amcat not working)"
 fi
+
+# The amcat pipelines: amcat ($cli) and amtone, both children of this shell.
+stop_pipelines() {
+	local p
+	for p in "${cli[@]}" $(pgrep -P $$ -x amtone); do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${cli[@]}"; do wait "$p" 2>/dev/null; done
+	cli=()
+}
 
 run_amixd() {
 	local n=$1 i j0 a0 c0 x0 u0 t0 j1 a1 c1 x1 u1 t1 pids
@@ -120,10 +129,7 @@ run_amixd() {
 	A_clients=$(pct $((c1 - c0)) $dt)
 	A_xruns=$((x1 - x0))
 	A_under=$((u1 - u0))
-	for p in "${cli[@]}"; do kill "$p" 2>/dev/null; done
-	for p in $(pgrep -P $$ -x amtone); do kill "$p" 2>/dev/null; done
-	for p in "${cli[@]}"; do wait "$p" 2>/dev/null; done
-	cli=()
+	stop_pipelines
 	bench_amixd_stop
 	bench_jack_stop
 	echo "mix.sh: amixd N=$n: total $A_total%, amixd $A_amixd%, jackd+amixd $A_server%, clients $A_clients%, xruns $A_xruns, underruns $A_under, stats $cpu_st" >&2
@@ -159,7 +165,7 @@ for n in $NS; do
 	A_total= A_server= A_amixd= A_clients= A_xruns= A_under=
 	J_total= J_server= J_clients= J_xruns=
 	run_amixd "$n" || { echo "mix.sh: amixd side failed for N=$n" >&2
-		cli=(); bench_amixd_stop; bench_jack_stop; }
+		stop_pipelines; bench_amixd_stop; bench_jack_stop; }
 	run_jack "$n" || { echo "mix.sh: jack side failed for N=$n" >&2
 		bench_jack_stop "${cli[@]}"; cli=(); }
 	note="$n $what vs $n jack_simple_client; period 128, $SECS s, one run"
@@ -175,9 +181,11 @@ for n in $NS; do
 	figure "mix_${n}_xruns" "$A_xruns" "xruns in window" \
 	    "jackd + $n jack_simple_client" "$J_xruns" lower \
 	    "jackd's XRun reports in the $SECS s window, each side on its own jackd"
-	[ "$mode" = amcat ] && figure "mix_${n}_stream_underruns" "$A_under" \
-	    "underruns in window" "" "" lower \
-	    "app_source underruns (amixd stats); JACK clients have no ring to underrun"
+	[ "$mode" = amcat ] && figure "mix_${n}_stream_underrun_pct" \
+	    "$(awk -v u="$A_under" -v n="$n" -v s="$SECS" 'BEGIN {
+		if (u != "") printf "%.3f", 100 * u / (n * 48000 * s) }')" \
+	    "% of the streams' frames" "" "" lower \
+	    "frames the app_sources played as silence (amixd stats: $A_under); JACK clients have no ring to underrun"
 done
 # "interrupted" is our own kill at the end of each window
 if grep -qv 'amcat: interrupted' "$BENCH_DIR/amcat.err" 2>/dev/null; then

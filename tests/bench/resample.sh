@@ -6,9 +6,9 @@
 #   amixd  amixd --render: tone -> resample rate=44100 quality=Q -> file_sink
 #   sox    sox -n: synth sine 1000 at 44.1 kHz, vol -6dB, rate (default
 #          quality, -h) to 48 kHz, the same chain in one process
-# SNR is -resid_db of tests/tools/sinefit.py on the middle 2 s of a 3 s
-# render (the first and last 0.5 s dropped: sox's output ends with its
-# filter's tail); speed is output frames per second of wall time for a
+# SNR is -resid_db of tests/tools/sinefit.py on 1 s from the middle of a
+# 2 s render (the first and last 0.5 s dropped: sox's output ends with
+# its filter's tail); speed is output frames per second of wall time for a
 # SECS-second render, file writing included, median of RUNS.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -28,8 +28,8 @@ graph() {	# graph QUALITY FILE
 	echo 'connect $r $f'
 }
 
-snr() {		# snr FILE: -resid_db of the middle 2 s
-	sox "$1" -e floating-point -b 32 "$BENCH_DIR/mid.wav" trim 0.5 2 \
+snr() {		# snr FILE: -resid_db of 1 s from the middle
+	sox "$1" -e floating-point -b 32 "$BENCH_DIR/mid.wav" trim 0.5 1 \
 	    2>/dev/null &&
 	    "$PY" "$top/tests/tools/sinefit.py" "$BENCH_DIR/mid.wav" |
 	    jq '-.resid_db'
@@ -50,7 +50,7 @@ soxrate() {	# soxrate SECONDS FILE
 	    synth "$1" sine 1000 vol -6dB rate 48000
 }
 
-soxrate 3 "$BENCH_DIR/sox3.wav" 2>/dev/null
+soxrate 2 "$BENCH_DIR/sox3.wav" 2>/dev/null
 sox_snr=$(snr "$BENCH_DIR/sox3.wav")
 for r in $(seq "$RUNS"); do
 	mfps soxrate "$SECS" "$BENCH_DIR/sox.wav"
@@ -59,7 +59,7 @@ sox_speed=$(cat "$BENCH_DIR/soxspeed")
 
 for q in best medium fast linear; do
 	graph "$q" "$BENCH_DIR/$q.3.wav" >"$BENCH_DIR/$q.3.am"
-	amixd --render 3 "$BENCH_DIR/$q.3.am" >/dev/null 2>&1
+	amixd --render 2 "$BENCH_DIR/$q.3.am" >/dev/null 2>&1
 	s=$(snr "$BENCH_DIR/$q.3.wav")
 	graph "$q" "$BENCH_DIR/$q.wav" >"$BENCH_DIR/$q.am"
 	for r in $(seq "$RUNS"); do

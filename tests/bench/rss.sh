@@ -31,6 +31,6 @@ for r in $(seq "$RUNS"); do
 done
 j=$(median <"$BENCH_DIR/j")
 figure rss_idle_mb "$(median <"$BENCH_DIR/a")" MiB "jackd -d dummy" "$j" \
-    lower "VmRSS 2 s after start, median of $RUNS; amixd engine stopped"
+    lower "VmRSS 2 s after start, median of $RUNS; amixd engine stopped; jackd's is mostly its locked shared memory"
 figure rss_running_mb "$(median <"$BENCH_DIR/ar")" MiB "jackd -d dummy" "$j" \
     lower "amixd engine running (null backend, one device_sink), 2 s"

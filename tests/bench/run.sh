@@ -23,17 +23,37 @@ mkdir -p "$out/logs"
 # name | time limit (s) | environment | arguments
 plan='
 core      |  90 | RUNS=3 |
-ctl       |  90 | RUNS=3 N=20 |
+ctl       |  90 | RUNS=3 N=10 |
 rss       |  60 | RUNS=3 |
-resample  | 120 | RUNS=3 SECS=20 |
-files     | 150 | RUNS=3 SECONDS_EACH=15 |
-mix       | 360 | SECS=30 |
+resample  | 120 | RUNS=3 SECS=10 |
+files     | 120 | RUNS=3 SECONDS_EACH=10 |
+mix       | 420 | SECS=30 |
 stress    |  90 | SECS=30 |
 telemetry |  90 | RUNS=1 WINDOW=5 |
 apprings  |  90 | SECS=10 |
-jack      | 120 | | 8
-alsa      | 120 | | 8
+jack      | 120 | | 5
+alsa      | 120 | | 5
 '
+
+# leftovers PIDFILE: stop the daemons a script noted and left running
+# (jackd leaves timeout's process group: it makes a session of its own).
+leftovers() {
+	local p c n left= names=
+	for p in $(cat "$1" 2>/dev/null); do
+		c=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+		case $c in jackd|amixd) ;; *) continue ;; esac
+		# the server's name follows -n on its command line
+		n=$(tr '\0' '\n' <"/proc/$p/cmdline" | sed -n '/^-n$/{n;p;q}')
+		kill -TERM "$p" 2>/dev/null && left="$left $p" names="$names $n"
+	done
+	[ -n "$left" ] || return 0
+	echo "bench: stopping what $name left running:$left"
+	sleep 3
+	for p in $left; do kill -KILL "$p" 2>/dev/null; done
+	for n in $names; do
+		rm -f /dev/shm/jack_sem.*_"$n"_* /dev/shm/jack_"$n"_*
+	done
+}
 
 want=" $* "
 for n in "$@"; do
@@ -77,11 +97,14 @@ while IFS='|' read -r name limit envs args; do
 	fi
 	echo "bench: $name ($envs${args:+ $args}, at most $limit s, load $load)"
 	t0=$(date +%s)
+	export BENCH_PIDFILE=$out/logs/$name.pids
+	: >"$BENCH_PIDFILE"
 	# shellcheck disable=SC2086
 	env $envs timeout -k 10 "$limit" bash "$script" $args \
 	    >"$out/logs/$name.out" 2>"$out/logs/$name.err" </dev/null
 	rc=$?
 	t1=$(date +%s)
+	leftovers "$BENCH_PIDFILE"
 	grep '^{"figure"' "$out/logs/$name.out" |
 	    jq -c --arg s "$name" '{script: $s} + .' >>"$out/figures.jsonl"
 	nfig=$(grep -c '^{"figure"' "$out/logs/$name.out")
@@ -140,6 +163,19 @@ jq -r '
 	"good. Timing noise on a shared 2-core VM is large: read xruns and",
 	"late wake-ups against their baselines, never against zero.",
 	"",
+	"How the peers were chosen:",
+	"",
+	"- boot: `ambench boot` (amixd -b null, exec to first ping reply) against",
+	"  jackd -d dummy from fork to the first `jack_lsp` that succeeds.",
+	"- ctl: the whole command as a process, fork to exit (`ambench exec`).",
+	"- ping: no peer; JACK has no request of the same kind.",
+	"- mix: both sides on a fresh `jackd -S -d dummy -p 128`, so one",
+	"  real-time clock paces both: amixd -b jack with N `amtone | amcat`",
+	"  app-ring clients, against N `jack_simple_client`; CPU of every",
+	"  process involved, from /proc, over the same length of window.",
+	"- files (files.sh), resample: offline, wall time; sox in one process.",
+	"- stress, alsa: cyclictest run in parallel, in the same window.",
+	"",
 	"| script | figure | amixd | peer | peer value | amixd / peer | unit | better | note |",
 	"|---|---|--:|---|--:|--:|---|---|---|",
 	(.figures[] |
@@ -147,6 +183,15 @@ jq -r '
 	        if .ratio == null then "–" else (.ratio | v) end)\(
 	        if .unit == "dB" and (.amixd | type) == "number" and (.peer_value | type) == "number"
 	        then " (\(.amixd - .peer_value | . * 100 | round / 100 | if . > 0 then "+" + tostring else tostring end) dB)" else "" end) | \(.unit | esc) | \(.better // "") | \(.note // "" | esc) |"),
+	"",
+	"## Not measured\n",
+	([.scripts[] | select(.status != "ok") |
+	    "- \(.script): \(.status)\(if .note then ": " + (.note | esc) else "" end)"] +
+	 [.figures[] | select(.amixd == null and .peer_value != null and (.figure | test("_sox_") | not)) |
+	    "- \(.figure): no amixd value"] +
+	 [.figures[] | select(has("peer") and .peer_value == null) |
+	    "- \(.figure): no value for the peer (\(.peer | esc))"] |
+	 if length == 0 then "Everything was measured." else .[] end),
 	"",
 	"## Scripts\n",
 	"| script | status | seconds | load at start | figures | settings | note |",
