@@ -37,6 +37,7 @@ static double cmd_render_secs;		/* --render: start renders this */
 static int cmd_stats_slot;
 static int cmd_script;			/* handling a --render script line */
 static int cmd_created(const struct client *c);
+static int cmd_rings_over(size_t bytes, char *err, size_t errlen);
 /* Resolved file arguments, valid while a request is being handled. */
 static char cmd_paths[NODE_ARG_MAX][PATH_MAX];		/* the stats command's interval */
 
@@ -536,6 +537,14 @@ cmd_create_node(struct client *c, const cJSON *req)
 	}
 	if (c != NULL)
 		cmd_take_fds(c, ops, v, given);
+	if (ops->mem != NULL && cmd_rings_over(ops->mem(n->state), err,
+	    sizeof(err))) {
+		if (ops->done != NULL)
+			ops->done(n->state);
+		free(n->state);
+		free(n);
+		return am_proto_err(req, AM_ERR_QUOTA, "%s", err);
+	}
 	if (ops->flags & NODE_OWNED)
 		n->owner = c;
 	n->creator = c;
@@ -604,6 +613,35 @@ static cJSON *
 cmd_disconnect(struct client *c, const cJSON *req)
 {
 	return cmd_link(c, req, 0);
+}
+
+/*
+ * The ring quotas: would one more ring of bytes bytes pass policy.rings
+ * or policy.ring_bytes? Then 1, with a message.
+ */
+static int
+cmd_rings_over(size_t bytes, char *err, size_t errlen)
+{
+	struct node *n;
+	size_t total = bytes;
+	int rings = 1;
+
+	for (n = cmd_engine->graph.nodes; n != NULL; n = n->next) {
+		if (n->ops->mem == NULL)
+			continue;
+		rings++;
+		total += n->ops->mem(n->state);
+	}
+	if (rings > policy.rings) {
+		snprintf(err, errlen, "%d app rings already", policy.rings);
+		return 1;
+	}
+	if (total > policy.ring_bytes) {
+		snprintf(err, errlen, "app rings would map %zu MiB, more than "
+		    "%zu MiB", total >> 20, policy.ring_bytes >> 20);
+		return 1;
+	}
+	return 0;
 }
 
 /* Nodes connection c made that still exist. */

@@ -588,7 +588,9 @@ ctl_stats_cb(void *arg)
 			ev = stats_report(c->stats_slot, "stats");
 			ctl_event_to(c, ev);
 		}
-		if ((c->subs & CTL_EV_LEVELS) && now >= c->levels_due) {
+		/* Sending may have found the peer gone: c is dead then. */
+		if (c->fd >= 0 && (c->subs & CTL_EV_LEVELS) &&
+		    now >= c->levels_due) {
 			c->levels_due += c->levels_ns;
 			if (c->levels_due <= now)
 				c->levels_due = now + c->levels_ns;

@@ -113,6 +113,7 @@ struct node_ops {
 	uint32_t (*domain_rate)(void *st);		/* NODE_DOMAIN */
 	int (*drained)(void *st);	/* orphaned: 1 once it may go */
 	void (*wake)(void *st);		/* control: NODE_EV_WAKE arrived */
+	size_t (*mem)(void *st);	/* shared memory it maps, bytes */
 };
 
 const struct node_ops *node_ops_find(const char *type);

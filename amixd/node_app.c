@@ -526,6 +526,15 @@ app_sink_init(void *st, const struct node_val *v, uint32_t rate,
 	return app_init(st, v, rate, 1, err, errlen);
 }
 
+/* Control: the ring's mapped size, for the ring_mb quota. */
+static size_t
+app_mem(void *st)
+{
+	struct app *a = st;
+
+	return a->ring.maplen;
+}
+
 /* Control: tell the client the ring is let go, wake it, close all. */
 static void
 app_done(void *st)
@@ -595,6 +604,7 @@ const struct node_ops node_app_source_ops = {
 	.rate = app_source_rate,
 	.drained = app_source_drained,
 	.wake = app_wake,
+	.mem = app_mem,
 };
 
 const struct node_ops node_app_sink_ops = {
@@ -608,4 +618,5 @@ const struct node_ops node_app_sink_ops = {
 	.process = app_sink_process,
 	.rate = app_sink_rate,
 	.wake = app_wake,
+	.mem = app_mem,
 };

@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "engine.h"
+#include "log.h"
 #include "stats.h"
 
 static struct engine *stats_engine;	/* borrowed: main */
@@ -29,6 +30,18 @@ void
 stats_init(struct engine *e)
 {
 	stats_engine = e;
+}
+
+/* A caller's bug, not the client's: say so, and touch nothing. */
+static cJSON *
+stats_bad_slot(int s, const char *event)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	logx(0, "stats: bad consumer slot %d", s);
+	if (event != NULL)
+		cJSON_AddStringToObject(o, "event", event);
+	return o;
 }
 
 /* Decibels of a linear level, floored at -200 (JSON has no -inf). */
@@ -193,6 +206,8 @@ stats_nodes(int s, int full)
 cJSON *
 stats_report(int s, const char *event)
 {
+	if (s < 0 || s >= NODE_SNAP_MAX)
+		return stats_bad_slot(s, event);
 	struct engine *e = stats_engine;
 	struct stats_slot *sl = &stats_slots[s];
 	struct rt *rt = &e->rt;
@@ -252,6 +267,8 @@ stats_report(int s, const char *event)
 cJSON *
 stats_levels(int s, const char *event)
 {
+	if (s < 0 || s >= NODE_SNAP_MAX)
+		return stats_bad_slot(s, event);
 	cJSON *o = cJSON_CreateObject();
 
 	if (event != NULL)

@@ -136,3 +136,30 @@ EOP
 	run -2 --separate-stderr amixd -u no-such-user-here
 	assert_match 'no such user' "$stderr"
 }
+
+@test "quotas: app rings, by count and by mapped memory" {
+	amixd_start -q rings=2 -q ring_mb=1
+	run -0 "$PY" - "$AUDIOMIXERD_SOCKET" <<'EOP'
+import os, sys
+sys.path.insert(0, os.environ["AM_TOP"] + "/tests/tools")
+from ringclient import Conn, make_ring
+c = Conn(sys.argv[1])
+# By memory: one ring of 2 MiB (f32 stereo, 2^18 frames) > 1 MiB.
+r = c.req({"cmd": "create_node", "type": "app_sink", "args": {"fd": 0}},
+          [make_ring(cap=1 << 18, low=0, high=1024)])
+assert not r["ok"] and r["error"]["code"] == "quota", r
+assert "MiB" in r["error"]["message"], r
+# By count: the third ring is one too many.
+codes = []
+for cap in (4096, 4096, 4096):
+    r = c.req({"cmd": "create_node", "type": "app_sink", "args": {"fd": 0}},
+              [make_ring(cap=cap, low=0, high=1024)])
+    codes.append("ok" if r["ok"] else r["error"]["code"])
+assert codes == ["ok", "ok", "quota"], codes
+print("ok")
+EOP
+	assert_eq ok "$output"
+	# The refused rings left no node and no descriptor behind.
+	run -0 req '{"cmd":"list"}'
+	assert_eq 0 "$(jget "$output" '.nodes | length')"
+}
