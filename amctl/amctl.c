@@ -463,29 +463,7 @@ view_num(const cJSON *o, const char *name, double def)
 static void
 view_args(const cJSON *args, char *buf, size_t len)
 {
-	const cJSON *a;
-	size_t off = 0;
-	char *p;
-
-	buf[0] = '\0';
-	cJSON_ArrayForEach(a, args) {
-		if (off >= len)
-			break;
-		if (cJSON_IsString(a))
-			off += snprintf(buf + off, len - off, "%s%s=%s",
-			    off > 0 ? " " : "", a->string, a->valuestring);
-		else if (cJSON_IsNumber(a))
-			off += snprintf(buf + off, len - off, "%s%s=%g",
-			    off > 0 ? " " : "", a->string, a->valuedouble);
-		else if (cJSON_IsBool(a))
-			off += snprintf(buf + off, len - off, "%s%s=%s",
-			    off > 0 ? " " : "", a->string,
-			    cJSON_IsTrue(a) ? "true" : "false");
-	}
-	for (p = buf; *p != '\0'; p++) {
-		if ((unsigned char)*p < ' ' || *p == 0x7f)
-			*p = ' ';
-	}
+	am_proto_args_text(args, buf, len, ' ');
 }
 
 /*

@@ -538,3 +538,35 @@ am_conn_request(struct am_conn *c, const char *line, const int *fds,
 		return 0;
 	}
 }
+
+/*
+ * A node's arguments as "key=value ...", in the order of the object,
+ * for people: control characters become subst. Truncated to fit len.
+ */
+void
+am_proto_args_text(const cJSON *args, char *buf, size_t len, char subst)
+{
+	const cJSON *a;
+	size_t off = 0;
+	char *p;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(a, args) {
+		if (off >= len)
+			break;
+		if (cJSON_IsString(a))
+			off += snprintf(buf + off, len - off, "%s%s=%s",
+			    off > 0 ? " " : "", a->string, a->valuestring);
+		else if (cJSON_IsNumber(a))
+			off += snprintf(buf + off, len - off, "%s%s=%g",
+			    off > 0 ? " " : "", a->string, a->valuedouble);
+		else if (cJSON_IsBool(a))
+			off += snprintf(buf + off, len - off, "%s%s=%s",
+			    off > 0 ? " " : "", a->string,
+			    cJSON_IsTrue(a) ? "true" : "false");
+	}
+	for (p = buf; *p != '\0'; p++) {
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = subst;
+	}
+}

@@ -53,6 +53,8 @@ struct cJSON *am_proto_err(const struct cJSON *req, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 char *am_proto_print(const struct cJSON *obj, size_t *len);
 int am_proto_is_ok(const struct cJSON *reply);
+void am_proto_args_text(const struct cJSON *args, char *buf, size_t len,
+    char subst);
 const char *am_proto_err_code(const struct cJSON *reply);
 const char *am_proto_err_message(const struct cJSON *reply);
 
