@@ -131,6 +131,8 @@ page_has() {
 # the terminal modes of before.
 assert_restored() {
 	wait_until 10 pane_has '^EXITED '
+	# stty runs after the EXITED line: on a loaded machine, wait for it.
+	wait_until 10 pane_has '^-*icanon$'
 	assert_match "^EXITED $1\$" "$(pane | grep '^EXITED')" "exit"
 	assert_eq "0 1" "$(pane_fmt '#{alternate_on} #{cursor_flag}')" \
 	    "alternate screen, cursor"
