@@ -405,23 +405,25 @@ write_all(int fd, const unsigned char *buf, size_t len)
 static int
 tone_run(struct tone *t)
 {
-	static unsigned char buf[TONE_BLOCK * TONE_CHAN_MAX * TONE_BPS_MAX];
+	static unsigned char buf[WAV_HDR_MAX +
+	    TONE_BLOCK * TONE_CHAN_MAX * TONE_BPS_MAX];
 	unsigned char *p;
 	uint64_t n, i;
-	size_t len;
-	int rc;
+	size_t len, hlen = 0;
+	int rc = 0;
 
-	if (t->wav) {
-		len = wav_header(t, buf);
-		rc = write_all(STDOUT_FILENO, buf, len);
-		if (rc < 0)
-			goto fail;
-	}
+	/*
+	 * The header goes out with the first block, in one write: a reader
+	 * that sniffs the format from its first read (sox on a pipe) sees
+	 * more than a bare header even when this process starts slowly.
+	 */
+	if (t->wav)
+		hlen = wav_header(t, buf);
 	while (t->endless || t->pos < t->len) {
 		n = TONE_BLOCK;
 		if (!t->endless && t->len - t->pos < n)
 			n = t->len - t->pos;
-		p = buf;
+		p = buf + hlen;
 		for (i = 0; i < n; i++)
 			p += tone_encode(t, tone_sample(t), p);
 		len = (size_t)(p - buf);
@@ -429,12 +431,16 @@ tone_run(struct tone *t)
 		 * Full blocks are even, so an odd block is the last of an
 		 * odd-sized data chunk: RIFF wants a pad byte after it.
 		 */
-		if (t->wav && !t->endless && t->pos == t->len && (len & 1))
+		if (t->wav && !t->endless && t->pos == t->len &&
+		    ((len - hlen) & 1))
 			buf[len++] = 0;
 		rc = write_all(STDOUT_FILENO, buf, len);
 		if (rc < 0)
 			goto fail;
+		hlen = 0;
 	}
+	if (hlen > 0 && (rc = write_all(STDOUT_FILENO, buf, hlen)) < 0)
+		goto fail;
 	return 0;
 fail:
 	if (rc == -EPIPE)
