@@ -200,7 +200,7 @@ streams() {
 	tone=$(jget "$(req '{"cmd":"create_node","type":"tone","args":{"freq":997,"db":-3}}')" .id)
 	amcat --record --from "$tone" -d 1 >"$d/rec.wav" 3>&- &
 	pid=$!
-	wait_until 5 test "$(req '{"cmd":"list"}' | jq '[.nodes[] | select(.type == "app_sink")] | length')" = 1
+	wait_until 20 test "$(req '{"cmd":"list"}' | jq '[.nodes[] | select(.type == "app_sink")] | length')" = 1
 	req '{"cmd":"start"}' >/dev/null
 	wait "$pid" || flunk "amcat --record failed"
 	destroy "$tone"
