@@ -125,8 +125,10 @@ pstat() {
 	run -0 bash -c "amtone -f 1000 -d 1 | amcat --db -6 --to $fs"
 	destroy "$fs"
 	seg trim "$d/g.wav" "$d/g-trim.wav"
-	out=$(sinefit "$d/g-trim.wav" 0 0.1)
-	assert_near -12.0 "$(jget "$out" .amp_db)" 0.05 "level (dBFS)"
+	# The peak: a gap from an underrun on a loaded machine leaves it be.
+	out=$(sox -V1 "$d/g-trim.wav" -n stats 2>&1 |
+	    awk '/^Pk lev dB/ { print $4 }')
+	assert_near -12.0 "$out" 0.05 "peak level (dBFS)"
 	assert_eq "$shape" "$(graph_shape)" "graph as before"
 }
 
