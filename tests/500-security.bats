@@ -71,7 +71,9 @@ as_nobody_audio() {
 	    socat -t 20 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET" >/dev/null ) 3>&- &
 	local sub=$!
 	subscribe_refused() {
-		req '{"cmd":"subscribe","events":["stats"]}' | grep -q quota
+		printf '%s\n' '{"cmd":"subscribe","events":["stats"]}' |
+		    timeout 2 socat -t 1 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET" |
+		    grep -q quota
 	}
 	wait_until 5 subscribe_refused
 	kill "$sub" 2>/dev/null || true

@@ -97,9 +97,12 @@ sock_send() {
 	printf "$@" | socat -t 5 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET"
 }
 
-# One JSON request on its own connection; prints the reply line.
+# One JSON request on its own connection; prints the reply line. Bounded:
+# socat's -t restarts with every line, so a request that subscribes
+# would otherwise never end.
 req() {
-	printf '%s\n' "$1" | socat -t 5 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET"
+	printf '%s\n' "$1" |
+	    timeout 30 socat -t 5 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET"
 }
 
 # The nodes and links of the graph, one canonical line, for comparing.
