@@ -200,7 +200,7 @@ streams() {
 	local d=$BATS_TEST_TMPDIR tone pid out
 	req '{"cmd":"stop"}' >/dev/null
 	tone=$(jget "$(req '{"cmd":"create_node","type":"tone","args":{"freq":997,"db":-3}}')" .id)
-	amcat --record --from "$tone" -d 1 >"$d/rec.wav" 3>&- &
+	timeout 60 amcat --record --from "$tone" -d 1 >"$d/rec.wav" 3>&- &
 	pid=$!
 	wait_until 20 test "$(req '{"cmd":"list"}' | jq '[.nodes[] | select(.type == "app_sink")] | length')" = 1
 	req '{"cmd":"start"}' >/dev/null
@@ -218,9 +218,10 @@ streams() {
 
 @test "amcat --record exits 1 and says how many frames were lost" {
 	local tone
+	req '{"cmd":"start"}' >/dev/null	# whatever the test before left
 	tone=$(jget "$(req '{"cmd":"create_node","type":"tone"}')" .id)
 	run -1 --separate-stderr bash -c \
-	    "set -o pipefail; amcat --record --from $tone -d 2 -t raw | { sleep 3; cat >/dev/null; }"
+	    "set -o pipefail; timeout 60 amcat --record --from $tone -d 2 -t raw | { sleep 3; cat >/dev/null; }"
 	assert_match '^amcat: [0-9]+ frames lost' "$stderr"
 	destroy "$tone"
 	wait_until 5 no_app_nodes

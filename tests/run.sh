@@ -22,7 +22,9 @@ if [ -n "${FUZZERS:-}" ]; then
 	    tee -a "$log"
 fi
 echo "# bats"
-bats --tap "$top/tests" 2>&1 | tee -a "$log"
+# A test that hangs fails after 10 minutes instead of eating CI's time.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-600} bats --tap "$top/tests" 2>&1 |
+    tee -a "$log"
 pass=$(grep -c '^ok ' "$log")
 fail=$(grep -c '^not ok ' "$log")
 rm -f "$log"
