@@ -111,8 +111,8 @@ print("ok")' "$d/scribble.wav"
 	amtone -d 30 2>/dev/null | amcat 3>&- &
 	pid=$!
 	# Generous: a sanitizer build on a loaded machine starts slowly.
-	wait_until 20 test "$(nodes_of app_source)" != "[]"
-	wait_until 20 node_frames_above "$(nodes_of app_source | jq '.[0]')" 4800
+	wait_until 60 test "$(nodes_of app_source)" != "[]"
+	wait_until 60 node_frames_above "$(nodes_of app_source | jq '.[0]')" 4800
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null || true
 	wait_until 5 no_app_nodes
