@@ -111,7 +111,7 @@ print("ok")' "$d/scribble.wav"
 	amtone -d 30 2>/dev/null | amcat 3>&- &
 	pid=$!
 	# Generous: a sanitizer build on a loaded machine starts slowly.
-	wait_until 60 test "$(nodes_of app_source)" != "[]"
+	wait_until 60 has_type app_source
 	wait_until 60 node_frames_above "$(nodes_of app_source | jq '.[0]')" 4800
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null || true
@@ -124,7 +124,7 @@ print("ok")' "$d/scribble.wav"
 @test "latency telemetry: latency_us of a stream is its buffering" {
 	local id lat
 	amtone -d 4 | amcat --latency 100 3>&- &
-	wait_until 5 test "$(nodes_of app_source)" != "[]"
+	wait_until 20 has_type app_source
 	id=$(nodes_of app_source | jq '.[0]')
 	wait_until 5 node_frames_above "$id" 48000
 	lat=$(req '{"cmd":"stats"}' | jq ".nodes[] | select(.id == $id) | .latency_us")

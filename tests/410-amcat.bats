@@ -202,7 +202,7 @@ streams() {
 	tone=$(jget "$(req '{"cmd":"create_node","type":"tone","args":{"freq":997,"db":-3}}')" .id)
 	timeout 60 amcat --record --from "$tone" -d 1 >"$d/rec.wav" 3>&- &
 	pid=$!
-	wait_until 20 test "$(req '{"cmd":"list"}' | jq '[.nodes[] | select(.type == "app_sink")] | length')" = 1
+	wait_until 20 count_type_is app_sink 1
 	req '{"cmd":"start"}' >/dev/null
 	wait "$pid" || flunk "amcat --record failed"
 	destroy "$tone"
@@ -251,7 +251,7 @@ streams() {
 	local pid id rc
 	amtone -d 30 | amcat --to "$DEV" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
-	wait_until 5 test "$(req '{"cmd":"list"}' | jq '[.nodes[] | select(.type == "app_source")] | length')" = 1
+	wait_until 20 count_type_is app_source 1
 	kill -INT "$pid"
 	rc=0
 	wait "$pid" || rc=$?
@@ -260,7 +260,7 @@ streams() {
 	wait_until 5 no_app_nodes
 	amtone -d 30 | amcat --to "$DEV" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
-	wait_until 5 test "$(req '{"cmd":"list"}' | jq '[.nodes[] | select(.type == "app_source")] | length')" = 1
+	wait_until 20 count_type_is app_source 1
 	id=$(req '{"cmd":"list"}' | jq '.nodes[] | select(.type == "app_source") | .id')
 	destroy "$id"
 	rc=0

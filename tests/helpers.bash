@@ -110,6 +110,22 @@ graph_shape() {
 	req '{"cmd":"list"}' | jq -c '{nodes: .nodes, links: .links}'
 }
 
+# The number of nodes of type $1 in the graph (wait_until takes it as a
+# command, so it is asked again on every try).
+count_type() {
+	req '{"cmd":"list"}' | jq "[.nodes[] | select(.type == \"$1\")] | length"
+}
+
+# True when there are exactly $2 nodes of type $1.
+count_type_is() {
+	[ "$(count_type "$1")" = "$2" ]
+}
+
+# True when there is at least one node of type $1.
+has_type() {
+	[ "$(count_type "$1")" -gt 0 ] 2>/dev/null
+}
+
 # Frames a node has processed so far.
 node_frames() {
 	req '{"cmd":"stats"}' | jq -r ".nodes[] | select(.id == $1) | .frames"
