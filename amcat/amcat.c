@@ -66,6 +66,7 @@
 #define CAT_LATENCY_MAX	5000.0		/* ms */
 #define CAT_PEEK	4		/* bytes of magic looked at */
 #define CAT_PROGRESS_MS	250		/* progress line period */
+#define CAT_SLACK_MS	100		/* a wake-up later than due */
 #define CAT_REC_MS	500		/* record ring, ms */
 #define WAV_FLOAT	3		/* WAVE_FORMAT_IEEE_FLOAT */
 
@@ -313,6 +314,13 @@ cat_sleep(struct cat *c, int timeout_ms)
 	return 0;
 }
 
+/* Milliseconds the engine takes to move frames through the ring. */
+static int
+cat_due_ms(const struct am_aring *r, uint32_t frames)
+{
+	return (int)((uint64_t)frames * 1000 / r->rate);
+}
+
 /* The progress line on a terminal, at most every CAT_PROGRESS_MS. */
 static void
 cat_progress(struct cat *c, int last)
@@ -413,10 +421,17 @@ cat_play_loop(struct cat *c)
 				return 0;
 			continue;
 		}
-		/* A bound, so a stopped engine still shows progress. */
-		timeout = c->progress ? CAT_PROGRESS_MS : -1;
+		/*
+		 * The engine wakes us at the level we wait for; a bound
+		 * past that time, so a wake-up lost anyway cannot leave us
+		 * asleep (a stopped engine costs a poll a latency).
+		 */
 		if (eof)
-			timeout = (int)((uint64_t)fill * 2000 / r->rate) + 100;
+			timeout = cat_due_ms(r, fill) * 2 + CAT_SLACK_MS;
+		else
+			timeout = cat_due_ms(r, fill - r->low) + CAT_SLACK_MS;
+		if (c->progress && timeout > CAT_PROGRESS_MS)
+			timeout = CAT_PROGRESS_MS;
 		if (cat_sleep(c, timeout) < 0)
 			return -1;
 	}
@@ -694,10 +709,14 @@ cat_record_loop(struct cat *c, uint64_t frames, int endless)
 			atomic_store(&r->hdr->waiting, 0);
 			continue;
 		}
-		/* The engine wakes us at high frames; the tail is shorter. */
-		timeout = -1;
+		/*
+		 * The engine wakes us at high frames; the tail is shorter.
+		 * Bounded, as in cat_play_loop, against a lost wake-up.
+		 */
 		if (!endless && left < r->high)
-			timeout = (int)(left * 1000 / r->rate) + 20;
+			timeout = cat_due_ms(r, (uint32_t)left) + 20;
+		else
+			timeout = cat_due_ms(r, r->high - have) + CAT_SLACK_MS;
 		if (cat_sleep(c, timeout) < 0)
 			return -1;
 	}

@@ -119,7 +119,7 @@ struct node_ops {
 const struct node_ops *node_ops_find(const char *type);
 const char *node_types(void);
 int node_arg_find(const struct node_ops *ops, const char *name);
-void node_event(const struct node_cycle *c, int kind, uint64_t a);
+int node_event(const struct node_cycle *c, int kind, uint64_t a);
 
 extern const struct node_ops node_tone_ops;
 extern const struct node_ops node_gain_ops;

@@ -361,10 +361,9 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
 
 	(void)in;
 	resampler_run(&a->rs, out, c->frames, app_pull, a);
-	if (a->wake) {
+	/* A wake-up the full event queue dropped is tried next period. */
+	if (a->wake && node_event(c, NODE_EV_WAKE, 0) == 0)
 		a->wake = 0;
-		node_event(c, NODE_EV_WAKE, 0);
-	}
 	lat = app_latency(a, am_clock_ns());
 	if (lat != 0)
 		atomic_store_explicit(&c->stats->latency_ns, lat,
@@ -397,7 +396,9 @@ app_sink_process(void *st, const struct node_cycle *c, const float *in,
 	a->lost += c->frames - n;
 	if (a->evfd >= 0 && am_aring_wake_due(r, r->cap - room + n >=
 	    r->high))
-		node_event(c, NODE_EV_WAKE, 0);
+		a->wake = 1;
+	if (a->wake && node_event(c, NODE_EV_WAKE, 0) == 0)
+		a->wake = 0;
 	app_report(a, c);
 }
 

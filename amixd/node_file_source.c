@@ -440,10 +440,9 @@ file_source_pull(void *ctx, float *dst, uint32_t frames)
 		return;
 	memset(dst + 2 * n, 0, (size_t)(frames - n) * 2 * sizeof(float));
 	if (eof) {
-		if (!f->eof_sent) {
+		/* Sent once; a full event queue drops it: next period. */
+		if (!f->eof_sent && node_event(c, NODE_EV_EOF, 0) == 0)
 			f->eof_sent = 1;
-			node_event(c, NODE_EV_EOF, 0);
-		}
 		return;
 	}
 	atomic_store_explicit(&c->stats->underruns,

@@ -103,8 +103,11 @@ rt_late(struct rt *rt, uint64_t late_ns)
 	rt_max(&rt->late_int_ns, late_ns);
 }
 
-/* RT: queue an event and wake the control thread; never waits. */
-static void
+/*
+ * RT: queue an event and wake the control thread; never waits.
+ * 0, or -1 when the queue is full and the event is dropped (counted).
+ */
+static int
 rt_event(struct rt *rt, const struct rt_event *ev)
 {
 	uint64_t one = 1;
@@ -112,10 +115,11 @@ rt_event(struct rt *rt, const struct rt_event *ev)
 
 	if (am_ring_push(&rt->events, ev) < 0) {
 		rt_add(&rt->ev_dropped, 1);
-		return;
+		return -1;
 	}
 	rc = write(rt->evfd, &one, sizeof(one));
 	(void)rc;	/* EAGAIN: the counter is already non-zero */
+	return 0;
 }
 
 /*
@@ -132,24 +136,26 @@ rt_xrun(struct rt *rt, int type, uint64_t usec)
 		ev.node = rt->cur->xrun_node;
 
 	rt_add(&rt->xruns, 1);
-	rt_event(rt, &ev);
+	(void)rt_event(rt, &ev);	/* counted in ev_dropped */
 }
 
-/* RT: something happened to a node (NODE_EV_*). Only from RT. */
-void
+/*
+ * RT: something happened to a node (NODE_EV_*). Only from RT.
+ * 0, or -1 when the event queue was full and it is dropped.
+ */
+int
 rt_node_event(struct rt *rt, uint32_t node, int kind, uint64_t a)
 {
 	struct rt_event ev = { RT_EV_NODE, node, a, kind };
 
-	rt_event(rt, &ev);
+	return rt_event(rt, &ev);
 }
 
 /* RT: for node code, which knows its cycle but not the rt. */
-void
+int
 node_event(const struct node_cycle *c, int kind, uint64_t a)
 {
-	if (c->rt != NULL)
-		rt_node_event(c->rt, c->node_id, kind, a);
+	return c->rt != NULL ? rt_node_event(c->rt, c->node_id, kind, a) : 0;
 }
 
 /*

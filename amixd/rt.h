@@ -81,7 +81,7 @@ void rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate);
 void rt_late(struct rt *rt, uint64_t late_ns);
 void rt_xrun(struct rt *rt, int type, uint64_t usec);
 void rt_lost(struct rt *rt);
-void rt_node_event(struct rt *rt, uint32_t node, int kind, uint64_t a);
+int rt_node_event(struct rt *rt, uint32_t node, int kind, uint64_t a);
 void rt_reconfig(struct rt *rt, uint32_t rate, uint32_t period);
 int rt_hist_bucket(uint64_t us);
 uint64_t rt_hist_value(int bucket);

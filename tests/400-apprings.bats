@@ -122,13 +122,14 @@ print("ok")' "$d/scribble.wav"
 }
 
 @test "latency telemetry: latency_us of a stream is its buffering" {
-	local id lat
+	local id lat pid
 	amtone -d 4 | amcat --latency 100 3>&- &
+	pid=$!
 	wait_until 20 has_type app_source
 	id=$(nodes_of app_source | jq '.[0]')
 	wait_until 5 node_frames_above "$id" 48000
 	lat=$(req '{"cmd":"stats"}' | jq ".nodes[] | select(.id == $id) | .latency_us")
-	wait
+	wait "$pid"
 	# The newest frame waits the high watermark, 100 ms, give or take.
 	assert_near 100000 "$lat" 15000 "latency_us"
 }
