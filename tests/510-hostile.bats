@@ -102,6 +102,8 @@ after_attack() {
 # ref_check: stop, destroy the sink, fit the recording.
 ref_check() {
 	local out frames
+	# An attack may be over in less than a second: record 2 s at least.
+	wait_until 30 node_frames_above "$REF" 96000
 	assert_eq true "$(jget "$(req '{"cmd":"stop"}')" .ok)" "stop"
 	req "{\"cmd\":\"destroy_node\",\"id\":$REF}" >/dev/null
 	frames=$(soxi -s "$REF_WAV")
