@@ -51,6 +51,7 @@
 #include "backend.h"
 #include "clock.h"
 #include "dsp.h"
+#include "dl.h"
 #include "engine.h"
 #include "log.h"
 #include "util.h"
@@ -414,6 +415,9 @@ backend_jack_open(struct engine *e, struct dev_config *cfg, char *err,
 	uint32_t rate, period;
 	int rc;
 
+	rc = dl_jack_load(err, errlen);
+	if (rc < 0)
+		return -ENOSYS;
 	if (!atomic_load(&backend_jack_ctl_set)) {
 		backend_jack_ctl = pthread_self();
 		atomic_store_explicit(&backend_jack_ctl_set, 1,

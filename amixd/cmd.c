@@ -531,8 +531,9 @@ cmd_create_node(struct client *c, const cJSON *req)
 		if (rc < 0) {
 			free(n->state);
 			free(n);
-			return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s",
-			    err);
+			/* -ENOSYS: a library it needs cannot be loaded. */
+			return am_proto_err(req, rc == -ENOSYS ?
+			    AM_ERR_UNSUPPORTED : AM_ERR_BAD_REQUEST, "%s", err);
 		}
 	}
 	if (c != NULL)

@@ -42,6 +42,7 @@
 #include <sndfile.h>
 
 #include "clock.h"
+#include "dl.h"
 #include "log.h"
 #include "node.h"
 #include "ring.h"
@@ -130,6 +131,8 @@ file_sink_open(struct file_sink *f, char *err, size_t errlen)
 	struct stat st;
 	int fd, rc, unstamp;
 
+	if (dl_sndfile_load(err, errlen) < 0)
+		return -ENOSYS;
 	memset(&info, 0, sizeof(info));
 	info.samplerate = (int)f->rate;
 	info.channels = 2;

@@ -67,6 +67,7 @@
 
 #include <sndfile.h>
 
+#include "dl.h"
 #include "node.h"
 #include "resampler.h"
 #include "ring.h"
@@ -218,6 +219,8 @@ file_source_open(struct file_source *f, SF_INFO *info, char *err,
 	struct stat st;
 	int fd, rc;
 
+	if (dl_sndfile_load(err, errlen) < 0)
+		return -ENOSYS;
 	fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		rc = -errno;

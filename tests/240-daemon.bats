@@ -182,3 +182,35 @@ teardown() {
 	run -0 req '{"cmd":"list"}'
 	assert_eq false "$(jget "$output" .device.open)"
 }
+
+@test "libsndfile and libjack load on first use; a broken one is a clear error" {
+	local lib=$BATS_TEST_TMPDIR/lib wav=$BATS_TEST_TMPDIR/a.wav shape
+	amixd_start
+	! grep -qE "libsndfile|libjack" "/proc/$AMIXD_PID/maps" ||
+	    flunk "loaded at start"
+	run -0 req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$wav\"}}"
+	assert_eq true "$(jget "$output" .ok)"
+	grep -q libsndfile "/proc/$AMIXD_PID/maps" ||
+	    flunk "a file node did not load libsndfile"
+	! grep -q libjack "/proc/$AMIXD_PID/maps" || flunk "libjack loaded"
+	amixd_stop
+	# Empty files found first on the search path: dlopen fails on them.
+	mkdir -p "$lib"
+	: >"$lib/libsndfile.so.1"
+	: >"$lib/libjack.so.0"
+	LD_LIBRARY_PATH=$lib amixd_start -b jack
+	shape=$(graph_shape)
+	run -0 req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$wav.2\"}}"
+	assert_eq unsupported "$(jget "$output" .error.code)"
+	assert_match "cannot load libsndfile.so.1: .*$lib/libsndfile.so.1" \
+	    "$(jget "$output" .error.message)"
+	run -0 req "{\"cmd\":\"create_node\",\"type\":\"file_source\",\"args\":{\"path\":\"$wav\"}}"
+	assert_match "cannot load libsndfile.so.1" "$(jget "$output" .error.message)"
+	run -0 req '{"cmd":"device_open"}'
+	assert_eq device "$(jget "$output" .error.code)"
+	assert_match "^jack: cannot load libjack.so.0" \
+	    "$(jget "$output" .error.message)"
+	assert_eq "$shape" "$(graph_shape)" "graph unchanged"
+	run -0 amctl ping
+	[ ! -e "$wav.2" ] || flunk "a file was made"
+}

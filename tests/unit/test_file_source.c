@@ -177,7 +177,13 @@ int
 main(void)
 {
 	char path[256], cmd[64];
+	char err[256];
 
+	/* The test writes its inputs with libsndfile, through amixd's shim. */
+	if (dl_sndfile_load(err, sizeof(err)) < 0) {
+		printf("Bail out! %s\n", err);
+		return 1;
+	}
 	if (rt_init(&t_rt) < 0 || mkdtemp(t_dir) == NULL) {
 		printf("Bail out! set-up\n");
 		return 1;

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DL_H
+#define DL_H
+
+#include <stddef.h>
+
+/*
+ * Libraries loaded on first use instead of at start (dl_jack.c,
+ * dl_sndfile.c): call dl_*_load before any of the library's functions,
+ * on the control thread. 0, or -1 with the reason in err; the answer is
+ * the same on every later call.
+ */
+int dl_jack_load(char *err, size_t errlen);
+int dl_sndfile_load(char *err, size_t errlen);
+
+/* A function of the library, and the pointer dl_resolve fills. */
+struct dl_sym {
+	const char *name;
+	void *slot;		/* the address of a function pointer */
+};
+
+int dl_resolve(const char *soname, const struct dl_sym *syms, size_t n,
+    char *err, size_t errlen);
+
+#endif
