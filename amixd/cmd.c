@@ -691,22 +691,28 @@ cmd_destroy_node(struct client *c, const cJSON *req)
 
 /*
  * Remove orphaned nodes that have drained (an app_source whose client
- * left plays out what its ring holds first). Called periodically.
+ * left plays out what its ring holds first). Called periodically, while
+ * it returns 1: orphans are left that still play.
  */
-void
+int
 cmd_orphans(void)
 {
 	struct node *n, *next;
+	int left = 0;
 
 	for (n = cmd_engine->graph.nodes; n != NULL; n = next) {
 		next = n->next;
-		if (n->orphan && (n->ops->drained == NULL ||
+		if (!n->orphan)
+			continue;
+		if (n->ops->drained == NULL ||
 		    cmd_engine->state != ENGINE_RUNNING ||
-		    n->ops->drained(n->state))) {
+		    n->ops->drained(n->state)) {
 			logx(3, "node %u: drained, removed", n->id);
 			cmd_remove(n->id);
-		}
+		} else
+			left = 1;
 	}
+	return left;
 }
 
 static cJSON *

@@ -54,6 +54,7 @@ static char ctl_path[256];
 static struct client *ctl_clients;
 static int ctl_nclients;
 static int ctl_quitting;
+static int ctl_orphans_left;		/* cmd_orphans has work left */
 
 static void ctl_client_cb(void *arg, int revents);
 static void ctl_node_event(const struct rt_event *rev);
@@ -89,6 +90,7 @@ ctl_kill(struct client *c)
 	if (c->fd < 0)
 		return;
 	cmd_client_gone(c);
+	ctl_orphans_left = 1;	/* its nodes may still be playing out */
 	ev_file_del(c->ev);
 	close(c->fd);
 	c->fd = -1;
@@ -606,7 +608,42 @@ ctl_reclaim_cb(void *arg)
 {
 	(void)arg;
 	engine_reclaim(ctl_engine);
-	cmd_orphans();
+	ctl_orphans_left = cmd_orphans();
+}
+
+/*
+ * The timers run only while they have work, so an idle daemon does not
+ * wake: meters move and reports fall due while the engine runs or a
+ * client subscribed; garbage waits for the real-time thread only while
+ * it runs; a lost device is retried only while lost.
+ */
+static int
+ctl_stats_want(void *arg)
+{
+	struct client *c;
+
+	(void)arg;
+	if (ctl_engine->state != ENGINE_STOPPED)
+		return 1;
+	for (c = ctl_clients; c != NULL; c = c->next) {
+		if (c->fd >= 0 && (c->subs & (CTL_EV_STATS | CTL_EV_LEVELS)))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+ctl_reclaim_want(void *arg)
+{
+	(void)arg;
+	return ctl_orphans_left || engine_garbage(ctl_engine);
+}
+
+static int
+ctl_retry_want(void *arg)
+{
+	(void)arg;
+	return ctl_engine->state == ENGINE_LOST;
 }
 
 /* A node event from the RT thread, as protocol events. */
@@ -660,6 +697,9 @@ ctl_init(struct engine *e, const char *path, int listen_fd)
 	    NULL);
 	ev_timer_add(&ctl_retry_timer, CTL_RETRY_MIN_NS / 2, ctl_retry_cb,
 	    NULL);
+	ev_timer_want(&ctl_stats_timer, ctl_stats_want);
+	ev_timer_want(&ctl_reclaim_timer, ctl_reclaim_want);
+	ev_timer_want(&ctl_retry_timer, ctl_retry_want);
 	if (listen_fd >= 0) {
 		ctl_fd = listen_fd;
 		ctl_ev = ev_file_new(ctl_fd, POLLIN, ctl_accept_cb, NULL);

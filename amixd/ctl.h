@@ -57,6 +57,6 @@ void ctl_quit(void);
 void cmd_init(struct engine *e, double render_seconds);
 struct cJSON *cmd_dispatch(struct client *c, const struct cJSON *req);
 void cmd_client_gone(struct client *c);
-void cmd_orphans(void);
+int cmd_orphans(void);
 
 #endif /* !defined(CTL_H) */

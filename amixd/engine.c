@@ -112,6 +112,14 @@ engine_reclaim(struct engine *e)
 		    memory_order_acquire));
 }
 
+/* Are there plans or nodes for engine_reclaim to free? */
+int
+engine_garbage(const struct engine *e)
+{
+	return e->state == ENGINE_RUNNING && ((e->plans != NULL &&
+	    e->plans->next != NULL) || e->graph.zombies != NULL);
+}
+
 /* A node left the graph: keep it until no running plan can use it. */
 void
 engine_retire(struct engine *e, struct node *n)

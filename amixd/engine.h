@@ -43,6 +43,7 @@ int engine_init(struct engine *e, const struct backend_ops *b,
 void engine_done(struct engine *e);
 int engine_commit(struct engine *e);
 void engine_reclaim(struct engine *e);
+int engine_garbage(const struct engine *e);
 void engine_retire(struct engine *e, struct node *n);
 int engine_set(struct engine *e, struct node *n, int arg, double val);
 int engine_open(struct engine *e, struct dev_config *cfg, char *err,

@@ -59,9 +59,18 @@ ev_timer_add(struct ev_timer *t, uint64_t period_ns, void (*cb)(void *arg),
 	t->period = period_ns;
 	t->due = am_clock_ns() + period_ns;
 	t->cb = cb;
+	t->want = NULL;
 	t->arg = arg;
+	t->armed = 1;
 	t->next = ev_timers;
 	ev_timers = t;
+}
+
+/* Run t only while want(arg) is true; asked before every wait. */
+void
+ev_timer_want(struct ev_timer *t, int (*want)(void *arg))
+{
+	t->want = want;
 }
 
 void
@@ -122,6 +131,14 @@ ev_run(void)
 	n = ev_prepare();
 	now = am_clock_ns();
 	for (t = ev_timers; t != NULL; t = t->next) {
+		if (t->want != NULL && !t->want(t->arg)) {
+			t->armed = 0;
+			continue;
+		}
+		if (!t->armed) {
+			t->armed = 1;
+			t->due = now + t->period;
+		}
 		if (t->due < next)
 			next = t->due;
 	}
@@ -139,7 +156,7 @@ ev_run(void)
 	}
 	now = am_clock_ns();
 	for (t = ev_timers; t != NULL; t = t->next) {
-		if (t->due <= now) {
+		if (t->armed && t->due <= now) {
 			t->due = now + t->period;
 			t->cb(t->arg);
 		}

@@ -214,3 +214,35 @@ teardown() {
 	run -0 amctl ping
 	[ ! -e "$wav.2" ] || flunk "a file was made"
 }
+
+# Voluntary context switches of the daemon's control thread: its wake-ups.
+wakeups() {
+	awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$AMIXD_PID/status"
+}
+
+@test "an idle daemon sleeps: no timer wakes it while stopped with no subscriber" {
+	local a b sub
+	amixd_start
+	req '{"cmd":"create_node","type":"tone"}' >/dev/null
+	a=$(wakeups)
+	sleep 2
+	b=$(wakeups)
+	echo "# stopped, no subscriber: $((b - a)) wake-ups in 2 s" >&3
+	[ $((b - a)) -le 2 ] || flunk "$((b - a)) wake-ups in 2 s while idle"
+	# A subscriber gets its reports while the engine is stopped.
+	run -0 timeout 20 amstat -i 0.2 -n 3
+	assert_eq 3 "${#lines[@]}" "stats lines from a stopped engine"
+	# Running, the meters are folded 30 times a second.
+	req '{"cmd":"start"}' >/dev/null
+	a=$(wakeups)
+	sleep 2
+	b=$(wakeups)
+	echo "# running: $((b - a)) wake-ups in 2 s" >&3
+	[ $((b - a)) -ge 20 ] || flunk "only $((b - a)) wake-ups while running"
+	req '{"cmd":"stop"}' >/dev/null
+	sleep 0.2
+	a=$(wakeups)
+	sleep 2
+	b=$(wakeups)
+	[ $((b - a)) -le 2 ] || flunk "$((b - a)) wake-ups in 2 s after stop"
+}

@@ -24,7 +24,7 @@ mkdir -p "$out/logs"
 plan='
 core      |  90 | RUNS=3 |
 ctl       |  90 | RUNS=3 N=10 |
-rss       |  60 | RUNS=3 |
+rss       |  90 | RUNS=3 |
 resample  | 120 | RUNS=3 SECS=10 |
 files     | 120 | RUNS=3 SECONDS_EACH=10 |
 mix       | 420 | SECS=30 |
