@@ -365,14 +365,11 @@ assert_restored() {
 		printf '{"cmd":"create_node","type":"tone","args":{"freq":%d}}\n' $((100 + i))
 	done | socat -t 5 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET" >/dev/null
 	amctl start >/dev/null
-	run -0 "$PY" - "$AUDIOMIXERD_SOCKET" <<'EOP'
-import json, socket, subprocess, sys, threading, time
+	run -0 env PYTHONPATH="$AM_TOP/tests/tools" "$PY" - "$AUDIOMIXERD_SOCKET" <<'EOP'
+import json, subprocess, sys, threading, time
+from slowsub import subscribe_and_stall, ping_while, dropped_count
 path = sys.argv[1]
-slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-slow.connect(path)
-slow.sendall(b'{"cmd":"subscribe","events":["stats","levels"],'
-             b'"interval":0.1,"levels_interval":0.0334}\n')
+slow = subscribe_and_stall(path, 0.0334)
 # Meanwhile amstat reads levels at 10 Hz; note when each line comes.
 other = subprocess.Popen(["amstat", "-e", "levels", "-i", "0.1", "-n", "50"],
                          stdout=subprocess.PIPE)
@@ -382,17 +379,7 @@ def reader():
         got.append((time.monotonic(), json.loads(line)))
 th = threading.Thread(target=reader)
 th.start()
-worst = 0.0
-while th.is_alive():
-    t0 = time.monotonic()
-    fast = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    fast.connect(path)
-    fast.settimeout(5)
-    fast.sendall(b'{"cmd":"ping"}\n')
-    assert fast.makefile().readline().startswith('{"ok":true')
-    fast.close()
-    worst = max(worst, time.monotonic() - t0)
-    time.sleep(0.05)
+worst = ping_while(path, lambda: not th.is_alive())
 th.join()
 assert other.wait() == 0, "amstat exited with %d" % other.returncode
 assert len(got) == 50, "amstat printed %d lines" % len(got)
@@ -401,18 +388,7 @@ assert all(ev["event"] == "levels" and len(ev["nodes"]) == 150
 period = (got[-1][0] - got[0][0]) / 49
 assert 0.09 <= period <= 0.11, "amstat got levels every %.3f s" % period
 assert worst < 0.5, "a ping took %.3f s" % worst
-# Now read: there is a "dropped" event with a count.
-slow.settimeout(5)
-f = slow.makefile()
-dropped = 0
-for _ in range(5000):
-    line = f.readline()
-    if not line:
-        break
-    ev = json.loads(line)
-    if ev.get("event") == "dropped":
-        dropped = ev["count"]
-        break
+dropped = dropped_count(slow)
 assert dropped > 0, "no dropped event"
 print("ok %d" % dropped)
 EOP

@@ -47,34 +47,6 @@ teardown() {
 	jackd_stop
 }
 
-# jackd_start: the dummy server at 48 kHz, period 128, with monitor
-# ports, every inherited descriptor above 2 closed (bats would wait for
-# it); returns once jack_lsp answers. JACKD_PID is kept for jackd_stop.
-jackd_start() {
-	local log=$BATS_TEST_TMPDIR/jackd.log
-	(
-		for fd in /proc/self/fd/*; do
-			fd=${fd##*/}
-			[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
-		done
-		exec jackd -R -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 \
-		    -p 128 -m </dev/null >>"$log" 2>&1
-	) &
-	JACKD_PID=$!
-	wait_until 10 jack_lsp || {
-		cat "$log" >&2
-		return 1
-	}
-}
-
-# jackd_stop [SIGNAL]: stop the server (TERM unless told) and reap it.
-jackd_stop() {
-	[ -n "${JACKD_PID:-}" ] || return 0
-	kill -"${1:-TERM}" "$JACKD_PID" 2>/dev/null || true
-	wait "$JACKD_PID" 2>/dev/null || true
-	JACKD_PID=
-}
-
 # subscribe: state and xrun events into $BATS_TEST_TMPDIR/events.
 subscribe() {
 	local log=$BATS_TEST_TMPDIR/events
@@ -116,7 +88,7 @@ check_device() {
 }
 
 @test "device_open reports what the PCM granted; what it cannot do is a device error with ALSA's reason" {
-	jackd_start
+	jackd_start 128 -m
 	AUDIOMIXERD_DEVICE=paced amixd_start -b alsa
 	run -0 req '{"cmd":"list"}'
 	assert_eq paced "$(jget "$output" .device.name)" "AUDIOMIXERD_DEVICE"
@@ -227,7 +199,7 @@ check_device() {
 
 @test "plug into jack is paced in real time and the server gets the tone" {
 	local d=$BATS_FILE_TMPDIR f0 f1 t0 t1 out xruns
-	jackd_start
+	jackd_start 128 -m
 	amixd_start -b alsa
 	tone_graph 1000 -6
 	run -0 req '{"cmd":"device_open","name":"paced_rec"}'
@@ -269,7 +241,7 @@ check_device() {
 
 @test "a mono device gets the average of left and right" {
 	local d=$BATS_FILE_TMPDIR out
-	jackd_start
+	jackd_start 128 -m
 	amixd_start -b alsa
 	tone_graph 500 -12
 	run -0 req '{"cmd":"device_open","name":"mono_rec","channels":2}'
@@ -305,7 +277,7 @@ check_device() {
 
 @test "capture through a jack PCM: device_source records the tone the server carries" {
 	local t=$BATS_TEST_TMPDIR out ch xruns
-	jackd_start
+	jackd_start 128 -m
 	amixd_start -b alsa
 	# The tone goes out to system:playback_N; the capture PCM reads
 	# system:monitor_N, which jackd -m fills with the same signal.
@@ -333,7 +305,7 @@ check_device() {
 
 @test "a stalled JACK server is an xrun event and the audio goes on" {
 	local ev f
-	jackd_start
+	jackd_start 128 -m
 	amixd_start -b alsa
 	tone_graph 1000 -6
 	subscribe
@@ -359,7 +331,7 @@ check_device() {
 
 @test "the daemon itself stalled: underrun, recovery, and JACK ports connected again" {
 	local f
-	jackd_start
+	jackd_start 128 -m
 	amixd_start -b alsa
 	tone_graph 1000 -6
 	subscribe
@@ -381,7 +353,7 @@ check_device() {
 
 @test "stop, start and close cycles; start opens the last device again" {
 	local i f
-	jackd_start
+	jackd_start 128 -m
 	amixd_start -b alsa
 	tone_graph 1000 -6
 	req '{"cmd":"device_open","name":"paced","period":64,"periods":4}'
@@ -407,7 +379,7 @@ check_device() {
 
 @test "the JACK server killed: device_lost, the daemon answers, a new server brings it back" {
 	local f
-	jackd_start
+	jackd_start 128 -m
 	amixd_start -b alsa
 	tone_graph 1000 -6
 	subscribe
@@ -419,7 +391,7 @@ check_device() {
 	run -0 amctl ping
 	engine_state_is device_lost
 	# The same server name again: the engine reopens it by itself.
-	jackd_start
+	jackd_start 128 -m
 	wait_until 15 engine_state_is running
 	f=$(node_frames 2)
 	wait_until 5 node_frames_above 2 $((f + 48000))

@@ -36,34 +36,6 @@ teardown() {
 	jackd_stop
 }
 
-# jackd_start PERIOD: start the server with every inherited descriptor
-# above 2 closed (bats would wait for it), output in jackd.log; return
-# once jack_lsp answers. JACKD_PID is kept for jackd_stop.
-jackd_start() {
-	local log=$BATS_TEST_TMPDIR/jackd.log
-	(
-		for fd in /proc/self/fd/*; do
-			fd=${fd##*/}
-			[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
-		done
-		exec jackd -R -S -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 \
-		    -p "$1" </dev/null >>"$log" 2>&1
-	) &
-	JACKD_PID=$!
-	wait_until 10 jack_lsp || {
-		cat "$log" >&2
-		return 1
-	}
-}
-
-# jackd_stop [SIGNAL]: stop the server (TERM unless told) and reap it.
-jackd_stop() {
-	[ -n "${JACKD_PID:-}" ] || return 0
-	kill -"${1:-TERM}" "$JACKD_PID" 2>/dev/null || true
-	wait "$JACKD_PID" 2>/dev/null || true
-	JACKD_PID=
-}
-
 # True when jack_lsp -c lists port $2 among the connections of port $1.
 jack_linked() {
 	jack_lsp -c "$1" 2>/dev/null | grep -qx "[[:space:]]*$2"

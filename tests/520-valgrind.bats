@@ -35,16 +35,12 @@ teardown() {
 	local d=$BATS_TEST_TMPDIR amixd_bin rc sub t g m r f
 	amixd_bin=$(command -v amixd)
 	(
-		for fd in /proc/self/fd/*; do
-			fd=${fd##*/}
-			[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
-		done
 		if nm "$amixd_bin" | grep -q __asan_init; then
 			export ASAN_OPTIONS="detect_leaks=1:exitcode=99:log_path=$VG_LOG"
-			exec "$amixd_bin" -b null -p 1024 \
+			exec_closed "$amixd_bin" -b null -p 1024 \
 			    </dev/null >"$AMIXD_DIR/amixd.log" 2>&1
 		fi
-		exec valgrind -q --leak-check=full \
+		exec_closed valgrind -q --leak-check=full \
 		    --errors-for-leak-kinds=definite,indirect \
 		    --error-exitcode=99 --log-file="$VG_LOG" \
 		    "$amixd_bin" -b null -p 1024 \

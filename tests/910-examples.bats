@@ -43,18 +43,6 @@ readme_block() {
 	    f && /^```/ { exit } f' "$AM_TOP/README.md"
 }
 
-# Run "$@" with every descriptor above 2 closed, so a daemon it starts
-# does not hold bats' pipes open.
-closed() {
-	(
-		for fd in /proc/self/fd/*; do
-			fd=${fd##*/}
-			[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
-		done
-		exec "$@"
-	)
-}
-
 # The quick start of the design card, as amixd(8) shows it.
 QUICK=(
 	'{"cmd":"device_open","name":"default","rate":48000,"channels":2,"period":128}'

@@ -11,6 +11,11 @@
 # assert_near EXP ACT TOL [WHAT]   |EXP-ACT| <= TOL, numbers
 # flunk MSG...           fail with a message
 # jget JSON FILTER       jq -r FILTER over JSON
+# exec_closed CMD...     exec CMD with every descriptor above 2 closed
+# closed CMD...          run CMD so, in a subshell
+# jackd_start [PERIOD [DRIVER ARGS...]]  a dummy JACK server at 48 kHz
+#                        named $JACK_DEFAULT_SERVER; sets JACKD_PID
+# jackd_stop [SIGNAL]    stop it (TERM unless told) and reap it
 
 PY=/usr/bin/python3
 
@@ -54,6 +59,22 @@ jget() {
 	printf '%s\n' "$1" | jq -r "$2"
 }
 
+# A process started in the background must not hold bats' descriptors
+# open: bats waits for them. The caller's subshell becomes CMD, so a PID
+# taken with $! is CMD's.
+exec_closed() {
+	local fd
+	for fd in /proc/self/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+	done
+	exec "$@"
+}
+
+closed() {
+	( exec_closed "$@" )
+}
+
 # Start a daemon with every inherited descriptor above 2 closed, so bats
 # does not wait for it, and its output in a log beside the socket.
 amixd_start() {
@@ -61,13 +82,7 @@ amixd_start() {
 	mkdir -p "$dir"
 	export AUDIOMIXERD_SOCKET="$dir/amixd.sock"
 	export AMIXD_LOG_FILE="$dir/amixd.log"
-	(
-		for fd in /proc/self/fd/*; do
-			fd=${fd##*/}
-			[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
-		done
-		exec amixd -b null "$@" </dev/null >>"$AMIXD_LOG_FILE" 2>&1
-	) &
+	( exec_closed amixd -b null "$@" </dev/null >>"$AMIXD_LOG_FILE" 2>&1 ) &
 	AMIXD_PID=$!
 	export AMIXD_PID
 	echo "$AMIXD_PID" >"$dir/amixd.pid"
@@ -141,4 +156,26 @@ node_frames_above() {
 # Fit a sine to an audio file: JSON with freq, amp_db, resid_db, ...
 sinefit() {
 	"$PY" "$AM_TOP/tests/tools/sinefit.py" "$@"
+}
+
+# The server never starts itself (amixd asks for JackNoStartServer);
+# output goes to jackd.log in the test's directory. Returns once
+# jack_lsp answers.
+jackd_start() {
+	local log=$BATS_TEST_TMPDIR/jackd.log period=${1:-128}
+	[ $# -eq 0 ] || shift
+	( exec_closed jackd -R -S -n "$JACK_DEFAULT_SERVER" -d dummy \
+	    -r 48000 -p "$period" "$@" </dev/null >>"$log" 2>&1 ) &
+	JACKD_PID=$!
+	wait_until 10 jack_lsp || {
+		cat "$log" >&2
+		return 1
+	}
+}
+
+jackd_stop() {
+	[ -n "${JACKD_PID:-}" ] || return 0
+	kill -"${1:-TERM}" "$JACKD_PID" 2>/dev/null || true
+	wait "$JACKD_PID" 2>/dev/null || true
+	JACKD_PID=
 }

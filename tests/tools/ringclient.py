@@ -154,59 +154,86 @@ def report(name, r):
                       "message": err.get("message")}), flush=True)
 
 
+class Player:
+    """An app_source linked to node `to`, fed a 440 Hz tone at -12 dBFS
+    through a float ring of cap frames with watermarks 1024 and 2048.
+    Prints the node id once it is made."""
+
+    def __init__(self, path, to, cap=4096, rate=48000):
+        self.c = Conn(path)
+        self.cap, self.rate = cap, rate
+        self.fd = make_ring(cap=cap, low=1024, high=2048)
+        self.ev = os.eventfd(0)
+        r = self.c.req({"cmd": "create_node", "type": "app_source",
+                        "args": {"fd": 0, "eventfd": 1}}, [self.fd, self.ev])
+        assert r["ok"], r
+        self.nid = r["id"]
+        assert self.c.req({"cmd": "connect", "from": self.nid,
+                           "to": to})["ok"]
+        print(self.nid, flush=True)
+        self.mm = mmap.mmap(self.fd, HDR + cap * 8)
+        self.data = np.frombuffer(self.mm, dtype="<f4",
+                                  offset=HDR).reshape(cap, 2)
+        self.wr = self.pos = 0
+
+    def rd(self):
+        """The engine's read counter."""
+        return struct.unpack_from("<Q", self.mm, OFF_RD)[0]
+
+    def write_tone(self, n):
+        """The next n frames of the tone at the write counter, published."""
+        t = (self.pos + np.arange(n)) / self.rate
+        x = (0.25 * np.sin(2 * np.pi * 440 * t)).astype("<f4")
+        idx = (self.wr + np.arange(n)) % self.cap
+        self.data[idx, 0] = x
+        self.data[idx, 1] = x
+        self.wr += n
+        self.pos += n
+        struct.pack_into("<Q", self.mm, OFF_WR, self.wr % (1 << 64))
+
+    def sleep(self, timeout):
+        """Ask for a wake-up and sleep on the eventfd, at most timeout
+        seconds, while more than the low watermark is left to play."""
+        struct.pack_into("<I", self.mm, OFF_WAITING, 1)
+        if self.wr - self.rd() > 1024:
+            select.select([self.ev], [], [], timeout)
+            try:
+                os.eventfd_read(self.ev)
+            except BlockingIOError:
+                pass
+
+    def done(self):
+        self.data = None    # the mapping may go only without views
+        print("done", flush=True)
+
+
 def play_unruly(path, to, secs, mode):
-    c = Conn(path)
-    cap, rate = 4096, 48000
-    fd = make_ring(cap=cap, low=1024, high=2048)
-    ev = os.eventfd(0)
-    r = c.req({"cmd": "create_node", "type": "app_source",
-               "args": {"fd": 0, "eventfd": 1}}, [fd, ev])
-    assert r["ok"], r
-    nid = r["id"]
-    assert c.req({"cmd": "connect", "from": nid, "to": to})["ok"]
-    print(nid, flush=True)
-    mm = mmap.mmap(fd, HDR + cap * 8)
-    data = np.frombuffer(mm, dtype="<f4", offset=HDR).reshape(cap, 2)
-    wr, pos = 0, 0
+    p = Player(path, to)
+    cap = p.cap
     t_end = time.monotonic() + secs
     t_bad = time.monotonic() + secs / 2
     rng = random.Random(7)
     while time.monotonic() < t_end:
-        rd = struct.unpack_from("<Q", mm, OFF_RD)[0]
+        rd = p.rd()
         if time.monotonic() >= t_bad:
             if mode == "corrupt":
                 bad = rng.choice([rd - 5, rd + cap * 4, rd + (1 << 63),
                                   rng.getrandbits(64), 0])
-                struct.pack_into("<Q", mm, OFF_WR, bad % (1 << 64))
-                struct.pack_into("<QQ", mm, OFF_STAMP_WR,
+                struct.pack_into("<Q", p.mm, OFF_WR, bad % (1 << 64))
+                struct.pack_into("<QQ", p.mm, OFF_STAMP_WR,
                                  rng.getrandbits(64), rng.getrandbits(64))
             else:
                 vals = np.array([np.nan, np.inf, -np.inf, 1e30, -1e30],
                                 dtype="<f4")
-                data[:] = vals[np.arange(cap * 2).reshape(cap, 2) % 5]
-                struct.pack_into("<Q", mm, OFF_WR, rd + 2048)
+                p.data[:] = vals[np.arange(cap * 2).reshape(cap, 2) % 5]
+                struct.pack_into("<Q", p.mm, OFF_WR, rd + 2048)
             time.sleep(0.005)
             continue
-        n = 2048 - (wr - rd)
+        n = 2048 - (p.wr - rd)
         if n > 0:
-            t = (pos + np.arange(n)) / rate
-            x = (0.25 * np.sin(2 * np.pi * 440 * t)).astype("<f4")
-            idx = (wr + np.arange(n)) % cap
-            data[idx, 0] = x
-            data[idx, 1] = x
-            wr += n
-            pos += n
-            struct.pack_into("<Q", mm, OFF_WR, wr)
-        struct.pack_into("<I", mm, OFF_WAITING, 1)
-        rd = struct.unpack_from("<Q", mm, OFF_RD)[0]
-        if wr - rd > 1024:
-            select.select([ev], [], [], 0.5)
-            try:
-                os.eventfd_read(ev)
-            except BlockingIOError:
-                pass
-    del data
-    print("done", flush=True)
+            p.write_tone(n)
+        p.sleep(0.5)
+    p.done()
 
 
 def main():

@@ -19,37 +19,22 @@ plays it:
 Prints the node id, then one line "done" and, for truncate, what each
 ftruncate did. Uses the ring layout of ringclient.py.
 """
-import mmap
 import os
 import random
-import select
 import struct
 import sys
 import time
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ringclient import (HDR, OFF_RD, OFF_WAITING, OFF_WR,  # noqa: E402
-                        OFF_XRUNS, OFF_CLOSED, OFF_EOF, Conn, make_ring)
+from ringclient import (HDR, OFF_RD, OFF_WR,  # noqa: E402
+                        OFF_XRUNS, OFF_CLOSED, OFF_EOF, Player)
 
 
 def main():
     path, mode, to = sys.argv[1], sys.argv[2], int(sys.argv[3])
     secs = float(sys.argv[4]) if len(sys.argv) > 4 else 2.0
-    c = Conn(path)
-    cap, rate = 4096, 48000
-    fd = make_ring(cap=cap, low=1024, high=2048)
-    ev = os.eventfd(0)
-    r = c.req({"cmd": "create_node", "type": "app_source",
-               "args": {"fd": 0, "eventfd": 1}}, [fd, ev])
-    assert r["ok"], r
-    nid = r["id"]
-    assert c.req({"cmd": "connect", "from": nid, "to": to})["ok"]
-    print(nid, flush=True)
-    mm = mmap.mmap(fd, HDR + cap * 8)
-    data = np.frombuffer(mm, dtype="<f4", offset=HDR).reshape(cap, 2)
-    wr, pos = 0, 0
+    p = Player(path, to)
+    cap, mm = p.cap, p.mm
     t_end = time.monotonic() + secs
     t_bad = time.monotonic() + secs / 2
     rng = random.Random(11)
@@ -74,35 +59,20 @@ def main():
             if mode == "truncate" and not spoilt:
                 for size in (HDR, 0, HDR + cap * 16, 1 << 30):
                     try:
-                        os.ftruncate(fd, size)
+                        os.ftruncate(p.fd, size)
                         print("ftruncate", size, "succeeded", flush=True)
                     except OSError as e:
                         print("ftruncate", size, "refused", e.errno,
                               flush=True)
                 spoilt = True
-        n = 2048 - (wr - rd) if wr >= rd else 2048
+        n = 2048 - (p.wr - rd) if p.wr >= rd else 2048
         if mode == "magic" and spoilt:
-            wr = rd  # keep writing as if nothing happened
+            p.wr = rd  # keep writing as if nothing happened
             n = 2048
         if n > 0:
-            t = (pos + np.arange(n)) / rate
-            x = (0.25 * np.sin(2 * np.pi * 440 * t)).astype("<f4")
-            idx = (wr + np.arange(n)) % cap
-            data[idx, 0] = x
-            data[idx, 1] = x
-            wr += n
-            pos += n
-            struct.pack_into("<Q", mm, OFF_WR, wr % (1 << 64))
-        struct.pack_into("<I", mm, OFF_WAITING, 1)
-        rd = struct.unpack_from("<Q", mm, OFF_RD)[0]
-        if wr - rd > 1024:
-            select.select([ev], [], [], 0.1)
-            try:
-                os.eventfd_read(ev)
-            except BlockingIOError:
-                pass
-    del data
-    print("done", flush=True)
+            p.write_tone(n)
+        p.sleep(0.1)
+    p.done()
 
 
 if __name__ == "__main__":
