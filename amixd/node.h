@@ -57,9 +57,12 @@ struct node_cycle {
 /*
  * Counters a node's RT side keeps and the control side reads while it
  * runs. Single writer (RT); the control thread only loads, except peak
- * which it takes with an exchange.
+ * which it takes with an exchange. frames, cost_ns and sumsq change
+ * together each period under seq, a seqlock (odd while they change), so
+ * a reader gets the sum of squares of exactly the frames it counts.
  */
 struct node_stats {
+	_Atomic uint32_t seq;		/* seqlock over the next three */
 	_Atomic uint64_t frames;	/* frames processed */
 	_Atomic uint64_t cost_ns;	/* processing time, total */
 	_Atomic uint64_t underruns;

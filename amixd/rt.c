@@ -82,6 +82,14 @@ rt_add(_Atomic uint64_t *c, uint64_t v)
 	    memory_order_relaxed) + v, memory_order_relaxed);
 }
 
+/* RT: the writer's step of a seqlock (struct node_stats). */
+static inline void
+rt_seq_bump(_Atomic uint32_t *seq, memory_order mo)
+{
+	atomic_store_explicit(seq, atomic_load_explicit(seq,
+	    memory_order_relaxed) + 1, mo);
+}
+
 /* RT: raise a maximum the control thread may reset to 0. */
 static inline void
 rt_max(_Atomic uint64_t *c, uint64_t v)
@@ -272,10 +280,13 @@ rt_run(struct plan_step *steps, uint32_t nsteps,
 		ts = am_clock_ns();
 		s->ops->process(s->state, &c, in, s->out);
 		te = am_clock_ns();
+		rt_seq_bump(&s->stats->seq, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
 		if (!((struct rt *)c.rt)->offline)
 			rt_meter(s->stats, s->sink ? in : s->out, n);
 		rt_add(&s->stats->frames, c.frames);
 		rt_add(&s->stats->cost_ns, te - ts);
+		rt_seq_bump(&s->stats->seq, memory_order_release);
 	}
 }
 

@@ -57,13 +57,39 @@ stats_max(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/*
+ * A node's frames, cost and sum of squares from the same period: the
+ * RT side's seqlock (struct node_stats). Retries while a period is being
+ * added; a reader that keeps losing (the RT thread preempted mid-update)
+ * takes what it read after a bound rather than wait.
+ */
+static void
+stats_read(struct node_stats *st, uint64_t *frames, uint64_t *cost,
+    double *sumsq)
+{
+	union { uint64_t u; double d; } sq;
+	uint32_t s1, s2;
+	int tries = 0;
+
+	do {
+		s1 = atomic_load_explicit(&st->seq, memory_order_acquire);
+		*frames = atomic_load_explicit(&st->frames,
+		    memory_order_relaxed);
+		*cost = atomic_load_explicit(&st->cost_ns,
+		    memory_order_relaxed);
+		sq.u = atomic_load_explicit(&st->sumsq, memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		s2 = atomic_load_explicit(&st->seq, memory_order_relaxed);
+	} while (((s1 & 1) != 0 || s1 != s2) && ++tries < STATS_READ_TRIES);
+	*sumsq = sq.d;
+}
+
 /* Start slot s's interval now. */
 static void
 stats_mark(int s)
 {
 	struct rt *rt = &stats_engine->rt;
 	struct stats_slot *sl = &stats_slots[s];
-	union { uint64_t u; double d; } sq;
 	struct node *n;
 	int i;
 
@@ -76,10 +102,8 @@ stats_mark(int s)
 	}
 	sl->late_max = sl->cycle_max = 0;
 	for (n = stats_engine->graph.nodes; n != NULL; n = n->next) {
-		sq.u = atomic_load(&n->stats.sumsq);
-		n->snap[s].frames = atomic_load(&n->stats.frames);
-		n->snap[s].cost_ns = atomic_load(&n->stats.cost_ns);
-		n->snap[s].sumsq = sq.d;
+		stats_read(&n->stats, &n->snap[s].frames, &n->snap[s].cost_ns,
+		    &n->snap[s].sumsq);
 		n->snap[s].peak = 0;
 	}
 }
@@ -160,17 +184,15 @@ static cJSON *
 stats_nodes(int s, int full)
 {
 	cJSON *a = cJSON_CreateArray(), *o;
-	union { uint64_t u; double d; } sq;
 	uint64_t frames, cost, df;
+	double sumsq;
 	struct node_snap *sn;
 	struct node *n;
 	double cycles;
 
 	for (n = stats_engine->graph.nodes; n != NULL; n = n->next) {
 		sn = &n->snap[s];
-		frames = atomic_load(&n->stats.frames);
-		cost = atomic_load(&n->stats.cost_ns);
-		sq.u = atomic_load(&n->stats.sumsq);
+		stats_read(&n->stats, &frames, &cost, &sumsq);
 		df = frames - sn->frames;
 		o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", n->id);
@@ -192,7 +214,7 @@ stats_nodes(int s, int full)
 		}
 		cJSON_AddNumberToObject(o, "peak_db", stats_db(sn->peak));
 		cJSON_AddNumberToObject(o, "rms_db", stats_db(df > 0 ?
-		    sqrt((sq.d - sn->sumsq) / (2.0 * df)) : 0.0));
+		    sqrt((sumsq - sn->sumsq) / (2.0 * df)) : 0.0));
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
