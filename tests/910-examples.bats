@@ -283,3 +283,22 @@ EOF
 	assert_eq 240000 "$(soxi -s "$dir/render.wav" 2>/dev/null)" \
 	    "frames of the render"
 }
+
+@test "make demo: plays the quick start, prints stats, records, stops cleanly" {
+	local d out
+	# Outside home and /tmp, where a file sink may write by default: the
+	# demo must allow the recording's directory itself.
+	d=$(mktemp -d /var/tmp/amixd-demo-test.XXXXXX)
+	run closed env DEMO_WAV="$d/demo.wav" DEMO_SECONDS=2 timeout 60 \
+	    "$AM_TOP/tests/demo.sh"
+	out=$(sinefit "$d/demo.wav" 2>&1) || out=
+	rm -rf "$d"
+	assert_eq 0 "$status" "demo status: $output"
+	assert_match 'backend (null|alsa)' "$output"
+	assert_eq 2 "$(printf '%s\n' "$output" | grep -c '^  {"event":"stats"')" \
+	    "stats lines"
+	assert_match "demo: stopped cleanly. The recording is $d/demo.wav" \
+	    "$output"
+	assert_near 440 "$(jget "$out" .freq)" 0.5 "frequency (Hz)"
+	assert_near -6.0 "$(jget "$out" .amp_db)" 0.05 "level (dBFS)"
+}

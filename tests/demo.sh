@@ -3,13 +3,17 @@
 # make demo: start amixd (ALSA when the machine has a sound card, else the
 # null backend, saying so), play the design card's quick-start graph for a
 # few seconds while amstat prints stats and a file sink records demo.wav,
-# then stop cleanly and say where the recording is.
+# then stop cleanly and say where the recording is. DEMO_WAV names the
+# recording (default demo.wav at the top of the checkout), DEMO_SECONDS
+# how long it plays. Any refused request ends the demo with status 1.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build
 dir=$(mktemp -d "${TMPDIR:-/tmp}/amixd-demo.XXXXXX")
 sock=$dir/amixd.sock
-wav=$top/demo.wav
+wav=${DEMO_WAV:-$top/demo.wav}
+wavdir=$(cd "$(dirname "$wav")" && pwd)
+wav=$wavdir/$(basename "$wav")
 secs=${DEMO_SECONDS:-4}
 export AUDIOMIXERD_SOCKET=$sock
 
@@ -21,7 +25,10 @@ else
 	echo "demo: no sound card here: backend null (timer-driven, nothing audible)"
 fi
 
-"$bin/amixd/amixd" -b "$backend" -s "$sock" </dev/null >"$dir/amixd.log" 2>&1 &
+# The checkout may lie outside the directories a file sink may write to
+# by default (home, /tmp): allow the recording's own (SECURITY in amixd(8)).
+"$bin/amixd/amixd" -b "$backend" -s "$sock" -a "$wavdir" \
+    </dev/null >"$dir/amixd.log" 2>&1 &
 pid=$!
 cleanup() {
 	kill -TERM "$pid" 2>/dev/null || true
@@ -43,8 +50,14 @@ done
 rm -f "$wav"
 echo "demo: the design card's quick start: tone 440 Hz -> gain -6 dB -> device_sink, recorded to demo.wav"
 ctl() {
+	local out
 	echo "  > $1"
-	"$bin/amctl/amctl" "$1" | sed 's/^/  < /'
+	if ! out=$("$bin/amctl/amctl" "$1" 2>/dev/null); then
+		printf '%s\n' "$out" | sed 's/^/  < /'
+		echo "demo: the daemon refused that request" >&2
+		exit 1
+	fi
+	printf '%s\n' "$out" | sed 's/^/  < /'
 }
 ctl '{"cmd":"device_open","name":"default","rate":48000,"channels":2,"period":128}'
 ctl '{"cmd":"create_node","type":"tone","args":{"freq":440}}'
@@ -64,5 +77,6 @@ kill -TERM "$pid"
 wait "$pid" || { echo "demo: amixd exited with an error" >&2; exit 1; }
 trap - EXIT INT TERM
 rm -rf "$dir"
+[ -s "$wav" ] || { echo "demo: no recording at $wav" >&2; exit 1; }
 echo "demo: stopped cleanly. The recording is $wav ($(soxi -d "$wav" 2>/dev/null), $(soxi -r "$wav" 2>/dev/null) Hz)."
 echo "demo: listen with: play $wav"
