@@ -351,6 +351,14 @@ app_report(struct app *a, const struct node_cycle *c)
 	a->ev_sent = 1;
 }
 
+/* RT: post a due wake-up; one the full event queue drops waits a period. */
+static void
+app_post_wake(struct app *a, const struct node_cycle *c)
+{
+	if (a->wake && node_event(c, NODE_EV_WAKE, 0) == 0)
+		a->wake = 0;
+}
+
 /* RT: one period of the client's audio into out. */
 static void
 app_source_process(void *st, const struct node_cycle *c, const float *in,
@@ -361,9 +369,7 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
 
 	(void)in;
 	resampler_run(&a->rs, out, c->frames, app_pull, a);
-	/* A wake-up the full event queue dropped is tried next period. */
-	if (a->wake && node_event(c, NODE_EV_WAKE, 0) == 0)
-		a->wake = 0;
+	app_post_wake(a, c);
 	lat = app_latency(a, am_clock_ns());
 	if (lat != 0)
 		atomic_store_explicit(&c->stats->latency_ns, lat,
@@ -397,8 +403,7 @@ app_sink_process(void *st, const struct node_cycle *c, const float *in,
 	if (a->evfd >= 0 && am_aring_wake_due(r, r->cap - room + n >=
 	    r->high))
 		a->wake = 1;
-	if (a->wake && node_event(c, NODE_EV_WAKE, 0) == 0)
-		a->wake = 0;
+	app_post_wake(a, c);
 	app_report(a, c);
 }
 

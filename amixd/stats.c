@@ -23,6 +23,8 @@
 #include "log.h"
 #include "stats.h"
 
+#define STATS_READ_TRIES 1000	/* seqlock retries, then take it */
+
 static struct engine *stats_engine;	/* borrowed: main */
 static struct stats_slot stats_slots[NODE_SNAP_MAX];
 

@@ -10,7 +10,6 @@ struct cJSON;
 struct engine;
 
 #define STATS_TICK_NS	(1000000000ULL / 30)	/* meter fold, 30 Hz */
-#define STATS_READ_TRIES 1000		/* seqlock retries, then take it */
 
 /*
  * One consumer of telemetry (a subscription, or the stats command):

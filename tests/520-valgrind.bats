@@ -35,7 +35,7 @@ teardown() {
 	local d=$BATS_TEST_TMPDIR amixd_bin rc sub t g m r f
 	amixd_bin=$(command -v amixd)
 	(
-		if nm "$amixd_bin" | grep -q __asan_init; then
+		if asan_build; then
 			export ASAN_OPTIONS="detect_leaks=1:exitcode=99:log_path=$VG_LOG"
 			exec_closed "$amixd_bin" -b null -p 1024 \
 			    </dev/null >"$AMIXD_DIR/amixd.log" 2>&1

@@ -50,14 +50,11 @@ done
 rm -f "$wav"
 echo "demo: the design card's quick start: tone 440 Hz -> gain -6 dB -> device_sink, recorded to demo.wav"
 ctl() {
-	local out
+	local out rc=0
 	echo "  > $1"
-	if ! out=$("$bin/amctl/amctl" "$1" 2>/dev/null); then
-		printf '%s\n' "$out" | sed 's/^/  < /'
-		echo "demo: the daemon refused that request" >&2
-		exit 1
-	fi
+	out=$("$bin/amctl/amctl" "$1" 2>/dev/null) || rc=$?
 	printf '%s\n' "$out" | sed 's/^/  < /'
+	[ "$rc" -eq 0 ] || { echo "demo: the daemon refused that request" >&2; exit 1; }
 }
 ctl '{"cmd":"device_open","name":"default","rate":48000,"channels":2,"period":128}'
 ctl '{"cmd":"create_node","type":"tone","args":{"freq":440}}'

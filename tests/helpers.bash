@@ -16,6 +16,7 @@
 # jackd_start [PERIOD [DRIVER ARGS...]]  a dummy JACK server at 48 kHz
 #                        named $JACK_DEFAULT_SERVER; sets JACKD_PID
 # jackd_stop [SIGNAL]    stop it (TERM unless told) and reap it
+# asan_build             true when amixd is a sanitizer build
 
 PY=/usr/bin/python3
 
@@ -156,6 +157,11 @@ node_frames_above() {
 # Fit a sine to an audio file: JSON with freq, amp_db, resid_db, ...
 sinefit() {
 	"$PY" "$AM_TOP/tests/tools/sinefit.py" "$@"
+}
+
+# Is the amixd on PATH built with AddressSanitizer?
+asan_build() {
+	nm "$(command -v amixd)" 2>/dev/null | grep -q __asan_init
 }
 
 # The server never starts itself (amixd asks for JackNoStartServer);

@@ -40,7 +40,7 @@ def main():
     rng = random.Random(11)
     spoilt = False
     while time.monotonic() < t_end:
-        rd = struct.unpack_from("<Q", mm, OFF_RD)[0]
+        rd = p.rd()
         if mode != "play" and time.monotonic() >= t_bad:
             if mode == "counters":
                 for off in (OFF_WR, OFF_RD):
