@@ -25,8 +25,13 @@
  * Channels: the graph is stereo. A mono device gets (L + R) / 2, a mono
  * capture is copied to both sides; devices with more channels get L and
  * R on the first two and silence on the rest, and give their first two.
- * Integer formats are clipped to full scale; s16 gets TPDF dither from a
- * fixed-seed generator, so the same graph gives the same bytes.
+ * Samples go through lib/afmt (k / 2^(n-1) both ways, so capture and
+ * playback of the same integer samples are bit-exact). Every format,
+ * f32 included, is clipped to full scale: nothing beyond it reaches the
+ * device, and each clipped sample is counted in the device sinks'
+ * "clipped". s16 gets TPDF dither from a fixed-seed generator where a
+ * sample is not exact, so the same graph gives the same bytes and a
+ * 16-bit source at 0 dB plays bit-perfect.
  *
  * Lateness: at each wake-up, the frames the device has free beyond the
  * one period the thread waits for, as time: the resolution of the
@@ -72,6 +77,7 @@
 
 #include <alsa/asoundlib.h>
 
+#include "afmt.h"
 #include "backend.h"
 #include "clock.h"
 #include "dsp.h"
@@ -85,7 +91,7 @@
 #define AL_LOST_NS	AM_NSEC_PER_SEC	/* no progress: device lost */
 #define AL_FAILS_MAX	8		/* xruns in a row: device lost */
 #define AL_DRIFT_SKIP	32		/* wake-ups before measuring drift */
-#define AL_DITHER_SEED	0x2545f491u
+#define AL_DITHER_SEED	AM_AFMT_DITHER_SEED
 
 enum { AL_F32, AL_S32, AL_S24, AL_S24_3, AL_S16 };
 
@@ -93,12 +99,13 @@ static const struct alsa_fmt {
 	snd_pcm_format_t fmt;
 	const char *name;		/* as reported in dev_config */
 	uint32_t bytes;			/* per sample */
+	int afmt;			/* AM_AFMT_* */
 } alsa_fmts[] = {
-	[AL_F32] = { SND_PCM_FORMAT_FLOAT, "f32", 4 },
-	[AL_S32] = { SND_PCM_FORMAT_S32, "s32", 4 },
-	[AL_S24] = { SND_PCM_FORMAT_S24, "s24", 4 },
-	[AL_S24_3] = { SND_PCM_FORMAT_S24_3LE, "s24_3", 3 },
-	[AL_S16] = { SND_PCM_FORMAT_S16, "s16", 2 },
+	[AL_F32] = { SND_PCM_FORMAT_FLOAT_LE, "f32", 4, AM_AFMT_F32 },
+	[AL_S32] = { SND_PCM_FORMAT_S32_LE, "s32", 4, AM_AFMT_S32 },
+	[AL_S24] = { SND_PCM_FORMAT_S24_LE, "s24", 4, AM_AFMT_S24 },
+	[AL_S24_3] = { SND_PCM_FORMAT_S24_3LE, "s24_3", 3, AM_AFMT_S24_3 },
+	[AL_S16] = { SND_PCM_FORMAT_S16_LE, "s16", 2, AM_AFMT_S16 },
 };
 
 /* One stream. */
@@ -388,38 +395,6 @@ alsa_pcm_close(struct alsa_pcm *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* RT: xorshift32, the dither's generator. */
-static inline uint32_t
-alsa_rand(uint32_t *s)
-{
-	uint32_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *s = x;
-}
-
-/* RT: triangular noise in (-1, 1), in units of the last bit. */
-static inline float
-alsa_tpdf(uint32_t *s)
-{
-	float a = (float)(alsa_rand(s) >> 8), b = (float)(alsa_rand(s) >> 8);
-
-	return (a - b) * (1.0f / 16777216.0f);
-}
-
-/* RT: x in [-1, 1]; NaN becomes silence. */
-static inline float
-alsa_clip(float x)
-{
-	if (x > 1.0f)
-		return 1.0f;
-	if (x < -1.0f)
-		return -1.0f;
-	return x == x ? x : 0.0f;
-}
-
 /* RT: device channel c of frame i of the stereo graph output. */
 static inline float
 alsa_out(const float *src, uint32_t i, uint32_t c, uint32_t ch)
@@ -429,77 +404,29 @@ alsa_out(const float *src, uint32_t i, uint32_t c, uint32_t ch)
 	return c < 2 ? src[2 * i + c] : 0.0f;
 }
 
-/* RT: stereo float frames to the device's channels and format. */
-static void
+/*
+ * RT: stereo float frames to the device's channels and format at p->buf,
+ * through lib/afmt (rounded, clipped, NaN as 0; s16 dithered where not
+ * exact). The number of samples clipped.
+ */
+static uint64_t
 alsa_encode(struct alsa_pcm *p, const float *src, uint32_t frames)
 {
 	uint32_t i, c, ch = p->channels;
-	float *f = p->buf;
-	int32_t *w = p->buf;
-	int16_t *h = p->buf;
-	uint8_t *b = p->buf;
-	long v;
+	int af = alsa_fmts[p->fmt].afmt;
+	uint32_t bs = alsa_fmts[p->fmt].bytes;
+	uint32_t *dither = p->fmt == AL_S16 ? &p->seed : NULL;
+	unsigned char *b = p->buf;
+	uint64_t clipped = 0;
 
-	for (i = 0; i < frames; i++) {
-		for (c = 0; c < ch; c++) {
-			float x = alsa_out(src, i, c, ch);
-
-			switch (p->fmt) {
-			case AL_F32:
-				*f++ = x;
-				break;
-			case AL_S32:
-				*w++ = (int32_t)lrint((double)alsa_clip(x) *
-				    2147483647.0);
-				break;
-			case AL_S24:
-				*w++ = (int32_t)lrintf(alsa_clip(x) *
-				    8388607.0f);
-				break;
-			case AL_S24_3:
-				v = lrintf(alsa_clip(x) * 8388607.0f);
-				*b++ = (uint8_t)v;
-				*b++ = (uint8_t)(v >> 8);
-				*b++ = (uint8_t)(v >> 16);
-				break;
-			default:
-				v = lrintf(alsa_clip(x) * 32767.0f +
-				    alsa_tpdf(&p->seed));
-				*h++ = (int16_t)(v > 32767 ? 32767 :
-				    v < -32768 ? -32768 : v);
-				break;
-			}
-		}
-	}
-}
-
-/* RT: one capture sample at q as float. */
-static inline float
-alsa_in(int fmt, const uint8_t *q)
-{
-	float f;
-	int32_t w;
-	int16_t h;
-
-	switch (fmt) {
-	case AL_F32:
-		memcpy(&f, q, 4);
-		return f;
-	case AL_S32:
-		memcpy(&w, q, 4);
-		return (float)((double)w * (1.0 / 2147483648.0));
-	case AL_S24:
-		memcpy(&w, q, 4);
-		return (float)(((int32_t)((uint32_t)w << 8)) >> 8) *
-		    (1.0f / 8388608.0f);
-	case AL_S24_3:
-		w = (int32_t)((uint32_t)q[0] << 8 | (uint32_t)q[1] << 16 |
-		    (uint32_t)q[2] << 24) >> 8;
-		return (float)w * (1.0f / 8388608.0f);
-	default:
-		memcpy(&h, q, 2);
-		return (float)h * (1.0f / 32768.0f);
-	}
+	if (ch == 2)
+		return am_afmt_encode(af, p->buf, src, (size_t)frames * 2,
+		    dither);
+	for (i = 0; i < frames; i++)
+		for (c = 0; c < ch; c++, b += bs)
+			clipped += (uint64_t)am_afmt_put(af, b,
+			    alsa_out(src, i, c, ch), dither);
+	return clipped;
 }
 
 /* RT: the device's capture frames to stereo float. */
@@ -507,12 +434,17 @@ static void
 alsa_decode(const struct alsa_pcm *p, float *dst, uint32_t frames)
 {
 	const uint8_t *q = p->buf;
+	int af = alsa_fmts[p->fmt].afmt;
 	uint32_t i, bs = alsa_fmts[p->fmt].bytes;
 
+	if (p->channels == 2) {
+		am_afmt_decode(af, dst, q, (size_t)frames * 2);
+		return;
+	}
 	for (i = 0; i < frames; i++, q += p->bpf) {
-		dst[2 * i] = alsa_in(p->fmt, q);
+		dst[2 * i] = am_afmt_get(af, q);
 		dst[2 * i + 1] = p->channels == 1 ? dst[2 * i] :
-		    alsa_in(p->fmt, q + bs);
+		    am_afmt_get(af, q + bs);
 	}
 }
 
@@ -731,6 +663,7 @@ alsa_period(struct alsa_dev *d, struct alsa_pcm **bad)
 	struct rt *rt = &d->e->rt;
 	snd_pcm_sframes_t n;
 	const void *out;
+	uint64_t clipped;
 
 	if (d->cap.pcm != NULL) {
 		*bad = &d->cap;
@@ -743,12 +676,16 @@ alsa_period(struct alsa_dev *d, struct alsa_pcm **bad)
 		alsa_decode(&d->cap, rt->dev_in, d->period);
 	}
 	rt_cycle(rt, d->period, d->rate);
-	if (d->play.fmt == AL_F32 && d->play.channels == 2)
+	/* Nothing beyond full scale reaches the device, f32 included. */
+	if (d->play.fmt == AL_F32 && d->play.channels == 2) {
+		clipped = am_afmt_clip(rt->dev_out, (size_t)d->period * 2);
 		out = rt->dev_out;
-	else {
-		alsa_encode(&d->play, rt->dev_out, d->period);
+	} else {
+		clipped = alsa_encode(&d->play, rt->dev_out, d->period);
 		out = d->play.buf;
 	}
+	if (clipped > 0)
+		device_sink_clipped(rt->cur, clipped);
 	*bad = &d->play;
 	n = alsa_xfer(&d->play, (void *)out, d->period);
 	if (n < 0)

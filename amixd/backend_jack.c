@@ -48,6 +48,7 @@
 #include <jack/jack.h>
 #include <jack/statistics.h>
 
+#include "afmt.h"
 #include "backend.h"
 #include "clock.h"
 #include "dsp.h"
@@ -185,6 +186,9 @@ backend_jack_process(jack_nframes_t n, void *arg)
 
 	rt_cycle(rt, n, atomic_load_explicit(&d->rate,
 	    memory_order_relaxed));
+	/* JACK ports carry overs, as its users expect: counted only. */
+	device_sink_clipped(rt->cur, am_afmt_overs(rt->dev_out,
+	    (size_t)n * 2));
 
 	out0 = jack_port_get_buffer(d->out[0], n);
 	if (d->channels > 1) {

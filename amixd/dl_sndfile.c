@@ -32,6 +32,8 @@
 	    sf_count_t n), (sf, p, n)) \
 	X(sf_count_t, sf_writef_short, (SNDFILE *sf, const short *p, \
 	    sf_count_t n), (sf, p, n)) \
+	X(sf_count_t, sf_writef_int, (SNDFILE *sf, const int *p, \
+	    sf_count_t n), (sf, p, n)) \
 	X(sf_count_t, sf_seek, (SNDFILE *sf, sf_count_t n, int whence), \
 	    (sf, n, whence)) \
 	X(const char *, sf_strerror, (SNDFILE *sf), (sf))

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct plan;
+
 #define NODE_ARG_MAX	8	/* arguments a node type declares */
 
 /*
@@ -70,6 +72,7 @@ struct node_stats {
 	_Atomic uint64_t sumsq;		/* double bits: sum of squares */
 	_Atomic uint32_t peak;		/* float bits: |x| max since read */
 	_Atomic uint64_t latency_ns;	/* write-to-play delay, 0: none */
+	_Atomic uint64_t clipped;	/* samples beyond full scale */
 };
 
 /* Node events, RT -> control (rt_node_event). */
@@ -123,6 +126,7 @@ const struct node_ops *node_ops_find(const char *type);
 const char *node_types(void);
 int node_arg_find(const struct node_ops *ops, const char *name);
 int node_event(const struct node_cycle *c, int kind, uint64_t a);
+void device_sink_clipped(const struct plan *p, uint64_t n);
 
 extern const struct node_ops node_tone_ops;
 extern const struct node_ops node_gain_ops;

@@ -51,6 +51,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "afmt.h"
 #include "aring.h"
 #include "clock.h"
 #include "node.h"
@@ -88,6 +89,7 @@ struct app {
 	int wake;			/* RT: the client is due a wake-up */
 	int sink;			/* app_sink */
 	int quality;			/* RESAMPLER_* */
+	uint32_t seed;			/* RT: s16 dither generator */
 	struct resampler rs;		/* source: ring rate -> graph rate */
 	uint32_t start;			/* frames: start playing at */
 	int playing;			/* RT: reading the ring */
@@ -110,38 +112,13 @@ app_add(_Atomic uint64_t *c, uint64_t v)
 	    memory_order_relaxed) + v, memory_order_relaxed);
 }
 
-/* RT: one f32 sample from the ring, finite and clamped. */
-static inline float
-app_f32(const unsigned char *p)
-{
-	float x;
-
-	memcpy(&x, p, sizeof(x));
-	if (!(x >= -AM_ARING_F32_MAX && x <= AM_ARING_F32_MAX))
-		x = x > 0 ? AM_ARING_F32_MAX : x < 0 ? -AM_ARING_F32_MAX : 0;
-	return x;
-}
-
-/* RT: one sample of format at p as float. */
+/* RT: one sample of format at p as float (lib/afmt); f32 made sane. */
 static inline float
 app_get(uint32_t format, const unsigned char *p)
 {
-	int32_t v;
+	float x = am_afmt_get((int)format, p);
 
-	switch (format) {
-	case AM_ARING_S16:
-		return (float)(int16_t)(p[0] | p[1] << 8) * (1.0f / 32768);
-	case AM_ARING_S24:
-		v = (int32_t)((uint32_t)p[0] << 8 | (uint32_t)p[1] << 16 |
-		    (uint32_t)p[2] << 24) >> 8;
-		return (float)v * (1.0f / 8388608);
-	case AM_ARING_S32:
-		v = (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-		return (float)((double)v * (1.0 / 2147483648.0));
-	default:
-		return app_f32(p);
-	}
+	return format == AM_ARING_F32 ? am_afmt_sane(x, AM_ARING_F32_MAX) : x;
 }
 
 /* RT: n ring frames at src to float stereo at dst. */
@@ -161,65 +138,39 @@ app_to_float(const struct am_aring *r, const unsigned char *src,
 		dst[i] = app_get(r->format, src + (size_t)i * sb);
 }
 
-/* RT: x as an integer of bits bits, rounded and clipped. */
-static inline int32_t
-app_int(float x, double scale, double max)
-{
-	double v = (double)x * scale;
-
-	if (!(v > -scale))		/* also NaN */
-		return (int32_t)-scale;
-	if (v > max)
-		return (int32_t)max;
-	return (int32_t)lrint(v);
-}
-
-/* RT: one float as a sample of format at p. */
+/*
+ * RT: one float as a sample of format at p: f32 as it is (overs kept,
+ * as in a float file), integers through lib/afmt, s16 dithered where
+ * not exact from the node's generator.
+ */
 static inline void
-app_put(uint32_t format, float x, unsigned char *p)
+app_put(struct app *a, float x, unsigned char *p)
 {
-	int32_t v;
+	uint32_t format = a->ring.format;
 
-	switch (format) {
-	case AM_ARING_S16:
-		v = app_int(x, 32768.0, 32767.0);
-		p[0] = (unsigned char)v;
-		p[1] = (unsigned char)(v >> 8);
-		break;
-	case AM_ARING_S24:
-		v = app_int(x, 8388608.0, 8388607.0);
-		p[0] = (unsigned char)v;
-		p[1] = (unsigned char)(v >> 8);
-		p[2] = (unsigned char)(v >> 16);
-		break;
-	case AM_ARING_S32:
-		v = app_int(x, 2147483648.0, 2147483647.0);
-		p[0] = (unsigned char)v;
-		p[1] = (unsigned char)(v >> 8);
-		p[2] = (unsigned char)(v >> 16);
-		p[3] = (unsigned char)(v >> 24);
-		break;
-	default:
+	if (format == AM_ARING_F32)
 		memcpy(p, &x, sizeof(x));
-		break;
-	}
+	else
+		am_afmt_put((int)format, p, x, format == AM_ARING_S16 ?
+		    &a->seed : NULL);
 }
 
 /* RT: n float stereo frames at src into ring frames at dst. */
 static void
-app_from_float(const struct am_aring *r, const float *src,
-    unsigned char *dst, uint32_t n)
+app_from_float(struct app *a, const float *src, unsigned char *dst,
+    uint32_t n)
 {
+	const struct am_aring *r = &a->ring;
 	uint32_t i, sb = r->fbytes / r->channels;
 
 	if (r->channels == 1) {
 		for (i = 0; i < n; i++)
-			app_put(r->format, (src[2 * i] + src[2 * i + 1]) *
-			    0.5f, dst + (size_t)i * sb);
+			app_put(a, (src[2 * i] + src[2 * i + 1]) * 0.5f,
+			    dst + (size_t)i * sb);
 		return;
 	}
 	for (i = 0; i < 2 * n; i++)
-		app_put(r->format, src[i], dst + (size_t)i * sb);
+		app_put(a, src[i], dst + (size_t)i * sb);
 }
 
 /*
@@ -395,7 +346,7 @@ app_sink_process(void *st, const struct node_cycle *c, const float *in,
 	n = room < c->frames ? room : c->frames;
 	while (done < n) {
 		k = am_aring_region(r, done, n - done, &p);
-		app_from_float(r, in + 2 * done, p, k);
+		app_from_float(a, in + 2 * done, p, k);
 		done += k;
 	}
 	am_aring_advance(r, n, am_clock_ns());
@@ -476,6 +427,7 @@ app_init(struct app *a, const struct node_val *v, uint32_t rate, int sink,
 	int rc;
 
 	a->sink = sink;
+	a->seed = AM_AFMT_DITHER_SEED;
 	a->evfd = (int)v[APP_ARG_EVENTFD].num;
 	if (fd >= 0 && mfd >= 0 && fd != mfd) {
 		snprintf(err, errlen, "give the ring as fd or as memfd, not "

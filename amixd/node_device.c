@@ -5,10 +5,17 @@
  * a source copies the backend's capture buffer out (silence on a backend
  * without capture, such as null). Both run on the real-time thread and
  * keep no state.
+ *
+ * Clipping happens where the playback buffer meets the device (the
+ * backend): device_sink_clipped then adds what was clipped to every
+ * device sink's "clipped", since the sinks share that one buffer.
  */
+
+#include <stdatomic.h>
 
 #include "dsp.h"
 #include "node.h"
+#include "plan.h"
 
 /* RT */
 static void
@@ -28,6 +35,29 @@ device_source_process(void *st, const struct node_cycle *c, const float *in,
 	(void)st;
 	(void)in;
 	dsp_copy(out, c->dev_in, c->frames * 2);
+}
+
+/*
+ * RT: n samples of the period the plan p just ran were clipped at the
+ * device (or, for JACK, went out beyond full scale): count them in each
+ * of p's device sinks. The RT thread is the counter's only writer.
+ */
+void
+device_sink_clipped(const struct plan *p, uint64_t n)
+{
+	struct node_stats *st;
+	uint32_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nsteps; i++) {
+		if (p->steps[i].ops != &node_device_sink_ops)
+			continue;
+		st = p->steps[i].stats;
+		atomic_store_explicit(&st->clipped, atomic_load_explicit(
+		    &st->clipped, memory_order_relaxed) + n,
+		    memory_order_relaxed);
+	}
 }
 
 const struct node_ops node_device_sink_ops = {

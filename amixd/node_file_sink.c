@@ -13,8 +13,12 @@
  * leaves a readable file missing at most that last stretch; flush (stop,
  * render end) waits until every frame is on disk, and done (destroy_node,
  * daemon exit on SIGTERM or SIGINT) drains the ring and finalizes the
- * file. 16-bit output gets TPDF dither from a fixed seed, so renders stay
- * deterministic; 24-bit output is rounded, clipped, not dithered.
+ * file. Integer output goes through lib/afmt: 16-bit gets TPDF dither
+ * from a fixed seed where a sample is not exact (renders stay
+ * deterministic, a 16-bit source at 0 dB is recorded bit-perfect);
+ * 24-bit is rounded and clipped, not dithered. Float files keep what is
+ * beyond full scale; in every format such samples are counted in the
+ * node's "clipped".
  *
  * The path is opened here with O_NONBLOCK and must be a regular file: a
  * FIFO or a device node is refused instead of blocking the control
@@ -41,6 +45,7 @@
 
 #include <sndfile.h>
 
+#include "afmt.h"
 #include "clock.h"
 #include "dl.h"
 #include "log.h"
@@ -89,6 +94,7 @@ struct file_sink {
 	uint32_t dither;		/* PRNG state, writer only */
 	float fbuf[FS_CHUNK * 2];	/* writer only */
 	short sbuf[FS_CHUNK * 2];	/* writer only */
+	int ibuf[FS_CHUNK * 2];		/* writer only */
 	uint64_t out;			/* frames seen, RT */
 	uint64_t lost;			/* frames lost, unreported, RT */
 	uint64_t lost_total;		/* frames lost, RT */
@@ -228,36 +234,24 @@ file_sink_unstamp(struct file_sink *f)
 	f->stampfd = -1;
 }
 
-/* Writer: TPDF dither of +-1 LSB, from a fixed seed. */
-static int
-file_sink_tpdf(uint32_t *s)
-{
-	uint32_t x = *s, a, b;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	a = x & 0xffff;
-	b = x >> 16;
-	*s = x;
-	return (int)a - (int)b;		/* triangular, (-65536, 65536) */
-}
-
 /* Writer: n frames of fbuf to the file in the chosen sample format. */
 static void
 file_sink_write(struct file_sink *f, uint32_t n)
 {
+	uint64_t clipped = 0;		/* counted by process already */
 	uint32_t i;
-	double v;
 
 	if (f->sample == FS_S16) {
-		for (i = 0; i < n * 2; i++) {
-			v = f->fbuf[i] * 32768.0 +
-			    file_sink_tpdf(&f->dither) / 65536.0;
-			v = v < -32768.0 ? -32768.0 : v > 32767.0 ? 32767.0 : v;
-			f->sbuf[i] = (short)lrint(v);
-		}
+		for (i = 0; i < n * 2; i++)
+			f->sbuf[i] = (short)am_afmt_quant(f->fbuf[i], 16,
+			    &f->dither, &clipped);
 		sf_writef_short(f->sf, f->sbuf, n);
+	} else if (f->sample == FS_S24) {
+		/* libsndfile takes the top 24 bits of an int. */
+		for (i = 0; i < n * 2; i++)
+			f->ibuf[i] = (int)((uint32_t)am_afmt_quant(f->fbuf[i],
+			    24, NULL, &clipped) << 8);
+		sf_writef_int(f->sf, f->ibuf, n);
 	} else
 		sf_writef_float(f->sf, f->fbuf, n);
 	f->written += n;
@@ -351,7 +345,7 @@ file_sink_init(void *st, const struct node_val *v, uint32_t rate, char *err,
 	f->stampfd = -1;
 	f->path = xstrdup(v[FS_ARG_PATH].str);
 	f->rate = rate;
-	f->dither = 0x9e3779b9;
+	f->dither = AM_AFMT_DITHER_SEED;
 	f->major = (int)v[FS_ARG_FORMAT].num;
 	if (f->major == FS_AUTO)
 		f->major = file_sink_guess(f->path);
@@ -477,6 +471,9 @@ file_sink_process(void *st, const struct node_cycle *c, const float *in,
 	uint32_t n;
 
 	(void)out;
+	atomic_store_explicit(&c->stats->clipped, atomic_load_explicit(
+	    &c->stats->clipped, memory_order_relaxed) + am_afmt_overs(in,
+	    (size_t)c->frames * 2), memory_order_relaxed);
 	n = am_ring_write(&f->ring, in, c->frames);
 	atomic_store_explicit(&f->pushed, atomic_load_explicit(&f->pushed,
 	    memory_order_relaxed) + n, memory_order_relaxed);

@@ -71,7 +71,7 @@
 #define TOP_NAME_MAX	32		/* bytes, a type or state */
 #define TOP_ARGS_MAX	160		/* bytes, "freq=440 db=-6" */
 #define TOP_NOTE_MAX	160		/* bytes, last notable event */
-#define TOP_FIXED	41		/* columns, a row less 3 below */
+#define TOP_FIXED	47		/* columns, a row less 3 below */
 #define TOP_FRAMES	11		/* columns, frames, shown in... */
 #define TOP_FRAMES_MIN	90		/* ...windows this wide */
 #define TOP_METER_MIN	8		/* columns, or no meter */
@@ -87,6 +87,7 @@ struct top_node {
 	double frames;			/* frames since creation */
 	double cost_us;			/* us per cycle */
 	double underruns, overruns;	/* since creation */
+	double clipped;			/* samples, since creation */
 	double peak_db, rms_db;		/* dBFS, last levels event */
 };
 
@@ -610,6 +611,7 @@ top_on_nodes(struct top *t, const cJSON *ev, int stats)
 			n->cost_us = top_num(o, "cost_us", 0);
 			n->underruns = top_num(o, "underruns", 0);
 			n->overruns = top_num(o, "overruns", 0);
+			n->clipped = top_num(o, "clipped", 0);
 			if (n->has_level)
 				continue;
 		}
@@ -813,9 +815,9 @@ top_draw(struct top *t)
 		mw = sizeof(meter) - 1;
 	if (mw < TOP_METER_MIN)
 		mw = 0;
-	top_row(t, &row, "\033[7m", "%4s %-*s %8s%s%*.*s %5s %5s %6s %6s  "
-	    "%s", "ID", nw, "NODE", "COST/us", fw > 0 ? " " : "", fw, fw,
-	    "FRAMES", "UNDER", "OVER", "PEAK", "RMS", mw > 0 ?
+	top_row(t, &row, "\033[7m", "%4s %-*s %8s%s%*.*s %5s %5s %5s %6s "
+	    "%6s  %s", "ID", nw, "NODE", "COST/us", fw > 0 ? " " : "", fw, fw,
+	    "FRAMES", "UNDER", "OVER", "CLIP", "PEAK", "RMS", mw > 0 ?
 	    "LEVEL -60..0 dBFS" : "");
 	room = t->rows - row;
 	for (i = 0; i < t->nnodes && room > 0; i++, room--) {
@@ -834,8 +836,9 @@ top_draw(struct top *t)
 		if (mw > 0)
 			top_meter(n, meter, mw - 2);
 		top_row(t, &row, NULL, "%4u %-*.*s %8s%s%*.*s %5.0f %5.0f "
-		    "%6s %6s  %s%s%s", n->id, nw, nw, name, cost, fw > 0 ?
-		    " " : "", fw, fw, frames, n->underruns, n->overruns,
+		    "%5.0f %6s %6s  %s%s%s", n->id, nw, nw, name, cost,
+		    fw > 0 ? " " : "", fw, fw, frames, n->underruns,
+		    n->overruns, n->clipped,
 		    n->has_level ? top_db(n->peak_db, peak, sizeof(peak)) :
 		    "-", n->has_level ? top_db(n->rms_db, rms, sizeof(rms)) :
 		    "-", mw > 0 ? "[" : "", mw > 0 ? meter : "",

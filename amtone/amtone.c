@@ -4,9 +4,10 @@
  * as raw interleaved samples or as a RIFF/WAVE file.
  *
  * One thread, no clock: a signal is a pure function of the options, so two
- * runs with the same options write the same bytes. The noise generators and
- * the s16 dither use xorshift64* generators with fixed seeds, never rand()
- * or the time of day.
+ * runs with the same options write the same bytes. The noise generators
+ * (xorshift64*) and the s16 dither (lib/afmt's xorshift32) use fixed
+ * seeds, never rand() or the time of day. Samples are encoded by
+ * lib/afmt, as in amixd.
  *
  * Invariants: the oscillator phase is a double counted in cycles and kept
  * in [0, 1); the per-frame increment is below 0.5 because every frequency
@@ -31,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "afmt.h"
 #include "util.h"
 
 #define TONE_BLOCK	1024		/* frames per write(2) */
@@ -51,10 +53,11 @@
 #define TONE_WAVE_PINK		5
 #define TONE_WAVE_SWEEP		6
 
-#define TONE_FMT_S16	0
-#define TONE_FMT_S24	1
-#define TONE_FMT_S32	2
-#define TONE_FMT_F32	3
+/* The codes of lib/afmt.h: AM_AFMT_S16, _S24_3 (packed), _S32, _F32. */
+#define TONE_FMT_S16	AM_AFMT_S16
+#define TONE_FMT_S24	AM_AFMT_S24_3
+#define TONE_FMT_S32	AM_AFMT_S32
+#define TONE_FMT_F32	AM_AFMT_F32
 
 #define WAV_PCM		1		/* WAVE_FORMAT_PCM */
 #define WAV_FLOAT	3		/* WAVE_FORMAT_IEEE_FLOAT */
@@ -87,7 +90,7 @@ struct tone {
 	double lnratio;		/* sweep: ln(to / freq) */
 	double phase;		/* cycles, in [0, 1) */
 	uint64_t noise;		/* PRNG state for noise and pink */
-	uint64_t dither;	/* PRNG state for the s16 dither */
+	uint32_t dither;	/* xorshift32 state for the s16 dither */
 	double pink[7];		/* Kellet filter state */
 };
 
@@ -292,41 +295,20 @@ put_le(unsigned char *p, uint32_t v, int n)
 
 /*
  * Encode sample x (full scale = 1) in the output format, once per
- * channel, at p. Integer formats round to nearest and clip; s16 first
- * adds triangular dither of +-1 LSB. Return the bytes written.
+ * channel, at p, through lib/afmt: integers round to nearest and clip
+ * (scale 2^(n-1)), s16 with triangular dither of +-1 LSB where x is not
+ * exact. Return the bytes written.
  */
 static size_t
 tone_encode(struct tone *t, double x, unsigned char *p)
 {
-	uint32_t u;
-	float fl;
-	long long v;
 	int bps, i;
 
 	bps = tone_fmt_bps[t->fmt];
-	switch (t->fmt) {
-	case TONE_FMT_S16:
-		x = x * 32768.0 + 0.5 * (rng_uniform(&t->dither) +
-		    rng_uniform(&t->dither));
-		v = llrint(fmax(-32768.0, fmin(32767.0, x)));
-		u = (uint32_t)v;
-		break;
-	case TONE_FMT_S24:
-		v = llrint(fmax(-8388608.0, fmin(8388607.0, x * 8388608.0)));
-		u = (uint32_t)v;
-		break;
-	case TONE_FMT_S32:
-		v = llrint(fmax(-2147483648.0,
-		    fmin(2147483647.0, x * 2147483648.0)));
-		u = (uint32_t)v;
-		break;
-	default:	/* f32 */
-		fl = (float)x;
-		memcpy(&u, &fl, sizeof(u));
-		break;
-	}
-	for (i = 0; i < t->nch; i++)
-		put_le(p + i * bps, u, bps);
+	am_afmt_put(t->fmt, p, (float)x, t->fmt == TONE_FMT_S16 ?
+	    &t->dither : NULL);
+	for (i = 1; i < t->nch; i++)
+		memcpy(p + i * bps, p, (size_t)bps);
 	return (size_t)(t->nch * bps);
 }
 
@@ -498,7 +480,7 @@ main(int argc, char *argv[])
 	t.nch = 2;
 	t.freq = 440.0;
 	t.noise = 0x9e3779b97f4a7c15ULL;
-	t.dither = 0xd1b54a32d192ed03ULL;
+	t.dither = AM_AFMT_DITHER_SEED;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {

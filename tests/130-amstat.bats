@@ -300,7 +300,7 @@ assert_restored() {
 	    "alternate screen, cursor hidden"
 	assert_match "^ *$GAIN gain db=0 " "$(row "$GAIN")"
 	assert_match "^ *$SINK device_sink " "$(row "$SINK")"
-	assert_match 'ID +NODE +COST/us +FRAMES +UNDER +OVER +PEAK +RMS +LEVEL' \
+	assert_match 'ID +NODE +COST/us +FRAMES +UNDER +OVER +CLIP +PEAK +RMS +LEVEL' \
 	    "$(pane)"
 	assert_match '^amixd  null  48000 Hz  period 128 \(2\.67 ms\)  running  rt (yes|no)  drift ' \
 	    "$(pane | head -n 1)"

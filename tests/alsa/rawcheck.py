@@ -11,15 +11,15 @@ little-endian float32. The first FRAMES frames of both are compared on the
 first two device channels, in units of the device's last bit:
 {"frames": N, "max_err": largest |device - reference * scale|,
  "rms_err": its RMS, "max_err_rounded": largest |device -
- round(reference * scale)|} (scale 1 for f32, 2^31 - 1, 2^15 - 1).
+ round(reference * scale)|} (scale 1 for f32, 2^31, 2^15: lib/afmt.c).
 """
 import json
 import sys
 
 import numpy as np
 
-SCALE = {"f32": ("<f4", 1.0), "s32": ("<i4", 2147483647.0),
-         "s16": ("<i2", 32767.0)}
+SCALE = {"f32": ("<f4", 1.0), "s32": ("<i4", 2147483648.0),
+         "s16": ("<i2", 32768.0)}
 
 
 def main(argv):

@@ -3,8 +3,10 @@
  * Unit tests of the ALSA backend's sample conversions (amixd/backend_alsa.c
  * is included to reach its statics): stereo float to every device format
  * and channel count, bit-exact for the integer formats at the edges (full
- * scale, -1, clipping, NaN), s16 TPDF dither checked for its bounds, its
- * mean and spread, and its determinism; and every capture format back to
+ * scale, -1, clipping, NaN), f32 clipped too, s16 TPDF dither checked for
+ * its bounds, its mean and spread, its determinism, and for leaving exact
+ * samples alone (lib/afmt.c does the conversions; tests/unit/test_afmt.c
+ * checks every value); and every capture format back to
  * stereo float, including 24-bit sign extension with garbage in the
  * container's top byte. The real-PCM tests are tests/300-backend-alsa.bats.
  */
@@ -19,7 +21,7 @@
 #define N	4
 
 /* Encode n stereo frames into a device of ch channels and format fmt. */
-static void
+static uint64_t
 enc(int fmt, uint32_t ch, const float *src, uint32_t n, void *out)
 {
 	struct alsa_pcm p;
@@ -30,7 +32,7 @@ enc(int fmt, uint32_t ch, const float *src, uint32_t n, void *out)
 	p.bpf = ch * alsa_fmts[fmt].bytes;
 	p.buf = out;
 	p.seed = AL_DITHER_SEED;
-	alsa_encode(&p, src, n);
+	return alsa_encode(&p, src, n);
 }
 
 /* Decode n device frames of ch channels and format fmt to stereo. */
@@ -50,18 +52,19 @@ dec(int fmt, uint32_t ch, const void *in, uint32_t n, float *dst)
 static void
 test_encode_int(void)
 {
+	/* The scale is 2^(n-1), as everywhere (lib/afmt.c). */
 	static const struct {
 		float x;
-		int32_t s32, s24;
+		int32_t s32, s24;	/* of x */
+		int32_t n32, n24;	/* of -x */
 	} rows[] = {
-		{ 0.0f, 0, 0 },
-		{ 1.0f, 2147483647, 8388607 },
-		{ -1.0f, -2147483647, -8388607 },
-		{ 0.5f, 1073741824, 4194304 },	/* .5 rounds to even */
-		{ -0.25f, -536870912, -2097152 },
-		{ 1.5f, 2147483647, 8388607 },	/* clipped */
-		{ -7.0f, -2147483647, -8388607 },
-		{ NAN, 0, 0 },			/* silence, not a click */
+		{ 0.0f, 0, 0, 0, 0 },
+		{ 1.0f, 2147483647, 8388607, INT32_MIN, -8388608 },
+		{ 0.5f, 1073741824, 4194304, -1073741824, -4194304 },
+		{ -0.25f, -536870912, -2097152, 536870912, 2097152 },
+		{ 1.5f, 2147483647, 8388607, INT32_MIN, -8388608 },
+		{ -7.0f, INT32_MIN, -8388608, 2147483647, 8388607 },
+		{ NAN, 0, 0, 0, 0 },		/* silence, not a click */
 	};
 	float src[2];
 	int32_t w[2];
@@ -74,10 +77,12 @@ test_encode_int(void)
 		src[1] = -rows[i].x;
 		enc(AL_S32, 2, src, 1, w);
 		is_int(w[0], rows[i].s32, "s32 of %g", (double)rows[i].x);
-		is_int(w[1], rows[i].x == rows[i].x ? -rows[i].s32 : 0,
-		    "s32 of %g (right)", (double)-rows[i].x);
+		is_int(w[1], rows[i].n32, "s32 of %g (right)",
+		    (double)-rows[i].x);
 		enc(AL_S24, 2, src, 1, w);
 		is_int(w[0], rows[i].s24, "s24 of %g", (double)rows[i].x);
+		is_int(w[1], rows[i].n24, "s24 of %g (right)",
+		    (double)-rows[i].x);
 		enc(AL_S24_3, 2, src, 1, b);
 		v = (int32_t)((uint32_t)b[0] << 8 | (uint32_t)b[1] << 16 |
 		    (uint32_t)b[2] << 24) >> 8;
@@ -86,8 +91,8 @@ test_encode_int(void)
 	src[0] = -1.0f;
 	src[1] = 0.0f;
 	enc(AL_S24_3, 2, src, 1, b);
-	ok(b[0] == 0x01 && b[1] == 0x00 && b[2] == 0x80 && b[3] == 0 &&
-	    b[4] == 0 && b[5] == 0, "s24_3 byte order: -1 is 01 00 80");
+	ok(b[0] == 0x00 && b[1] == 0x00 && b[2] == 0x80 && b[3] == 0 &&
+	    b[4] == 0 && b[5] == 0, "s24_3 byte order: -1 is 00 00 80");
 }
 
 static void
@@ -98,18 +103,24 @@ test_encode_channels(void)
 	float out[4 * N];
 	uint32_t i;
 
-	enc(AL_F32, 2, src, N, out);
-	ok(memcmp(out, src, sizeof(src)) == 0, "f32 stereo is bit-exact");
+	is_int((long long)enc(AL_F32, 2, src, N, out), 2,
+	    "f32 stereo: 2 samples clipped");
+	ok(memcmp(out, src, 6 * sizeof(float)) == 0 && out[6] == 1.0f &&
+	    out[7] == -1.0f, "f32 stereo is bit-exact within full scale");
 	enc(AL_F32, 1, src, N, out);
 	for (i = 0; i < N; i++)
 		ok(out[i] == 0.5f * (src[2 * i] + src[2 * i + 1]),
 		    "mono frame %u is (L + R) / 2", i);
 	enc(AL_F32, 4, src, N, out);
 	for (i = 0; i < N; i++)
-		ok(out[4 * i] == src[2 * i] && out[4 * i + 1] ==
-		    src[2 * i + 1] && out[4 * i + 2] == 0.0f &&
+		ok(out[4 * i] == fminf(1.0f, fmaxf(-1.0f, src[2 * i])) &&
+		    out[4 * i + 1] == fminf(1.0f, fmaxf(-1.0f,
+		    src[2 * i + 1])) && out[4 * i + 2] == 0.0f &&
 		    out[4 * i + 3] == 0.0f, "4 channels, frame %u: L R 0 0", i);
-	ok(out[6 * 2] == 3.0f, "f32 is not clipped (the device may)");
+	ok(out[6 * 2] == 1.0f && out[6 * 2 + 1] == -1.0f,
+	    "f32 is clipped: nothing beyond full scale reaches a device");
+	is_int((long long)enc(AL_S16, 1, src, N, out), 0,
+	    "mono s16: (3 - 3) / 2 is not clipped");
 }
 
 static void
@@ -121,36 +132,31 @@ test_dither(void)
 	double sum = 0, sq = 0, e;
 	int lo = 0, hi = 0, i;
 
+	/* Not exact in s16: dithered. */
 	for (i = 0; i < 2 * M; i++)
-		src[i] = 0.25f;
+		src[i] = 0.25f + 0.3f / 32768;
 	enc(AL_S16, 2, src, M, a);
 	enc(AL_S16, 2, src, M, b);
 	ok(memcmp(a, b, sizeof(a)) == 0, "s16 dither is the same every run");
 	for (i = 0; i < 2 * M; i++) {
-		e = a[i] - 0.25 * 32767.0;
+		e = a[i] - (double)src[i] * 32768.0;
 		sum += e;
 		sq += e * e;
-		lo += a[i] < 8190 || a[i] > 8193;
+		lo += a[i] < 8191 || a[i] > 8193;
 	}
-	is_int(lo, 0, "dithered 0.25 stays within its two neighbours +-1");
+	is_int(lo, 0, "dithered 8192.3 stays within 8191..8193");
 	is_double(sum / (2 * M), 0.0, 0.01, "dither adds no offset");
 	/* TPDF (1/6 LSB^2) plus rounding (1/12): 0.5 LSB RMS. */
 	is_double(sqrt(sq / (2 * M)), 0.5, 0.02, "error RMS in LSB");
+	/* Exact samples pass unchanged: full scale, silence, any k/32768. */
 	for (i = 0; i < 2 * M; i++)
-		src[i] = i % 2 ? -1.0f : 1.0f;
+		src[i] = i % 4 == 0 ? 1.0f : i % 4 == 1 ? -1.0f : i % 4 == 2 ?
+		    0.0f : (float)(i % 65536 - 32768) / 32768;
 	enc(AL_S16, 2, src, M, a);
-	for (i = 0; i < 2 * M; i += 2) {
-		hi += a[i] < 32766;
-		lo += a[i + 1] > -32766;
-	}
-	is_int(hi, 0, "full scale +1 gives 32766..32767");
-	is_int(lo, 0, "full scale -1 gives -32768..-32766");
 	for (i = 0; i < 2 * M; i++)
-		src[i] = 0.0f;
-	enc(AL_S16, 2, src, M, a);
-	for (i = 0, lo = 0; i < 2 * M; i++)
-		lo += a[i] < -1 || a[i] > 1;
-	is_int(lo, 0, "silence dithers to -1, 0 or +1 only");
+		hi += a[i] != (i % 4 == 0 ? 32767 : i % 4 == 1 ? -32768 :
+		    i % 4 == 2 ? 0 : i % 65536 - 32768);
+	is_int(hi, 0, "exact samples (+-1, 0, k/32768) are not dithered");
 }
 
 static void
@@ -209,10 +215,10 @@ test_round_trip(void)
 	dec(AL_S32, 2, w, 64, out);
 	for (i = 0; i < 2 * 64; i++)
 		worst32 = fmax(worst32, fabs(out[i] - src[i]));
-	/* Out at 2^23 - 1, in at 2^23 (as libsndfile): 1.5 LSB at most. */
-	ok(worst24 <= 1.5 / 8388608, "s24 round trip within 1.5 LSB (%g)",
+	/* Out and in at 2^23: rounding, half a step at most. */
+	ok(worst24 <= 0.5 / 8388608, "s24 round trip within 0.5 LSB (%g)",
 	    worst24);
-	ok(worst3 <= 1.5 / 8388608, "s24_3 round trip within 1.5 LSB (%g)",
+	ok(worst3 <= 0.5 / 8388608, "s24_3 round trip within 0.5 LSB (%g)",
 	    worst3);
 	ok(worst32 <= 1e-7, "s32 round trip within float precision (%g)",
 	    worst32);

@@ -3,7 +3,8 @@
  * Unit tests of amixd/node_app.c's sample conversions, included here to
  * reach its statics: tables of ring samples and the floats they become
  * (bit-exact, full scale, -1, the most negative values), of floats and
- * the integers they become (rounding, clipping both ways, NaN), and of
+ * the integers they become (rounding, clipping both ways, NaN, exact
+ * s16 samples never dithered), and of
  * hostile f32 samples and their clamp.
  */
 
@@ -50,24 +51,28 @@ static const struct out_row out_rows[] = {
 	{ AM_ARING_S16, -1.0f, -32768 },
 	{ AM_ARING_S16, 2.0f, 32767 },
 	{ AM_ARING_S16, -2.0f, -32768 },
-	{ AM_ARING_S16, 0.5f / 32768, 0 },	/* ties to even */
-	{ AM_ARING_S16, 1.5f / 32768, 2 },
+	{ AM_ARING_S16, 12345.0f / 32768, 12345 },	/* exact: no dither */
+	{ AM_ARING_S24, 0.5f / 8388608, 0 },	/* ties to even */
+	{ AM_ARING_S24, 1.5f / 8388608, 2 },
 	{ AM_ARING_S24, 1.0f, 8388607 },
 	{ AM_ARING_S24, -1.0f, -8388608 },
 	{ AM_ARING_S24, 0.25f, 2097152 },
 	{ AM_ARING_S32, 1.0f, 2147483647 },
 	{ AM_ARING_S32, -1.0f, INT32_MIN },
 	{ AM_ARING_S32, -0.5f, -1073741824 },
-	{ AM_ARING_S16, NAN, -32768 },
+	{ AM_ARING_S16, NAN, 0 },		/* silence, not a click */
 };
 
 int
 main(void)
 {
+	static struct app a;
 	unsigned char b[4];
 	int32_t v;
 	float x;
 	size_t i;
+
+	a.seed = AM_AFMT_DITHER_SEED;
 
 	for (i = 0; i < AM_NELEM(in_rows); i++) {
 		x = app_get(in_rows[i].format, in_rows[i].b);
@@ -77,7 +82,8 @@ main(void)
 	}
 	for (i = 0; i < AM_NELEM(out_rows); i++) {
 		memset(b, 0, sizeof(b));
-		app_put(out_rows[i].format, out_rows[i].x, b);
+		a.ring.format = out_rows[i].format;
+		app_put(&a, out_rows[i].x, b);
 		switch (out_rows[i].format) {
 		case AM_ARING_S16:
 			v = (int16_t)(b[0] | b[1] << 8);
@@ -100,7 +106,8 @@ main(void)
 		b[1] = (unsigned char)(i >> 8);
 		x = app_get(AM_ARING_S16, b);
 		memset(b + 2, 0, 2);
-		app_put(AM_ARING_S16, x, b + 2);
+		a.ring.format = AM_ARING_S16;
+		app_put(&a, x, b + 2);
 		v += b[2] != (unsigned char)i || b[3] != (unsigned char)(i >> 8);
 	}
 	is_int(v, 0, "s16 -> float -> s16 is exact for all 65536 values");
