@@ -55,7 +55,9 @@
  * The jack plugin signals a period through a socket it drains only when
  * polled with less than a period free: after each period the next poll
  * returns at once with nothing to do (counted in rt.wakeups_empty; a
- * poll(2) and an avail, no sleep).
+ * poll(2) and an avail, no sleep). A PCM that keeps doing that (AL_EMPTY_MAX
+ * in a row) is waited for by timed sleeps of a quarter period instead,
+ * and no wait lasts beyond AL_POLL_MS (see alsa_wait).
  *
  * open/close/start/stop/drift_ppm run on the control thread; functions
  * marked RT run on the real-time thread and only call snd_pcm_*, poll,
@@ -88,6 +90,7 @@
 #define AL_CHANNELS_MAX	8		/* device channels handled */
 #define AL_PFD_MAX	32		/* poll descriptors, both streams */
 #define AL_POLL_MS	100		/* poll timeout: look for a stall */
+#define AL_EMPTY_MAX	16		/* empty wake-ups, then timed waits */
 #define AL_LOST_NS	AM_NSEC_PER_SEC	/* no progress: device lost */
 #define AL_FAILS_MAX	8		/* xruns in a row: device lost */
 #define AL_DRIFT_SKIP	32		/* wake-ups before measuring drift */
@@ -572,21 +575,51 @@ alsa_state_err(struct alsa_pcm *p)
 }
 
 /*
+ * RT: has stream p a period to move? 1 (with *min lowered to what it
+ * has), 0 not yet, or -errno.
+ */
+static int
+alsa_ready(struct alsa_dev *d, struct alsa_pcm *p, snd_pcm_sframes_t *min)
+{
+	snd_pcm_sframes_t av = snd_pcm_avail(p->pcm);
+
+	if (av < 0)
+		return (int)av;
+	if ((snd_pcm_uframes_t)av > d->buffer)
+		return -EPIPE;		/* plugins may not notice */
+	if (av < (snd_pcm_sframes_t)d->period)
+		return 0;
+	if (*min == 0 || av < *min)
+		*min = av;
+	return 1;
+}
+
+/*
  * RT: wait until every open stream has at least a period to move. The
  * frames every stream can move (>= one period); 0 when asked to quit;
  * -ETIMEDOUT after AL_POLL_MS without a ready stream; or -errno with
  * *bad set to the failing stream.
+ *
+ * Bounded: a plugin whose descriptors keep waking us with nothing to do
+ * (PipeWire's busy-spins so) would make this loop forever. After
+ * AL_EMPTY_MAX empty wake-ups in a row the wait stops trusting the
+ * descriptors and sleeps a quarter period at a time on the stop eventfd
+ * alone, then asks avail; and, empty or timed, it gives up with
+ * -ETIMEDOUT after AL_POLL_MS, as a poll that timed out would.
  */
 static snd_pcm_sframes_t
 alsa_wait(struct alsa_dev *d, struct alsa_pcm **bad)
 {
 	struct alsa_pcm *st[2] = { &d->play, &d->cap };
 	struct pollfd pfd[AL_PFD_MAX];
-	snd_pcm_sframes_t av, min = 0;
+	struct timespec nap;
+	snd_pcm_sframes_t min = 0;
 	unsigned short rev;
+	uint64_t t0 = am_clock_ns();
 	int i, n, k, rc, cnt[2], ready[2] = { 0, 0 };
-	int nst = d->cap.pcm != NULL ? 2 : 1, left = nst, moved;
+	int nst = d->cap.pcm != NULL ? 2 : 1, left = nst, moved, empty = 0;
 
+	am_clock_ts(am_clock_frames_ns(d->period, d->rate) / 4, &nap);
 	for (;;) {
 		if (atomic_load_explicit(&d->quit, memory_order_acquire))
 			return 0;
@@ -596,7 +629,7 @@ alsa_wait(struct alsa_dev *d, struct alsa_pcm **bad)
 		n = 1;
 		for (i = 0; i < nst; i++) {
 			cnt[i] = 0;
-			if (ready[i])
+			if (ready[i] || empty >= AL_EMPTY_MAX)
 				continue;
 			/* Asked again each time: plugins may change them. */
 			cnt[i] = snd_pcm_poll_descriptors(st[i]->pcm, &pfd[n],
@@ -607,14 +640,17 @@ alsa_wait(struct alsa_dev *d, struct alsa_pcm **bad)
 			}
 			n += cnt[i];
 		}
-		rc = poll(pfd, (nfds_t)n, AL_POLL_MS);
+		if (empty >= AL_EMPTY_MAX)
+			rc = ppoll(pfd, 1, &nap, NULL);	/* timed */
+		else
+			rc = poll(pfd, (nfds_t)n, AL_POLL_MS);
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0) {
 			*bad = &d->play;
 			return -errno;
 		}
-		if (rc == 0)
+		if (rc == 0 && n > 1)
 			return -ETIMEDOUT;
 		if (pfd[0].revents != 0)
 			continue;	/* stop: the flag says so */
@@ -625,34 +661,37 @@ alsa_wait(struct alsa_dev *d, struct alsa_pcm **bad)
 			if (ready[i])
 				continue;
 			*bad = st[i];
-			rc = snd_pcm_poll_descriptors_revents(st[i]->pcm,
-			    &pfd[k], (unsigned int)cnt[i], &rev);
-			if (rc < 0)
+			if (n > 1) {
+				rc = snd_pcm_poll_descriptors_revents(
+				    st[i]->pcm, &pfd[k], (unsigned int)cnt[i],
+				    &rev);
+				if (rc < 0)
+					return rc;
+				if ((rev & (POLLERR | POLLNVAL)) &&
+				    (rc = alsa_state_err(st[i])) < 0)
+					return rc;
+				if (!(rev & (st[i]->capture ? POLLIN :
+				    POLLOUT | POLLERR)))
+					continue;
+			}
+			if ((rc = alsa_ready(d, st[i], &min)) < 0)
 				return rc;
-			if ((rev & (POLLERR | POLLNVAL)) &&
-			    (rc = alsa_state_err(st[i])) < 0)
-				return rc;
-			if (!(rev & (st[i]->capture ? POLLIN : POLLOUT |
-			    POLLERR)))
-				continue;
-			av = snd_pcm_avail(st[i]->pcm);
-			if (av < 0)
-				return av;
-			if ((snd_pcm_uframes_t)av > d->buffer)
-				return -EPIPE;	/* plugins may not notice */
-			if (av < (snd_pcm_sframes_t)d->period)
+			if (rc == 0)
 				continue;
 			ready[i] = 1;
 			moved = 1;
 			left--;
-			if (min == 0 || av < min)
-				min = av;
 		}
-		if (!moved)
-			atomic_fetch_add_explicit(&d->e->rt.wakeups_empty, 1,
-			    memory_order_relaxed);
 		if (left == 0)
 			return min;
+		if (!moved) {
+			atomic_fetch_add_explicit(&d->e->rt.wakeups_empty, 1,
+			    memory_order_relaxed);
+			if (empty < AL_EMPTY_MAX)
+				empty++;
+		}
+		if (am_clock_ns() - t0 > (uint64_t)AL_POLL_MS * 1000000)
+			return -ETIMEDOUT;
 	}
 }
 
