@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The ALSA backend on real ALSA user-space PCMs, with no sound card: a
 # `file` PCM over `null` (not paced: exact copies of what was written),
-# `linear` and `upmix` plugins that only take s32 or s16, and `jack`
+# `linear` and `upmix` plugins that only take s32 (or give s24_3) or s16
+# (bit-identical 16- and 24-bit sources, clipping of f32), and `jack`
 # PCMs into a real jackd with the dummy driver (paced in real time), for
 # playback, capture, clocking, xruns and device loss. The configuration
 # is written into this file's temporary directory and loaded with
@@ -10,6 +11,7 @@
 load helpers
 
 RAWCHECK=("$PY" "$BATS_TEST_DIRNAME/alsa/rawcheck.py")
+BITSAME=("$PY" "$BATS_TEST_DIRNAME/tools/bitsame.py")
 
 setup_file() {
 	local d=$BATS_FILE_TMPDIR jp
@@ -21,6 +23,7 @@ setup_file() {
 pcm.raw { type file  slave.pcm "null"  file "$d/raw.out"  format "raw"  perm 0644 }
 pcm.raw_s32 { type linear  slave { pcm "raw"  format S32_LE } }
 pcm.raw_s16 { type upmix  slave.pcm "raw"  channels 4 }
+pcm.raw_s24 { type linear  slave { pcm "raw"  format S24_3LE } }
 pcm.cap_raw { type file  slave.pcm "null"  file "/dev/null"  infile "$d/cap.in"  format "raw" }
 pcm.jack_direct { type jack  $jp }
 pcm.paced { type plug  slave.pcm { type jack  $jp } }
@@ -195,6 +198,93 @@ check_device() {
 	assert_near 0.5 "$(jget "$out" .rms_err)" 0.03 "s16 error RMS (LSB)"
 	cmp -n $(((buf + 48000) * 8)) "$t/s16.1" "$t/s16.2" ||
 	    flunk "two runs dithered differently"
+}
+
+@test "16- and 24-bit sources reach s16, s32 and s24_3 devices bit-identical (exact samples are not dithered)" {
+	local d=$BATS_FILE_TMPDIR t=$BATS_TEST_TMPDIR pcm src raw ch shift
+	local fmt out frames
+	"${BITSAME[@]}" --make 16 "$t/all16.wav"
+	"${BITSAME[@]}" --make 24 "$t/some24.wav"
+	# PCM, source, what the file PCM holds, its channels, the shift
+	# from the source's bits to it, the format amixd gets.
+	while read -r pcm src raw ch shift fmt; do
+		rm -f "$d/raw.out"
+		amixd_start -b alsa
+		req "{\"cmd\":\"create_node\",\"type\":\"file_source\",\"args\":{\"path\":\"$t/$src.wav\"}}" >/dev/null
+		req '{"cmd":"create_node","type":"device_sink"}' >/dev/null
+		req '{"cmd":"connect","from":1,"to":2}' >/dev/null
+		run -0 req "{\"cmd\":\"device_open\",\"name\":\"$pcm\"}"
+		assert_eq "$fmt" "$(jget "$output" .device.format)" "$pcm format"
+		frames=$(soxi -s "$t/$src.wav")
+		req '{"cmd":"start"}' >/dev/null
+		wait_until 10 node_frames_above 2 $((frames + 4800))
+		req '{"cmd":"stop"}' >/dev/null
+		run -0 req '{"cmd":"stats"}'
+		assert_eq 0 "$(jget "$output" '.nodes[] | select(.id == 1) | .underruns')" \
+		    "the file_source kept up with the unpaced PCM"
+		assert_eq 0 "$(jget "$output" '.nodes[] | select(.id == 2) | .clipped')" \
+		    "nothing clipped"
+		req '{"cmd":"device_close"}' >/dev/null
+		out=$("${BITSAME[@]}" --shift "$shift" "$d/raw.out:$raw:$ch" \
+		    "$t/$src.wav")
+		assert_eq true "$(jget "$out" .equal)" "$src through $pcm ($out)"
+		assert_eq 0 "$(jget "$out" .outside)" "$pcm: silence around it"
+		amixd_stop
+	done <<EOF
+raw_s16 all16 s16 4 0 s16
+raw_s32 all16 s32 2 16 s32
+raw_s32 some24 s32 2 8 s32
+raw_s24 some24 s24_3 2 0 s32
+EOF
+}
+
+@test "+6 dB into an f32 ALSA device is clipped to +-1 and counted in the device sink's clipped" {
+	local d=$BATS_FILE_TMPDIR t=$BATS_TEST_TMPDIR buf frames clipped out
+	amixd_start -b alsa
+	req '{"cmd":"create_node","type":"tone","args":{"freq":1000,"db":0}}' >/dev/null
+	req '{"cmd":"create_node","type":"gain","args":{"db":6.0206}}' >/dev/null
+	req '{"cmd":"create_node","type":"device_sink"}' >/dev/null
+	req '{"cmd":"connect","from":1,"to":2}' >/dev/null
+	req '{"cmd":"connect","from":2,"to":3}' >/dev/null
+	run -0 req '{"cmd":"device_open","name":"raw"}'
+	assert_eq f32 "$(jget "$output" .device.format)"
+	buf=$(jget "$output" .device.buffer)
+	req '{"cmd":"start"}' >/dev/null
+	wait_until 10 node_frames_above 3 48000
+	req '{"cmd":"stop"}' >/dev/null
+	run -0 req '{"cmd":"stats"}'
+	frames=$(jget "$output" '.nodes[] | select(.id == 3) | .frames')
+	clipped=$(jget "$output" '.nodes[] | select(.id == 3) | .clipped')
+	assert_eq 0 "$(jget "$output" '.nodes[] | select(.id == 2) | .clipped')" \
+	    "a gain counts nothing"
+	req '{"cmd":"device_close"}' >/dev/null
+	cat >"$t/r.am" <<EOF
+t = create tone freq=1000 db=0
+g = create gain db=6.0206
+f = create file_sink path=$t/ref.raw
+connect \$t \$g
+connect \$g \$f
+EOF
+	amixd --render $(((frames + 47999) / 48000)) "$t/r.am"
+	# The device got the render clipped to +-1, sample for sample, and
+	# clipped counts the render's samples beyond 1.
+	out=$("$PY" - "$d/raw.out" "$t/ref.raw" "$buf" "$frames" <<'EOP'
+import json, sys
+import numpy as np
+dev = np.fromfile(sys.argv[1], "<f4")
+ref = np.fromfile(sys.argv[2], "<f4")
+skip, n = 2 * int(sys.argv[3]), 2 * int(sys.argv[4])
+seg = dev[skip:skip + n]
+print(json.dumps({"max": float(np.abs(dev).max()),
+    "equal": bool(np.array_equal(seg, np.clip(ref[:n], -1, 1))),
+    "overs": int(np.count_nonzero(np.abs(ref[:n]) > 1))}))
+EOP
+)
+	assert_eq 1 "$(jget "$out" .max)" "largest sample at the device"
+	assert_eq true "$(jget "$out" .equal)" "the render, clipped"
+	assert_eq "$(jget "$out" .overs)" "$clipped" "clipped samples counted"
+	assert_near 0.625 "$(awk -v c="$clipped" -v f="$frames" \
+	    'BEGIN { printf "%.4f", c / (2 * f) }')" 0.002 "clipped per sample"
 }
 
 @test "plug into jack is paced in real time and the server gets the tone" {
