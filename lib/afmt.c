@@ -75,6 +75,22 @@ am_afmt_tpdf(uint32_t *state)
 }
 
 /*
+ * RT: v rounded to the nearest integer, ties to even, for |v| < 2^31:
+ * added to 1.5 * 2^52 in double, the integer lands in the low bits of
+ * the mantissa. lrintf does the same, but is a libm call unless errno
+ * is given up for all of the file; this is an add and a move.
+ */
+static inline int32_t
+afmt_round(float v)
+{
+	double d = (double)v + 6755399441055744.0;
+	uint64_t u;
+
+	memcpy(&u, &d, sizeof(u));
+	return (int32_t)(uint32_t)u;
+}
+
+/*
  * RT: x as an integer of the scale 2^(n-1) (scale) and largest value
  * max, dithered when dither is not NULL and x is not exact; clipped
  * samples are added to *clipped.
@@ -84,7 +100,7 @@ afmt_q(float x, float scale, int32_t max, uint32_t *dither,
     uint64_t *clipped)
 {
 	float v = x * scale;
-	long r;
+	int32_t r;
 
 	if (!(v < scale)) {
 		if (v != v)
@@ -96,10 +112,14 @@ afmt_q(float x, float scale, int32_t max, uint32_t *dither,
 		(*clipped)++;
 		return -max - 1;
 	}
-	r = lrintf(v);
+	r = afmt_round(v);
 	if (dither != NULL && (float)r != v)
-		r = lrintf(v + am_afmt_tpdf(dither));
-	return r > max ? max : r < -max - 1 ? -max - 1 : (int32_t)r;
+		r = afmt_round(v + am_afmt_tpdf(dither));
+	/*
+	 * Rounding or dither may step one past an end. No overflow: only
+	 * a v that is not an integer is dithered, so |v| < 2^23 then.
+	 */
+	return r > max ? max : r < -max - 1 ? -max - 1 : r;
 }
 
 /*
@@ -244,6 +264,20 @@ am_afmt_encode(int fmt, void *dst, const float *src, size_t n,
 			afmt_le(p, (uint32_t)v, 2);
 		}
 		break;
+	case AM_AFMT_S24_3:
+		for (i = 0; i < n; i++, p += 3) {
+			v = afmt_q(src[i], 8388608.0f, 8388607, dither,
+			    &clipped);
+			afmt_le(p, (uint32_t)v, 3);
+		}
+		break;
+	case AM_AFMT_S24:
+		for (i = 0; i < n; i++, p += 4) {
+			v = afmt_q(src[i], 8388608.0f, 8388607, dither,
+			    &clipped);
+			afmt_le(p, (uint32_t)v, 4);
+		}
+		break;
 	case AM_AFMT_S32:
 		for (i = 0; i < n; i++, p += 4) {
 			v = afmt_q(src[i], 2147483648.0f, 2147483647, dither,
@@ -251,15 +285,10 @@ am_afmt_encode(int fmt, void *dst, const float *src, size_t n,
 			afmt_le(p, (uint32_t)v, 4);
 		}
 		break;
-	case AM_AFMT_F32:
+	default:
 		if ((const void *)src != dst)
 			memmove(dst, src, n * sizeof(float));
 		clipped = am_afmt_clip(dst, n);
-		break;
-	default:
-		for (i = 0; i < n; i++, p += am_afmt_bytes(fmt))
-			clipped += (uint64_t)am_afmt_put(fmt, p, src[i],
-			    dither);
 		break;
 	}
 	return clipped;

@@ -179,6 +179,29 @@ test_block(void)
 	ok(n == 2 && h[0] == 32767 && h[1] == -16384 && h[2] == 0 &&
 	    h[3] == -32768 && h[4] == 32767 && h[5] == 8192,
 	    "block s16 encode, 2 clipped (%llu)", (unsigned long long)n);
+	/* Block encode and decode agree with the per-sample ones. */
+	{
+		static const int fmts[] = { AM_AFMT_S16, AM_AFMT_S24_3,
+		    AM_AFMT_S24, AM_AFMT_S32 };
+		unsigned char blk[6 * 4], one[4];
+		float back[6];
+		size_t k, j;
+		int bad;
+
+		for (k = 0; k < 4; k++) {
+			uint32_t bs = am_afmt_bytes(fmts[k]);
+
+			n = am_afmt_encode(fmts[k], blk, in, 6, NULL);
+			am_afmt_decode(fmts[k], back, blk, 6);
+			for (j = 0, bad = 0; j < 6; j++) {
+				am_afmt_put(fmts[k], one, in[j], NULL);
+				bad += memcmp(one, blk + j * bs, bs) != 0 ||
+				    back[j] != am_afmt_get(fmts[k], one);
+			}
+			ok(bad == 0 && n == 2, "block encode/decode of format "
+			    "%d is the per-sample one, 2 clipped", fmts[k]);
+		}
+	}
 	n = am_afmt_encode(AM_AFMT_F32, f, in, 6, NULL);
 	ok(n == 2 && f[0] == 1.0f && f[2] == 0.0f && f[3] == -1.0f &&
 	    f[4] == 1.0f && f[5] == 0.25f, "block f32 encode clips");
