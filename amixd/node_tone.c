@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "afmt.h"
 #include "dsp.h"
 #include "node.h"
 
@@ -81,17 +82,11 @@ tone_set(void *st, int arg, double val)
 	}
 }
 
-/* RT: xorshift32, uniform in [-1, 1). */
+/* RT: uniform in [-1, 1), from lib/afmt's xorshift32. */
 static float
 tone_noise(uint32_t *s)
 {
-	uint32_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*s = x;
-	return (float)((double)x / 2147483648.0 - 1.0);
+	return (float)((double)am_xorshift32(s) / 2147483648.0 - 1.0);
 }
 
 /* RT: one waveform value at phase p in [0, 1), other than sine. */
