@@ -186,6 +186,30 @@ record_check() {
 	wait_until 5 jack_linked amixd:playback_1 system:playback_1
 }
 
+@test "JACK carries samples beyond full scale and counts them in the device sink's clipped" {
+	local out frames clipped
+	jackd_start 128
+	amixd_start -b jack
+	run -0 req '{"cmd":"device_open"}'
+	req '{"cmd":"create_node","type":"tone","args":{"freq":1000,"db":0}}' >/dev/null
+	req '{"cmd":"create_node","type":"gain","args":{"db":6.0206}}' >/dev/null
+	req '{"cmd":"create_node","type":"device_sink"}' >/dev/null
+	req '{"cmd":"connect","from":1,"to":2}' >/dev/null
+	req '{"cmd":"connect","from":2,"to":3}' >/dev/null
+	run -0 req '{"cmd":"start"}'
+	wait_until 5 node_frames_above 3 9600
+	run -0 req '{"cmd":"stop"}'
+	out=$(req '{"cmd":"stats"}')
+	frames=$(jget "$out" '.nodes[] | select(.id == 3) | .frames')
+	clipped=$(jget "$out" '.nodes[] | select(.id == 3) | .clipped')
+	# 1 kHz at 48 kHz, peak 2: 15 of every 24 samples are beyond 1.
+	assert_near 0.625 "$(awk -v c="$clipped" -v f="$frames" \
+	    'BEGIN { printf "%.4f", c / (2 * f) }')" 0.002 \
+	    "clipped per sample ($clipped of $frames frames)"
+	assert_eq 0 "$(jget "$out" '.nodes[] | select(.id == 2) | .clipped')" \
+	    "a gain counts nothing"
+}
+
 @test "capture: another client's tone through capture ports into a file_sink, sample-exact" {
 	local d=$BATS_TEST_TMPDIR src g s ds fs out
 	jackd_start 128
