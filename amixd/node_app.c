@@ -17,7 +17,8 @@
  * the end.
  *
  * app_sink: the mirror image: the engine converts its input into the
- * ring and the client drains it. What does not fit is lost, counted as
+ * ring (integers through lib/afmt, s16 dithered where a sample is not
+ * exact; f32 as it is) and the client drains it. What does not fit is lost, counted as
  * overruns and reported; the RT thread never waits for the client. It
  * runs at the graph rate: a ring at another rate is refused.
  *
