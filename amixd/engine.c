@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "dsp.h"
 #include "engine.h"
 #include "log.h"
 #include "plan.h"
@@ -435,12 +436,15 @@ engine_render_interrupted(void)
  * file sinks take it, on this thread, with no device. The same graph
  * gives the same bytes every time. A pending SIGINT or SIGTERM (blocked
  * in the daemon, read by its loop) stops it early: -EINTR, with what was
- * rendered flushed.
+ * rendered flushed. It renders with denormals flushed to zero, as the
+ * real-time threads do (dsp_ftz), so a render computes the numbers a
+ * live run does; the thread's own mode comes back afterwards.
  */
 int
 engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)
 {
 	uint64_t done = 0;
+	unsigned long fpmode;
 	uint32_t n;
 
 	if (e->state == ENGINE_RUNNING) {
@@ -449,9 +453,11 @@ engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)
 	}
 	memset(e->rt.dev_in, 0, sizeof(e->rt.dev_in));
 	e->rt.offline = 1;	/* nobody watches meters of a render */
+	fpmode = dsp_ftz();
 	while (done < frames) {
 		if ((done / e->dev.period) % 256 == 0 &&
 		    engine_render_interrupted()) {
+			dsp_ftz_restore(fpmode);
 			e->rt.offline = 0;
 			engine_flush(e);
 			snprintf(err, errlen, "interrupted after %llu frames",
@@ -464,6 +470,7 @@ engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)
 		rt_cycle(&e->rt, n, e->dev.rate);
 		done += n;
 	}
+	dsp_ftz_restore(fpmode);
 	e->rt.offline = 0;
 	engine_flush(e);
 	return 0;

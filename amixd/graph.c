@@ -286,7 +286,9 @@ graph_order(struct graph *g, struct node **order)
  * Rate domains. Every node upstream of a resample node (NODE_DOMAIN)
  * runs at that node's rate; everything else at the graph rate. A node
  * whose outputs lead to two different domains would have to run at two
- * rates at once: refused (-EXDEV, with a message). With order (room for
+ * rates at once: refused (-EXDEV, with a message), and so is a device
+ * node (NODE_DEVICE) in a domain: the device's buffers hold one period
+ * at the device rate, not a domain's block. With order (room for
  * nnodes) and owner (the same), fills order with the topological order
  * and owner[i] with the id of the resample node whose domain order[i]
  * is in, or 0 for the graph rate. Returns the node count.
@@ -318,7 +320,16 @@ graph_domains(struct graph *g, struct node **order, uint32_t *owner,
 				continue;
 			if (own[i] == GRAPH_UNSET)
 				own[i] = d;
-			else if (own[i] != d) {
+			if (own[i] == d && d != 0 &&
+			    (ord[i]->ops->flags & NODE_DEVICE)) {
+				snprintf(err, errlen, "node %u (%s) would run "
+				    "in resample node %u's rate domain: a "
+				    "device node runs at the device's rate and "
+				    "period only", ord[i]->id,
+				    ord[i]->ops->type, d);
+				rc = -EXDEV;
+				break;
+			} else if (own[i] != d) {
 				snprintf(err, errlen, "node %u would feed two "
 				    "rate domains (%s and %s)", ord[i]->id,
 				    own[i] ? "a resample node" : "the graph",

@@ -73,6 +73,7 @@ struct node_stats {
 	_Atomic uint32_t peak;		/* float bits: |x| max since read */
 	_Atomic uint64_t latency_ns;	/* write-to-play delay, 0: none */
 	_Atomic uint64_t clipped;	/* samples beyond full scale */
+	_Atomic uint64_t nonfinite;	/* NaN/Inf samples made 0 (rt.c) */
 };
 
 /* Node events, RT -> control (rt_node_event). */
@@ -104,6 +105,7 @@ struct node_ops {
 #define NODE_LATER	0x4		/* type of a later phase: refused */
 #define NODE_DOMAIN	0x8		/* upstream runs at domain_rate */
 #define NODE_OWNED	0x10		/* belongs to the creating connection */
+#define NODE_DEVICE	0x20		/* device rate and period: no domain */
 	int flags;
 	const struct node_argdesc *args;
 	int nargs;

@@ -7,14 +7,17 @@
  * engine reads what the ring holds, converts it to float stereo (mono is
  * duplicated; f32 samples are clamped to +-AM_ARING_F32_MAX and NaN is
  * taken as 0, so a client's garbage stays its own), and resamples it
- * through the pull-model resampler when the ring's rate is not the graph
- * rate (an exact copy when it is). Playing starts once the ring holds
- * its low watermark (or the producer set eof), so a stream starts
- * cleanly; an empty ring while playing is an underrun: the rest of the
- * period is zero-filled, the frames counted, a rate-limited xrun event
- * sent, and playing resumes once the low watermark is back. Never a
- * stall. After eof, or once the client is gone, an empty ring is just
- * the end.
+ * through the pull-model resampler when the ring's rate is not the rate
+ * the node runs at (an exact copy when it is). Like file_source, that is
+ * the graph rate, or a resample node's rate when the source sits in its
+ * domain: the converter is made with RESAMPLER_VARY and retargeted on
+ * the real-time thread to the rate it is run at, without allocating.
+ * Playing starts once the ring holds its low watermark (or the producer
+ * set eof), so a stream starts cleanly; an empty ring while playing is
+ * an underrun: the rest of the period is zero-filled, the frames
+ * counted, a rate-limited xrun event sent, and playing resumes once the
+ * low watermark is back. Never a stall. After eof, or once the client
+ * is gone, an empty ring is just the end.
  *
  * app_sink: the mirror image: the engine converts its input into the
  * ring (integers through lib/afmt, s16 dithered where a sample is not
@@ -91,7 +94,8 @@ struct app {
 	int sink;			/* app_sink */
 	int quality;			/* RESAMPLER_* */
 	uint32_t seed;			/* RT: s16 dither generator */
-	struct resampler rs;		/* source: ring rate -> graph rate */
+	struct resampler rs;		/* source: ring rate -> rate run at */
+	uint64_t out;			/* RT: frames produced, at that rate */
 	uint32_t start;			/* frames: start playing at */
 	int playing;			/* RT: reading the ring */
 	int started;			/* RT: played at least once */
@@ -100,7 +104,7 @@ struct app {
 	uint64_t under, lost;		/* RT: frames, this period */
 	uint64_t ev_pending;		/* RT: underrun frames, no event yet */
 	uint64_t ev_lost;		/* RT: overrun frames, no event yet */
-	uint64_t ev_pos;		/* RT: c->pos of the last event */
+	uint64_t ev_pos;		/* RT: out at the last event */
 	int ev_sent;			/* RT: any event sent */
 	_Atomic int gone;		/* control: the client left */
 };
@@ -292,14 +296,14 @@ app_report(struct app *a, const struct node_cycle *c)
 	a->ev_pending += under;
 	a->ev_lost += lost;
 	a->under = a->lost = 0;
-	if (a->ev_sent && c->pos - a->ev_pos < c->rate / APP_EV_DIV)
+	if (a->ev_sent && a->out - a->ev_pos < c->rate / APP_EV_DIV)
 		return;
 	if (a->ev_pending > 0)
 		node_event(c, NODE_EV_UNDERRUN, a->ev_pending);
 	if (a->ev_lost > 0)
 		node_event(c, NODE_EV_OVERRUN, a->ev_lost);
 	a->ev_pending = a->ev_lost = 0;
-	a->ev_pos = c->pos;
+	a->ev_pos = a->out;
 	a->ev_sent = 1;
 }
 
@@ -320,7 +324,14 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
 	uint64_t lat;
 
 	(void)in;
-	resampler_run(&a->rs, out, c->frames, app_pull, a);
+	if (c->rate == a->ring.rate)
+		app_pull(a, out, c->frames);
+	else {
+		if (c->rate != a->rs.out_rate)
+			resampler_retarget(&a->rs, c->rate);
+		resampler_run(&a->rs, out, c->frames, app_pull, a);
+	}
+	a->out += c->frames;
 	app_post_wake(a, c);
 	lat = app_latency(a, am_clock_ns());
 	if (lat != 0)
@@ -461,8 +472,9 @@ app_init(struct app *a, const struct node_val *v, uint32_t rate, int sink,
 		goto fail;
 	}
 	a->quality = sink ? RESAMPLER_MEDIUM : (int)v[APP_ARG_QUALITY].num;
-	if (!sink && (rc = resampler_init(&a->rs, a->quality, a->ring.rate,
-	    rate, RT_FRAMES_MAX, err, errlen)) < 0)
+	if (!sink && (rc = resampler_init(&a->rs, a->quality |
+	    RESAMPLER_VARY, a->ring.rate, rate, RT_FRAMES_MAX, err,
+	    errlen)) < 0)
 		goto fail;
 	a->start = a->ring.low > 0 ? a->ring.low : 1;
 	return 0;
@@ -519,8 +531,8 @@ app_source_rate(void *st, uint32_t rate, char *err, size_t errlen)
 	struct app *a = st;
 
 	resampler_done(&a->rs);
-	return resampler_init(&a->rs, a->quality, a->ring.rate, rate,
-	    RT_FRAMES_MAX, err, errlen);
+	return resampler_init(&a->rs, a->quality | RESAMPLER_VARY,
+	    a->ring.rate, rate, RT_FRAMES_MAX, err, errlen);
 }
 
 static int

@@ -4,7 +4,9 @@
  * adds its input into the backend's playback buffer (several sinks mix);
  * a source copies the backend's capture buffer out (silence on a backend
  * without capture, such as null). Both run on the real-time thread and
- * keep no state.
+ * keep no state. Both see the device's buffers, one period at the
+ * device rate: they are NODE_DEVICE, never placed in a resample node's
+ * rate domain (graph_domains refuses the link that would).
  *
  * Clipping happens where the playback buffer meets the device (the
  * backend): device_sink_clipped then adds what was clipped to every
@@ -62,12 +64,12 @@ device_sink_clipped(const struct plan *p, uint64_t n)
 
 const struct node_ops node_device_sink_ops = {
 	.type = "device_sink",
-	.flags = NODE_SINK,
+	.flags = NODE_SINK | NODE_DEVICE,
 	.process = device_sink_process,
 };
 
 const struct node_ops node_device_source_ops = {
 	.type = "device_source",
-	.flags = NODE_SOURCE,
+	.flags = NODE_SOURCE | NODE_DEVICE,
 	.process = device_source_process,
 };

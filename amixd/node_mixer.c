@@ -6,8 +6,6 @@
  * on the real-time thread.
  */
 
-#include <math.h>
-
 #include "dsp.h"
 #include "node.h"
 
@@ -16,8 +14,7 @@ static const struct node_argdesc mixer_args[] = {
 };
 
 struct mixer {
-	float gain;			/* linear, reached at period end */
-	float gain_prev;		/* linear, at period start */
+	struct dsp_ramp level;		/* linear */
 };
 
 static int
@@ -29,7 +26,7 @@ mixer_init(void *st, const struct node_val *v, uint32_t rate, char *err,
 	(void)rate;
 	(void)err;
 	(void)errlen;
-	m->gain = m->gain_prev = dsp_db_to_gain(v[0].num);
+	dsp_ramp_init(&m->level, dsp_db_to_gain(v[0].num));
 	return 0;
 }
 
@@ -40,7 +37,7 @@ mixer_set(void *st, int arg, double val)
 	struct mixer *m = st;
 
 	(void)arg;
-	m->gain = (float)pow(10.0, val / 20.0);
+	dsp_ramp_set(&m->level, dsp_db_to_gain(val));
 }
 
 /* RT */
@@ -50,8 +47,7 @@ mixer_process(void *st, const struct node_cycle *c, const float *in,
 {
 	struct mixer *m = st;
 
-	dsp_gain_ramp(out, in, c->frames * 2, m->gain_prev, m->gain);
-	m->gain_prev = m->gain;
+	dsp_ramp_run(&m->level, out, in, c->frames, c->rate);
 }
 
 const struct node_ops node_mixer_ops = {

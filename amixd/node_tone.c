@@ -8,8 +8,9 @@
  * drift over hours. The sine is computed by a rotating phasor restarted
  * from the exact phase at every period: four multiplies a frame instead
  * of a sin() call, with an error far below float resolution. Level
- * changes ramp over one period. init runs on the control thread; set and
- * process on the real-time thread.
+ * changes ramp like gain's (dsp_ramp: one period or 5 ms, the longer).
+ * init runs on the control thread; set and process on the real-time
+ * thread.
  */
 
 #include <math.h>
@@ -41,8 +42,7 @@ static const struct node_argdesc tone_args[] = {
 struct tone {
 	double phase;			/* cycles, [0, 1) */
 	double freq;			/* Hz */
-	float gain;			/* linear, reached at period end */
-	float gain_prev;		/* linear, at period start */
+	struct dsp_ramp level;		/* linear */
 	int waveform;			/* TONE_* */
 	uint32_t seed;			/* noise state, never 0 */
 };
@@ -57,13 +57,13 @@ tone_init(void *st, const struct node_val *v, uint32_t rate, char *err,
 	(void)errlen;
 	(void)rate;
 	t->freq = v[TONE_ARG_FREQ].num;
-	t->gain = t->gain_prev = dsp_db_to_gain(v[TONE_ARG_DB].num);
+	dsp_ramp_init(&t->level, dsp_db_to_gain(v[TONE_ARG_DB].num));
 	t->waveform = (int)v[TONE_ARG_WAVEFORM].num;
 	t->seed = (uint32_t)v[TONE_ARG_SEED].num;
 	return 0;
 }
 
-/* RT: take a new value; the gain ramps in the next period. */
+/* RT: take a new value; a level ramps from the next period on. */
 static void
 tone_set(void *st, int arg, double val)
 {
@@ -74,7 +74,7 @@ tone_set(void *st, int arg, double val)
 		t->freq = val;
 		break;
 	case TONE_ARG_DB:
-		t->gain = (float)pow(10.0, val / 20.0);
+		dsp_ramp_set(&t->level, dsp_db_to_gain(val));
 		break;
 	case TONE_ARG_WAVEFORM:
 		t->waveform = (int)val;
@@ -111,19 +111,16 @@ tone_process(void *st, const struct node_cycle *c, const float *in,
 	struct tone *t = st;
 	uint32_t i, n = c->frames;
 	double inc = t->freq / c->rate, cr, sr, cs, sn, tmp, p;
-	float g, step, x;
+	float x;
 
 	(void)in;
-	g = t->gain_prev;
-	step = (t->gain - t->gain_prev) / (float)n;
 	if (t->waveform == TONE_SINE) {
 		cs = cos(2.0 * M_PI * t->phase);
 		sn = sin(2.0 * M_PI * t->phase);
 		cr = cos(2.0 * M_PI * inc);
 		sr = sin(2.0 * M_PI * inc);
 		for (i = 0; i < n; i++) {
-			g += step;
-			x = (float)sn * g;
+			x = (float)sn;
 			out[2 * i] = out[2 * i + 1] = x;
 			tmp = cs * cr - sn * sr;
 			sn = sn * cr + cs * sr;
@@ -131,15 +128,13 @@ tone_process(void *st, const struct node_cycle *c, const float *in,
 		}
 	} else if (t->waveform == TONE_NOISE) {
 		for (i = 0; i < n; i++) {
-			g += step;
-			x = tone_noise(&t->seed) * g;
+			x = tone_noise(&t->seed);
 			out[2 * i] = out[2 * i + 1] = x;
 		}
 	} else {
 		p = t->phase;
 		for (i = 0; i < n; i++) {
-			g += step;
-			x = tone_shape(t->waveform, p) * g;
+			x = tone_shape(t->waveform, p);
 			out[2 * i] = out[2 * i + 1] = x;
 			p += inc;
 			if (p >= 1.0)
@@ -147,7 +142,7 @@ tone_process(void *st, const struct node_cycle *c, const float *in,
 		}
 	}
 	t->phase = fmod(t->phase + inc * n, 1.0);
-	t->gain_prev = t->gain;
+	dsp_ramp_run(&t->level, out, out, n, c->rate);
 }
 
 const struct node_ops node_tone_ops = {

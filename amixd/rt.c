@@ -5,8 +5,9 @@
  * summing inputs, metering and timing each one. Everything after rt_init
  * runs on the real-time thread (or, in an offline render, on the control
  * thread while no real-time thread exists) and never allocates, frees,
- * locks, logs or blocks: the only system calls are clock_gettime and one
- * write(2) to a non-blocking eventfd to wake the control thread.
+ * locks, logs or blocks: the only system calls are clock_gettime and at
+ * most one write(2) a period to a non-blocking eventfd to wake the
+ * control thread.
  */
 
 #include <errno.h>
@@ -90,15 +91,49 @@ rt_seq_bump(_Atomic uint32_t *seq, memory_order mo)
 	    memory_order_relaxed) + 1, mo);
 }
 
+/*
+ * RT: raise the maximum *c to v, where old is what the caller last read
+ * of *c. The control thread only ever resets it (an exchange with 0), so
+ * a failed compare-exchange means a reset came between the read and the
+ * store: old now holds the fresh value and the next try stores v. Two
+ * resets in a row within a few instructions are unheard of (control
+ * resets 30 times a second); RT_MAX_TRIES bounds the loop anyway.
+ */
+void
+rt_raise(_Atomic uint64_t *c, uint64_t v, uint64_t old)
+{
+	int i;
+
+	for (i = 0; i < RT_MAX_TRIES && v > old; i++) {
+		if (atomic_compare_exchange_strong_explicit(c, &old, v,
+		    memory_order_relaxed, memory_order_relaxed))
+			return;
+	}
+}
+
 /* RT: raise a maximum the control thread may reset to 0. */
-static inline void
+void
 rt_max(_Atomic uint64_t *c, uint64_t v)
 {
-	uint64_t old = atomic_load_explicit(c, memory_order_relaxed);
+	rt_raise(c, v, atomic_load_explicit(c, memory_order_relaxed));
+}
 
-	if (v > old)
-		atomic_compare_exchange_strong_explicit(c, &old, v,
-		    memory_order_relaxed, memory_order_relaxed);
+/*
+ * RT: rt_raise for a peak kept as float bits (node_stats.peak). Peaks
+ * are never negative, and non-negative floats order as their bits do.
+ */
+void
+rt_raise_peak(_Atomic uint32_t *c, float v, uint32_t old)
+{
+	union { uint32_t u; float f; } pk;
+	int i;
+
+	pk.f = v;
+	for (i = 0; i < RT_MAX_TRIES && pk.u > old; i++) {
+		if (atomic_compare_exchange_strong_explicit(c, &old, pk.u,
+		    memory_order_relaxed, memory_order_relaxed))
+			return;
+	}
 }
 
 /* RT: account how late this period's wake-up was. */
@@ -111,22 +146,38 @@ rt_late(struct rt *rt, uint64_t late_ns)
 	rt_max(&rt->late_int_ns, late_ns);
 }
 
+/* RT, or any thread: wake the control thread; never waits. */
+static void
+rt_wake(struct rt *rt)
+{
+	uint64_t one = 1;
+	ssize_t rc;
+
+	rc = write(rt->evfd, &one, sizeof(one));
+	(void)rc;	/* EAGAIN: the counter is already non-zero */
+}
+
 /*
- * RT: queue an event and wake the control thread; never waits.
+ * RT: queue an event and wake the control thread; never waits. A period
+ * costs at most one write(2) however many events it raises: within a
+ * cycle the wake-up waits for the cycle's end (rt_cycle); outside one
+ * (a backend's xrun between periods) it is written at once unless this
+ * period already woke control, and then waits for the next cycle's end.
  * 0, or -1 when the queue is full and the event is dropped (counted).
  */
 static int
 rt_event(struct rt *rt, const struct rt_event *ev)
 {
-	uint64_t one = 1;
-	ssize_t rc;
-
 	if (am_ring_push(&rt->events, ev) < 0) {
 		rt_add(&rt->ev_dropped, 1);
 		return -1;
 	}
-	rc = write(rt->evfd, &one, sizeof(one));
-	(void)rc;	/* EAGAIN: the counter is already non-zero */
+	if (rt->in_cycle || rt->ev_woke)
+		rt->ev_due = 1;
+	else {
+		rt->ev_woke = 1;
+		rt_wake(rt);
+	}
 	return 0;
 }
 
@@ -174,12 +225,8 @@ node_event(const struct node_cycle *c, int kind, uint64_t a)
 void
 rt_lost(struct rt *rt)
 {
-	uint64_t one = 1;
-	ssize_t rc;
-
 	atomic_store_explicit(&rt->lost, 1, memory_order_release);
-	rc = write(rt->evfd, &one, sizeof(one));
-	(void)rc;
+	rt_wake(rt);
 }
 
 /*
@@ -191,30 +238,47 @@ rt_lost(struct rt *rt)
 void
 rt_reconfig(struct rt *rt, uint32_t rate, uint32_t period)
 {
-	uint64_t one = 1;
-	ssize_t rc;
-
 	atomic_store_explicit(&rt->reconfig, (uint64_t)rate << 32 | period,
 	    memory_order_release);
-	rc = write(rt->evfd, &one, sizeof(one));
-	(void)rc;
+	rt_wake(rt);
 }
 
-/* RT: meter a node's signal into its counters. */
+/*
+ * RT: after step s ran over n samples: make its output finite (NaN and
+ * infinities become 0 before anything mixes them, counted in the node's
+ * nonfinite) and, unless rendering offline, meter it, in one pass. A
+ * sink is metered on its input, which upstream steps made finite. A
+ * node that produced a non-finite sample meters a peak of at least
+ * RT_PEAK_NONFINITE, over full scale, so no meter shows it silent.
+ */
 static void
-rt_meter(struct node_stats *st, const float *buf, uint32_t n)
+rt_finish(struct rt *rt, struct plan_step *s, const float *in, uint32_t n)
 {
+	struct node_stats *st = s->stats;
 	union { uint64_t u; double d; } sq;
-	union { uint32_t u; float f; } pk, old;
+	uint32_t bad = 0;
+	double sumsq;
+	float pk;
 
-	sq.u = atomic_load_explicit(&st->sumsq, memory_order_relaxed);
-	sq.d += dsp_sumsq(buf, n);
-	atomic_store_explicit(&st->sumsq, sq.u, memory_order_relaxed);
-	pk.f = dsp_peak(buf, n);
-	old.u = atomic_load_explicit(&st->peak, memory_order_relaxed);
-	if (pk.f > old.f)
-		atomic_compare_exchange_strong_explicit(&st->peak, &old.u,
-		    pk.u, memory_order_relaxed, memory_order_relaxed);
+	if (rt->offline) {
+		if (!s->sink)
+			bad = dsp_finite(s->out, n);
+	} else {
+		if (s->sink) {
+			pk = dsp_peak(in, n);
+			sumsq = dsp_sumsq(in, n);
+		} else
+			bad = dsp_meter(s->out, n, &pk, &sumsq);
+		if (bad > 0 && pk < RT_PEAK_NONFINITE)
+			pk = RT_PEAK_NONFINITE;
+		sq.u = atomic_load_explicit(&st->sumsq, memory_order_relaxed);
+		sq.d += sumsq;
+		atomic_store_explicit(&st->sumsq, sq.u, memory_order_relaxed);
+		rt_raise_peak(&st->peak, pk, atomic_load_explicit(&st->peak,
+		    memory_order_relaxed));
+	}
+	if (bad > 0)
+		rt_add(&st->nonfinite, bad);
 }
 
 /* RT: the summed input of step s over n samples. */
@@ -255,6 +319,30 @@ rt_pull(const struct node_cycle *c, uint32_t frames)
 	return rt_input(s, frames * 2);
 }
 
+/*
+ * RT: step s processes c->frames frames, handed to it in pieces of at
+ * most RT_FRAMES_MAX: a rate domain's block may be longer than any
+ * period (4096 frames at 8 kHz feeding a 192 kHz domain: 98304), and
+ * no node need size anything for more than RT_FRAMES_MAX a call.
+ */
+static void
+rt_process(struct plan_step *s, struct node_cycle *c, const float *in)
+{
+	uint32_t total = c->frames, off, k;
+
+	if (total <= RT_FRAMES_MAX) {
+		s->ops->process(s->state, c, in, s->out);
+		return;
+	}
+	for (off = 0; off < total; off += k) {
+		k = total - off < RT_FRAMES_MAX ? total - off : RT_FRAMES_MAX;
+		c->frames = k;
+		s->ops->process(s->state, c, in != NULL ? in + 2 * off : NULL,
+		    s->out + 2 * off);
+	}
+	c->frames = total;
+}
+
 /* RT: run nsteps steps for proto->frames frames. */
 static void
 rt_run(struct plan_step *steps, uint32_t nsteps,
@@ -278,12 +366,11 @@ rt_run(struct plan_step *steps, uint32_t nsteps,
 		} else
 			in = rt_input(s, n);
 		ts = am_clock_ns();
-		s->ops->process(s->state, &c, in, s->out);
+		rt_process(s, &c, in);
 		te = am_clock_ns();
 		rt_seq_bump(&s->stats->seq, memory_order_relaxed);
 		atomic_thread_fence(memory_order_release);
-		if (!((struct rt *)c.rt)->offline)
-			rt_meter(s->stats, s->sink ? in : s->out, n);
+		rt_finish(c.rt, s, in, n);
 		rt_add(&s->stats->frames, c.frames);
 		rt_add(&s->stats->cost_ns, te - ts);
 		rt_seq_bump(&s->stats->seq, memory_order_release);
@@ -304,6 +391,8 @@ rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate)
 	uint32_t n = frames * 2;
 
 	t0 = am_clock_ns();
+	rt->in_cycle = 1;
+	rt->ev_woke = 0;
 	p = atomic_exchange_explicit(&rt->pending, NULL, memory_order_acq_rel);
 	if (p != NULL)
 		rt->cur = p;
@@ -324,6 +413,12 @@ rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate)
 	if (p != NULL && frames <= p->frames && rate == p->rate)
 		rt_run(p->steps, p->nsteps, &c);
 	rt->pos += frames;
+	rt->in_cycle = 0;
+	if (rt->ev_due) {
+		rt->ev_due = 0;
+		rt->ev_woke = 1;
+		rt_wake(rt);	/* once a period, whatever the events */
+	}
 	te = am_clock_ns();
 	rt_add(&rt->cycles, 1);
 	rt_add(&rt->frames, frames);

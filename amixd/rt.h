@@ -12,6 +12,8 @@
 #define RT_CMD_MAX	1024	/* parameter changes in flight */
 #define RT_EVENT_MAX	256	/* events in flight to control */
 #define RT_HIST		80	/* histogram buckets, see rt_hist_bucket */
+#define RT_MAX_TRIES	8	/* compare-exchanges to raise a maximum */
+#define RT_PEAK_NONFINITE 2.0f	/* least peak of a node that made NaN/Inf */
 
 struct node_ops;
 struct plan;
@@ -58,6 +60,9 @@ struct rt {
 	uint64_t pos;			/* frames since start, RT */
 	_Atomic int lost;		/* the backend lost its device */
 	int offline;			/* rendering: no meters to feed */
+	int in_cycle;			/* RT: inside rt_cycle */
+	int ev_due;			/* RT: events queued, no wake-up yet */
+	int ev_woke;			/* RT: control woken this period */
 	_Atomic uint64_t reconfig;	/* rate << 32 | period, or 0 */
 	_Atomic uint64_t ev_dropped;
 	_Atomic uint64_t cycles;
@@ -83,6 +88,9 @@ void rt_xrun(struct rt *rt, int type, uint64_t usec);
 void rt_lost(struct rt *rt);
 int rt_node_event(struct rt *rt, uint32_t node, int kind, uint64_t a);
 void rt_reconfig(struct rt *rt, uint32_t rate, uint32_t period);
+void rt_raise(_Atomic uint64_t *c, uint64_t v, uint64_t old);
+void rt_max(_Atomic uint64_t *c, uint64_t v);
+void rt_raise_peak(_Atomic uint32_t *c, float v, uint32_t old);
 int rt_hist_bucket(uint64_t us);
 uint64_t rt_hist_value(int bucket);
 

@@ -211,6 +211,8 @@ stats_nodes(int s, int full)
 			    (double)atomic_load(&n->stats.overruns));
 			cJSON_AddNumberToObject(o, "clipped",
 			    (double)atomic_load(&n->stats.clipped));
+			cJSON_AddNumberToObject(o, "nonfinite",
+			    (double)atomic_load(&n->stats.nonfinite));
 			if (atomic_load(&n->stats.latency_ns) != 0)
 				cJSON_AddNumberToObject(o, "latency_us",
 				    (double)(atomic_load(

@@ -88,6 +88,8 @@ struct top_node {
 	double cost_us;			/* us per cycle */
 	double underruns, overruns;	/* since creation */
 	double clipped;			/* samples, since creation */
+	double nonfinite;		/* NaN/Inf samples, since creation */
+	int nan;			/* nonfinite grew at the last stats */
 	double peak_db, rms_db;		/* dBFS, last levels event */
 };
 
@@ -596,6 +598,7 @@ top_on_nodes(struct top *t, const cJSON *ev, int stats)
 	const cJSON *o;
 	struct top_node *n;
 	uint32_t id;
+	double x;
 
 	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(ev, "nodes")) {
 		if ((id = top_id(o, "id")) == 0)
@@ -612,6 +615,9 @@ top_on_nodes(struct top *t, const cJSON *ev, int stats)
 			n->underruns = top_num(o, "underruns", 0);
 			n->overruns = top_num(o, "overruns", 0);
 			n->clipped = top_num(o, "clipped", 0);
+			x = top_num(o, "nonfinite", 0);
+			n->nan = x > n->nonfinite;
+			n->nonfinite = x;
 			if (n->has_level)
 				continue;
 		}
@@ -839,9 +845,9 @@ top_draw(struct top *t)
 		    "%5.0f %6s %6s  %s%s%s", n->id, nw, nw, name, cost,
 		    fw > 0 ? " " : "", fw, fw, frames, n->underruns,
 		    n->overruns, n->clipped,
-		    n->has_level ? top_db(n->peak_db, peak, sizeof(peak)) :
-		    "-", n->has_level ? top_db(n->rms_db, rms, sizeof(rms)) :
-		    "-", mw > 0 ? "[" : "", mw > 0 ? meter : "",
+		    n->nan ? "NaN" : n->has_level ? top_db(n->peak_db, peak,
+		    sizeof(peak)) : "-", n->has_level ? top_db(n->rms_db, rms,
+		    sizeof(rms)) : "-", mw > 0 ? "[" : "", mw > 0 ? meter : "",
 		    mw > 0 ? "]" : "");
 	}
 	top_puts(t, "\033[J");
