@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Sample kernels: the only place that loops over samples for mixing,
- * gain and metering. Every function here is pure, bounded and runs on the
- * real-time thread; no allocation, no state. Buffers are interleaved
- * stereo float32 and n counts samples. Written plainly so the compiler
- * vectorises them (-O2); restrict tells it source and destination differ.
+ * gain, level ramps, metering and the non-finite check. Every function
+ * here is bounded and runs on the real-time thread; no allocation, and
+ * no state but what the caller holds (struct dsp_ramp). Buffers are
+ * interleaved stereo float32 and n counts samples. Written plainly so
+ * the compiler vectorises them (-O2); restrict tells it source and
+ * destination differ. dsp_ftz sets the calling thread's floating-point
+ * mode so every rendering thread computes the same numbers.
  */
 
 #include <math.h>
@@ -39,37 +42,6 @@ dsp_add(float *restrict dst, const float *restrict src, uint32_t n)
 
 	for (i = 0; i < n; i++)
 		dst[i] += src[i];
-}
-
-/*
- * RT: dst = src * g, g moving linearly from g0 to g1 over the n/2 frames,
- * both channels of a frame sharing one value, so a change never clicks.
- * A constant gain takes the plain loop; 1.0 is an exact copy, which keeps
- * 0 dB paths bit-exact.
- */
-void
-dsp_gain_ramp(float *restrict dst, const float *restrict src, uint32_t n,
-    float g0, float g1)
-{
-	uint32_t i, frames = n / 2;
-	float g, step;
-
-	if (g0 == g1) {
-		if (g0 == 1.0f) {
-			if (dst != src)
-				memcpy(dst, src, n * sizeof(float));
-			return;
-		}
-		for (i = 0; i < n; i++)
-			dst[i] = src[i] * g0;
-		return;
-	}
-	step = (g1 - g0) / (float)frames;
-	for (i = 0; i < frames; i++) {
-		g = g0 + step * (float)(i + 1);
-		dst[2 * i] = src[2 * i] * g;
-		dst[2 * i + 1] = src[2 * i + 1] * g;
-	}
 }
 
 /*

@@ -11,8 +11,6 @@
 void dsp_zero(float *dst, uint32_t n);
 void dsp_copy(float *restrict dst, const float *restrict src, uint32_t n);
 void dsp_add(float *restrict dst, const float *restrict src, uint32_t n);
-void dsp_gain_ramp(float *restrict dst, const float *restrict src,
-    uint32_t n, float g0, float g1);
 float dsp_peak(const float *src, uint32_t n);
 double dsp_sumsq(const float *src, uint32_t n);
 uint32_t dsp_finite(float *buf, uint32_t n);
