@@ -225,6 +225,37 @@ amixd_drop(const struct passwd *pw, const char *sockpath)
 	return 0;
 }
 
+/*
+ * Lock the daemon's memory, as it is and as it grows, so the real-time
+ * path does not page-fault; 1 when locked. Only when nothing bounds it
+ * (CAP_IPC_LOCK, or an unlimited RLIMIT_MEMLOCK): under a finite limit,
+ * MCL_FUTURE charges every later mapping to it, and the first that does
+ * not fit fails, be it the real-time thread's stack or a library loaded
+ * on first use, so an ordinary user's daemon could not start its engine.
+ */
+static int
+amixd_mlock(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	return 0;	/* not with a sanitizer's terabytes of shadow */
+#else
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+	    0 };
+	struct __user_cap_data_struct data[2];
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
+	    (syscall(SYS_capget, &hdr, data) < 0 ||
+	    (data[0].effective & (1U << CAP_IPC_LOCK)) == 0)) {
+		logx(2, "memory not locked: RLIMIT_MEMLOCK is %llu kB, and "
+		    "no CAP_IPC_LOCK", (unsigned long long)rl.rlim_cur / 1024);
+		return 0;
+	}
+	return mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0;
+#endif
+}
+
 /* The number in an environment variable, or def when unset. */
 static long
 amixd_env_num(const char *name, long min, long max, long def)
@@ -401,10 +432,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "amixd: %s\n", strerror(-rc));
 		return 1;
 	}
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	/* Lock pages as they are touched: no page faults on the RT path. */
-	engine.mlocked = mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0;
-#endif
+	engine.mlocked = amixd_mlock();
 	cmd_init(&engine, render);
 	sigev = ev_file_new(sigfd, POLLIN, amixd_signal_cb, &sigfd);
 
