@@ -557,7 +557,11 @@ backend_jack_start(struct engine *e, char *err, size_t errlen)
 		snprintf(err, errlen, "jack: cannot activate the client");
 		return -EIO;
 	}
-	e->rt_fifo = backend_jack_is_rt(d);
+	e->rt_via = backend_jack_is_rt(d) ? ENGINE_RT_SCHED : ENGINE_RT_NONE;
+	e->rt_policy = -1;	/* JACK's thread: JACK's business */
+	snprintf(e->rt_error, sizeof(e->rt_error), "%s", e->rt_via ==
+	    ENGINE_RT_NONE ? "jack: the server runs clients without real "
+	    "time" : "");
 	if (d->connect)
 		backend_jack_autoconnect(d);
 	d->drift_ns = am_clock_ns();

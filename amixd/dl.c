@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Load a shared library and fill a table of its functions, all or
- * nothing: the common part of dl_jack.c and dl_sndfile.c.
+ * nothing: the common part of dl_dbus.c, dl_jack.c and dl_sndfile.c.
  */
 
 #include <dlfcn.h>

@@ -11,7 +11,7 @@
 
 #define ENGINE_RATE_MIN		8000
 #define ENGINE_RATE_MAX		192000
-#define ENGINE_RT_PRIO		70	/* SCHED_FIFO priority asked for */
+#define ENGINE_RT_PRIO		70	/* asked for; rtkit may cap it */
 
 /*
  * The engine: graph model, published plans, the state shared with the
@@ -32,7 +32,13 @@ struct engine {
 #define ENGINE_LOST	2		/* device gone, retrying */
 	struct plan *plans;		/* published, newest first */
 	uint64_t seq;			/* of the newest plan */
-	int rt_fifo;			/* SCHED_FIFO granted */
+	int rt_via;			/* how the RT thread got real time */
+#define ENGINE_RT_NONE	0		/* it did not: rt_error says why */
+#define ENGINE_RT_SCHED	1		/* set by the daemon (or JACK) */
+#define ENGINE_RT_RTKIT	2		/* granted by RealtimeKit */
+	int rt_policy;			/* SCHED_* read back; -1 unknown */
+	int rt_prio;			/* its priority, read back */
+	char rt_error[256];		/* why no real time; "" if none */
 	int mlocked;			/* mlockall succeeded */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at start */
 	uint64_t start_frames;		/* rt.frames at start */

@@ -14,6 +14,7 @@
  */
 
 #include <math.h>
+#include <sched.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -227,6 +228,27 @@ stats_nodes(int s, int full)
 }
 
 /*
+ * How the running engine's thread got real time, what it has, and why
+ * not: rt_via, rt_policy, rt_priority, rt_error.
+ */
+static void
+stats_rt(cJSON *o, const struct engine *e)
+{
+	static const char *const via[] = { "none", "sched", "rtkit" };
+	int run = e->state == ENGINE_RUNNING;
+
+	cJSON_AddStringToObject(o, "rt_via", run ? via[e->rt_via] : "none");
+	if (run && e->rt_policy >= 0) {
+		cJSON_AddStringToObject(o, "rt_policy",
+		    e->rt_policy == SCHED_FIFO ? "fifo" :
+		    e->rt_policy == SCHED_RR ? "rr" : "other");
+		cJSON_AddNumberToObject(o, "rt_priority", e->rt_prio);
+	}
+	if (run && e->rt_error[0] != '\0')
+		cJSON_AddStringToObject(o, "rt_error", e->rt_error);
+}
+
+/*
  * A stats object for slot s's interval, which then restarts: the design
  * card's cpu_pct, period and late_us, plus what operators need. With
  * event set, the object is that event and starts with its name.
@@ -278,7 +300,8 @@ stats_report(int s, const char *event)
 	    (double)atomic_load(&rt->wakeups_empty));
 	cJSON_AddNumberToObject(o, "cycles", (double)(cycles - sl->cycles));
 	cJSON_AddBoolToObject(o, "rt", e->state == ENGINE_RUNNING &&
-	    e->rt_fifo);
+	    e->rt_via != ENGINE_RT_NONE);
+	stats_rt(o, e);
 	cJSON_AddBoolToObject(o, "mlock", e->mlocked);
 	cJSON_AddNumberToObject(o, "rate", e->dev.rate);
 	cJSON_AddStringToObject(o, "backend", e->backend->name);

@@ -175,6 +175,7 @@ record_check() {
 	assert_eq 128 "$(jget "$out" .period)"
 	# jackd -R as root: JACK runs our process callback SCHED_FIFO.
 	assert_eq true "$(jget "$out" .rt)" "real-time"
+	assert_eq sched "$(jget "$out" .rt_via)" "as JACK set it up"
 	record_check 128 "$s" 2
 	# Stop deactivates the client (JACK drops its connections); start
 	# activates it again and connects it again.

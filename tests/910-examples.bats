@@ -88,10 +88,10 @@ QUICK=(
 	assert_eq "$(page_after amixd.8 "\$ amctl list | jq -c '.device | {rate, period, buffer}'")" \
 	    "$output" "list"
 
-	# rt and mlock depend on privileges: booleans, and the engine runs.
-	page_has amixd.8 "\$ amctl stats | jq -c '{state, rt, mlock}'"
-	run -0 bash -c "amctl stats | jq -c '{state, rt, mlock}'"
-	assert_match '^\{"state":"running","rt":(true|false),"mlock":(true|false)\}$' \
+	# rt, rt_via and mlock depend on privileges; the engine runs.
+	page_has amixd.8 "\$ amctl stats | jq -c '{state, rt, rt_via, mlock}'"
+	run -0 bash -c "amctl stats | jq -c '{state, rt, rt_via, mlock}'"
+	assert_match '^\{"state":"running","rt":(true|false),"rt_via":"(sched|rtkit|none)","mlock":(true|false)\}$' \
 	    "$output" "stats"
 
 	page_has amixd.8 '$ kill $pid'
