@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * amixd: options, set-up, the control loop, and teardown in reverse.
- * Signals are blocked in every thread and read through a signalfd by the
- * control loop, so SIGINT and SIGTERM end the daemon cleanly: the engine
- * stops, file sinks are finalized, the socket file is removed.
+ * The signals of sig_quitset (every terminating one that is no fault)
+ * are blocked in every thread and read through a signalfd by the control
+ * loop, so each ends the daemon cleanly: the engine stops, file sinks are
+ * finalized, the socket file is removed. SIGPIPE and SIGXFSZ are ignored.
  */
 
 #include <sys/mman.h>
@@ -37,6 +38,7 @@
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
+#include "sig.h"
 #include "util.h"
 
 #define AMIXD_RATE	48000
@@ -59,7 +61,7 @@ amixd_signal_cb(void *arg, int revents)
 
 	(void)revents;
 	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		logx(2, "signal %u: stopping", si.ssi_signo);
+		logx(2, "%s: stopping", strsignal((int)si.ssi_signo));
 		ctl_quit();
 	}
 }
@@ -416,11 +418,12 @@ main(int argc, char **argv)
 	dev.periods = 2;
 	snprintf(dev.format, sizeof(dev.format), "f32");
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
+	/* Before any thread starts: they all inherit the mask. */
+	sig_quitset(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Past RLIMIT_FSIZE a write fails with EFBIG: a file sink says so. */
+	signal(SIGXFSZ, SIG_IGN);
 	sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sigfd < 0) {
 		fprintf(stderr, "amixd: signalfd: %s\n", strerror(errno));

@@ -646,6 +646,31 @@ ctl_retry_want(void *arg)
 	return ctl_engine->state == ENGINE_LOST;
 }
 
+/*
+ * A node failed at something it does off the real-time thread (a file
+ * sink's write): log its message once and send it as a node event of
+ * type "error". The node may be gone already: then nothing.
+ */
+static void
+ctl_node_error(uint32_t id)
+{
+	struct node *n;
+	const char *msg;
+	cJSON *ev;
+
+	n = graph_node(&ctl_engine->graph, id);
+	if (n == NULL || n->ops->error == NULL ||
+	    (msg = n->ops->error(n->state)) == NULL)
+		return;
+	logx(1, "%s", msg);
+	ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "event", "node");
+	cJSON_AddNumberToObject(ev, "id", id);
+	cJSON_AddStringToObject(ev, "type", "error");
+	cJSON_AddStringToObject(ev, "message", msg);
+	ctl_event(CTL_EV_NODE, ev);
+}
+
 /* A node event from the RT thread, as protocol events. */
 static void
 ctl_node_event(const struct rt_event *rev)
@@ -660,6 +685,10 @@ ctl_node_event(const struct rt_event *rev)
 		n = graph_node(&ctl_engine->graph, rev->node);
 		if (n != NULL && n->ops->wake != NULL)
 			n->ops->wake(n->state);
+		return;
+	}
+	if (rev->b == NODE_EV_ERROR) {
+		ctl_node_error(rev->node);
 		return;
 	}
 	if (rev->b == 0 || rev->b > NODE_EV_OVERRUN)

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "plan.h"
 #include "rtkit.h"
+#include "sig.h"
 #include "util.h"
 
 static void engine_settle(struct engine *e);
@@ -284,15 +285,31 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	return rc;
 }
 
-/* Write every file sink's pending frames out. */
+/*
+ * Write every file sink's pending frames out: ask them all, then wait
+ * until each says it is done. Bounded: a stuck disk gives up after 10 s.
+ */
 void
 engine_flush(struct engine *e)
 {
+	struct timespec ms = { 0, 1000000 };
 	struct node *n;
+	int i, busy;
 
 	for (n = e->graph.nodes; n != NULL; n = n->next) {
 		if (n->ops->flush != NULL)
 			n->ops->flush(n->state);
+	}
+	for (i = 0; i < 10000; i++) {
+		busy = 0;
+		for (n = e->graph.nodes; n != NULL; n = n->next) {
+			if (n->ops->flushed != NULL &&
+			    !n->ops->flushed(n->state))
+				busy = 1;
+		}
+		if (!busy)
+			return;
+		nanosleep(&ms, NULL);
 	}
 }
 
@@ -422,24 +439,21 @@ engine_render_wait(struct engine *e, uint32_t frames)
 	}
 }
 
-/* True when SIGINT or SIGTERM waits: a render stops early for them. */
+/* True when a signal that stops the daemon waits: so does a render. */
 static int
 engine_render_interrupted(void)
 {
-	sigset_t set;
-
-	return sigpending(&set) == 0 && (sigismember(&set, SIGINT) == 1 ||
-	    sigismember(&set, SIGTERM) == 1);
+	return sig_quit_pending();
 }
 
 /*
  * Offline render: run the current plan frames frames as fast as the
  * file sinks take it, on this thread, with no device. The same graph
- * gives the same bytes every time. A pending SIGINT or SIGTERM (blocked
- * in the daemon, read by its loop) stops it early: -EINTR, with what was
- * rendered flushed. It renders with denormals flushed to zero, as the
- * real-time threads do (dsp_ftz), so a render computes the numbers a
- * live run does; the thread's own mode comes back afterwards.
+ * gives the same bytes every time. A pending signal of sig_quitset
+ * (blocked in the daemon, read by its loop) stops it early: -EINTR,
+ * with what was rendered flushed. It renders with denormals flushed to
+ * zero, as the real-time threads do (dsp_ftz), so a render computes the
+ * numbers a live run does; the thread's own mode comes back afterwards.
  */
 int
 engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)

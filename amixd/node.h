@@ -81,6 +81,7 @@ struct node_stats {
 #define NODE_EV_UNDERRUN	2	/* a: frames zero-filled */
 #define NODE_EV_OVERRUN		3	/* a: frames lost */
 #define NODE_EV_WAKE		4	/* the node's client is due a wake-up */
+#define NODE_EV_ERROR		5	/* a: errno; the text from ops->error */
 
 #define NODE_SNAP_MAX	128	/* stats consumers at once (stats.c) */
 
@@ -116,12 +117,14 @@ struct node_ops {
 	void (*process)(void *st, const struct node_cycle *c,
 	    const float *in, float *out);
 	int (*ready)(void *st, uint32_t frames);	/* render: room? */
-	void (*flush)(void *st);			/* data to disk */
+	void (*flush)(void *st);	/* start putting data on disk */
+	int (*flushed)(void *st);	/* 1: all so far on disk; no wait */
 	int (*rate)(void *st, uint32_t rate, char *err, size_t errlen);
 	uint32_t (*domain_rate)(void *st);		/* NODE_DOMAIN */
 	int (*drained)(void *st);	/* orphaned: 1 once it may go */
 	void (*wake)(void *st);		/* control: NODE_EV_WAKE arrived */
 	size_t (*mem)(void *st);	/* shared memory it maps, bytes */
+	const char *(*error)(void *st);	/* control: NODE_EV_ERROR's text */
 };
 
 const struct node_ops *node_ops_find(const char *type);

@@ -10,22 +10,37 @@
  * frame lost since the previous one); the real-time thread moves on. The
  * writer brings the header up to date at least once a second (every
  * FS_HEADER_NS while audio arrives), so a daemon killed with SIGKILL
- * leaves a readable file missing at most that last stretch; flush (stop,
- * render end) waits until every frame is on disk, and done (destroy_node,
- * daemon exit on SIGTERM or SIGINT) drains the ring and finalizes the
- * file. Integer output goes through lib/afmt: 16-bit gets TPDF dither
- * from a fixed seed where a sample is not exact (renders stay
+ * leaves a readable file missing at most that last stretch. flush (stop,
+ * render end) only asks the writer to put everything on disk and returns;
+ * flushed says, without waiting, whether it has. done (destroy_node,
+ * daemon exit on any terminating signal) drains the ring and finalizes
+ * the file. Integer output goes through lib/afmt: 16-bit gets TPDF
+ * dither from a fixed seed where a sample is not exact (renders stay
  * deterministic, a 16-bit source at 0 dB is recorded bit-perfect);
  * 24-bit is rounded and clipped, not dithered. Float files keep what is
  * beyond full scale; in every format such samples are counted in the
  * node's "clipped".
  *
+ * A WAV is written as RF64 that libsndfile downgrades to a plain RIFF
+ * WAVE while the file stays under 4 GiB (SFC_RF64_AUTO_DOWNGRADE): a
+ * recording of any length stays readable.
+ *
+ * A failed write (a full disk, a file size limit, an I/O error) ends the
+ * recording, not the node: the writer cuts the file back to the last
+ * whole frame it wrote, brings the header up to date, keeps the reason
+ * (errno, else libsndfile's message) and raises werr. From then on it
+ * only empties the ring, and the real-time side stops filling it, counts
+ * every frame since the last good one as overruns and sends one
+ * NODE_EV_ERROR; the control thread takes the message from error. The
+ * engine and every other node go on.
+ *
  * The path is opened here with O_NONBLOCK and must be a regular file: a
  * FIFO or a device node is refused instead of blocking the control
  * thread in open(2).
  *
- * Threads: init/done/flush/rate on the control thread, process on the
- * real-time thread, file_sink_writer on its own I/O thread. rate runs
+ * Threads: init/done/flush/flushed/error/rate on the control thread,
+ * process on the real-time thread, file_sink_writer on its own I/O
+ * thread. rate runs
  * only while stopped, and stops the writer while it reopens the file.
  */
 
@@ -89,8 +104,15 @@ struct file_sink {
 	_Atomic int quit;
 	_Atomic uint64_t flush_req;
 	_Atomic uint64_t flush_done;
+	_Atomic uint64_t flush_at;	/* taken when flush_done was stored */
 	_Atomic uint64_t pushed;	/* frames into the ring, RT */
+	_Atomic uint64_t taken;		/* frames out of the ring, writer */
 	uint64_t written;		/* frames to libsndfile, writer only */
+	_Atomic int werr;		/* errno of the failed write, or 0 */
+	_Atomic uint64_t good;		/* frames in the file when it failed */
+	char errmsg[256];		/* why, set before werr; then constant */
+	int err_seen;			/* werr seen, losses counted, RT */
+	int err_sent;			/* NODE_EV_ERROR queued, RT */
 	uint32_t dither;		/* PRNG state, writer only */
 	float fbuf[FS_CHUNK * 2];	/* writer only */
 	short sbuf[FS_CHUNK * 2];	/* writer only */
@@ -126,8 +148,9 @@ file_sink_guess(const char *path)
 static int
 file_sink_open(struct file_sink *f, char *err, size_t errlen)
 {
+	/* "wav" is RF64 that stays RIFF WAVE under 4 GiB: see below. */
 	static const int majors[] = {
-		0, SF_FORMAT_WAV, SF_FORMAT_FLAC, SF_FORMAT_W64,
+		0, SF_FORMAT_RF64, SF_FORMAT_FLAC, SF_FORMAT_W64,
 		SF_FORMAT_RF64, SF_FORMAT_AIFF, SF_FORMAT_RAW
 	};
 	static const int subs[] = {
@@ -145,9 +168,6 @@ file_sink_open(struct file_sink *f, char *err, size_t errlen)
 	info.format = majors[f->major] | subs[f->sample];
 	if (f->major == FS_RAW)
 		info.format |= SF_ENDIAN_LITTLE;
-	/* Float in plain WAV lacks cbSize, which sox warns about: WAVEX. */
-	if (f->major == FS_WAV && f->sample == FS_F32)
-		info.format = SF_FORMAT_WAVEX | SF_FORMAT_FLOAT;
 	if (!sf_format_check(&info)) {
 		snprintf(err, errlen, "%s: format and sample do not go "
 		    "together (flac holds s16 or s24)", f->path);
@@ -159,8 +179,9 @@ file_sink_open(struct file_sink *f, char *err, size_t errlen)
 		    "(no directories, devices or FIFOs)", f->path);
 		return -EINVAL;
 	}
-	/* Float RF64 is read back at the end: file_sink_unstamp. */
-	unstamp = f->major == FS_RF64 && f->sample == FS_F32;
+	/* Float RF64 (and so WAV) is read back at the end: unstamp. */
+	unstamp = (f->major == FS_RF64 || f->major == FS_WAV) &&
+	    f->sample == FS_F32;
 	fd = open(f->path, (unstamp ? O_RDWR : O_WRONLY) | O_CREAT |
 	    O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
 	if (fd < 0) {
@@ -192,6 +213,12 @@ file_sink_open(struct file_sink *f, char *err, size_t errlen)
 	}
 	if (unstamp)
 		f->stampfd = dup(fd);
+	/*
+	 * A plain RIFF WAVE (with a WAVE_FORMAT_EXTENSIBLE fmt chunk) while
+	 * it holds less than 4 GiB, RF64 past that: set before any write.
+	 */
+	if (f->major == FS_WAV)
+		sf_command(f->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
 	/* The PEAK chunk carries a timestamp: renders would differ. */
 	sf_command(f->sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
 	/* Float to integer in libsndfile wraps above full scale: clip. */
@@ -234,27 +261,67 @@ file_sink_unstamp(struct file_sink *f)
 	f->stampfd = -1;
 }
 
-/* Writer: n frames of fbuf to the file in the chosen sample format. */
+/*
+ * Writer: a write failed with errno e (0: libsndfile did not say). Cut
+ * the file back to the frames written whole, bring its header up to
+ * date, keep the reason in errmsg, then raise werr for the RT side and
+ * error. Nothing more is written to this file.
+ */
 static void
+file_sink_fail(struct file_sink *f, int e)
+{
+	sf_count_t frames = (sf_count_t)f->written;
+	char buf[128];
+	const char *why;
+
+	why = e != 0 ? strerror_r(e, buf, sizeof(buf)) : sf_strerror(f->sf);
+	snprintf(f->errmsg, sizeof(f->errmsg), "%s: recording stopped after "
+	    "%llu frames: %s", f->path, (unsigned long long)f->written, why);
+	/* A partial frame or a torn last write must not count as audio. */
+	sf_command(f->sf, SFC_FILE_TRUNCATE, &frames, sizeof(frames));
+	sf_command(f->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+	sf_write_sync(f->sf);
+	atomic_store_explicit(&f->good, f->written, memory_order_relaxed);
+	atomic_store_explicit(&f->werr, e != 0 ? e : EIO,
+	    memory_order_release);
+}
+
+/*
+ * Writer: n frames of fbuf to the file in the chosen sample format.
+ * 0, or -1 when the write failed (file_sink_fail has run).
+ */
+static int
 file_sink_write(struct file_sink *f, uint32_t n)
 {
 	uint64_t clipped = 0;		/* counted by process already */
+	sf_count_t got;
 	uint32_t i;
+	int e;
 
 	if (f->sample == FS_S16) {
 		for (i = 0; i < n * 2; i++)
 			f->sbuf[i] = (short)am_afmt_quant(f->fbuf[i], 16,
 			    &f->dither, &clipped);
-		sf_writef_short(f->sf, f->sbuf, n);
+		errno = 0;
+		got = sf_writef_short(f->sf, f->sbuf, n);
 	} else if (f->sample == FS_S24) {
 		/* libsndfile takes the top 24 bits of an int. */
 		for (i = 0; i < n * 2; i++)
 			f->ibuf[i] = (int)((uint32_t)am_afmt_quant(f->fbuf[i],
 			    24, NULL, &clipped) << 8);
-		sf_writef_int(f->sf, f->ibuf, n);
-	} else
-		sf_writef_float(f->sf, f->fbuf, n);
-	f->written += n;
+		errno = 0;
+		got = sf_writef_int(f->sf, f->ibuf, n);
+	} else {
+		errno = 0;
+		got = sf_writef_float(f->sf, f->fbuf, n);
+	}
+	e = errno;
+	if (got > 0)
+		f->written += (uint64_t)got;
+	if (got == (sf_count_t)n)
+		return 0;
+	file_sink_fail(f, e);
+	return -1;
 }
 
 /*
@@ -279,10 +346,13 @@ file_sink_writer(void *arg)
 		req = atomic_load_explicit(&f->flush_req,
 		    memory_order_acquire);
 		n = am_ring_read(&f->ring, f->fbuf, FS_CHUNK);
-		if (n > 0) {
-			file_sink_write(f, n);
+		/* After a failed write the ring is only emptied. */
+		if (n > 0 && atomic_load_explicit(&f->werr,
+		    memory_order_relaxed) == 0 && file_sink_write(f, n) == 0)
 			dirty = 1;
-		}
+		atomic_store_explicit(&f->taken, atomic_load_explicit(
+		    &f->taken, memory_order_relaxed) + n,
+		    memory_order_relaxed);
 		now = am_clock_ns();
 		if (dirty && now - last_header >= FS_HEADER_NS) {
 			sf_command(f->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
@@ -296,6 +366,8 @@ file_sink_writer(void *arg)
 			sf_write_sync(f->sf);
 			last_header = now;
 			dirty = 0;
+			/* The ring was empty: all taken so far is on disk. */
+			atomic_store(&f->flush_at, atomic_load(&f->taken));
 			atomic_store_explicit(&f->flush_done, req,
 			    memory_order_release);
 		}
@@ -391,6 +463,9 @@ file_sink_done(void *st)
 	if (f->sf != NULL) {
 		sf_close(f->sf);
 		file_sink_unstamp(f);
+		/* The control thread logged it if the event went out. */
+		if (atomic_load(&f->werr) != 0 && !f->err_sent)
+			logx(1, "%s", f->errmsg);
 		logx(2, "%s: closed, %llu frames, %llu lost", f->path,
 		    (unsigned long long)f->written,
 		    (unsigned long long)f->lost_total);
@@ -400,24 +475,52 @@ file_sink_done(void *st)
 }
 
 /*
- * Control: wait until every frame pushed so far is in the file and the
- * header says so. Bounded: a stuck disk gives up after 10 s.
+ * Control: ask the writer to put every frame pushed so far in the file,
+ * bring the header up to date and sync it. Returns at once; flushed says
+ * when it is done.
  */
 static void
 file_sink_flush(void *st)
 {
 	struct file_sink *f = st;
-	struct timespec ms = { 0, 1000000 };
-	uint64_t req;
-	int i;
 
-	req = atomic_fetch_add(&f->flush_req, 1) + 1;
-	for (i = 0; i < 10000; i++) {
-		if (atomic_load_explicit(&f->flush_done,
-		    memory_order_acquire) >= req)
-			return;
-		nanosleep(&ms, NULL);
-	}
+	atomic_fetch_add_explicit(&f->flush_req, 1, memory_order_release);
+}
+
+/*
+ * Control: 1 when every frame pushed so far is in the file, its header
+ * says so and it is synced; 0 otherwise, having asked the writer for a
+ * flush when none was under way. Never waits.
+ */
+static int
+file_sink_flushed(void *st)
+{
+	struct file_sink *f = st;
+	uint64_t req;
+
+	if (!f->writer_on)
+		return 1;
+	req = atomic_load(&f->flush_req);
+	if (atomic_load_explicit(&f->flush_done, memory_order_acquire) != req)
+		return 0;		/* the writer is at it */
+	if (atomic_load(&f->flush_at) == atomic_load(&f->pushed))
+		return 1;
+	atomic_fetch_add(&f->flush_req, 1);
+	return 0;
+}
+
+/*
+ * Control, after NODE_EV_ERROR: why the recording stopped, or NULL while
+ * every write has succeeded. The text lives as long as the node.
+ */
+static const char *
+file_sink_error(void *st)
+{
+	struct file_sink *f = st;
+
+	if (atomic_load_explicit(&f->werr, memory_order_acquire) == 0)
+		return NULL;
+	return f->errmsg;
 }
 
 /* Control, render: 1 when the ring can take frames without loss. */
@@ -458,6 +561,40 @@ file_sink_rate(void *st, uint32_t rate, char *err, size_t errlen)
 	return rc;
 }
 
+/* RT: add n frames to the node's overrun count. */
+static void
+file_sink_lose(struct file_sink *f, const struct node_cycle *c, uint64_t n)
+{
+	atomic_store_explicit(&c->stats->overruns, atomic_load_explicit(
+	    &c->stats->overruns, memory_order_relaxed) + n,
+	    memory_order_relaxed);
+	f->lost_total += n;
+}
+
+/*
+ * RT, once a write failed: nothing goes into the ring any more. Every
+ * frame pushed since the last one in the file, and each period from now
+ * on, counts as lost; one NODE_EV_ERROR (retried while the event queue
+ * is full) tells the control thread, which takes the message from
+ * file_sink_error.
+ */
+static void
+file_sink_failed(struct file_sink *f, const struct node_cycle *c)
+{
+	uint64_t lost = c->frames;
+
+	if (!f->err_seen) {
+		lost += atomic_load_explicit(&f->pushed, memory_order_relaxed) -
+		    atomic_load_explicit(&f->good, memory_order_relaxed);
+		f->err_seen = 1;
+	}
+	file_sink_lose(f, c, lost);
+	f->out += c->frames;
+	if (!f->err_sent && node_event(c, NODE_EV_ERROR, (uint64_t)
+	    atomic_load_explicit(&f->werr, memory_order_relaxed)) == 0)
+		f->err_sent = 1;
+}
+
 /*
  * RT: copy the period into the ring; what does not fit is lost, counted
  * and reported: one event at most every 1/FS_EV_PER_SEC s of audio, with
@@ -474,16 +611,18 @@ file_sink_process(void *st, const struct node_cycle *c, const float *in,
 	atomic_store_explicit(&c->stats->clipped, atomic_load_explicit(
 	    &c->stats->clipped, memory_order_relaxed) + am_afmt_overs(in,
 	    (size_t)c->frames * 2), memory_order_relaxed);
+	/* Acquire: good is the writer's count when it raised werr. */
+	if (f->err_seen || atomic_load_explicit(&f->werr,
+	    memory_order_acquire) != 0) {
+		file_sink_failed(f, c);
+		return;
+	}
 	n = am_ring_write(&f->ring, in, c->frames);
 	atomic_store_explicit(&f->pushed, atomic_load_explicit(&f->pushed,
 	    memory_order_relaxed) + n, memory_order_relaxed);
 	if (n < c->frames) {
-		atomic_store_explicit(&c->stats->overruns,
-		    atomic_load_explicit(&c->stats->overruns,
-		    memory_order_relaxed) + (c->frames - n),
-		    memory_order_relaxed);
+		file_sink_lose(f, c, c->frames - n);
 		f->lost += c->frames - n;
-		f->lost_total += c->frames - n;
 	}
 	f->out += c->frames;
 	if (f->lost > 0 && (!f->lost_once ||
@@ -506,5 +645,7 @@ const struct node_ops node_file_sink_ops = {
 	.process = file_sink_process,
 	.ready = file_sink_ready,
 	.flush = file_sink_flush,
+	.flushed = file_sink_flushed,
+	.error = file_sink_error,
 	.rate = file_sink_rate,
 };

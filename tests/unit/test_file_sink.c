@@ -9,11 +9,22 @@
  * - every container and sample format through init, process and done
  *   (the real writer thread), read back with libsndfile: format, rate,
  *   channels, frames, and the samples themselves (s16 within dither);
- * - a path that is a FIFO or a directory is refused at once.
+ * - a WAV is a plain RIFF WAVE (RF64 downgraded while small), an RF64
+ *   stays RF64;
+ * - a path that is a FIFO or a directory is refused at once;
+ * - a write that fails (RLIMIT_FSIZE, SIGXFSZ ignored: EFBIG, as a full
+ *   disk gives ENOSPC) stops the recording, not the node: one error
+ *   event, the reason in file_sink_error, every frame not in the file
+ *   counted as overruns, the file cut to the last good frame and its
+ *   header saying so, and the samples up to there intact;
+ * - flush returns at once and flushed, which never waits, turns 1 once
+ *   everything pushed is in the file and its header.
  */
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -110,8 +121,8 @@ struct fmt_row {
 
 static const struct fmt_row fmt_rows[] = {
 	{ "a.wav",  FS_AUTO, FS_S_AUTO, SF_FORMAT_WAVEX, SF_FORMAT_FLOAT },
-	{ "b.wav",  FS_AUTO, FS_S16,   SF_FORMAT_WAV,   SF_FORMAT_PCM_16 },
-	{ "c.wav",  FS_AUTO, FS_S24,   SF_FORMAT_WAV,   SF_FORMAT_PCM_24 },
+	{ "b.wav",  FS_AUTO, FS_S16,   SF_FORMAT_WAVEX, SF_FORMAT_PCM_16 },
+	{ "c.wav",  FS_AUTO, FS_S24,   SF_FORMAT_WAVEX, SF_FORMAT_PCM_24 },
 	{ "d.flac", FS_AUTO, FS_S_AUTO, SF_FORMAT_FLAC, SF_FORMAT_PCM_24 },
 	{ "e.flac", FS_AUTO, FS_S16,   SF_FORMAT_FLAC,  SF_FORMAT_PCM_16 },
 	{ "f.w64",  FS_AUTO, FS_F32,   SF_FORMAT_W64,   SF_FORMAT_FLOAT },
@@ -121,6 +132,28 @@ static const struct fmt_row fmt_rows[] = {
 	{ "j.aif",  FS_AUTO, FS_F32,   SF_FORMAT_AIFF,  SF_FORMAT_FLOAT },
 	{ "k.snd",  FS_W64,  FS_S24,   SF_FORMAT_W64,   SF_FORMAT_PCM_24 },
 };
+
+/* A .wav file starts RIFF (RF64 downgraded), a .rf64 file RF64. */
+static void
+t_magic(const char *path, const char *name)
+{
+	const char *dot = strrchr(name, '.'), *want;
+	char magic[5] = "";
+	FILE *fp;
+
+	if (strcmp(dot, ".wav") == 0)
+		want = "RIFF";
+	else if (strcmp(dot, ".rf64") == 0)
+		want = "RF64";
+	else
+		return;
+	if ((fp = fopen(path, "rb")) != NULL) {
+		if (fread(magic, 1, 4, fp) != 4)
+			magic[0] = '\0';
+		fclose(fp);
+	}
+	is_str(magic, want, "%s: magic", name);
+}
 
 /* Write 3 periods of a ramp through a sink as row r says, read back. */
 static void
@@ -163,6 +196,7 @@ t_format(const struct fmt_row *r)
 	file_sink_flush(&f);
 	file_sink_done(&f);
 
+	t_magic(path, r->name);
 	memset(&info, 0, sizeof(info));
 	sf = sf_open(path, SFM_READ, &info);
 	if (!ok(sf != NULL, "%s: libsndfile reads it", r->name))
@@ -223,6 +257,181 @@ t_refused(void)
 	ok(access(path, F_OK) != 0, "and no file made");
 }
 
+/* Open a float WAV sink at name in t_dir; 0 or -1 (reported). */
+static int
+t_open(struct file_sink *f, const char *name, char *path, size_t len)
+{
+	struct node_val v[3];
+	char err[256];
+
+	snprintf(path, len, "%s/%s", t_dir, name);
+	memset(f, 0, sizeof(*f));
+	memset(v, 0, sizeof(v));
+	v[FS_ARG_PATH].str = path;
+	v[FS_ARG_FORMAT].num = FS_AUTO;
+	v[FS_ARG_SAMPLE].num = FS_F32;
+	if (file_sink_init(f, v, T_RATE, err, sizeof(err)) == 0)
+		return 0;
+	ok(0, "%s: init: %s", name, err);
+	return -1;
+}
+
+/* Period k of a ramp no two frames of which are equal in 64 periods. */
+static void
+t_ramp(int k)
+{
+	int i;
+
+	for (i = 0; i < T_FRAMES * 2; i++)
+		t_in[i] = (float)(k * T_FRAMES * 2 + i) / 65536.0f;
+}
+
+/* Poll flushed, 1 ms apart, for at most 5 s; 1 when it said done. */
+static int
+t_wait_flushed(struct file_sink *f)
+{
+	struct timespec ms = { 0, 1000000 };
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (file_sink_flushed(f))
+			return 1;
+		nanosleep(&ms, NULL);
+	}
+	return 0;
+}
+
+/*
+ * A write fails half way (RLIMIT_FSIZE of 64 KiB: EFBIG): the recording
+ * stops, the node does not; every frame is in the file or an overrun.
+ */
+static void
+t_write_error(void)
+{
+	static struct file_sink f;
+	static float back[64 * T_FRAMES * 2];
+	struct rlimit old, lim;
+	struct node_stats st;
+	struct node_cycle c;
+	struct timespec ms = { 0, 1000000 };
+	char path[256];
+	const char *msg;
+	uint64_t sum = 0, good, frames = 0;
+	struct stat sb;
+	SF_INFO info;
+	SNDFILE *sf;
+	sf_count_t got;
+	int i, k, diff = 0;
+
+	if (t_open(&f, "full.wav", path, sizeof(path)) < 0)
+		return;
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 64 * 1024;
+	setrlimit(RLIMIT_FSIZE, &lim);
+	memset(&st, 0, sizeof(st));
+	memset(&c, 0, sizeof(c));
+	c.frames = T_FRAMES;
+	c.rate = T_RATE;
+	c.stats = &st;
+	c.rt = &t_rt;
+	c.node_id = 9;
+	t_events(9, NODE_EV_ERROR, &sum);
+	/* 64 periods, 64 KiB of audio: more than the file may hold. */
+	for (k = 0; k < 64; k++) {
+		t_ramp(k);
+		file_sink_process(&f, &c, t_in, NULL);
+		frames += T_FRAMES;
+	}
+	for (i = 0; i < 5000 && file_sink_error(&f) == NULL; i++)
+		nanosleep(&ms, NULL);
+	msg = file_sink_error(&f);
+	if (!ok(msg != NULL, "the write failed"))
+		goto out;
+	ok(strstr(msg, path) != NULL && strstr(msg, strerror(EFBIG)) !=
+	    NULL, "the message names the file and the reason: %s", msg);
+	good = atomic_load(&f.good);
+	ok(good > 0 && good < frames, "%llu of %llu frames written",
+	    (unsigned long long)good, (unsigned long long)frames);
+	is_int(t_events(9, NODE_EV_ERROR, &sum), 0, "no event before a "
+	    "period saw it");
+	/* Ten periods more: none reaches the ring, all are counted. */
+	for (k = 0; k < 10; k++) {
+		file_sink_process(&f, &c, t_in, NULL);
+		frames += T_FRAMES;
+	}
+	is_int(t_events(9, NODE_EV_ERROR, &sum), 1, "one error event");
+	is_int(sum, EFBIG, "carrying errno");
+	is_int(atomic_load(&st.overruns), frames - good,
+	    "every frame not in the file is an overrun");
+	is_int(atomic_load(&f.pushed), 64 * T_FRAMES, "nothing pushed after");
+	ok(t_wait_flushed(&f), "flushed: the ring emptied all the same");
+	file_sink_done(&f);
+	setrlimit(RLIMIT_FSIZE, &old);
+
+	memset(&info, 0, sizeof(info));
+	sf = sf_open(path, SFM_READ, &info);
+	if (!ok(sf != NULL, "the file is readable"))
+		return;
+	is_int(info.frames, good, "its header holds the good frames");
+	got = sf_readf_float(sf, back, 64 * T_FRAMES);
+	sf_close(sf);
+	is_int(got, good, "all of them read back");
+	for (i = 0; i < (int)got * 2; i++) {
+		if (back[i] != (float)i / 65536.0f)
+			diff++;
+	}
+	is_int(diff, 0, "samples differing from what was pushed");
+	if (stat(path, &sb) == 0)
+		ok(sb.st_size <= 64 * 1024 && sb.st_size > (off_t)good * 8 &&
+		    sb.st_size - (off_t)good * 8 < 256,
+		    "the file ends with the last good frame: %lld bytes",
+		    (long long)sb.st_size);
+	return;
+out:
+	file_sink_done(&f);
+	setrlimit(RLIMIT_FSIZE, &old);
+}
+
+/* flush returns at once; flushed never waits and turns 1 when done. */
+static void
+t_flushed(void)
+{
+	static struct file_sink f;
+	struct node_stats st;
+	struct node_cycle c;
+	char path[256];
+	SF_INFO info;
+	SNDFILE *sf;
+	int k;
+
+	if (t_open(&f, "flushed.wav", path, sizeof(path)) < 0)
+		return;
+	ok(file_sink_flushed(&f), "nothing pushed: flushed");
+	memset(&st, 0, sizeof(st));
+	memset(&c, 0, sizeof(c));
+	c.frames = T_FRAMES;
+	c.rate = T_RATE;
+	c.stats = &st;
+	for (k = 0; k < 40; k++) {
+		t_ramp(k);
+		file_sink_process(&f, &c, t_in, NULL);
+	}
+	file_sink_flush(&f);
+	ok(t_wait_flushed(&f), "flushed within 5 s");
+	memset(&info, 0, sizeof(info));
+	sf = sf_open(path, SFM_READ, &info);
+	if (ok(sf != NULL, "readable while still open"))
+		sf_close(sf);
+	is_int(info.frames, 40 * T_FRAMES, "its header counts every frame");
+	ok(file_sink_flushed(&f), "still flushed: nothing new");
+	file_sink_process(&f, &c, t_in, NULL);
+	ok(!file_sink_flushed(&f), "a new period: not flushed, asked for");
+	ok(t_wait_flushed(&f), "then flushed again");
+	file_sink_done(&f);
+}
+
 int
 main(void)
 {
@@ -246,6 +455,8 @@ main(void)
 	for (i = 0; i < AM_NELEM(fmt_rows); i++)
 		t_format(&fmt_rows[i]);
 	t_refused();
+	t_flushed();
+	t_write_error();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", t_dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", t_dir);
