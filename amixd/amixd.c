@@ -116,6 +116,22 @@ amixd_script(const char *path)
 }
 
 /*
+ * After a render: 1 when a node could not do its part, such as a file
+ * sink whose disk filled; its message is logged when it is closed.
+ */
+static int
+amixd_render_failed(struct engine *e)
+{
+	struct node *n;
+
+	for (n = e->graph.nodes; n != NULL; n = n->next) {
+		if (n->ops->error != NULL && n->ops->error(n->state) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * systemd socket activation (sd_listen_fds(3), without libsystemd): when
  * LISTEN_PID is this process and LISTEN_FDS >= 1, descriptor 3 is a
  * listening socket to serve. Returns it, or -1.
@@ -455,6 +471,8 @@ main(int argc, char **argv)
 			}
 			cJSON_Delete(req);
 			cJSON_Delete(reply);
+			if (amixd_render_failed(&engine))
+				status = 1;
 		}
 	} else {
 		if (sockpath == NULL) {

@@ -463,8 +463,8 @@ file_sink_done(void *st)
 	if (f->sf != NULL) {
 		sf_close(f->sf);
 		file_sink_unstamp(f);
-		/* The control thread logged it if the event went out. */
-		if (atomic_load(&f->werr) != 0 && !f->err_sent)
+		/* Again, for a render, where no one reads node events. */
+		if (atomic_load(&f->werr) != 0)
 			logx(1, "%s", f->errmsg);
 		logx(2, "%s: closed, %llu frames, %llu lost", f->path,
 		    (unsigned long long)f->written,

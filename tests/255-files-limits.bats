@@ -4,7 +4,7 @@
 # recording with one error event that gives the system's reason, leaves
 # a valid file holding every frame written up to there, counts the rest
 # as overruns, and keeps the engine, every other node and the control
-# socket running; a WAV stays a plain RIFF WAVE while small and becomes
+# socket running (a render exits 1 saying why); a WAV stays a plain RIFF WAVE while small and becomes
 # RF64 past 4 GiB, read back whole.
 
 load helpers
@@ -142,6 +142,29 @@ EOS
 	amixd_start
 	prlimit --pid "$AMIXD_PID" --fsize=262144:
 	full_run "$BATS_TEST_TMPDIR" 'File too large'
+}
+
+@test "amixd --render with a full disk: exit 1, the reason said, the rest rendered" {
+	local d=$BATS_TEST_TMPDIR n
+	FULL_MNT=$d/small
+	mkdir "$FULL_MNT"
+	mount -t tmpfs -o size=256k tmpfs "$FULL_MNT"
+	cat >"$d/r.am" <<EOS
+t = create tone freq=1000 db=-6
+f = create file_sink path=$FULL_MNT/full.wav
+g = create file_sink path=$d/ok.wav
+connect \$t \$f
+connect \$t \$g
+EOS
+	run -1 --separate-stderr amixd --render 5 "$d/r.am"
+	assert_match "$FULL_MNT/full.wav: recording stopped after [0-9]+ frames: No space left on device" \
+	    "$stderr" "what it says"
+	n=$(wav_frames "$FULL_MNT/full.wav")
+	[ "$n" -gt 0 ] 2>/dev/null || flunk "$n"
+	assert_match "stopped after $n frames" "$stderr" "frames in the file"
+	assert_eq 240000 "$(wav_frames "$d/ok.wav")" "the roomy file"
+	assert_eq same "$(wav_prefix "$FULL_MNT/full.wav" "$d/ok.wav" "$n" \
+	    "$AM_TOP/tests/tools")" "the full file's samples"
 }
 
 # frames and format of FILE as libsndfile reads them: "FRAMES 0xFORMAT".
