@@ -40,8 +40,8 @@
  *
  * Threads: init/done/flush/flushed/error/rate on the control thread,
  * process on the real-time thread, file_sink_writer on its own I/O
- * thread. rate runs
- * only while stopped, and stops the writer while it reopens the file.
+ * thread. rate runs only while stopped, and stops the writer while it
+ * reopens the file.
  */
 
 #include <sys/stat.h>
