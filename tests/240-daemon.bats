@@ -161,6 +161,36 @@ EOP
 	assert_eq "bad: " "$output" "signals whose file is not the tone"
 }
 
+@test "a long offline render stops early on them too, its file whole" {
+	local sig pid st n size
+	cat >"$BATS_TEST_TMPDIR/long.am" <<EOS
+t = create tone freq=500
+f = create file_sink path=$BATS_TEST_TMPDIR/long.wav
+connect \$t \$f
+EOS
+	for sig in HUP QUIT USR1 ALRM PROF RTMIN RTMAX; do
+		rm -f "$BATS_TEST_TMPDIR/long.wav"
+		( exec_closed amixd --render 86400 "$BATS_TEST_TMPDIR/long.am" \
+		    2>"$BATS_TEST_TMPDIR/err" ) &
+		pid=$!
+		wait_until 10 test -s "$BATS_TEST_TMPDIR/long.wav"
+		kill -s "$sig" "$pid"
+		st=0
+		wait "$pid" || st=$?
+		assert_eq 1 "$st" "exit status on SIG$sig"
+		assert_match 'interrupted after [0-9]+ frames' \
+		    "$(cat "$BATS_TEST_TMPDIR/err")" "SIG$sig"
+		n=$(grep -o 'interrupted after [0-9]*' "$BATS_TEST_TMPDIR/err" |
+		    grep -o '[0-9]*$')
+		assert_eq "$n" "$(soxi -V1 -s "$BATS_TEST_TMPDIR/long.wav")" \
+		    "frames in the file on SIG$sig"
+		# A float WAV: its header and 8 bytes a frame make the file.
+		size=$(stat -c %s "$BATS_TEST_TMPDIR/long.wav")
+		[ $((size - n * 8)) -ge 44 ] && [ $((size - n * 8)) -le 256 ] ||
+		    flunk "SIG$sig: $size bytes for $n frames"
+	done
+}
+
 @test "signals that do not end a process leave amixd running and recording" {
 	local sig f1 f2
 	export AMIXD_DIR=$BATS_TEST_TMPDIR
