@@ -762,9 +762,12 @@ cmd_render_frames(const cJSON *req, double secs)
 	char err[CMD_ERRLEN];
 	uint64_t frames;
 	cJSON *r;
+	int rc;
 
 	frames = (uint64_t)llround(secs * cmd_engine->dev.rate);
-	if (engine_render(cmd_engine, frames, err, sizeof(err)) < 0)
+	rc = engine_render(cmd_engine, frames, err, sizeof(err));
+	ctl_node_errors();	/* a sink that failed after the last period */
+	if (rc < 0)
 		return am_proto_err(req, AM_ERR_STATE, "%s", err);
 	r = am_proto_ok(req);
 	cJSON_AddNumberToObject(r, "frames", (double)frames);
@@ -799,6 +802,7 @@ cmd_stop(struct client *c, const cJSON *req)
 	if (cmd_engine->state == ENGINE_STOPPED)
 		return am_proto_ok(req);
 	engine_stop(cmd_engine);
+	ctl_node_errors();	/* a sink that failed after the last period */
 	ctl_state_event();
 	return am_proto_ok(req);
 }

@@ -648,27 +648,41 @@ ctl_retry_want(void *arg)
 
 /*
  * A node failed at something it does off the real-time thread (a file
- * sink's write): log its message once and send it as a node event of
- * type "error". The node may be gone already: then nothing.
+ * sink's write): log its message and send it as a node event of type
+ * "error", once per node. Nothing for a node that is gone or has not
+ * failed.
  */
 static void
-ctl_node_error(uint32_t id)
+ctl_node_error(struct node *n)
 {
-	struct node *n;
 	const char *msg;
 	cJSON *ev;
 
-	n = graph_node(&ctl_engine->graph, id);
-	if (n == NULL || n->ops->error == NULL ||
+	if (n == NULL || n->error_told || n->ops->error == NULL ||
 	    (msg = n->ops->error(n->state)) == NULL)
 		return;
+	n->error_told = 1;
 	logx(1, "%s", msg);
 	ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "event", "node");
-	cJSON_AddNumberToObject(ev, "id", id);
+	cJSON_AddNumberToObject(ev, "id", n->id);
 	cJSON_AddStringToObject(ev, "type", "error");
 	cJSON_AddStringToObject(ev, "message", msg);
 	ctl_event(CTL_EV_NODE, ev);
+}
+
+/*
+ * After a stop or a render, once file sinks are flushed: a failure that
+ * came after the last period, which no NODE_EV_ERROR announced, is told
+ * now.
+ */
+void
+ctl_node_errors(void)
+{
+	struct node *n;
+
+	for (n = ctl_engine->graph.nodes; n != NULL; n = n->next)
+		ctl_node_error(n);
 }
 
 /* A node event from the RT thread, as protocol events. */
@@ -688,7 +702,7 @@ ctl_node_event(const struct rt_event *rev)
 		return;
 	}
 	if (rev->b == NODE_EV_ERROR) {
-		ctl_node_error(rev->node);
+		ctl_node_error(graph_node(&ctl_engine->graph, rev->node));
 		return;
 	}
 	if (rev->b == 0 || rev->b > NODE_EV_OVERRUN)

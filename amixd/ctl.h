@@ -49,6 +49,7 @@ int ctl_init(struct engine *e, const char *path, int listen_fd);
 void ctl_done(void);
 void ctl_event(unsigned mask, struct cJSON *ev);
 void ctl_state_event(void);
+void ctl_node_errors(void);
 int ctl_subscribers(void);
 int ctl_quit_requested(void);
 void ctl_quit(void);

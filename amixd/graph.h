@@ -22,6 +22,7 @@ struct node {
 	const void *owner;		/* borrowed: ctl client, or NULL */
 	const void *creator;		/* borrowed: ctl client, for quotas */
 	int orphan;			/* owner gone: remove once drained */
+	int error_told;			/* its error event went out, control */
 	uint64_t dead_seq;		/* zombie: free once RT saw this plan */
 	struct node *next;
 };

@@ -31,8 +31,11 @@
  * (errno, else libsndfile's message) and raises werr. From then on it
  * only empties the ring, and the real-time side stops filling it, counts
  * every frame since the last good one as overruns and sends one
- * NODE_EV_ERROR; the control thread takes the message from error. The
- * engine and every other node go on.
+ * NODE_EV_ERROR; the control thread takes the message from error. When
+ * the failure comes after the last period (the writer drains the ring
+ * after a stop or a render), the control thread sweeps error once the
+ * sink is flushed: error then counts the loss itself, so either side
+ * counts it once (err_counted). The engine and every other node go on.
  *
  * The path is opened here with O_NONBLOCK and must be a regular file: a
  * FIFO or a device node is refused instead of blocking the control
@@ -111,7 +114,10 @@ struct file_sink {
 	_Atomic int werr;		/* errno of the failed write, or 0 */
 	_Atomic uint64_t good;		/* frames in the file when it failed */
 	char errmsg[256];		/* why, set before werr; then constant */
-	int err_seen;			/* werr seen, losses counted, RT */
+	_Atomic int err_counted;	/* the loss was counted: RT or error */
+	int err_asked;			/* error gave the text, control */
+	_Atomic(struct node_stats *) stats;	/* borrowed, set by RT */
+	int err_seen;			/* werr seen, RT */
 	int err_sent;			/* NODE_EV_ERROR queued, RT */
 	uint32_t dither;		/* PRNG state, writer only */
 	float fbuf[FS_CHUNK * 2];	/* writer only */
@@ -119,7 +125,7 @@ struct file_sink {
 	int ibuf[FS_CHUNK * 2];		/* writer only */
 	uint64_t out;			/* frames seen, RT */
 	uint64_t lost;			/* frames lost, unreported, RT */
-	uint64_t lost_total;		/* frames lost, RT */
+	_Atomic uint64_t lost_total;	/* frames lost: RT, or error */
 	uint64_t lost_at;		/* out at the last overrun event, RT */
 	int lost_once;			/* an overrun event was sent, RT */
 };
@@ -463,12 +469,12 @@ file_sink_done(void *st)
 	if (f->sf != NULL) {
 		sf_close(f->sf);
 		file_sink_unstamp(f);
-		/* Again, for a render, where no one reads node events. */
-		if (atomic_load(&f->werr) != 0)
+		/* Failed while closing: no one else will say it. */
+		if (atomic_load(&f->werr) != 0 && !f->err_asked)
 			logx(1, "%s", f->errmsg);
 		logx(2, "%s: closed, %llu frames, %llu lost", f->path,
 		    (unsigned long long)f->written,
-		    (unsigned long long)f->lost_total);
+		    (unsigned long long)atomic_load(&f->lost_total));
 	}
 	am_ring_done(&f->ring);
 	free(f->path);
@@ -509,17 +515,47 @@ file_sink_flushed(void *st)
 	return 0;
 }
 
+/* RT, or control with the engine stopped: add n frames to overruns. */
+static void
+file_sink_lose(struct file_sink *f, struct node_stats *st, uint64_t n)
+{
+	atomic_fetch_add_explicit(&st->overruns, n, memory_order_relaxed);
+	atomic_fetch_add_explicit(&f->lost_total, n, memory_order_relaxed);
+}
+
 /*
- * Control, after NODE_EV_ERROR: why the recording stopped, or NULL while
- * every write has succeeded. The text lives as long as the node.
+ * Both sides, once a write failed: count every frame pushed but not in
+ * the file as lost, unless the other side did. Atomic: the control
+ * thread may sweep while the RT thread is still running.
+ */
+static void
+file_sink_count_failure(struct file_sink *f, struct node_stats *st)
+{
+	if (atomic_exchange(&f->err_counted, 1) != 0)
+		return;
+	file_sink_lose(f, st, atomic_load_explicit(&f->pushed,
+	    memory_order_relaxed) - atomic_load_explicit(&f->good,
+	    memory_order_relaxed));
+}
+
+/*
+ * Control, after NODE_EV_ERROR or once the sink is flushed: why the
+ * recording stopped, or NULL while every write has succeeded. The first
+ * call after a failure the RT side has not seen counts the frames it
+ * lost. The text lives as long as the node.
  */
 static const char *
 file_sink_error(void *st)
 {
 	struct file_sink *f = st;
+	struct node_stats *stats;
 
 	if (atomic_load_explicit(&f->werr, memory_order_acquire) == 0)
 		return NULL;
+	stats = atomic_load(&f->stats);
+	if (stats != NULL)
+		file_sink_count_failure(f, stats);
+	f->err_asked = 1;
 	return f->errmsg;
 }
 
@@ -561,16 +597,6 @@ file_sink_rate(void *st, uint32_t rate, char *err, size_t errlen)
 	return rc;
 }
 
-/* RT: add n frames to the node's overrun count. */
-static void
-file_sink_lose(struct file_sink *f, const struct node_cycle *c, uint64_t n)
-{
-	atomic_store_explicit(&c->stats->overruns, atomic_load_explicit(
-	    &c->stats->overruns, memory_order_relaxed) + n,
-	    memory_order_relaxed);
-	f->lost_total += n;
-}
-
 /*
  * RT, once a write failed: nothing goes into the ring any more. Every
  * frame pushed since the last one in the file, and each period from now
@@ -581,14 +607,11 @@ file_sink_lose(struct file_sink *f, const struct node_cycle *c, uint64_t n)
 static void
 file_sink_failed(struct file_sink *f, const struct node_cycle *c)
 {
-	uint64_t lost = c->frames;
-
 	if (!f->err_seen) {
-		lost += atomic_load_explicit(&f->pushed, memory_order_relaxed) -
-		    atomic_load_explicit(&f->good, memory_order_relaxed);
+		file_sink_count_failure(f, c->stats);
 		f->err_seen = 1;
 	}
-	file_sink_lose(f, c, lost);
+	file_sink_lose(f, c->stats, c->frames);
 	f->out += c->frames;
 	if (!f->err_sent && node_event(c, NODE_EV_ERROR, (uint64_t)
 	    atomic_load_explicit(&f->werr, memory_order_relaxed)) == 0)
@@ -611,6 +634,10 @@ file_sink_process(void *st, const struct node_cycle *c, const float *in,
 	atomic_store_explicit(&c->stats->clipped, atomic_load_explicit(
 	    &c->stats->clipped, memory_order_relaxed) + am_afmt_overs(in,
 	    (size_t)c->frames * 2), memory_order_relaxed);
+	/* For the control side's error, should the failure come late. */
+	if (atomic_load_explicit(&f->stats, memory_order_relaxed) != c->stats)
+		atomic_store_explicit(&f->stats, c->stats,
+		    memory_order_release);
 	/* Acquire: good is the writer's count when it raised werr. */
 	if (f->err_seen || atomic_load_explicit(&f->werr,
 	    memory_order_acquire) != 0) {
@@ -621,7 +648,7 @@ file_sink_process(void *st, const struct node_cycle *c, const float *in,
 	atomic_store_explicit(&f->pushed, atomic_load_explicit(&f->pushed,
 	    memory_order_relaxed) + n, memory_order_relaxed);
 	if (n < c->frames) {
-		file_sink_lose(f, c, c->frames - n);
+		file_sink_lose(f, c->stats, c->frames - n);
 		f->lost += c->frames - n;
 	}
 	f->out += c->frames;

@@ -167,6 +167,31 @@ EOS
 	    "$AM_TOP/tests/tools")" "the full file's samples"
 }
 
+@test "a render request whose sink fills the disk after its last period still says so" {
+	local log=$BATS_TEST_TMPDIR/events sub a n stats
+	FULL_MNT=$BATS_TEST_TMPDIR/small
+	mkdir "$FULL_MNT"
+	mount -t tmpfs -o size=256k tmpfs "$FULL_MNT"
+	amixd_start
+	( printf '%s\n' '{"cmd":"subscribe","events":["node"]}' |
+	    socat -t 30 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET" >"$log" ) 3>&- &
+	sub=$!
+	wait_until 5 grep -q '"ok":true' "$log"
+	req '{"cmd":"create_node","type":"tone"}' >/dev/null
+	a=$(req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$FULL_MNT/full.wav\"}}" | jq .id)
+	req "{\"cmd\":\"connect\",\"from\":1,\"to\":$a}" >/dev/null
+	# 1 s is 384000 bytes: all of it fits the ring before the writer
+	# finds the disk full, so no period is left to see the error.
+	run -0 req '{"cmd":"render","seconds":1}'
+	assert_eq true "$(jget "$output" .ok)" "the render"
+	wait_until 10 grep -q '"type":"error"' "$log"
+	assert_match "No space left on device" "$(grep '"type":"error"' "$log")"
+	stats=$(req '{"cmd":"stats"}')
+	n=$(wav_frames "$FULL_MNT/full.wav")
+	assert_eq 48000 $((n + $(node_stat "$a" overruns))) "file + overruns"
+	kill "$sub" 2>/dev/null || true
+}
+
 # frames and format of FILE as libsndfile reads them: "FRAMES 0xFORMAT".
 sf_info() {
 	"$PY" - "$1" <<'EOP'
