@@ -16,7 +16,9 @@
  *   disk gives ENOSPC) stops the recording, not the node: one error
  *   event, the reason in file_sink_error, every frame not in the file
  *   counted as overruns, the file cut to the last good frame and its
- *   header saying so, and the samples up to there intact;
+ *   header saying so, and the samples up to there intact; a failure
+ *   after the last period is counted by error, on the control side,
+ *   and never twice;
  * - flush returns at once and flushed, which never waits, turns 1 once
  *   everything pushed is in the file and its header.
  */
@@ -344,13 +346,10 @@ t_write_error(void)
 		file_sink_process(&f, &c, t_in, NULL);
 		frames += T_FRAMES;
 	}
-	for (i = 0; i < 5000 && file_sink_error(&f) == NULL; i++)
+	for (i = 0; i < 5000 && atomic_load(&f.werr) == 0; i++)
 		nanosleep(&ms, NULL);
-	msg = file_sink_error(&f);
-	if (!ok(msg != NULL, "the write failed"))
+	if (!ok(atomic_load(&f.werr) != 0, "the write failed"))
 		goto out;
-	ok(strstr(msg, path) != NULL && strstr(msg, strerror(EFBIG)) !=
-	    NULL, "the message names the file and the reason: %s", msg);
 	good = atomic_load(&f.good);
 	ok(good > 0 && good < frames, "%llu of %llu frames written",
 	    (unsigned long long)good, (unsigned long long)frames);
@@ -365,6 +364,12 @@ t_write_error(void)
 	is_int(sum, EFBIG, "carrying errno");
 	is_int(atomic_load(&st.overruns), frames - good,
 	    "every frame not in the file is an overrun");
+	msg = file_sink_error(&f);
+	ok(msg != NULL && strstr(msg, path) != NULL &&
+	    strstr(msg, strerror(EFBIG)) != NULL,
+	    "the message names the file and the reason: %s", msg);
+	is_int(atomic_load(&st.overruns), frames - good,
+	    "asking for it counts nothing twice");
 	is_int(atomic_load(&f.pushed), 64 * T_FRAMES, "nothing pushed after");
 	ok(t_wait_flushed(&f), "flushed: the ring emptied all the same");
 	file_sink_done(&f);
@@ -390,6 +395,53 @@ t_write_error(void)
 		    (long long)sb.st_size);
 	return;
 out:
+	file_sink_done(&f);
+	setrlimit(RLIMIT_FSIZE, &old);
+}
+
+/*
+ * A write fails after the last period (the engine stopped, the writer
+ * drains): error, on the control thread, counts the loss, once.
+ */
+static void
+t_late_error(void)
+{
+	static struct file_sink f;
+	struct rlimit old, lim;
+	struct node_stats st;
+	struct node_cycle c;
+	char path[256];
+	const char *msg;
+	int k;
+
+	if (t_open(&f, "late.wav", path, sizeof(path)) < 0)
+		return;
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 16 * 1024;
+	setrlimit(RLIMIT_FSIZE, &lim);
+	memset(&st, 0, sizeof(st));
+	memset(&c, 0, sizeof(c));
+	c.frames = T_FRAMES;
+	c.rate = T_RATE;
+	c.stats = &st;
+	for (k = 0; k < 32; k++) {
+		t_ramp(k);
+		file_sink_process(&f, &c, t_in, NULL);
+	}
+	/* No more periods: the engine has stopped. */
+	ok(t_wait_flushed(&f), "flushed, failure and all");
+	is_int(atomic_load(&st.overruns), 0, "nothing counted yet");
+	msg = file_sink_error(&f);
+	ok(msg != NULL && strstr(msg, strerror(EFBIG)) != NULL,
+	    "error says why: %s", msg);
+	is_int(atomic_load(&st.overruns), 32 * T_FRAMES - atomic_load(&f.good),
+	    "and counts the loss");
+	file_sink_error(&f);
+	file_sink_process(&f, &c, t_in, NULL);
+	is_int(atomic_load(&st.overruns), 33 * T_FRAMES - atomic_load(&f.good),
+	    "once: a period more adds only itself");
 	file_sink_done(&f);
 	setrlimit(RLIMIT_FSIZE, &old);
 }
@@ -457,6 +509,7 @@ main(void)
 	t_refused();
 	t_flushed();
 	t_write_error();
+	t_late_error();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", t_dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", t_dir);
