@@ -11,8 +11,9 @@ extremes and every value near 0 and full scale then 80000 random
 ones; the right channel is the bitwise complement of the left, so no
 frame is silent.
 
-OUT and REF are a PCM WAV file (16 or 24 bits, read with the wave module,
-never through a float) or a raw file given as PATH:FORMAT:CHANNELS with
+OUT and REF are a PCM WAV file (16 or 24 bits, WAVE_FORMAT_PCM or
+EXTENSIBLE, RIFF or RF64, read as the integers they hold, never through a
+float) or a raw file given as PATH:FORMAT:CHANNELS with
 FORMAT s16, s24_3 or s32 (little-endian). The first two channels are
 compared. REF must not start with a silent frame: its first frame is
 looked for in OUT at OUT's first non-silent frame (silence around the
@@ -28,12 +29,40 @@ processed, dithered signal): prints {"start", "frames", "rms_err",
 many samples equal REF * G rounded.
 """
 import json
+import struct
 import sys
 import wave
 
 import numpy as np
 
 RAW = {"s16": 2, "s24_3": 3, "s32": 4}
+
+
+def wav_pcm(path):
+    """Channels, bytes a sample and the data of a PCM WAV: RIFF or RF64,
+    fmt WAVE_FORMAT_PCM or EXTENSIBLE (which Python's wave module reads
+    only from 3.12; amixd writes it, as RF64 downgraded to RIFF)."""
+    b = open(path, "rb").read()
+    if b[:4] not in (b"RIFF", b"RF64") or b[8:12] != b"WAVE":
+        raise ValueError(path + ": not a WAVE file")
+    off, ch, width, big = 12, None, None, None
+    while off + 8 <= len(b):
+        cid, size = b[off:off + 4], struct.unpack_from("<I", b, off + 4)[0]
+        if cid == b"ds64":
+            big = struct.unpack_from("<Q", b, off + 16)[0]
+        elif cid == b"fmt ":
+            tag, ch = struct.unpack_from("<HH", b, off + 8)
+            width = struct.unpack_from("<H", b, off + 22)[0] // 8
+            if tag == 0xfffe:
+                tag = struct.unpack_from("<H", b, off + 32)[0]
+            if tag != 1:
+                raise ValueError("%s: format %d is not PCM" % (path, tag))
+        elif cid == b"data":
+            if size == 0xffffffff and big is not None:
+                size = big
+            return ch, width, b[off + 8:off + 8 + size]
+        off += 8 + size + (size & 1)
+    raise ValueError(path + ": no data chunk")
 
 
 def load(spec):
@@ -43,9 +72,7 @@ def load(spec):
         data = open(path, "rb").read()
         width = RAW[fmt]
     else:
-        with wave.open(spec, "rb") as w:
-            ch, width = w.getnchannels(), w.getsampwidth()
-            data = w.readframes(w.getnframes())
+        ch, width, data = wav_pcm(spec)
     n = len(data) // width // ch * ch
     b = np.frombuffer(data[:n * width], dtype=np.uint8).reshape(-1, width)
     v = np.zeros(n, dtype=np.int64)
