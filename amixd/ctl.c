@@ -3,7 +3,10 @@
  * The control socket: the listener, one state machine per client, and
  * event fan-out. Each client's bytes go through a line assembler; each
  * complete line is one request, answered by exactly one reply line, in
- * order. Replies and events queue in a per-client output buffer:
+ * order. Descriptors passed beside the bytes (SCM_RIGHTS) wait in a
+ * per-client queue tagged with their stream offset (fdq.c) until the
+ * line they belong to is answered, then close unless a node took them.
+ * Replies and events queue in a per-client output buffer:
  *
  * - a client that does not read its replies stops being read once its
  *   queue passes CTL_OUT_HIGH (backpressure, no unbounded growth);
@@ -109,6 +112,7 @@ ctl_reap(void)
 		}
 		*cp = c->next;
 		ctl_close_fds(c);
+		am_fdq_done(&c->fdq);
 		am_lbuf_done(&c->in);
 		free(c->out);
 		free(c);
@@ -252,9 +256,18 @@ ctl_process(struct client *c)
 	int rc;
 
 	while (c->fd >= 0 && ctl_queued(c) < CTL_OUT_HIGH) {
-		rc = am_lbuf_next(&c->in, &line, &len);
+		ctl_close_fds(c);
+		c->nfds = AM_SOCK_FD_MAX;
+		rc = am_fdq_next(&c->fdq, &c->in, &line, &len, c->fds,
+		    &c->nfds);
 		if (rc == 0)
 			break;
+		if (rc == -EMFILE) {
+			ctl_reply(c, am_proto_err(NULL, AM_ERR_QUOTA,
+			    "more than %d descriptors passed with one request",
+			    AM_SOCK_FD_MAX));
+			continue;
+		}
 		if (rc == -E2BIG) {
 			ctl_close_fds(c);
 			ctl_reply(c, am_proto_err(NULL, AM_ERR_TOO_LARGE,
@@ -264,28 +277,44 @@ ctl_process(struct client *c)
 		}
 		ctl_line(c, line, len);
 	}
-	if (c->eof && c->fd >= 0 && ctl_queued(c) < CTL_OUT_HIGH)
-		c->in.len = c->in.off = 0;	/* a half line never ends */
+	if (c->eof && c->fd >= 0 && ctl_queued(c) < CTL_OUT_HIGH) {
+		am_lbuf_drop(&c->in);	/* a half line never ends */
+		am_fdq_done(&c->fdq);
+	}
 }
 
+/*
+ * Read what the client sent. Lines held back by a full queue are
+ * answered first, and nothing is read while the queue stays full, so
+ * the descriptor queue only ever holds those of the line being
+ * assembled (it is refused if they overflow the queue). A read that
+ * brings descriptors holds bytes of their line only (am_sock_recv):
+ * they are filed under the stream offset of its first byte.
+ */
 static void
 ctl_read(struct client *c)
 {
+	int fds[AM_SOCK_FD_MAX];
+	unsigned long long pos;
 	char *buf;
 	size_t avail;
 	long n;
 	int nfds;
 
+	ctl_process(c);
+	if (c->fd < 0 || ctl_queued(c) >= CTL_OUT_HIGH)
+		return;
 	buf = am_lbuf_space(&c->in, &avail);
-	nfds = AM_SOCK_FD_MAX - c->nfds;
-	n = am_sock_recv(c->fd, buf, avail, c->fds + c->nfds, &nfds);
+	pos = am_lbuf_end(&c->in);
+	nfds = AM_SOCK_FD_MAX;
+	n = am_sock_recv(c->fd, buf, avail, fds, &nfds);
 	if (n == -EAGAIN || n == -EINTR)
 		return;
 	if (n < 0) {
 		ctl_kill(c);
 		return;
 	}
-	c->nfds += nfds;
+	am_fdq_put(&c->fdq, pos, fds, nfds);
 	if (n == 0) {
 		c->eof = 1;
 		return;
@@ -405,6 +434,7 @@ ctl_accept_cb(void *arg, int revents)
 	c->tokens = policy.rate;
 	c->rate_ns = am_clock_ns();
 	am_lbuf_init(&c->in);
+	am_fdq_init(&c->fdq);
 	c->ev = ev_file_new(fd, POLLIN, ctl_client_cb, c);
 	c->next = ctl_clients;
 	ctl_clients = c;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fdq.h"
 #include "proto.h"
 #include "sock.h"
 
@@ -30,6 +31,7 @@ struct client {
 	int fd;
 	struct ev_file *ev;		/* owned */
 	struct am_lbuf in;
+	struct am_fdq fdq;		/* descriptors of lines to come */
 	char *out;			/* replies and events to send */
 	size_t outlen, outoff, outcap;	/* bytes */
 	unsigned subs;			/* CTL_EV_* */

@@ -15,7 +15,10 @@
  * error of the connection: it is reported once (-E2BIG) and its bytes
  * are discarded as they arrive, up to and including its newline,
  * however long it goes on, so a reader is never stalled by a full
- * buffer and the next line is read normally.
+ * buffer and the next line is read normally. The assembler counts
+ * stream bytes (lb->pos, the stream offset of buf[off]), so a caller can
+ * tell which line a byte offset falls in: descriptors that came with
+ * the bytes are matched to their line that way (fdq.c).
  *
  * Replies: am_proto_ok() and am_proto_err() build the reply objects,
  * echoing the request's "tag"; am_proto_print() makes the wire line.
@@ -77,6 +80,7 @@ am_lbuf_init_max(struct am_lbuf *lb, size_t max)
 	lb->buf = xmalloc(LBUF_SIZE);
 	lb->len = 0;
 	lb->off = 0;
+	lb->pos = 0;
 	lb->skipping = LBUF_KEEP;
 }
 
@@ -116,6 +120,7 @@ am_lbuf_space(struct am_lbuf *lb, size_t *avail)
 	    memchr(lb->buf + lb->off, '\n', lb->len - lb->off) == NULL) {
 		if (lb->skipping == LBUF_KEEP)
 			lb->skipping = LBUF_SKIP_NEW;
+		lb->pos += lb->len - lb->off;
 		lb->off = lb->len = 0;
 	}
 	*avail = LBUF_SIZE - lb->len;
@@ -156,9 +161,11 @@ am_lbuf_next(struct am_lbuf *lb, char **line, size_t *len)
 			report = lb->skipping == LBUF_SKIP_NEW;
 			lb->skipping = LBUF_SKIP;
 			if (nl == NULL) {
+				lb->pos += n;
 				lb->off = lb->len = 0;
 				return report ? -E2BIG : 0;
 			}
+			lb->pos += (size_t)(nl - data) + 1;
 			lb->off += (size_t)(nl - data) + 1;
 			lb->skipping = LBUF_KEEP;
 			if (report)
@@ -178,6 +185,7 @@ am_lbuf_next(struct am_lbuf *lb, char **line, size_t *len)
 			continue;
 		}
 		lb->off += ll;
+		lb->pos += ll;
 		ll--;
 		if (ll > 0 && data[ll - 1] == '\r')
 			ll--;
@@ -187,6 +195,38 @@ am_lbuf_next(struct am_lbuf *lb, char **line, size_t *len)
 			*len = ll;
 		return 1;
 	}
+}
+
+/*
+ * The stream offset of the first byte not taken out yet: after
+ * am_lbuf_next() gave a line, the offset just past its newline; bytes
+ * of a dropped line count as taken out.
+ */
+unsigned long long
+am_lbuf_pos(const struct am_lbuf *lb)
+{
+	return lb->pos;
+}
+
+/*
+ * The stream offset of the next byte to arrive: all bytes committed.
+ */
+unsigned long long
+am_lbuf_end(const struct am_lbuf *lb)
+{
+	return lb->pos + (lb->len - lb->off);
+}
+
+/*
+ * Drop the bytes held (a half line at end of file); they count as
+ * taken out.
+ */
+void
+am_lbuf_drop(struct am_lbuf *lb)
+{
+	lb->pos += lb->len - lb->off;
+	lb->off = lb->len = 0;
+	lb->skipping = LBUF_KEEP;
 }
 
 /*

@@ -35,6 +35,7 @@ struct am_lbuf {
 	size_t max;			/* longest line, bytes */
 	size_t len;			/* bytes held */
 	size_t off;			/* start of unconsumed data */
+	unsigned long long pos;		/* stream offset of buf[off], bytes */
 	int skipping;			/* dropping an oversized line */
 };
 
@@ -45,6 +46,9 @@ char *am_lbuf_space(struct am_lbuf *lb, size_t *avail);
 void am_lbuf_commit(struct am_lbuf *lb, size_t n);
 int am_lbuf_next(struct am_lbuf *lb, char **line, size_t *len);
 size_t am_lbuf_pending(const struct am_lbuf *lb);
+unsigned long long am_lbuf_pos(const struct am_lbuf *lb);
+unsigned long long am_lbuf_end(const struct am_lbuf *lb);
+void am_lbuf_drop(struct am_lbuf *lb);
 
 int am_proto_socket_path(char *buf, size_t size);
 

@@ -11,7 +11,9 @@
  * so a daemon that spawns helpers never leaks a client's ring into
  * them; sends use MSG_NOSIGNAL, so a vanished peer is -EPIPE and never
  * SIGPIPE; descriptors received beyond the caller's room are closed, so
- * a hostile client cannot make the daemon run out of them. All
+ * a hostile client cannot make the daemon run out of them; a read that
+ * brings descriptors holds bytes of one line only, so the caller can
+ * tell which line they came with (am_sock_recv). All
  * functions return -errno on failure and never log: the caller knows the
  * subject. Control thread (or client programs); never the RT thread.
  */
@@ -283,25 +285,20 @@ am_sock_send_all(int fd, const void *buf, size_t len, const int *fds,
 }
 
 /*
- * One recvmsg(2) of up to len bytes. fds/nfds may be NULL; *nfds is the
- * room in fds on entry and the number of descriptors stored on return
- * (close-on-exec, owned by the caller). Descriptors beyond the room,
- * or all of them when fds is NULL, are closed. Return the bytes read,
- * 0 at end of file, or -errno (-EAGAIN, -EINTR, ...).
+ * One recvmsg(2) with flags; descriptors as am_sock_recv says.
  */
-long
-am_sock_recv(int fd, void *buf, size_t len, int *fds, int *nfds)
+static long
+sock_recvmsg(int fd, void *buf, size_t len, int flags, int *fds, int room,
+    int *got)
 {
 	union sock_cmsg cm;
 	struct cmsghdr *cmsg;
 	struct msghdr msg;
 	struct iovec iov;
 	ssize_t n;
-	int room, got, i, nr, rfd;
+	int i, nr, rfd;
 
-	room = (fds != NULL && nfds != NULL) ? *nfds : 0;
-	if (nfds != NULL)
-		*nfds = 0;
+	*got = 0;
 	memset(&msg, 0, sizeof(msg));
 	iov.iov_base = buf;
 	iov.iov_len = len;
@@ -309,9 +306,8 @@ am_sock_recv(int fd, void *buf, size_t len, int *fds, int *nfds)
 	msg.msg_iovlen = 1;
 	msg.msg_control = cm.buf;
 	msg.msg_controllen = sizeof(cm.buf);
-	if ((n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC)) < 0)
+	if ((n = recvmsg(fd, &msg, flags | MSG_CMSG_CLOEXEC)) < 0)
 		return -errno;
-	got = 0;
 	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
 	    cmsg = CMSG_NXTHDR(&msg, cmsg)) {
 		if (cmsg->cmsg_level != SOL_SOCKET ||
@@ -322,15 +318,58 @@ am_sock_recv(int fd, void *buf, size_t len, int *fds, int *nfds)
 			/* CMSG_DATA may be unaligned for int: copy. */
 			memcpy(&rfd, CMSG_DATA(cmsg) + i * sizeof(int),
 			    sizeof(int));
-			if (got < room)
-				fds[got++] = rfd;
+			if (*got < room)
+				fds[(*got)++] = rfd;
 			else
 				close(rfd);
 		}
 	}
-	if (nfds != NULL)
-		*nfds = got;
 	return (long)n;
+}
+
+/*
+ * One read of up to len bytes. fds/nfds may be NULL; *nfds is the room
+ * in fds on entry and the number of descriptors stored on return
+ * (close-on-exec, owned by the caller). Descriptors beyond the room,
+ * or all of them when fds is NULL, are closed. Return the bytes read,
+ * 0 at end of file, or -errno (-EAGAIN, -EINTR, ...).
+ *
+ * With room for descriptors, a read that brings any holds no newline
+ * but maybe its last byte: every byte of it belongs to one line, the
+ * line that its first byte starts or continues, and so does the byte
+ * the descriptors were sent with. A stream socket glues the bytes of
+ * several sendmsg(2) calls into one read and hands over the descriptors
+ * of the last of them, so which byte they came with is lost once read;
+ * and a peek tells only that some descriptors wait, somewhere ahead
+ * (Linux walks on to the first that carries any). So the bytes are
+ * peeked first: when no descriptors wait, exactly the bytes peeked are
+ * read (they carry none); when some wait, the read stops at the first
+ * newline peeked, one line at a time until they come.
+ */
+long
+am_sock_recv(int fd, void *buf, size_t len, int *fds, int *nfds)
+{
+	int tmp[AM_SOCK_FD_MAX], room, got, i;
+	char *nl;
+	long n;
+
+	room = (fds != NULL && nfds != NULL) ? *nfds : 0;
+	if (nfds != NULL)
+		*nfds = 0;
+	if (room == 0 || len == 0)
+		return sock_recvmsg(fd, buf, len, 0, NULL, 0, &got);
+	n = sock_recvmsg(fd, buf, len, MSG_PEEK, tmp, AM_SOCK_FD_MAX, &got);
+	if (n <= 0)
+		return n;
+	for (i = 0; i < got; i++)
+		close(tmp[i]);		/* copies made by the peek */
+	if (got > 0 && (nl = memchr(buf, '\n', (size_t)n)) != NULL)
+		n = nl - (char *)buf + 1;
+	/* Bytes already seen: the same ones come, with what they carry. */
+	n = sock_recvmsg(fd, buf, (size_t)n, 0, fds, room, &got);
+	if (n >= 0)
+		*nfds = got;
+	return n;
 }
 
 /*

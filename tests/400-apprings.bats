@@ -158,3 +158,21 @@ EOP
 	[ "$(jget "$out" .overruns)" -gt 10000 ] || flunk "overruns: $out"
 	wait_until 5 no_app_nodes
 }
+
+@test "issue 12: a paused reader gives the memfd to the line it came with" {
+	local before
+	before=$(nfds)
+	run -0 "$PY" "$AM_TOP/tests/tools/fdsplit.py" "$AUDIOMIXERD_SOCKET" issue
+	assert_match 'ring is at 12345 Hz' "$output"
+	assert_eq "$before" "$(nfds)" "descriptors held by the daemon"
+}
+
+@test "descriptors reach their own line however bytes and descriptors are split" {
+	local before
+	before=$(nfds)
+	# Seeded: a failure prints the seed, the request and the cuts.
+	run -0 "$PY" "$AM_TOP/tests/tools/fdsplit.py" "$AUDIOMIXERD_SOCKET" 6 120
+	assert_match '^ok 6 x 2 modes' "$output"
+	assert_eq "$before" "$(nfds)" "descriptors held by the daemon"
+	run -0 amctl ping
+}
