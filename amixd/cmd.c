@@ -3,7 +3,9 @@
  * The protocol v0 commands: each takes a parsed request and returns one
  * reply object. Every request is validated completely before anything
  * changes, so a refused one leaves the graph, the device and the engine
- * as they were. Node arguments are checked against each type's table
+ * as they were; when the last step, publishing a new plan, fails, the
+ * graph is put back as it was. A failure given as -errno becomes an
+ * error code in one place, am_proto_errno_code(). Node arguments are checked against each type's table
  * (node.h) and handed to the node as plain values, never as JSON.
  * Control thread only.
  */
@@ -48,6 +50,52 @@ cmd_init(struct engine *e, double render_seconds)
 	cmd_render_secs = render_seconds;
 	stats_init(e);
 	cmd_stats_slot = stats_slot_new();
+}
+
+/*
+ * Publish the graph as it is now: engine_commit(). A debug build fails
+ * every commit after the first AMIXD_FAIL_COMMIT (see amixd(8)), so the
+ * tests can check that a failed one leaves the graph as it was.
+ */
+static int
+cmd_commit(void)
+{
+#if AM_DEBUG
+	static long left = -2;
+	const char *s;
+
+	if (left == -2) {
+		s = getenv("AMIXD_FAIL_COMMIT");
+		left = s != NULL && *s != '\0' ? strtol(s, NULL, 10) : -1;
+	}
+	if (left == 0)
+		return -ENOMEM;
+	if (left > 0)
+		left--;
+#endif
+	return engine_commit(cmd_engine);
+}
+
+/* The links before an edit, to put back if its commit fails. */
+static struct link cmd_links[GRAPH_LINK_MAX];
+static int cmd_nlinks;
+
+static void
+cmd_links_save(void)
+{
+	struct graph *g = &cmd_engine->graph;
+
+	memcpy(cmd_links, g->links, g->nlinks * sizeof(g->links[0]));
+	cmd_nlinks = g->nlinks;
+}
+
+static void
+cmd_links_restore(void)
+{
+	struct graph *g = &cmd_engine->graph;
+
+	memcpy(g->links, cmd_links, cmd_nlinks * sizeof(g->links[0]));
+	g->nlinks = cmd_nlinks;
 }
 
 /*
@@ -163,9 +211,12 @@ cmd_arg_value(const struct node_argdesc *d0, const struct node_argdesc *d,
 			    d->name);
 			return -EINVAL;
 		}
-		return cmd_path(j->valuestring, d->kind == NODE_ARG_NEWPATH,
-		    cmd_paths[d - d0], sizeof(cmd_paths[0]), err, errlen) < 0 ?
-		    -EINVAL : (v->str = cmd_paths[d - d0], 0);
+		i = cmd_path(j->valuestring, d->kind == NODE_ARG_NEWPATH,
+		    cmd_paths[d - d0], sizeof(cmd_paths[0]), err, errlen);
+		if (i < 0)
+			return i;
+		v->str = cmd_paths[d - d0];
+		return 0;
 	case NODE_ARG_STR:
 		if (!cJSON_IsString(j) || j->valuestring[0] == '\0' ||
 		    strlen(j->valuestring) > CMD_STR_MAX) {
@@ -509,8 +560,8 @@ cmd_create_node(struct client *c, const cJSON *req)
 	if (ops->flags & NODE_LATER)
 		return am_proto_err(req, AM_ERR_UNSUPPORTED,
 		    "%s nodes are not available in this build", ops->type);
-	if (cmd_args(c, ops, args, v, given, 0, err, sizeof(err)) < 0)
-		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
+	if ((rc = cmd_args(c, ops, args, v, given, 0, err, sizeof(err))) < 0)
+		return am_proto_err(req, am_proto_errno_code(rc), "%s", err);
 	if ((ops->flags & NODE_OWNED) && c == NULL)
 		return am_proto_err(req, AM_ERR_STATE,
 		    "%s nodes belong to a connection", ops->type);
@@ -531,9 +582,9 @@ cmd_create_node(struct client *c, const cJSON *req)
 		if (rc < 0) {
 			free(n->state);
 			free(n);
-			/* -ENOSYS: a library it needs cannot be loaded. */
-			return am_proto_err(req, rc == -ENOSYS ?
-			    AM_ERR_UNSUPPORTED : AM_ERR_BAD_REQUEST, "%s", err);
+			/* Not always the client's fault: EIO, ENOMEM... */
+			return am_proto_err(req, am_proto_errno_code(rc), "%s",
+			    err);
 		}
 	}
 	if (c != NULL)
@@ -556,10 +607,13 @@ cmd_create_node(struct client *c, const cJSON *req)
 			    cmd_arg_json(&ops->args[i], &v[i]));
 	}
 	graph_add(&cmd_engine->graph, n);
-	rc = engine_commit(cmd_engine);
-	if (rc < 0)
-		return am_proto_err(req, AM_ERR_INTERNAL, "%s",
-		    strerror(-rc));
+	if ((rc = cmd_commit()) < 0) {
+		/* Never in a plan: it goes at once, with what it took. */
+		graph_remove(&cmd_engine->graph, n->id);
+		node_del(n);
+		return am_proto_err(req, am_proto_errno_code(rc),
+		    "cannot publish the new graph: %s", strerror(-rc));
+	}
 	logx(3, "node %u: %s", n->id, ops->type);
 	r = am_proto_ok(req);
 	cJSON_AddNumberToObject(r, "id", n->id);
@@ -578,6 +632,7 @@ cmd_link(struct client *c, const cJSON *req, int on)
 	if (cmd_id(req, "from", &from, &r) < 0 ||
 	    cmd_id(req, "to", &to, &r) < 0)
 		return r;
+	cmd_links_save();
 	if (on)
 		rc = graph_link(&cmd_engine->graph, from, to, err,
 		    sizeof(err));
@@ -585,22 +640,15 @@ cmd_link(struct client *c, const cJSON *req, int on)
 		rc = graph_unlink(&cmd_engine->graph, from, to);
 		snprintf(err, sizeof(err), "no link from %u to %u", from, to);
 	}
-	switch (rc) {
-	case 0:
-		break;
-	case -ENOENT:
-		return am_proto_err(req, AM_ERR_NOT_FOUND, "%s", err);
-	case -ELOOP:
+	if (rc == -ELOOP)
 		return am_proto_err(req, AM_ERR_CYCLE, "%s", err);
-	case -ENOSPC:
-		return am_proto_err(req, AM_ERR_QUOTA, "%s", err);
-	default:
-		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
-	}
-	rc = engine_commit(cmd_engine);
 	if (rc < 0)
-		return am_proto_err(req, AM_ERR_INTERNAL, "%s",
-		    strerror(-rc));
+		return am_proto_err(req, am_proto_errno_code(rc), "%s", err);
+	if ((rc = cmd_commit()) < 0) {
+		cmd_links_restore();
+		return am_proto_err(req, am_proto_errno_code(rc),
+		    "cannot publish the new graph: %s", strerror(-rc));
+	}
 	return am_proto_ok(req);
 }
 
@@ -657,17 +705,37 @@ cmd_created(const struct client *c)
 	return count;
 }
 
-/* Take node id out of the graph; 0, -ENOENT or -errno of the commit. */
+/*
+ * Take node id out of the graph; 0, -ENOENT or -errno of the commit.
+ * When the commit fails the node is put back with its links: the plan
+ * that runs still uses it.
+ */
 static int
 cmd_remove(uint32_t id)
 {
-	struct node *n;
+	struct graph *g = &cmd_engine->graph;
+	struct node *n, **p;
+	int rc;
 
-	n = graph_remove(&cmd_engine->graph, id);
+	cmd_links_save();
+	n = graph_remove(g, id);
 	if (n == NULL)
 		return -ENOENT;
 	engine_retire(cmd_engine, n);
-	return engine_commit(cmd_engine);
+	if ((rc = cmd_commit()) == 0)
+		return 0;
+	/* engine_retire put it first among the zombies. */
+	for (p = &g->zombies; *p != n; p = &(*p)->next)
+		;
+	*p = n->next;
+	n->dead_seq = 0;
+	for (p = &g->nodes; *p != NULL && (*p)->id < id; p = &(*p)->next)
+		;
+	n->next = *p;
+	*p = n;
+	g->nnodes++;
+	cmd_links_restore();
+	return rc;
 }
 
 static cJSON *
@@ -684,8 +752,8 @@ cmd_destroy_node(struct client *c, const cJSON *req)
 	if (rc == -ENOENT)
 		return am_proto_err(req, AM_ERR_NOT_FOUND, "no node %u", id);
 	if (rc < 0)
-		return am_proto_err(req, AM_ERR_INTERNAL, "%s",
-		    strerror(-rc));
+		return am_proto_err(req, am_proto_errno_code(rc),
+		    "cannot publish the new graph: %s", strerror(-rc));
 	return am_proto_ok(req);
 }
 
@@ -720,7 +788,7 @@ cmd_set(struct client *c, const cJSON *req)
 {
 	const cJSON *args = cJSON_GetObjectItemCaseSensitive(req, "args");
 	struct node_val v[NODE_ARG_MAX];
-	int given[NODE_ARG_MAX], i, queued = 0;
+	int given[NODE_ARG_MAX], i, rc, queued = 0;
 	char err[CMD_ERRLEN];
 	struct node *n;
 	uint32_t id;
@@ -734,21 +802,25 @@ cmd_set(struct client *c, const cJSON *req)
 	if (!cJSON_IsObject(args) || args->child == NULL)
 		return am_proto_err(req, AM_ERR_BAD_REQUEST,
 		    "\"args\" must be an object with what to change");
-	if (cmd_args(c, n->ops, args, v, given, 1, err, sizeof(err)) < 0)
-		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
-	for (i = 0; i < n->ops->nargs; i++) {
-		if (given[i] && am_ring_space(&cmd_engine->rt.cmds) == 0)
-			return am_proto_err(req, AM_ERR_QUOTA,
-			    "too many changes in flight; try again");
-	}
+	if ((rc = cmd_args(c, n->ops, args, v, given, 1, err,
+	    sizeof(err))) < 0)
+		return am_proto_err(req, am_proto_errno_code(rc), "%s", err);
+	/*
+	 * All or nothing: room for every change first. Only this thread
+	 * pushes, so the room found cannot shrink before they are queued.
+	 */
+	for (i = 0; i < n->ops->nargs; i++)
+		queued += given[i];
+	if (cmd_engine->state == ENGINE_RUNNING &&
+	    am_ring_space(&cmd_engine->rt.cmds) < (size_t)queued)
+		return am_proto_err(req, AM_ERR_QUOTA,
+		    "too many changes in flight; try again");
 	for (i = 0; i < n->ops->nargs; i++) {
 		if (!given[i])
 			continue;
 		if (engine_set(cmd_engine, n, i, v[i].num) < 0)
-			return am_proto_err(req, AM_ERR_QUOTA,
-			    "too many changes in flight; %d applied",
-			    queued);
-		queued++;
+			return am_proto_err(req, AM_ERR_INTERNAL,
+			    "the change queue shrank under a set");
 		cJSON_ReplaceItemInObjectCaseSensitive(n->args,
 		    n->ops->args[i].name, cmd_arg_json(&n->ops->args[i],
 		    &v[i]));

@@ -175,7 +175,7 @@ am_aring_attach(struct am_aring *r, int fd, int producer, char *err,
 	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
 		snprintf(err, errlen, "ring: the memfd is not sealed against "
 		    "shrinking (F_SEAL_SHRINK)");
-		return -EPERM;
+		return -EINVAL;		/* the client's ring: bad_request */
 	}
 	if (st.st_size < (off_t)AM_ARING_HDR) {
 		snprintf(err, errlen, "ring: %lld bytes, less than its header",
@@ -186,7 +186,7 @@ am_aring_attach(struct am_aring *r, int fd, int producer, char *err,
 	n = pread(fd, &h, sizeof(h), 0);
 	if (n != (ssize_t)sizeof(h)) {
 		snprintf(err, errlen, "ring: cannot read its header");
-		return -EIO;
+		return -EINVAL;
 	}
 	if (h.magic != AM_ARING_MAGIC || h.version != AM_ARING_VERSION) {
 		snprintf(err, errlen, "ring: bad magic or version (%#x %u, "

@@ -242,6 +242,53 @@ am_lbuf_pending(const struct am_lbuf *lb)
 }
 
 /*
+ * The protocol's error code for a failure given as -errno (or errno):
+ * the one place where errno values meet the codes of amixd(7). What the
+ * client asked for wrongly is bad_request, a file or node it named that
+ * is not there not_found, what it may not touch denied, a limit quota;
+ * what failed in the daemon or the system, not by the client's fault,
+ * is device (I/O) or internal (memory, descriptors, anything else).
+ */
+const char *
+am_proto_errno_code(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case EINVAL:
+	case ERANGE:
+	case EDOM:
+	case EBADF:
+	case EPROTO:
+	case EXDEV:
+	case EEXIST:
+	case ELOOP:
+	case EISDIR:
+	case ENOTDIR:
+	case ENAMETOOLONG:
+		return AM_ERR_BAD_REQUEST;
+	case ENOENT:
+		return AM_ERR_NOT_FOUND;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return AM_ERR_DENIED;
+	case EDQUOT:
+	case ENOSPC:
+		return AM_ERR_QUOTA;
+	case EBUSY:
+		return AM_ERR_STATE;
+	case ENOSYS:
+	case EOPNOTSUPP:
+		return AM_ERR_UNSUPPORTED;
+	case EIO:
+	case ENODEV:
+	case ENXIO:
+		return AM_ERR_DEVICE;
+	default:	/* ENOMEM, EMFILE, ENFILE, EAGAIN, ... */
+		return AM_ERR_INTERNAL;
+	}
+}
+
+/*
  * Format into buf; -ENAMETOOLONG if it does not fit.
  */
 static int

@@ -60,6 +60,7 @@ int am_proto_is_ok(const struct cJSON *reply);
 void am_proto_args_text(const struct cJSON *args, char *buf, size_t len,
     char subst);
 const char *am_proto_err_code(const struct cJSON *reply);
+const char *am_proto_errno_code(int err);
 const char *am_proto_err_message(const struct cJSON *reply);
 
 /*

@@ -98,7 +98,7 @@ check_bad() {
 	check_bad bad_request '{"cmd":"create_node","type":"gain","args":{"db":1000}}'
 	check_bad bad_request '{"cmd":"create_node","type":"file_sink"}'
 	check_bad bad_request '{"cmd":"create_node","type":"file_sink","args":{"path":""}}'
-	check_bad bad_request '{"cmd":"create_node","type":"file_sink","args":{"path":"/nonexistent/dir/x.wav"}}'
+	check_bad not_found '{"cmd":"create_node","type":"file_sink","args":{"path":"/nonexistent/dir/x.wav"}}'
 	check_bad bad_request "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$BATS_FILE_TMPDIR\"}}"
 	check_bad bad_request '{"cmd":"create_node","type":"file_sink","args":{"path":"/tmp/x.wav","sample":"u8"}}'
 	check_bad bad_request "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$BATS_FILE_TMPDIR/a.flac\",\"sample\":\"f32\"}}"
@@ -224,4 +224,75 @@ check_bad() {
 	    '{"cmd":"list","tag":3}' '{"cmd":"ping","tag":4}' |
 	    socat -t 5 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET")
 	assert_eq "1 2 3 4" "$(printf '%s\n' "$out" | jq -r .tag | xargs)"
+}
+
+@test "a set with one bad argument applies none of them" {
+	# Every order: the good argument before and after the bad one.
+	refused_unchanged bad_request \
+	    '{"cmd":"set","id":1,"args":{"freq":500,"db":999}}' \
+	    '{"cmd":"set","id":1,"args":{"db":999,"freq":500}}' \
+	    '{"cmd":"set","id":1,"args":{"freq":500,"seed":3}}' \
+	    '{"cmd":"set","id":1,"args":{"freq":500,"nope":1}}' \
+	    '{"cmd":"set","id":1,"args":{"freq":500,"waveform":"organ"}}'
+}
+
+@test "sets past the change queue are all or nothing" {
+	# 600 sets of three changes within one 0.5 s period overflow the
+	# 1024 changes the real-time thread takes a period: those refused
+	# must apply nothing, so the node's args are the last set taken.
+	AMIXD_DIR=$BATS_TEST_TMPDIR amixd_start
+	req '{"cmd":"device_open","rate":8000,"period":4096}' >/dev/null
+	req '{"cmd":"create_node","type":"tone"}' >/dev/null
+	req '{"cmd":"create_node","type":"device_sink"}' >/dev/null
+	req '{"cmd":"connect","from":1,"to":2}' >/dev/null
+	req '{"cmd":"start"}' >/dev/null
+	run env PYTHONPATH="$AM_TOP/tests/tools" "$PY" - "$AUDIOMIXERD_SOCKET" <<'EOP'
+import json, socket, sys
+from listsnap import list_shape
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+rf = s.makefile("rb")
+wave = ["sine", "square", "saw", "noise"]
+args = [{"freq": 100 + i, "db": -1 - i % 50, "waveform": wave[i % 3]}
+        for i in range(600)]
+s.sendall(b"".join((json.dumps({"cmd": "set", "id": 1, "args": a}) +
+                    "\n").encode() for a in args))
+last, refused = None, 0
+for i in range(600):
+    r = json.loads(rf.readline())
+    if r.get("ok"):
+        last = args[i]
+    else:
+        assert r["error"]["code"] == "quota", r
+        refused += 1
+shape = json.loads(list_shape(s, rf))
+got = [n["args"] for n in shape["nodes"] if n["id"] == 1][0]
+print("refused %d of 600; last taken %s; node %s" % (refused, last, got))
+assert last is not None
+for k, v in last.items():
+    assert got[k] == v, "%s: %r, the last set taken says %r" % (k, got[k], v)
+EOP
+	[ "$status" -eq 0 ] || flunk "$output"
+	amixd_alive
+	amixd_stop
+}
+
+@test "a commit that fails leaves the graph as it was" {
+	# A debug build fails every commit after the first
+	# AMIXD_FAIL_COMMIT: here after three nodes and a link.
+	AMIXD_DIR=$BATS_TEST_TMPDIR AMIXD_FAIL_COMMIT=4 amixd_start
+	req '{"cmd":"create_node","type":"tone"}' >/dev/null
+	req '{"cmd":"create_node","type":"gain"}' >/dev/null
+	req '{"cmd":"create_node","type":"device_sink"}' >/dev/null
+	run -0 req '{"cmd":"connect","from":1,"to":2}'
+	assert_eq true "$(jget "$output" .ok)" "the fourth commit"
+	refused_unchanged internal \
+	    '{"cmd":"create_node","type":"tone","args":{"freq":300}}' \
+	    '{"cmd":"connect","from":2,"to":3}' \
+	    '{"cmd":"disconnect","from":1,"to":2}' \
+	    '{"cmd":"destroy_node","id":2}' \
+	    '{"cmd":"destroy_node","id":1}'
+	assert_eq '[{"from":1,"to":2}]' "$(req '{"cmd":"list"}' | jq -c .links)" "links"
+	run -0 amctl ping
+	amixd_stop
 }

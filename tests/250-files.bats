@@ -178,7 +178,7 @@ struct.pack_into("<H", d, d.find(b"fmt ") + 10, 5000)
 open(sys.argv[2], "wb").write(d)
 EOP
 	sox -n -r 8000 -c 100 -b 16 "$d/c100.wav" synth 0.1 sine 440
-	bad_source bad_request 'No such file' "{\"path\":\"$d/missing.wav\"}"
+	bad_source not_found 'No such file' "{\"path\":\"$d/missing.wav\"}"
 	bad_source bad_request 'not a regular file' "{\"path\":\"$d/dir.wav\"}"
 	bad_source bad_request 'not a regular file' "{\"path\":\"$d/fifo.wav\"}"
 	bad_source bad_request 'not a regular file' '{"path":"/dev/zero"}'
@@ -208,10 +208,10 @@ EOP
 	cp "$BATS_FILE_TMPDIR/short.wav" "$d/secret.wav"
 	chmod 000 "$d/secret.wav"
 	AMIXD_DIR=$BATS_TEST_TMPDIR amixd_start -u nobody
-	bad_source bad_request 'cannot open: Permission denied' \
+	bad_source denied 'cannot open: Permission denied' \
 	    "{\"path\":\"$d/secret.wav\"}"
 	run -0 req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$d/out.wav\"}}"
-	assert_eq bad_request "$(jget "$output" .error.code)" "code"
+	assert_eq denied "$(jget "$output" .error.code)" "code"
 	assert_match 'cannot write: Permission denied' \
 	    "$(jget "$output" .error.message)" "message"
 	assert_eq 0 "$(req '{"cmd":"list"}' | jq '.nodes | length')" "nodes"
@@ -223,12 +223,13 @@ EOP
 	local d=$BATS_TEST_TMPDIR out p
 	mkdir "$d/dir.wav"
 	mkfifo "$d/fifo.wav"
-	for p in "$d/no/such/dir.wav" "$d/dir.wav" "$d/fifo.wav" /dev/null; do
+	for p in "not_found:$d/no/such/dir.wav" "bad_request:$d/dir.wav" \
+	    "bad_request:$d/fifo.wav" bad_request:/dev/null; do
 		out=$(printf '%s\n' \
-		    "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$p\"}}" \
+		    "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"${p#*:}\"}}" \
 		    '{"cmd":"ping"}' |
 		    socat -t 5 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET")
-		assert_eq bad_request "$(printf '%s\n' "$out" | head -n 1 |
+		assert_eq "${p%%:*}" "$(printf '%s\n' "$out" | head -n 1 |
 		    jq -r .error.code)" "code for $p"
 		assert_eq true "$(printf '%s\n' "$out" | sed -n 2p | jq .ok)" \
 		    "ping after $p"
@@ -495,4 +496,51 @@ EOS
 	    "sha256 of the two renders"
 	run -0 sox "$d/g1.wav" -n stats
 	assert_match 'Pk lev dB +-[0-9]' "$output"
+}
+
+@test "init failures that are not the client's fault are not bad_request" {
+	# Missing: not_found; corrupt: bad_request (above). Out of
+	# descriptors (EMFILE): internal, and the graph is as it was.
+	AMIXD_DIR=$BATS_TEST_TMPDIR amixd_start
+	run env PYTHONPATH="$AM_TOP/tests/tools" "$PY" - \
+	    "$AUDIOMIXERD_SOCKET" "$AMIXD_PID" "$BATS_FILE_TMPDIR/short.wav" <<'EOP'
+import json, os, resource, socket, sys
+from listsnap import list_shape
+path, pid, wav = sys.argv[1], sys.argv[2], sys.argv[3]
+
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    return s, s.makefile("rb")
+
+def req(c, obj):
+    c[0].sendall((json.dumps(obj) + "\n").encode())
+    return json.loads(c[1].readline())
+
+src = {"cmd": "create_node", "type": "file_source", "args": {"path": wav}}
+c = conn()
+# Load libsndfile first: dlopen needs a descriptor too.
+r = req(c, src)
+assert r["ok"], r
+assert req(c, {"cmd": "destroy_node", "id": r["id"]})["ok"]
+fds = lambda: sorted(int(f) for f in os.listdir("/proc/%s/fd" % pid))
+top = max(fds()) + 1
+resource.prlimit(int(pid), resource.RLIMIT_NOFILE, (top, top + 64))
+more = []
+while len(fds()) < top:         # fill the holes below the limit
+    more.append(conn())
+    assert req(more[-1], {"cmd": "ping"})["ok"]
+before = list_shape(c[0], c[1])
+r = req(c, src)
+print(json.dumps(r))
+assert not r["ok"] and r["error"]["code"] == "internal", r
+assert "Too many open files" in r["error"]["message"], r
+assert list_shape(c[0], c[1]) == before, "graph changed"
+resource.prlimit(int(pid), resource.RLIMIT_NOFILE, (top + 64, top + 64))
+r = req(c, src)
+assert r["ok"], r
+EOP
+	[ "$status" -eq 0 ] || flunk "$output"
+	amixd_alive
+	amixd_stop
 }

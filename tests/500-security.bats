@@ -106,11 +106,15 @@ EOP
 	mkfifo "$d/fifo"
 	ln -s /etc "$d/etc"
 	ln -s /etc/passwd "$d/passwd.wav"
-	for p in /etc/amixd.wav /proc/self/x.wav "$d/etc/x.wav" \
-	    "$d/passwd.wav" "$d/fifo" /dev/null "$d" relative.wav \
-	    "$d/nodir/x.wav" "$d/../../etc/x.wav"; do
-		run -1 amctl create file_sink "path=$p"
-		assert_match 'bad_request' "$output" "file_sink $p"
+	# Outside the allowed directories: denied; not there: not_found;
+	# not a regular file or not absolute: bad_request.
+	for p in denied:/etc/amixd.wav denied:/proc/self/x.wav \
+	    "denied:$d/etc/x.wav" "denied:$d/passwd.wav" \
+	    "bad_request:$d/fifo" bad_request:/dev/null "bad_request:$d" \
+	    bad_request:relative.wav "not_found:$d/nodir/x.wav" \
+	    "denied:$d/../../etc/x.wav"; do
+		run -1 amctl create file_sink "path=${p#*:}"
+		assert_match "${p%%:*}" "$output" "file_sink ${p#*:}"
 	done
 	[ ! -e /etc/amixd.wav ] || flunk "wrote /etc/amixd.wav"
 	run -0 amctl create file_sink "path=$d/ok.wav"

@@ -126,6 +126,18 @@ graph_shape() {
 	req '{"cmd":"list"}' | jq -c '{nodes: .nodes, links: .links}'
 }
 
+# refused_unchanged CODE REQUEST...: each request (a JSON line, sent on
+# one connection) is refused with CODE and leaves "list" (nodes with
+# their args, links, state, device) as it was before it
+# (tests/tools/listsnap.py, which the Python tools share).
+refused_unchanged() {
+	local code=$1 out
+	shift
+	out=$("$PY" "$AM_TOP/tests/tools/listsnap.py" "$AUDIOMIXERD_SOCKET" \
+	    "$@" 2>&1) || flunk "a request was not refused, or changed the graph" "$out"
+	assert_eq "$(printf "$code\\n%.0s" "$@")" "$out" "codes of: $*"
+}
+
 # The number of nodes of type $1 in the graph (wait_until takes it as a
 # command, so it is asked again on every try).
 count_type() {

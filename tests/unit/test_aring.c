@@ -65,7 +65,7 @@ static const struct spoil_row spoil_rows[] = {
 	{ SP_FRAME_BYTES,	-EINVAL,	"frame size" },
 	{ SP_COUNTERS,		-EPROTO,	"counters" },
 	{ SP_COUNTERS_BACK,	-EPROTO,	"counters" },
-	{ SP_UNSEALED,		-EPERM,		"F_SEAL_SHRINK" },
+	{ SP_UNSEALED,		-EINVAL,	"F_SEAL_SHRINK" },
 	{ SP_GROWN,		-EINVAL,	"its header says" },
 	{ SP_SHORT,		-EINVAL,	"less than its header" },
 	{ SP_NOT_MEMFD,		-EINVAL,	"not a memfd" },

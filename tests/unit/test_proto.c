@@ -723,9 +723,34 @@ test_conn(void)
 	rmdir(dir);
 }
 
+/* -errno to protocol codes: one table, amixd(7) ERROR CODES. */
+static void
+test_errno_code(void)
+{
+	static const struct {
+		int err;
+		const char *code;
+	} t[] = {
+		{ -EINVAL, "bad_request" }, { -ERANGE, "bad_request" },
+		{ -EBADF, "bad_request" }, { -EPROTO, "bad_request" },
+		{ -ENOENT, "not_found" }, { -EACCES, "denied" },
+		{ -EPERM, "denied" }, { -EDQUOT, "quota" },
+		{ -ENOSPC, "quota" }, { -ENOSYS, "unsupported" },
+		{ -EIO, "device" }, { -ENOMEM, "internal" },
+		{ -EMFILE, "internal" }, { -ENFILE, "internal" },
+		{ EINVAL, "bad_request" }, { 0, "internal" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		is_str(am_proto_errno_code(t[i].err), t[i].code,
+		    "errno %d", t[i].err);
+}
+
 int
 main(void)
 {
+	test_errno_code();
 	test_lbuf();
 	test_reply();
 	test_path();
