@@ -311,3 +311,30 @@ EOP
 	after_attack
 	ref_check
 }
+
+@test "every refusal leaves list unchanged; descriptors split at random reach their line" {
+	ref_start
+	# Each group: requests refused with one code, list compared around
+	# every one of them (refused_unchanged, tests/tools/listsnap.py).
+	refused_unchanged bad_request \
+	    "{\"cmd\":\"set\",\"id\":$TONE,\"args\":{\"freq\":500,\"db\":1e300}}" \
+	    "{\"cmd\":\"set\",\"id\":$TONE,\"args\":{\"db\":-3,\"seed\":2}}" \
+	    "{\"cmd\":\"connect\",\"from\":$REF,\"to\":$TONE}" \
+	    "{\"cmd\":\"connect\",\"from\":$TONE,\"to\":$REF}" \
+	    '{"cmd":"create_node","type":"tone","args":{"freq":-1}}' \
+	    '{"cmd":"create_node","type":"app_source","args":{"memfd":0}}' \
+	    '{"cmd":"create_node","type":"file_source","args":{"path":"/dev/zero"}}' \
+	    '{"cmd":"set","id":1e99}' '[]' '{"cmd":7}'
+	refused_unchanged not_found \
+	    '{"cmd":"destroy_node","id":4294967295}' \
+	    "{\"cmd\":\"disconnect\",\"from\":$TONE,\"to\":$DEV}" \
+	    '{"cmd":"create_node","type":"file_source","args":{"path":"/nonexistent.wav"}}'
+	refused_unchanged denied \
+	    '{"cmd":"create_node","type":"file_sink","args":{"path":"/etc/x.wav"}}'
+	refused_unchanged state '{"cmd":"render","seconds":1}' \
+	    '{"cmd":"device_open"}' '{"cmd":"backend","driver":"null"}'
+	# And descriptors, the class of issue 12 (fdsplit.py checks list too).
+	run -0 "$PY" "$AM_TOP/tests/tools/fdsplit.py" "$AUDIOMIXERD_SOCKET" 3 100
+	after_attack
+	ref_check
+}
