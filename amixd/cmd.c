@@ -4,9 +4,10 @@
  * reply object. Every request is validated completely before anything
  * changes, so a refused one leaves the graph, the device and the engine
  * as they were; when the last step, publishing a new plan, fails, the
- * graph is put back as it was. A failure given as -errno becomes an
- * error code in one place, am_proto_errno_code(). Node arguments are checked against each type's table
- * (node.h) and handed to the node as plain values, never as JSON.
+ * graph is put back as it was (edit.c). A failure given as -errno
+ * becomes an error code in one place, am_proto_errno_code(). Node
+ * arguments are checked against each type's table (node.h) and handed
+ * to the node as plain values, never as JSON.
  * Control thread only.
  */
 
@@ -22,6 +23,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "edit.h"
 #include "engine.h"
 #include "log.h"
 #include "policy.h"
@@ -50,52 +52,6 @@ cmd_init(struct engine *e, double render_seconds)
 	cmd_render_secs = render_seconds;
 	stats_init(e);
 	cmd_stats_slot = stats_slot_new();
-}
-
-/*
- * Publish the graph as it is now: engine_commit(). A debug build fails
- * every commit after the first AMIXD_FAIL_COMMIT (see amixd(8)), so the
- * tests can check that a failed one leaves the graph as it was.
- */
-static int
-cmd_commit(void)
-{
-#if AM_DEBUG
-	static long left = -2;
-	const char *s;
-
-	if (left == -2) {
-		s = getenv("AMIXD_FAIL_COMMIT");
-		left = s != NULL && *s != '\0' ? strtol(s, NULL, 10) : -1;
-	}
-	if (left == 0)
-		return -ENOMEM;
-	if (left > 0)
-		left--;
-#endif
-	return engine_commit(cmd_engine);
-}
-
-/* The links before an edit, to put back if its commit fails. */
-static struct link cmd_links[GRAPH_LINK_MAX];
-static int cmd_nlinks;
-
-static void
-cmd_links_save(void)
-{
-	struct graph *g = &cmd_engine->graph;
-
-	memcpy(cmd_links, g->links, g->nlinks * sizeof(g->links[0]));
-	cmd_nlinks = g->nlinks;
-}
-
-static void
-cmd_links_restore(void)
-{
-	struct graph *g = &cmd_engine->graph;
-
-	memcpy(g->links, cmd_links, cmd_nlinks * sizeof(g->links[0]));
-	g->nlinks = cmd_nlinks;
 }
 
 /*
@@ -607,7 +563,7 @@ cmd_create_node(struct client *c, const cJSON *req)
 			    cmd_arg_json(&ops->args[i], &v[i]));
 	}
 	graph_add(&cmd_engine->graph, n);
-	if ((rc = cmd_commit()) < 0) {
+	if ((rc = edit_commit(cmd_engine)) < 0) {
 		/* Never in a plan: it goes at once, with what it took. */
 		graph_remove(&cmd_engine->graph, n->id);
 		node_del(n);
@@ -632,7 +588,7 @@ cmd_link(struct client *c, const cJSON *req, int on)
 	if (cmd_id(req, "from", &from, &r) < 0 ||
 	    cmd_id(req, "to", &to, &r) < 0)
 		return r;
-	cmd_links_save();
+	edit_save(&cmd_engine->graph);
 	if (on)
 		rc = graph_link(&cmd_engine->graph, from, to, err,
 		    sizeof(err));
@@ -644,8 +600,8 @@ cmd_link(struct client *c, const cJSON *req, int on)
 		return am_proto_err(req, AM_ERR_CYCLE, "%s", err);
 	if (rc < 0)
 		return am_proto_err(req, am_proto_errno_code(rc), "%s", err);
-	if ((rc = cmd_commit()) < 0) {
-		cmd_links_restore();
+	if ((rc = edit_commit(cmd_engine)) < 0) {
+		edit_undo(&cmd_engine->graph);
 		return am_proto_err(req, am_proto_errno_code(rc),
 		    "cannot publish the new graph: %s", strerror(-rc));
 	}
@@ -705,39 +661,6 @@ cmd_created(const struct client *c)
 	return count;
 }
 
-/*
- * Take node id out of the graph; 0, -ENOENT or -errno of the commit.
- * When the commit fails the node is put back with its links: the plan
- * that runs still uses it.
- */
-static int
-cmd_remove(uint32_t id)
-{
-	struct graph *g = &cmd_engine->graph;
-	struct node *n, **p;
-	int rc;
-
-	cmd_links_save();
-	n = graph_remove(g, id);
-	if (n == NULL)
-		return -ENOENT;
-	engine_retire(cmd_engine, n);
-	if ((rc = cmd_commit()) == 0)
-		return 0;
-	/* engine_retire put it first among the zombies. */
-	for (p = &g->zombies; *p != n; p = &(*p)->next)
-		;
-	*p = n->next;
-	n->dead_seq = 0;
-	for (p = &g->nodes; *p != NULL && (*p)->id < id; p = &(*p)->next)
-		;
-	n->next = *p;
-	*p = n;
-	g->nnodes++;
-	cmd_links_restore();
-	return rc;
-}
-
 static cJSON *
 cmd_destroy_node(struct client *c, const cJSON *req)
 {
@@ -748,7 +671,7 @@ cmd_destroy_node(struct client *c, const cJSON *req)
 	(void)c;
 	if (cmd_id(req, "id", &id, &r) < 0)
 		return r;
-	rc = cmd_remove(id);
+	rc = edit_remove(cmd_engine, id);
 	if (rc == -ENOENT)
 		return am_proto_err(req, AM_ERR_NOT_FOUND, "no node %u", id);
 	if (rc < 0)
@@ -776,7 +699,7 @@ cmd_orphans(void)
 		    cmd_engine->state != ENGINE_RUNNING ||
 		    n->ops->drained(n->state)) {
 			logx(3, "node %u: drained, removed", n->id);
-			cmd_remove(n->id);
+			edit_remove(cmd_engine, n->id);
 		} else
 			left = 1;
 	}
