@@ -34,6 +34,7 @@
 #define SOCK_BACKLOG	128
 #define SOCK_DIR_MODE	0750
 #define SOCK_MODE	0660
+#define SOCK_PEEK_MAX	4096	/* bytes peeked by a read with room for fds */
 
 /* Control message buffer with room for AM_SOCK_FD_MAX descriptors. */
 union sock_cmsg {
@@ -344,7 +345,8 @@ sock_recvmsg(int fd, void *buf, size_t len, int flags, int *fds, int room,
  * (Linux walks on to the first that carries any). So the bytes are
  * peeked first: when no descriptors wait, exactly the bytes peeked are
  * read (they carry none); when some wait, the read stops at the first
- * newline peeked, one line at a time until they come.
+ * newline peeked, one line at a time until they come. Such a read
+ * takes at most SOCK_PEEK_MAX bytes, as many requests do.
  */
 long
 am_sock_recv(int fd, void *buf, size_t len, int *fds, int *nfds)
@@ -358,6 +360,8 @@ am_sock_recv(int fd, void *buf, size_t len, int *fds, int *nfds)
 		*nfds = 0;
 	if (room == 0 || len == 0)
 		return sock_recvmsg(fd, buf, len, 0, NULL, 0, &got);
+	if (len > SOCK_PEEK_MAX)
+		len = SOCK_PEEK_MAX;	/* the copy is paid again per line */
 	n = sock_recvmsg(fd, buf, len, MSG_PEEK, tmp, AM_SOCK_FD_MAX, &got);
 	if (n <= 0)
 		return n;
