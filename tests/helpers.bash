@@ -5,7 +5,8 @@
 #                        $BATS_FILE_TMPDIR (or $AMIXD_DIR), wait until it
 #                        answers ping; sets AMIXD_PID and AUDIOMIXERD_SOCKET
 # amixd_stop             SIGTERM the daemon by PID and wait for it
-# wait_until SECS CMD..  poll CMD every 20 ms until it succeeds or SECS pass
+# wait_until SECS CMD..  poll CMD every 20 ms until it succeeds or SECS of
+#                        wall time pass (a slow try is killed at the deadline)
 # assert_eq EXP ACT [WHAT]   fail printing expected vs actual
 # assert_match REGEX ACT [WHAT]
 # assert_near EXP ACT TOL [WHAT]   |EXP-ACT| <= TOL, numbers
@@ -45,15 +46,56 @@ assert_near() {
 	fi
 }
 
-wait_until() {
-	local secs=$1 i n
+# Microseconds on the wall clock, in REPLY (no fork where bash has
+# EPOCHREALTIME; its decimal point follows the locale, hence the filter).
+now_us() {
+	if [ -n "${EPOCHREALTIME:-}" ]; then
+		REPLY=${EPOCHREALTIME//[^0-9]/}
+	else
+		REPLY=$(date +%s%6N)
+	fi
+}
+
+# One try of wait_until: CMD in a process group of its own, killed with
+# all its children (socat, jq, ...) once $1 microseconds have passed.
+# Runs in a subshell, so monitor mode (which gives each background job
+# its own group) stays there.
+wait_try() {
+	local left=$1 pid wd rc
 	shift
-	n=$((secs * 50))
-	for ((i = 0; i < n; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
+	set -m
+	( "$@" ) </dev/null >/dev/null 2>&1 &
+	pid=$!
+	( sleep "$((left / 1000000)).$(printf %06d $((left % 1000000)))"
+	    kill -KILL -- -"$pid" ) </dev/null >/dev/null 2>&1 &
+	wd=$!
+	wait "$pid"
+	rc=$?
+	kill -KILL -- -"$wd" 2>/dev/null
+	wait "$wd" 2>/dev/null
+	return "$rc"
+}
+
+# Poll CMD every 20 ms until it succeeds or SECS of wall time pass. The
+# bound is on time, not on tries: a try that itself takes a second under
+# load (a socket round trip, a subscriber's timeout) must not stretch 5 s
+# into minutes, and a try still running at the deadline is killed. CMD
+# runs in a subshell: it may read the caller's variables, not set them.
+wait_until() {
+	local secs=$1 end tries=0 rc=0
+	shift
+	now_us
+	end=$((REPLY + ${secs%.*} * 1000000))
+	while :; do
+		now_us
+		[ "$REPLY" -lt "$end" ] || break
+		tries=$((tries + 1))
+		( wait_try $((end - REPLY)) "$@" ) 2>/dev/null && return 0
+		rc=$?
 		sleep 0.02
 	done
-	flunk "wait_until: '$*' not true after ${secs}s"
+	flunk "wait_until: '$*' not true after ${secs}s" \
+	    "($tries tries, the last exited with status $rc)"
 }
 
 jget() {

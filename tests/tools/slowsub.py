@@ -50,13 +50,21 @@ def ping_while(path, until, requests=(b'{"cmd":"ping"}',)):
     return worst
 
 
-def dropped_count(slow, max_lines=5000):
+def dropped_count(slow, max_lines=5000, seconds=10.0):
     """Read the stalled connection at last: the count of its "dropped"
-    event, 0 when none comes in max_lines lines."""
-    slow.settimeout(5)
+    event, 0 when none comes in max_lines lines or within seconds (events
+    keep coming, so a count of lines alone could take minutes)."""
+    t_end = time.monotonic() + seconds
     f = slow.makefile()
     for _ in range(max_lines):
-        line = f.readline()
+        left = t_end - time.monotonic()
+        if left <= 0:
+            break
+        slow.settimeout(left)
+        try:
+            line = f.readline()
+        except (socket.timeout, TimeoutError):
+            break
         if not line:
             break
         ev = json.loads(line)
