@@ -17,6 +17,9 @@
 #include "graph.h"
 #include "util.h"
 
+#define GRAPH_RATE	(-1)	/* a class pinned to the graph rate */
+#define GRAPH_FREE	(-2)	/* a class with no pin yet */
+
 void
 graph_init(struct graph *g)
 {
@@ -282,67 +285,131 @@ graph_order(struct graph *g, struct node **order)
 	return count == g->nnodes ? count : -ELOOP;
 }
 
+/* The representative of i's class (union-find with path halving). */
+static int
+graph_find(int *up, int i)
+{
+	while (up[i] != i) {
+		up[i] = up[up[i]];
+		i = up[i];
+	}
+	return i;
+}
+
 /*
- * Rate domains. Every node upstream of a resample node (NODE_DOMAIN)
- * runs at that node's rate; everything else at the graph rate. A node
- * whose outputs lead to two different domains would have to run at two
- * rates at once: refused (-EXDEV, with a message), and so is a device
- * node (NODE_DEVICE) in a domain: the device's buffers hold one period
- * at the device rate, not a domain's block. With order (room for
- * nnodes) and owner (the same), fills order with the topological order
- * and owner[i] with the id of the resample node whose domain order[i]
- * is in, or 0 for the graph rate. Returns the node count.
+ * Pin i's class to domain d (an index into the order, or GRAPH_RATE).
+ * 0, or -EXDEV when it is pinned to another one already.
+ */
+static int
+graph_pin(int *up, int *dom, int i, int d)
+{
+	i = graph_find(up, i);
+	if (dom[i] != GRAPH_FREE && dom[i] != d)
+		return -EXDEV;
+	dom[i] = d;
+	return 0;
+}
+
+/* True when domain node r would end up inside its own domain. */
+static int
+graph_nested_in_self(int *up, const int *dom, int n, int r)
+{
+	int x = r, steps;
+
+	for (steps = 0; steps <= n; steps++) {
+		x = dom[graph_find(up, x)];
+		if (x < 0)
+			return 0;
+		if (x == r)
+			return 1;
+	}
+	return 1;
+}
+
+/*
+ * Rate domains. A link X -> Y says that X runs where Y's input runs: at
+ * Y's rate when Y is a resample node (NODE_DOMAIN: the domain it opens),
+ * else wherever Y itself runs; a sink runs at the graph rate. So the
+ * nodes fall into classes joined by links into non-resample nodes, each
+ * pinned to at most one domain: two pins are a node feeding two rate
+ * domains, refused (-EXDEV, with a message), as is a resample node that
+ * would end up inside its own domain, and a device node (NODE_DEVICE)
+ * in a domain: the device's buffers hold one period at the device rate,
+ * not a domain's block. A class with no pin (nodes that
+ * lead to no sink yet) runs at the graph rate. This keeps a node that
+ * feeds nothing in step with its inputs: a mixer linked only from a node
+ * inside a domain runs in that domain, at its block size, rather than
+ * reading the domain's short buffers for a whole graph period. With
+ * order (room for nnodes) and owner (the same), fills order with the
+ * topological order and owner[i] with the id of the resample node whose
+ * domain order[i] is in, or 0 for the graph rate. The last link is the
+ * one a refusal names. Returns the node count.
  */
 int
 graph_domains(struct graph *g, struct node **order, uint32_t *owner,
     char *err, size_t errlen)
 {
-#define GRAPH_UNSET	UINT32_MAX	/* leads nowhere yet */
-	struct node **ord, *y;
-	uint32_t *own, d;
-	int n, i, k, j, rc = 0;
+	struct node **ord;
+	uint32_t *own;
+	int n, i, k, f = 0, t = 0, *up, *dom, rc = 0;
 
 	ord = order != NULL ? order : xcalloc(g->nnodes + 1, sizeof(*ord));
 	own = owner != NULL ? owner : xcalloc(g->nnodes + 1, sizeof(*own));
+	up = xcalloc(g->nnodes + 1, sizeof(*up));
+	dom = xcalloc(g->nnodes + 1, sizeof(*dom));
 	n = graph_order(g, ord);
-	for (i = n - 1; i >= 0 && rc == 0; i--) {
-		own[i] = (ord[i]->ops->flags & NODE_SINK) ? 0 : GRAPH_UNSET;
-		for (k = 0; k < g->nlinks; k++) {
-			if (g->links[k].from != ord[i]->id)
-				continue;
-			for (j = i + 1; j < n; j++) {
-				if (ord[j]->id == g->links[k].to)
-					break;
-			}
-			y = ord[j];
-			d = (y->ops->flags & NODE_DOMAIN) ? y->id : own[j];
-			if (d == GRAPH_UNSET)
-				continue;
-			if (own[i] == GRAPH_UNSET)
-				own[i] = d;
-			if (own[i] == d && d != 0 &&
-			    (ord[i]->ops->flags & NODE_DEVICE)) {
-				snprintf(err, errlen, "node %u (%s) would run "
-				    "in resample node %u's rate domain: a "
-				    "device node runs at the device's rate and "
-				    "period only", ord[i]->id,
-				    ord[i]->ops->type, d);
-				rc = -EXDEV;
-				break;
-			} else if (own[i] != d) {
-				snprintf(err, errlen, "node %u would feed two "
-				    "rate domains (%s and %s)", ord[i]->id,
-				    own[i] ? "a resample node" : "the graph",
-				    d ? "a resample node" : "the graph");
-				rc = -EXDEV;
-				break;
-			}
+	for (i = 0; i < n; i++) {
+		up[i] = i;
+		dom[i] = (ord[i]->ops->flags & NODE_SINK) ? GRAPH_RATE :
+		    GRAPH_FREE;
+	}
+	for (k = 0; k < g->nlinks && rc == 0 && n == g->nnodes; k++) {
+		f = t = -1;
+		for (i = 0; i < n; i++) {
+			if (ord[i]->id == g->links[k].from)
+				f = i;
+			if (ord[i]->id == g->links[k].to)
+				t = i;
+		}
+		if (f < 0 || t < 0)
+			continue;
+		if (ord[t]->ops->flags & NODE_DOMAIN)
+			rc = graph_pin(up, dom, f, t);
+		else if ((i = graph_find(up, t)) != graph_find(up, f)) {
+			if (dom[i] != GRAPH_FREE)
+				rc = graph_pin(up, dom, f, dom[i]);
+			up[i] = graph_find(up, f);
+		}
+		if (rc < 0)
+			snprintf(err, errlen, "node %u would feed two rate "
+			    "domains", ord[f]->id);
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((ord[i]->ops->flags & NODE_DOMAIN) &&
+		    graph_nested_in_self(up, dom, n, i)) {
+			snprintf(err, errlen, "node %u would feed two rate "
+			    "domains: resample node %u would run inside its "
+			    "own domain", g->links[g->nlinks - 1].from,
+			    ord[i]->id);
+			rc = -EXDEV;
+		}
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		k = dom[graph_find(up, i)];
+		if (k >= 0 && (ord[i]->ops->flags & NODE_DEVICE)) {
+			snprintf(err, errlen, "node %u (%s) would run in "
+			    "resample node %u's rate domain: a device node "
+			    "runs at the device's rate and period only",
+			    ord[i]->id, ord[i]->ops->type, ord[k]->id);
+			rc = -EXDEV;
 		}
 	}
 	for (i = 0; i < n; i++) {
-		if (own[i] == GRAPH_UNSET)
-			own[i] = 0;
+		k = dom[graph_find(up, i)];
+		own[i] = k >= 0 ? ord[k]->id : 0;
 	}
+	free(up);
+	free(dom);
 	if (order == NULL)
 		free(ord);
 	if (owner == NULL)

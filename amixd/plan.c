@@ -29,6 +29,33 @@ plan_block(uint32_t frames, uint32_t from_rate, uint32_t to_rate)
 }
 
 /*
+ * Block size blk[i] and rate drate[i] of node i's domain, from its
+ * owner's (blk[i] 0: not yet known). The owner usually sits downstream
+ * of i, but not always (a node that feeds nothing runs with its
+ * inputs), hence a recursion rather than a reverse walk; graph_domains
+ * refused owner cycles, and the depth is the nesting of domains.
+ */
+static void
+plan_domain(struct node **order, const uint32_t *owner, int n, int i,
+    uint32_t frames, uint32_t rate, uint32_t *blk, uint32_t *drate)
+{
+	int j;
+
+	if (blk[i] != 0)
+		return;
+	drate[i] = rate;
+	if (owner[i] == 0) {
+		blk[i] = frames;
+		return;
+	}
+	for (j = 0; j < n && order[j]->id != owner[i]; j++)
+		;
+	plan_domain(order, owner, n, j, frames, rate, blk, drate);
+	drate[i] = order[j]->ops->domain_rate(order[j]->state);
+	blk[i] = plan_block(blk[j], drate[j], drate[i]);
+}
+
+/*
  * Build a plan for g at rate Hz with graph-rate buffers of frames
  * frames. Returns NULL and sets errno on failure. The caller publishes.
  */
@@ -59,20 +86,9 @@ plan_new(struct graph *g, uint32_t frames, uint32_t rate)
 	sumfr = xcalloc(n + 1, sizeof(*sumfr));
 	nin = xcalloc(n + 1, sizeof(*nin));
 
-	/*
-	 * Block size and rate of every node's domain. Owners are
-	 * downstream, so a reverse walk meets them first.
-	 */
-	for (i = n - 1; i >= 0; i--) {
-		blk[i] = frames;
-		drate[i] = rate;
-		if (owner[i] == 0)
-			continue;
-		for (j = i + 1; j < n && order[j]->id != owner[i]; j++)
-			;
-		drate[i] = order[j]->ops->domain_rate(order[j]->state);
-		blk[i] = plan_block(blk[j], drate[j], drate[i]);
-	}
+	/* Block size and rate of every node's domain. */
+	for (i = 0; i < n; i++)
+		plan_domain(order, owner, n, i, frames, rate, blk, drate);
 
 	/* Input sums: a domain node sums blocks of its domain's size. */
 	floats = 0;
