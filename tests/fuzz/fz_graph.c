@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rig of the graph fuzzer (fuzz_graph.c): the engine it drives, with
+ * a test backend that is the device (lockstep: this thread runs each
+ * period between requests; threaded: a real-time thread runs them back
+ * to back), the control thread's chores the daemon's event loop would
+ * do, the client's requests with their checks (an object with "ok"; a
+ * refusal changes nothing "list" shows), the checks of every sample the
+ * device gets, and the input files made at start.
+ */
+
+#include <sys/eventfd.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <sndfile.h>
+
+#include "clock.h"
+#include "dl.h"
+#include "fz_graph.h"
+#include "log.h"
+#include "plan.h"
+#include "policy.h"
+#include "proto.h"
+
+#if defined(__has_include)
+#if __has_include("afmt.h")
+#include "afmt.h"
+#define FZ_EDGE	1		/* the device edge's conversion exists */
+#endif
+#endif
+
+#ifdef FZ_AVOID_KNOWN
+#define FZ_HOSTILE	0	/* NaN in a file reaches the device (rtpath) */
+#else
+#define FZ_HOSTILE	1	/* files hold NaN, Inf and overs */
+#endif
+#define FZ_FRAMES	(1 << 14)	/* lockstep: frames one input may run */
+#define FZ_WAIT_NS	(50 * 1000000ULL)	/* threaded: cycles waited for */
+
+struct engine fz_engine;
+struct client fz_client;
+char fz_dir[64];
+char fz_files[FZ_FILES][128];
+struct fz_ring fz_rings[FZ_RINGS];
+int fz_nrings;
+int fz_threaded;
+int fz_trace;
+_Atomic uint32_t fz_period, fz_rate;
+
+static uint64_t fz_frames;		/* run by this input, lockstep */
+static pthread_t fz_thread;
+static _Atomic int fz_quit;
+static _Atomic int fz_bad;		/* RT found a bad sample */
+static float fz_bad_val;
+static const char *fz_bad_where;
+
+void
+fz_fail(const char *what, const char *a, const char *b)
+{
+	fprintf(stderr, "fuzz_graph: %s\n", what);
+	if (a != NULL)
+		fprintf(stderr, "  %s\n", a);
+	if (b != NULL)
+		fprintf(stderr, "  %s\n", b);
+	abort();
+}
+
+/* RT: is every sample finite and, through the edge, within full scale? */
+static void
+fz_check_out(const float *buf, uint32_t n, const char *where)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!isfinite(buf[i])) {
+			fz_bad_val = buf[i];
+			fz_bad_where = where;
+			atomic_store(&fz_bad, 1);
+			return;
+		}
+	}
+#ifdef FZ_EDGE
+	{
+		static float edge[RT_FRAMES_MAX * 2];
+		uint32_t seed = AM_AFMT_DITHER_SEED;
+
+		am_afmt_encode(AM_AFMT_F32, edge, buf, n, &seed);
+		for (i = 0; i < n; i++) {
+			if (!(fabsf(edge[i]) <= 1.0f)) {
+				fz_bad_val = edge[i];
+				fz_bad_where = "f32 device edge: over full scale";
+				atomic_store(&fz_bad, 1);
+				return;
+			}
+		}
+	}
+#endif
+}
+
+/* Control: stop at the first bad sample the RT side found. */
+void
+fz_check_bad(const char *req)
+{
+	char msg[160];
+
+	if (!atomic_load(&fz_bad))
+		return;
+	snprintf(msg, sizeof(msg), "%s: sample %g", fz_bad_where,
+	    (double)fz_bad_val);
+	fz_fail(msg, req, NULL);
+}
+
+/* ---- the test backend ---- */
+
+#ifdef FZ_AVOID_KNOWN
+/*
+ * Exploring past the bugs issue 12 already names (build with
+ * -DFZ_AVOID_KNOWN): a device node inside a rate domain reads or writes
+ * the device buffers for the domain's block (rtpath). Such a plan is
+ * not run.
+ */
+static int
+fz_dom_hazard(const struct plan_step *steps, uint32_t n, int in_dom)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		if (in_dom && (steps[i].ops == &node_device_source_ops ||
+		    steps[i].ops == &node_device_sink_ops))
+			return 1;
+		if (steps[i].dom != NULL &&
+		    fz_dom_hazard(steps[i].dom, steps[i].ndom, 1))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * RT: adopt a published plan as rt_cycle would (the control thread
+ * frees nothing the RT thread has not let go of by rt_cycle's "seen"),
+ * and say whether it is one not to run.
+ */
+static int
+fz_known_hazard(void)
+{
+	struct rt *rt = &fz_engine.rt;
+	struct plan *p;
+
+	p = atomic_exchange_explicit(&rt->pending, NULL, memory_order_acq_rel);
+	if (p != NULL)
+		rt->cur = p;
+	return rt->cur != NULL && fz_dom_hazard(rt->cur->steps,
+	    rt->cur->nsteps, 0);
+}
+#endif
+
+/* RT: one period as a backend runs it: capture in, graph, playback out. */
+static void
+fz_cycle(void)
+{
+	struct rt *rt = &fz_engine.rt;
+	uint32_t period = atomic_load(&fz_period), rate = atomic_load(&fz_rate);
+
+#ifdef FZ_AVOID_KNOWN
+	if (fz_known_hazard())
+		return;
+#endif
+	rt_cycle(rt, period, rate);
+	fz_check_out(rt->dev_out, period * 2, "device output not finite");
+}
+
+static void *
+fz_rt_thread(void *arg)
+{
+	(void)arg;
+	while (!atomic_load_explicit(&fz_quit, memory_order_acquire)) {
+		fz_cycle();
+		sched_yield();
+	}
+	return NULL;
+}
+
+static int
+fz_open(struct engine *e, struct dev_config *cfg, char *err, size_t errlen)
+{
+	(void)e;
+	(void)err;
+	(void)errlen;
+	if (cfg->periods == 0)
+		cfg->periods = 2;
+	snprintf(cfg->format, sizeof(cfg->format), "f32");
+	atomic_store(&fz_period, cfg->period);
+	atomic_store(&fz_rate, cfg->rate);
+	return 0;
+}
+
+static void
+fz_close(struct engine *e)
+{
+	(void)e;
+}
+
+static int
+fz_start(struct engine *e, char *err, size_t errlen)
+{
+	int rc;
+
+	(void)e;
+	if (!fz_threaded)
+		return 0;
+	atomic_store(&fz_quit, 0);
+	rc = pthread_create(&fz_thread, NULL, fz_rt_thread, NULL);
+	if (rc != 0)
+		snprintf(err, errlen, "pthread_create: %s", strerror(rc));
+	return -rc;
+}
+
+static void
+fz_stop(struct engine *e)
+{
+	(void)e;
+	if (!fz_threaded)
+		return;
+	atomic_store_explicit(&fz_quit, 1, memory_order_release);
+	pthread_join(fz_thread, NULL);
+}
+
+static const struct backend_ops fz_backend = {
+	.name = "null",		/* as the daemon's, for "backend" requests */
+	.open = fz_open,
+	.close = fz_close,
+	.start = fz_start,
+	.stop = fz_stop,
+};
+
+/* ---- the control thread's side ---- */
+
+/*
+ * What the daemon's event loop does when the RT thread wakes it: follow
+ * a device reconfiguration, hand wake-ups to their nodes, free what the
+ * RT thread let go of, remove drained orphans.
+ */
+static void
+fz_control(void)
+{
+	struct engine *e = &fz_engine;
+	struct rt_event rev;
+	struct node *n;
+	uint64_t cnt, reconf;
+	ssize_t rc;
+
+	rc = read(e->rt.evfd, &cnt, sizeof(cnt));
+	(void)rc;
+	reconf = atomic_exchange(&e->rt.reconfig, 0);
+	if (reconf != 0)
+		engine_reconfig(e, reconf >> 32, reconf & 0xffffffff);
+	while (am_ring_pop(&e->rt.events, &rev) == 0) {
+		if (rev.type == RT_EV_NODE && rev.b == NODE_EV_WAKE &&
+		    (n = graph_node(&e->graph, rev.node)) != NULL &&
+		    n->ops->wake != NULL)
+			n->ops->wake(n->state);
+	}
+	engine_reclaim(e);
+	cmd_orphans();
+}
+
+/* Run k periods: on this thread (lockstep) or wait for the RT thread. */
+void
+fz_run(unsigned k)
+{
+	uint64_t c0, t0;
+
+	if (!fz_threaded || fz_engine.state != ENGINE_RUNNING) {
+		/* Bounded, so that an input costs milliseconds. */
+		while (k-- > 0 && fz_frames < FZ_FRAMES) {
+			fz_frames += atomic_load(&fz_period);
+			if (fz_trace)
+				fprintf(stderr, "  cycle: %u frames at %u Hz\n",
+				    atomic_load(&fz_period),
+				    atomic_load(&fz_rate));
+			fz_cycle();
+		}
+	} else {
+		c0 = atomic_load(&fz_engine.rt.cycles);
+		t0 = am_clock_ns();
+		while (atomic_load(&fz_engine.rt.cycles) < c0 + k &&
+		    am_clock_ns() - t0 < FZ_WAIT_NS)
+			sched_yield();
+	}
+	fz_control();
+}
+
+static char *
+fz_list(void)
+{
+	cJSON *req = cJSON_CreateObject(), *r;
+	char *s;
+
+	cJSON_AddStringToObject(req, "cmd", "list");
+	r = cmd_dispatch(&fz_client, req);
+	s = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	cJSON_Delete(req);
+	return s;
+}
+
+/* Close the descriptors a request did not take, as ctl does. */
+void
+fz_close_fds(void)
+{
+	int i;
+
+	for (i = 0; i < fz_client.nfds; i++) {
+		if (fz_client.fds[i] >= 0)
+			close(fz_client.fds[i]);
+	}
+	fz_client.nfds = 0;
+}
+
+/*
+ * Send one request (consumed) as the client and check its reply: an
+ * object with a boolean "ok", "error" with a code when refused, and a
+ * refusal changes nothing "list" shows. Returns the reply's "id" or 0.
+ */
+uint32_t
+fz_req(cJSON *req)
+{
+	char *before, *after, *text;
+	const cJSON *ok, *err, *id;
+	uint32_t rid = 0;
+	cJSON *r;
+
+	before = fz_list();
+	text = cJSON_PrintUnformatted(req);
+	r = cmd_dispatch(&fz_client, req);
+	if (fz_trace) {
+		char *rs = cJSON_PrintUnformatted(r);
+
+		fprintf(stderr, "> %s\n< %s\n", text, rs);
+		free(rs);
+	}
+	fz_close_fds();
+	ok = cJSON_GetObjectItemCaseSensitive(r, "ok");
+	if (!cJSON_IsObject(r) || !cJSON_IsBool(ok))
+		fz_fail("a reply without \"ok\"", text, NULL);
+	if (cJSON_IsFalse(ok)) {
+		err = cJSON_GetObjectItemCaseSensitive(r, "error");
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(err,
+		    "code")))
+			fz_fail("a refusal without an error code", text, NULL);
+		after = fz_list();
+		if (strcmp(before, after) != 0) {
+			fprintf(stderr, "before: %s\nafter:  %s\n", before,
+			    after);
+			fz_fail("a refused request changed the graph", text,
+			    cJSON_PrintUnformatted(r));
+		}
+		free(after);
+	} else if (cJSON_IsNumber(id = cJSON_GetObjectItemCaseSensitive(r,
+	    "id")))
+		rid = (uint32_t)id->valuedouble;
+	fz_check_bad(text);
+	free(text);
+	free(before);
+	cJSON_Delete(r);
+	cJSON_Delete(req);
+	return rid;
+}
+
+cJSON *
+fz_cmd(const char *cmd)
+{
+	cJSON *req = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(req, "cmd", cmd);
+	return req;
+}
+
+
+/* Write a test file of frames frames; one holds NaN, Inf and overs. */
+static void
+fz_file(int k, const char *ext, int format, int channels, int rate,
+    sf_count_t frames, int hostile)
+{
+	SF_INFO info;
+	SNDFILE *sf;
+	float *buf;
+	sf_count_t i;
+	int fd;
+
+	snprintf(fz_files[k], sizeof(fz_files[k]), "%s/in%d.%s", fz_dir, k,
+	    ext);
+	memset(&info, 0, sizeof(info));
+	info.samplerate = rate;
+	info.channels = channels;
+	info.format = format;
+	fd = open(fz_files[k], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644);
+	sf = fd < 0 ? NULL : sf_open_fd(fd, SFM_WRITE, &info, 1);
+	if (sf == NULL)
+		abort();
+	sf_command(sf, SFC_SET_CLIPPING, NULL, SF_FALSE);
+	buf = calloc((size_t)frames * channels + 1, sizeof(float));
+	for (i = 0; i < frames * channels; i++)
+		buf[i] = (float)sin(i * 0.1) * 0.9f;
+	if (hostile) {
+		for (i = 0; i + 5 < frames * channels; i += 97) {
+			buf[i] = NAN;
+			buf[i + 1] = INFINITY;
+			buf[i + 2] = -INFINITY;
+			buf[i + 3] = 1e30f;
+			buf[i + 4] = 8.0f;
+		}
+	}
+	sf_writef_float(sf, buf, frames);
+	sf_close(sf);
+	free(buf);
+}
+
+void
+fz_init(void)
+{
+	struct dev_config dev;
+	char err[256];
+	uint32_t i;
+
+	am_log_level = -1;
+	fz_trace = getenv("FUZZ_GRAPH_TRACE") != NULL;
+	/* sf_open_fd and the rest forward through dl_sndfile.c. */
+	if (dl_sndfile_load(err, sizeof(err)) < 0)
+		abort();
+	snprintf(fz_dir, sizeof(fz_dir), "%s/fuzz_graph.XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(fz_dir) == NULL)
+		abort();
+	fz_file(0, "wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 2, 48000, 4800, 0);
+	fz_file(1, "wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 44100, 3000,
+	    FZ_HOSTILE);
+	fz_file(2, "flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 2, 8000, 100, 0);
+	fz_file(3, "wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 2, 192000, 9000,
+	    FZ_HOSTILE);
+	fz_file(4, "wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 1, 22050, 0, 0);
+	fz_file(5, "aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16, 2, 96000, 7,
+	    0);
+	policy_init();
+	policy_dir(fz_dir, err, sizeof(err));
+	memset(&dev, 0, sizeof(dev));
+	strcpy(dev.name, "default");
+	dev.rate = 48000;
+	dev.channels = 2;
+	dev.period = 128;
+	dev.periods = 2;
+	if (engine_init(&fz_engine, &fz_backend, &dev) < 0)
+		abort();
+	cmd_init(&fz_engine, 0);
+	ctl_init(&fz_engine, NULL, -1);
+	fz_client.fd = -1;
+	fz_client.stats_slot = fz_client.levels_slot = -1;
+	/* A capture within full scale, as a device delivers it. */
+	for (i = 0; i < RT_FRAMES_MAX * 2; i++)
+		fz_engine.rt.dev_in[i] = (float)sin(i * 0.01) * 0.5f;
+}
+
+/* Empty the graph, the device and the rings for the next input. */
+void
+fz_reset(void)
+{
+	struct engine *e = &fz_engine;
+	int i;
+
+	engine_stop(e);
+	fz_threaded = 0;
+	while (e->graph.nodes != NULL)
+		engine_retire(e, graph_remove(&e->graph, e->graph.nodes->id));
+	engine_commit(e);
+	engine_reclaim(e);
+	e->graph.next_id = 1;
+	for (i = 0; i < fz_nrings; i++)
+		am_aring_close(&fz_rings[i].r);
+	fz_nrings = 0;
+	fz_frames = 0;
+	fz_close_fds();
+}
