@@ -148,11 +148,11 @@ fz_dom_hazard(const struct plan_step *steps, uint32_t n, int in_dom)
 }
 
 /*
- * RT: adopt a published plan as rt_cycle would (the control thread
- * frees nothing the RT thread has not let go of by rt_cycle's "seen"),
- * and say whether it is one not to run.
+ * RT (or control, while stopped): adopt a published plan as rt_cycle
+ * would (the control thread frees nothing the RT thread has not let go
+ * of by rt_cycle's "seen"), and say whether it is one not to run.
  */
-static int
+int
 fz_known_hazard(void)
 {
 	struct rt *rt = &fz_engine.rt;
