@@ -371,17 +371,19 @@ static void
 fz_reconfig(struct fz_in *in)
 {
 	uint32_t rate = fz_rate_of(in), period = fz_period_of(in);
+	int now = fz_byte(in) & 1;
 
 	if (fz_engine.state != ENGINE_RUNNING)
 		return;
-	/* The backend runs the new period at once; control follows. */
+#ifdef FZ_AVOID_KNOWN
+	/* Not while a period may run: engine_rate frees its state (engine). */
+	if (fz_threaded)
+		now = 1;
+#endif
 	if (fz_trace)
-		fprintf(stderr, "  device now: %u frames at %u Hz\n", period,
-		    rate);
-	atomic_store(&fz_period, period);
-	atomic_store(&fz_rate, rate);
-	rt_reconfig(&fz_engine.rt, rate, period);
-	fz_run(1);
+		fprintf(stderr, "  device now: %u frames at %u Hz%s\n", period,
+		    rate, now ? "" : ", control first");
+	fz_device_change(rate, period, now);
 }
 
 static void

@@ -62,6 +62,7 @@ _Atomic uint32_t fz_period, fz_rate;
 static uint64_t fz_frames;		/* run by this input, lockstep */
 static pthread_t fz_thread;
 static _Atomic int fz_quit;
+static _Atomic uint64_t fz_next;	/* rate << 32 | period: the device's next */
 static _Atomic int fz_bad;		/* RT found a bad sample */
 static float fz_bad_val;
 static const char *fz_bad_where;
@@ -171,8 +172,15 @@ static void
 fz_cycle(void)
 {
 	struct rt *rt = &fz_engine.rt;
-	uint32_t period = atomic_load(&fz_period), rate = atomic_load(&fz_rate);
+	uint64_t next = atomic_exchange(&fz_next, 0);
+	uint32_t period, rate;
 
+	if (next != 0) {
+		atomic_store(&fz_period, (uint32_t)next);
+		atomic_store(&fz_rate, (uint32_t)(next >> 32));
+	}
+	period = atomic_load(&fz_period);
+	rate = atomic_load(&fz_rate);
 #ifdef FZ_AVOID_KNOWN
 	if (fz_known_hazard())
 		return;
@@ -300,6 +308,27 @@ fz_run(unsigned k)
 			sched_yield();
 	}
 	fz_control();
+}
+
+/*
+ * The device changes rate or period by itself, as a JACK server may:
+ * now (the backend runs the new period at once and control follows, as
+ * after a buffer-size change), or at its next period while control
+ * follows at once (JACK calls its sample-rate callback on another
+ * thread, while the process callback may still run a period).
+ */
+void
+fz_device_change(uint32_t rate, uint32_t period, int now)
+{
+	if (now) {
+		atomic_store(&fz_period, period);
+		atomic_store(&fz_rate, rate);
+	} else
+		atomic_store(&fz_next, (uint64_t)rate << 32 | period);
+	rt_reconfig(&fz_engine.rt, rate, period);
+	if (!now)
+		fz_control();
+	fz_run(1);
 }
 
 static char *
@@ -491,5 +520,6 @@ fz_reset(void)
 		am_aring_close(&fz_rings[i].r);
 	fz_nrings = 0;
 	fz_frames = 0;
+	atomic_store(&fz_next, 0);
 	fz_close_fds();
 }

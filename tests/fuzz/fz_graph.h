@@ -39,6 +39,7 @@ extern _Atomic uint32_t fz_period, fz_rate;	/* what the device runs */
 void fz_init(void);
 void fz_reset(void);
 void fz_run(unsigned k);
+void fz_device_change(uint32_t rate, uint32_t period, int now);
 void fz_check_bad(const char *req);
 void fz_fail(const char *what, const char *a, const char *b);
 struct cJSON *fz_cmd(const char *cmd);
