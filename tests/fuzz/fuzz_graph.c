@@ -49,6 +49,7 @@
 #include "clock.h"
 #include "fz_graph.h"
 #include "node.h"
+#include "ring.h"
 #include "rt.h"
 
 #define FZ_NODES	48	/* nodes one input may create */
@@ -308,7 +309,7 @@ fz_set(struct fz_in *in)
 	uint32_t id = fz_node_id(in);
 	struct node *n = graph_node(&fz_engine.graph, id);
 	cJSON *req = fz_cmd("set"), *args;
-	unsigned mask = fz_byte(in);
+	unsigned mask = fz_byte(in), k;
 	int i;
 
 	cJSON_AddNumberToObject(req, "id", id);
@@ -324,7 +325,16 @@ fz_set(struct fz_in *in)
 		cJSON_AddItemToObject(args, n->ops->args[i].name,
 		    fz_arg(&n->ops->args[i], in, 0));
 	}
-	fz_req(req);
+	/* A burst, with no period between: the change queue fills. */
+	for (k = (mask & 0x40) ? fz_byte(in) + 1 : 1; k > 0; k--) {
+#ifdef FZ_AVOID_KNOWN
+		/* A set refused half-way changes some args (proto). */
+		if (am_ring_space(&fz_engine.rt.cmds) < NODE_ARG_MAX)
+			break;
+#endif
+		fz_req(cJSON_Duplicate(req, 1));
+	}
+	cJSON_Delete(req);
 }
 
 /* The client's side of its rings: write samples, read, or scribble. */
