@@ -265,8 +265,18 @@ fz_create(struct fz_in *in)
 			continue;
 		}
 		if (ops->args[i].required ? (mask & 0x80) && (mask & 1) :
-		    !(mask & 1 << (i % 7)))
+		    !(mask & 1 << (i % 7))) {
+			/*
+			 * Left out, a quality is "best": libsamplerate's
+			 * costliest, most of an input's time. Mostly a
+			 * cheap one then; the code around it is the same.
+			 */
+			if (strcmp(ops->args[i].name, "quality") == 0 &&
+			    !(mask & 0x80))
+				cJSON_AddStringToObject(args, "quality",
+				    mask & 0x40 ? "fast" : "linear");
 			continue;
+		}
 		if (app && ops->args[i].kind == NODE_ARG_FD)
 			continue;
 		cJSON_AddItemToObject(args, ops->args[i].name,

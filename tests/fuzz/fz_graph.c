@@ -47,7 +47,7 @@
 #define FZ_HOSTILE	1	/* files hold NaN, Inf and overs */
 #endif
 #define FZ_FRAMES	(1 << 14)	/* lockstep: frames one input may run */
-#define FZ_WAIT_NS	(50 * 1000000ULL)	/* threaded: cycles waited for */
+#define FZ_WAIT_NS	(20 * 1000000ULL)	/* threaded: cycles waited for */
 
 struct engine fz_engine;
 struct client fz_client;
@@ -62,6 +62,7 @@ _Atomic uint32_t fz_period, fz_rate;
 static uint64_t fz_frames;		/* run by this input, lockstep */
 static pthread_t fz_thread;
 static _Atomic int fz_quit;
+static _Atomic int fz_in_cycle;		/* threaded: RT is in rt_cycle */
 static _Atomic uint64_t fz_next;	/* rate << 32 | period: the device's next */
 static _Atomic int fz_bad;		/* RT found a bad sample */
 static float fz_bad_val;
@@ -194,7 +195,9 @@ fz_rt_thread(void *arg)
 {
 	(void)arg;
 	while (!atomic_load_explicit(&fz_quit, memory_order_acquire)) {
+		atomic_store(&fz_in_cycle, 1);
 		fz_cycle();
+		atomic_store(&fz_in_cycle, 0);
 		sched_yield();
 	}
 	return NULL;
@@ -301,6 +304,8 @@ fz_run(unsigned k)
 			fz_cycle();
 		}
 	} else {
+		/* Concurrency is the point here, not the amount of audio. */
+		k = k > 2 ? 2 : k;
 		c0 = atomic_load(&fz_engine.rt.cycles);
 		t0 = am_clock_ns();
 		while (atomic_load(&fz_engine.rt.cycles) < c0 + k &&
@@ -320,14 +325,23 @@ fz_run(unsigned k)
 void
 fz_device_change(uint32_t rate, uint32_t period, int now)
 {
+	uint64_t t0;
+
 	if (now) {
 		atomic_store(&fz_period, period);
 		atomic_store(&fz_rate, rate);
 	} else
 		atomic_store(&fz_next, (uint64_t)rate << 32 | period);
 	rt_reconfig(&fz_engine.rt, rate, period);
-	if (!now)
+	if (!now) {
+		/* Threaded: land while a period runs, as the race would. */
+		t0 = am_clock_ns();
+		while (fz_threaded && fz_engine.state == ENGINE_RUNNING &&
+		    !atomic_load(&fz_in_cycle) && am_clock_ns() - t0 <
+		    FZ_WAIT_NS)
+			;
 		fz_control();
+	}
 	fz_run(1);
 }
 
