@@ -18,7 +18,7 @@
 #                        named $JACK_DEFAULT_SERVER; sets JACKD_PID
 # jackd_stop [SIGNAL]    stop it (TERM unless told) and reap it
 # asan_build             true when amixd is a sanitizer build
-# refused_unchanged [CODE] < REQUESTS   each request (a JSON line) is
+# refusals_unchanged [CODE] < REQUESTS   each request (a JSON line) is
 #                        refused (with CODE) and leaves "list" as it was
 
 PY=/usr/bin/python3
@@ -219,7 +219,7 @@ sinefit() {
 # refused, with error code $1 when given, and leave "list" (state,
 # device, nodes and their args, links) exactly as it was. Python code
 # that passes descriptors imports checked_req from the same tool.
-refused_unchanged() {
+refusals_unchanged() {
 	"$PY" "$AM_TOP/tests/tools/refusal.py" "$AUDIOMIXERD_SOCKET" \
 	    --refused ${1:+--code "$1"}
 }

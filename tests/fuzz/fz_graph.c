@@ -389,12 +389,20 @@ fz_req(cJSON *req)
 	text = cJSON_PrintUnformatted(req);
 	r = cmd_dispatch(&fz_client, req);
 	if (fz_trace) {
-		char *rs = cJSON_PrintUnformatted(r);
+		char *rs = r != NULL ? cJSON_PrintUnformatted(r) : NULL;
 
-		fprintf(stderr, "> %s\n< %s\n", text, rs);
+		fprintf(stderr, "> %s\n< %s\n", text, rs != NULL ? rs :
+		    "(deferred)");
 		free(rs);
 	}
 	fz_close_fds();
+	if (r == NULL) {
+		/* A reply the daemon sends later (none on main yet). */
+		free(text);
+		free(before);
+		cJSON_Delete(req);
+		return 0;
+	}
 	ok = cJSON_GetObjectItemCaseSensitive(r, "ok");
 	if (!cJSON_IsObject(r) || !cJSON_IsBool(ok))
 		fz_fail("a reply without \"ok\"", text, NULL);
