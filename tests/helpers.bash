@@ -84,10 +84,11 @@ wait_try() {
 # into minutes, and a try still running at the deadline is killed. CMD
 # runs in a subshell: it may read the caller's variables, not set them.
 wait_until() {
-	local secs=$1 end tries=0 rc=0
+	local secs=$1 end tries=0 rc=0 frac=000000
 	shift
+	[[ $secs != *.* ]] || frac=${secs#*.}000000
 	now_us
-	end=$((REPLY + ${secs%.*} * 1000000))
+	end=$((REPLY + ${secs%%.*} * 1000000 + 10#${frac:0:6}))
 	while :; do
 		now_us
 		[ "$REPLY" -lt "$end" ] || break
