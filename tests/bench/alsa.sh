@@ -55,10 +55,11 @@ req() {
 	printf '%s\n' "$1" | socat -t 5 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET"
 }
 
-# Poll CMD every 20 ms for up to 10 s.
+# Poll CMD every 20 ms for up to 10 s of wall time (not tries: a try
+# may itself take long on a loaded machine).
 wait_for() {
-	local i
-	for ((i = 0; i < 500; i++)); do
+	local end=$((SECONDS + 10))
+	while [ "$SECONDS" -lt "$end" ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.02
 	done
