@@ -11,6 +11,8 @@
 
 #include <sys/eventfd.h>
 
+#include <dirent.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -480,6 +482,26 @@ fz_file(int k, const char *ext, int format, int channels, int rate,
 	free(buf);
 }
 
+/* At exit: the private directory and what the file nodes wrote in it. */
+static void
+fz_cleanup(void)
+{
+	char path[sizeof(fz_dir) + 300];
+	struct dirent *d;
+	DIR *dir;
+
+	if ((dir = opendir(fz_dir)) == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", fz_dir, d->d_name);
+		unlink(path);
+	}
+	closedir(dir);
+	rmdir(fz_dir);
+}
+
 void
 fz_init(void)
 {
@@ -496,6 +518,7 @@ fz_init(void)
 	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(fz_dir) == NULL)
 		abort();
+	atexit(fz_cleanup);
 	fz_file(0, "wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 2, 48000, 4800, 0);
 	fz_file(1, "wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 44100, 3000,
 	    FZ_HOSTILE);
