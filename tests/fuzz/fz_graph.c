@@ -327,7 +327,7 @@ fz_run(unsigned k)
 void
 fz_device_change(uint32_t rate, uint32_t period, int now)
 {
-	uint64_t t0;
+	uint64_t c0, t0;
 
 	if (now) {
 		atomic_store(&fz_period, period);
@@ -335,6 +335,18 @@ fz_device_change(uint32_t rate, uint32_t period, int now)
 	} else
 		atomic_store(&fz_next, (uint64_t)rate << 32 | period);
 	rt_reconfig(&fz_engine.rt, rate, period);
+	if (now && fz_threaded && fz_engine.state == ENGINE_RUNNING) {
+		/*
+		 * The period running now may be at the old rate: let it
+		 * end (a backend stops before it changes; 5 s at most),
+		 * however long it takes, before control follows.
+		 */
+		c0 = atomic_load(&fz_engine.rt.cycles);
+		t0 = am_clock_ns();
+		while (atomic_load(&fz_engine.rt.cycles) < c0 + 1 &&
+		    am_clock_ns() - t0 < 5000000000ULL)
+			sched_yield();
+	}
 	if (!now) {
 		/* Threaded: land while a period runs, as the race would. */
 		t0 = am_clock_ns();
