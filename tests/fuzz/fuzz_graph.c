@@ -12,7 +12,8 @@
  *   arguments drawn from each type's own table (node.h): in range, on
  *   its edges, or out of it; app nodes get a real sealed ring and an
  *   eventfd, file sources real files (one with NaN, Inf and overs);
- *   connect, disconnect, destroy and set while the engine runs or not;
+ *   connect, disconnect, destroy and set while the engine runs or not
+ *   (sets in bursts with no period between, so the change queue fills);
  *   start, stop, render; feed and drain the rings (hostile counters too);
  *   and change the device's rate and period under the running engine,
  *   as a JACK server may.
@@ -30,7 +31,9 @@
  * sample an app_sink ring receives is finite. A failed check aborts with
  * the request and both lists on stderr; FUZZ_GRAPH_TRACE=1 prints every
  * request, reply and period of an input (to read a crash's input).
- * fz_graph.c is the rig: the engine, the backend, the checks.
+ * fz_graph.c is the rig: the engine, the backend, the checks. Built
+ * with -DFZ_AVOID_KNOWN (make FUZZ_EXTRA=-DFZ_AVOID_KNOWN) it steers
+ * clear of the bugs issue 12 names, to look past them.
  */
 
 #include <sys/eventfd.h>
