@@ -430,13 +430,8 @@ fz_simple(const char *cmd)
 static void
 fz_render(struct fz_in *in)
 {
-	cJSON *req;
+	cJSON *req = fz_cmd("render");
 
-#ifdef FZ_AVOID_KNOWN
-	if (fz_known_hazard())
-		return;
-#endif
-	req = fz_cmd("render");
 	/* Short: a few periods at most. */
 	cJSON_AddNumberToObject(req, "seconds", (1 + fz_byte(in) % 8) *
 	    (double)fz_engine.dev.period / fz_engine.dev.rate);

@@ -43,11 +43,6 @@
 #endif
 #endif
 
-#ifdef FZ_AVOID_KNOWN
-#define FZ_HOSTILE	0	/* NaN in a file reaches the device (rtpath) */
-#else
-#define FZ_HOSTILE	1	/* files hold NaN, Inf and overs */
-#endif
 #define FZ_FRAMES	(1 << 14)	/* lockstep: frames one input may run */
 #define FZ_WAIT_NS	(20 * 1000000ULL)	/* threaded: cycles waited for */
 
@@ -128,47 +123,6 @@ fz_check_bad(const char *req)
 
 /* ---- the test backend ---- */
 
-#ifdef FZ_AVOID_KNOWN
-/*
- * Exploring past the bugs issue 12 already names (build with
- * -DFZ_AVOID_KNOWN): a device node inside a rate domain reads or writes
- * the device buffers for the domain's block (rtpath). Such a plan is
- * not run.
- */
-static int
-fz_dom_hazard(const struct plan_step *steps, uint32_t n, int in_dom)
-{
-	uint32_t i;
-
-	for (i = 0; i < n; i++) {
-		if (in_dom && (steps[i].ops == &node_device_source_ops ||
-		    steps[i].ops == &node_device_sink_ops))
-			return 1;
-		if (steps[i].dom != NULL &&
-		    fz_dom_hazard(steps[i].dom, steps[i].ndom, 1))
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * RT (or control, while stopped): adopt a published plan as rt_cycle
- * would (the control thread frees nothing the RT thread has not let go
- * of by rt_cycle's "seen"), and say whether it is one not to run.
- */
-int
-fz_known_hazard(void)
-{
-	struct rt *rt = &fz_engine.rt;
-	struct plan *p;
-
-	p = atomic_exchange_explicit(&rt->pending, NULL, memory_order_acq_rel);
-	if (p != NULL)
-		rt->cur = p;
-	return rt->cur != NULL && fz_dom_hazard(rt->cur->steps,
-	    rt->cur->nsteps, 0);
-}
-#endif
 
 /* RT: one period as a backend runs it: capture in, graph, playback out. */
 static void
@@ -184,10 +138,6 @@ fz_cycle(void)
 	}
 	period = atomic_load(&fz_period);
 	rate = atomic_load(&fz_rate);
-#ifdef FZ_AVOID_KNOWN
-	if (fz_known_hazard())
-		return;
-#endif
 	rt_cycle(rt, period, rate);
 	fz_check_out(rt->dev_out, period * 2, "device output not finite");
 }
@@ -532,11 +482,10 @@ fz_init(void)
 		abort();
 	atexit(fz_cleanup);
 	fz_file(0, "wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 2, 48000, 4800, 0);
-	fz_file(1, "wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 44100, 3000,
-	    FZ_HOSTILE);
+	fz_file(1, "wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 44100, 3000, 1);
 	fz_file(2, "flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 2, 8000, 100, 0);
 	fz_file(3, "wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 2, 192000, 9000,
-	    FZ_HOSTILE);
+	    1);
 	fz_file(4, "wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24, 1, 22050, 0, 0);
 	fz_file(5, "aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16, 2, 96000, 7,
 	    0);

@@ -45,8 +45,5 @@ void fz_fail(const char *what, const char *a, const char *b);
 struct cJSON *fz_cmd(const char *cmd);
 uint32_t fz_req(struct cJSON *req);
 void fz_close_fds(void);
-#ifdef FZ_AVOID_KNOWN
-int fz_known_hazard(void);
-#endif
 
 #endif /* !defined(FZ_GRAPH_H) */
