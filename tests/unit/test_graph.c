@@ -177,6 +177,20 @@ table(void)
 	plan_del(p);
 	clear();
 
+	/* A device node joins no domain, even through a node that feeds
+	 * nothing yet. */
+	t = mk(&node_tone_ops, 0);
+	r = mk(&node_resample_ops, 8000);
+	s = mk(&node_device_sink_ops, 0);
+	m = mk(&node_mixer_ops, 0);
+	x = mk(&node_device_source_ops, 0);
+	link_(t, r);
+	link_(r, s);
+	is_int(link_(t, m), 0, "tone -> a mixer that feeds nothing");
+	is_int(link_(x, m), -EXDEV, "device_source -> that mixer: refused");
+	is_int(link_(x, s), 0, "device_source -> sink");
+	clear();
+
 	/* A resample node would end up inside its own domain. */
 	t = mk(&node_tone_ops, 0);
 	r = mk(&node_resample_ops, 22050);
