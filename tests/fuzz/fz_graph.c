@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <sanitizer/common_interface_defs.h>
 #include <sndfile.h>
 
 #include "clock.h"
@@ -68,11 +69,20 @@ static const char *fz_bad_where;
 void
 fz_fail(const char *what, const char *a, const char *b)
 {
+	char msg[1024];
+
 	fprintf(stderr, "fuzz_graph: %s\n", what);
 	if (a != NULL)
 		fprintf(stderr, "  %s\n", a);
 	if (b != NULL)
 		fprintf(stderr, "  %s\n", b);
+	/*
+	 * libFuzzer's -close_fd_mask (tests/fuzz/run.sh) closes our
+	 * stderr; the sanitizers' report descriptor stays open.
+	 */
+	snprintf(msg, sizeof(msg), "fuzz_graph: %s: %s%s%s", what,
+	    a != NULL ? a : "", b != NULL ? " -> " : "", b != NULL ? b : "");
+	__sanitizer_report_error_summary(msg);
 	abort();
 }
 
