@@ -52,7 +52,6 @@
 #include "clock.h"
 #include "fz_graph.h"
 #include "node.h"
-#include "ring.h"
 #include "rt.h"
 
 #define FZ_NODES	48	/* nodes one input may create */
@@ -339,14 +338,8 @@ fz_set(struct fz_in *in)
 		    fz_arg(&n->ops->args[i], in, 0));
 	}
 	/* A burst, with no period between: the change queue fills. */
-	for (k = (mask & 0x40) ? fz_byte(in) + 1 : 1; k > 0; k--) {
-#ifdef FZ_AVOID_KNOWN
-		/* A set refused half-way changes some args (proto). */
-		if (am_ring_space(&fz_engine.rt.cmds) < NODE_ARG_MAX)
-			break;
-#endif
+	for (k = (mask & 0x40) ? fz_byte(in) + 1 : 1; k > 0; k--)
 		fz_req(cJSON_Duplicate(req, 1));
-	}
 	cJSON_Delete(req);
 }
 
@@ -399,7 +392,7 @@ fz_reconfig(struct fz_in *in)
 	if (fz_engine.state != ENGINE_RUNNING)
 		return;
 #ifdef FZ_AVOID_KNOWN
-	/* Not while a period may run: engine_rate frees its state (engine). */
+	/* XXX until branch engine lands: engine_rate frees what a period uses. */
 	if (fz_threaded)
 		now = 1;
 #endif
