@@ -40,6 +40,7 @@
 #include "proto.h"
 #include "sig.h"
 #include "util.h"
+#include "watchdog.h"
 
 #define AMIXD_RATE	48000
 #define AMIXD_PERIOD	128
@@ -49,7 +50,8 @@ usage(FILE *fp)
 {
 	fprintf(fp, "usage: amixd [-hv] [-a dir] [-b backend] [-d device] "
 	    "[-g group] [-p period]\n"
-	    "             [-q quota=value] [-r rate] [-s socket] [-u user]\n"
+	    "             [-q quota=value] [-r rate] [-s socket] [-u user] "
+	    "[-w ms]\n"
 	    "             [--render seconds [script]]\n");
 }
 
@@ -309,7 +311,7 @@ main(int argc, char **argv)
 	struct ev_file *sigev;
 	double render = 0;
 	sigset_t set;
-	long period, rate;
+	long period, rate, wdog = WATCHDOG_MS;
 	int c, sigfd, rc, explicit_backend, status = 0;
 
 	am_log_init("amixd");
@@ -322,7 +324,7 @@ main(int argc, char **argv)
 	    *getenv("AUDIOMIXERD_SOCKET") != '\0')
 		sockpath = getenv("AUDIOMIXERD_SOCKET");
 	policy_init();
-	while ((c = getopt_long(argc, argv, "a:b:d:g:hp:q:r:s:u:v", longopts,
+	while ((c = getopt_long(argc, argv, "a:b:d:g:hp:q:r:s:u:vw:", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -382,6 +384,15 @@ main(int argc, char **argv)
 			break;
 		case 'v':
 			am_log_level++;
+			break;
+		case 'w':
+			if (am_parse_long(optarg, 0, WATCHDOG_MS_MAX,
+			    &wdog) < 0) {
+				fprintf(stderr, "amixd: -w %s: watchdog is 0 "
+				    "(off) to %d ms\n", optarg,
+				    WATCHDOG_MS_MAX);
+				return 2;
+			}
 			break;
 		case 'R':
 			if (am_parse_double(optarg, 1e-3, 86400, &render) < 0) {
@@ -453,6 +464,7 @@ main(int argc, char **argv)
 	}
 	/* Lock pages as they are touched: no page faults on the RT path. */
 	engine.mlocked = amixd_mlock();
+	watchdog_init(&engine, (uint32_t)wdog);
 	cmd_init(&engine, render);
 	sigev = ev_file_new(sigfd, POLLIN, amixd_signal_cb, &sigfd);
 
@@ -509,6 +521,7 @@ main(int argc, char **argv)
 	(void)err;
 	ctl_done();
 	engine_done(&engine);
+	watchdog_done();
 	ev_file_del(sigev);
 	ev_done();
 	close(sigfd);

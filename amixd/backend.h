@@ -35,6 +35,8 @@ struct backend_ops {
 	int (*start)(struct engine *e, char *err, size_t errlen);
 	void (*stop)(struct engine *e);
 	double (*drift_ppm)(struct engine *e);	/* NULL: the clock is ours */
+	/* Leave a stuck RT thread behind, start another; NULL: cannot. */
+	int (*abandon)(struct engine *e, char *err, size_t errlen);
 };
 
 extern const struct backend_ops backend_null_ops;

@@ -715,6 +715,8 @@ alsa_period(struct alsa_dev *d, struct alsa_pcm **bad)
 		alsa_decode(&d->cap, rt->dev_in, d->period);
 	}
 	rt_cycle(rt, d->period, d->rate);
+	if (rt_left(rt))
+		return -ECANCELED;	/* the watchdog replaced this thread */
 	/* Nothing beyond full scale reaches the device, f32 included. */
 	if (d->play.fmt == AL_F32 && d->play.channels == 2) {
 		clipped = am_afmt_clip(rt->dev_out, (size_t)d->period * 2);
@@ -816,6 +818,8 @@ alsa_thread(void *arg)
 			if (rc < 0)
 				break;
 		}
+		if (rc == -ECANCELED)
+			return NULL;	/* left behind: the device is not ours */
 		if (rc < 0) {
 			rc = alsa_fail(d, bad, rc);
 			if (rc < 0)
@@ -946,6 +950,31 @@ alsa_start(struct engine *e, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The watchdog gave up on the real-time thread, stuck in a node: leave
+ * it (detached; should the node return it quits before touching the
+ * device) and start a fresh one on the running streams, which recovers
+ * from the underrun the stall caused. Control thread. 0 or -errno; on
+ * failure no thread is ours any more.
+ */
+static int
+alsa_abandon(struct engine *e, char *err, size_t errlen)
+{
+	struct alsa_dev *d = e->bdata;
+	int rc;
+
+	if (!d->running)
+		return -ESRCH;
+	pthread_detach(d->thread);
+	rc = engine_rt_spawn(e, &d->thread, alsa_thread, d);
+	if (rc < 0) {
+		d->running = 0;
+		snprintf(err, errlen, "cannot start the real-time thread: %s",
+		    strerror(-rc));
+	}
+	return rc;
+}
+
 /* Join the thread (it may have ended by itself) and stop the streams. */
 static void
 alsa_stop(struct engine *e)
@@ -985,5 +1014,6 @@ const struct backend_ops backend_alsa_ops = {
 	.close = alsa_close,
 	.start = alsa_start,
 	.stop = alsa_stop,
+	.abandon = alsa_abandon,
 	.drift_ppm = alsa_drift_ppm,
 };

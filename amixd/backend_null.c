@@ -10,6 +10,8 @@
  *
  * open/close/start/stop run on the control thread; null_thread is the
  * real-time thread: it only sleeps on its deadline and runs rt_cycle.
+ * abandon (the watchdog) replaces a thread stuck in a node; the old one
+ * quits should it ever come back (rt_left).
  */
 
 #include <errno.h>
@@ -53,6 +55,8 @@ null_thread(void *arg)
 		now = am_clock_ns();
 		rt_late(rt, now > deadline ? now - deadline : 0);
 		rt_cycle(rt, d->period, d->rate);
+		if (rt_left(rt))
+			return NULL;	/* the watchdog replaced us */
 		end = am_clock_ns();
 		k++;
 		next = t0 + am_clock_frames_ns(k * d->period, d->rate);
@@ -104,6 +108,20 @@ null_start(struct engine *e, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * The watchdog gave up on the real-time thread, stuck in a node: leave
+ * it (detached, never joined; it ends by itself should the node return)
+ * and start a fresh one. Control thread. 0 or -errno.
+ */
+static int
+null_abandon(struct engine *e, char *err, size_t errlen)
+{
+	struct null_dev *d = e->bdata;
+
+	pthread_detach(d->thread);
+	return null_start(e, err, errlen);
+}
+
 static void
 null_stop(struct engine *e)
 {
@@ -119,4 +137,5 @@ const struct backend_ops backend_null_ops = {
 	.close = null_close,
 	.start = null_start,
 	.stop = null_stop,
+	.abandon = null_abandon,
 };

@@ -722,6 +722,9 @@ cmd_set(struct client *c, const cJSON *req)
 		return r;
 	if ((n = graph_node(&cmd_engine->graph, id)) == NULL)
 		return am_proto_err(req, AM_ERR_NOT_FOUND, "no node %u", id);
+	if (n->bypassed)
+		return am_proto_err(req, AM_ERR_STATE, "node %u was taken out "
+		    "of the schedule by the watchdog", id);
 	if (!cJSON_IsObject(args) || args->child == NULL)
 		return am_proto_err(req, AM_ERR_BAD_REQUEST,
 		    "\"args\" must be an object with what to change");
@@ -828,9 +831,10 @@ static const struct {
 	{ "stats", CTL_EV_STATS },
 	{ "levels", CTL_EV_LEVELS },
 	{ "node", CTL_EV_NODE },
+	{ "watchdog", CTL_EV_WATCHDOG },
 };
 
-#define CMD_EVENT_NAMES	"state, xrun, stats, levels, node"
+#define CMD_EVENT_NAMES	"state, xrun, stats, levels, node, watchdog"
 
 /* The mask of an "events" array; -EINVAL with a message if bad. */
 static int
@@ -997,6 +1001,8 @@ cmd_list(struct client *c, const cJSON *req)
 		cJSON_AddNumberToObject(o, "id", n->id);
 		cJSON_AddStringToObject(o, "type", n->ops->type);
 		cJSON_AddItemToObject(o, "args", cJSON_Duplicate(n->args, 1));
+		if (n->bypassed)
+			cJSON_AddBoolToObject(o, "bypassed", 1);
 		cJSON_AddItemToArray(nodes, o);
 	}
 	links = cJSON_AddArrayToObject(r, "links");

@@ -18,6 +18,7 @@
 #define CTL_EV_STATS	0x04
 #define CTL_EV_NODE	0x08
 #define CTL_EV_LEVELS	0x10
+#define CTL_EV_WATCHDOG	0x20
 
 #define CTL_STATS_NS	1000000000ULL	/* default stats period */
 #define CTL_LEVELS_NS	100000000ULL	/* default levels period */

@@ -29,6 +29,7 @@
 #include "rtkit.h"
 #include "sig.h"
 #include "util.h"
+#include "watchdog.h"
 
 static void engine_settle(struct engine *e);
 
@@ -282,6 +283,8 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	rc = e->backend->start(e, err, errlen);
 	if (rc < 0)
 		e->state = ENGINE_STOPPED;
+	else
+		watchdog_start(e);
 	return rc;
 }
 
@@ -325,6 +328,9 @@ engine_stop(struct engine *e)
 		e->state = ENGINE_STOPPED;
 	if (e->state != ENGINE_RUNNING)
 		return;
+	watchdog_stop(e);	/* may replace a stuck RT thread first */
+	if (e->state != ENGINE_RUNNING)
+		return;		/* it halted: no thread of ours to join */
 	e->backend->stop(e);
 	e->state = ENGINE_STOPPED;
 	engine_settle(e);
@@ -337,6 +343,9 @@ engine_stop(struct engine *e)
 void
 engine_lost(struct engine *e)
 {
+	if (e->state != ENGINE_RUNNING)
+		return;
+	watchdog_stop(e);
 	if (e->state != ENGINE_RUNNING)
 		return;
 	e->backend->stop(e);
@@ -397,7 +406,8 @@ engine_recover(struct engine *e, char *err, size_t errlen)
 		e->state = ENGINE_LOST;
 		e->backend->close(e);
 		e->dev_open = 0;
-	}
+	} else
+		watchdog_start(e);
 	return rc;
 }
 
@@ -420,6 +430,7 @@ engine_settle(struct engine *e)
 		atomic_store(&e->rt.seen, e->rt.cur->seq);
 		engine_free_before(e, e->rt.cur->seq);
 	}
+	atomic_store(&e->rt.closing, 0);	/* watchdog_stop set it */
 	engine_flush(e);
 }
 
@@ -467,6 +478,7 @@ engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)
 		return -EBUSY;
 	}
 	memset(e->rt.dev_in, 0, sizeof(e->rt.dev_in));
+	rt_enter(&e->rt);	/* after a watchdog, a new generation */
 	e->rt.offline = 1;	/* nobody watches meters of a render */
 	fpmode = dsp_ftz();
 	while (done < frames) {

@@ -31,6 +31,8 @@ graph_init(struct graph *g)
 void
 node_del(struct node *n)
 {
+	if (n->bypassed)
+		return;	/* a stuck thread may be in it: watchdog.c */
 	if (n->ops->done != NULL)
 		n->ops->done(n->state);
 	free(n->state);

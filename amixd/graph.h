@@ -24,6 +24,7 @@ struct node {
 	int orphan;			/* owner gone: remove once drained */
 	int error_told;			/* its error event went out, control */
 	uint64_t dead_seq;		/* zombie: free once RT saw this plan */
+	int bypassed;			/* watchdog: never run, never freed */
 	struct node *next;
 };
 

@@ -23,6 +23,7 @@ static const struct node_ops *const node_registry[] = {
 	&node_app_source_ops,
 	&node_app_sink_ops,
 	&node_resample_ops,
+	&node_cpu_load_ops,
 };
 
 /* The ops of a type name, or NULL. */
@@ -43,7 +44,7 @@ const char *
 node_types(void)
 {
 	return "tone, gain, mixer, resample, device_sink, device_source, "
-	    "file_sink, file_source, app_source, app_sink";
+	    "file_sink, file_source, app_source, app_sink, cpu_load";
 }
 
 /* Index of an argument in the type's table, or -1. */

@@ -143,5 +143,8 @@ extern const struct node_ops node_resample_ops;
 extern const struct node_ops node_file_source_ops;
 extern const struct node_ops node_app_source_ops;
 extern const struct node_ops node_app_sink_ops;
+extern const struct node_ops node_cpu_load_ops;
+extern const struct node_ops node_bypass_ops;
+extern const struct node_ops node_mute_ops;
 
 #endif /* !defined(NODE_H) */

@@ -175,6 +175,15 @@ plan_new(struct graph *g, uint32_t frames, uint32_t rate)
 			s->ndom++;
 		}
 	}
+	/* The watchdog's bypassed nodes: their code is never run again. */
+	for (i = 0; i < n; i++) {
+		s = &all[i];
+		if (!s->node->bypassed)
+			continue;
+		s->ops = (s->ops->flags & NODE_DOMAIN) ? &node_mute_ops :
+		    &node_bypass_ops;
+		s->state = NULL;
+	}
 	free(order);
 	free(owner);
 	free(blk);

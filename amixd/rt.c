@@ -7,7 +7,12 @@
  * thread while no real-time thread exists) and never allocates, frees,
  * locks, logs or blocks: the only system calls are clock_gettime and at
  * most one write(2) a period to a non-blocking eventfd to wake the
- * control thread.
+ * control thread (and one gettid(2) in a thread's first cycle).
+ *
+ * For the watchdog (watchdog.c) each step publishes the id of the node
+ * it runs, one relaxed store, and checks after the node returns that
+ * its thread was not left behind meanwhile (rt_left, one load): a
+ * thread given up on touches nothing shared again.
  */
 
 #include <errno.h>
@@ -28,6 +33,7 @@ rt_init(struct rt *rt)
 	int rc;
 
 	memset(rt, 0, sizeof(*rt));
+	atomic_store(&rt->gen, 1);	/* a thread's 0: not entered yet */
 	rt->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (rt->evfd < 0)
 		return -errno;
@@ -48,6 +54,37 @@ rt_done(struct rt *rt)
 	am_ring_done(&rt->cmds);
 	am_ring_done(&rt->events);
 	close(rt->evfd);
+}
+
+/* The generation this thread entered at (rt_enter); 0: none yet. */
+static _Thread_local uint32_t rt_gen_mine;
+
+/*
+ * This thread becomes the one that runs cycles: it takes the current
+ * generation and publishes its kernel thread id for the watchdog (one
+ * gettid(2), once a thread). rt_cycle calls it on a thread's first
+ * cycle; an offline render calls it first, as the control thread may
+ * have been left with an old generation.
+ */
+void
+rt_enter(struct rt *rt)
+{
+	rt_gen_mine = atomic_load_explicit(&rt->gen, memory_order_acquire);
+	atomic_store_explicit(&rt->tid, gettid(), memory_order_release);
+}
+
+/*
+ * RT: was this thread left behind? The watchdog (watchdog.c) bumps the
+ * generation when it gives up on a stuck thread and starts another; the
+ * old one, should its node ever return, must then touch nothing shared
+ * again: it returns from rt_cycle at once and its backend loop ends. A
+ * thread that never ran a cycle (a unit test's) was left by nobody.
+ */
+int
+rt_left(struct rt *rt)
+{
+	return rt_gen_mine != 0 && rt_gen_mine !=
+	    atomic_load_explicit(&rt->gen, memory_order_acquire);
 }
 
 /* Histogram bucket of a value in us: 4 per octave, linear below 8. */
@@ -214,7 +251,9 @@ rt_node_event(struct rt *rt, uint32_t node, int kind, uint64_t a)
 int
 node_event(const struct node_cycle *c, int kind, uint64_t a)
 {
-	return c->rt != NULL ? rt_node_event(c->rt, c->node_id, kind, a) : 0;
+	if (c->rt == NULL || rt_left(c->rt))
+		return 0;	/* left behind: the ring has another producer */
+	return rt_node_event(c->rt, c->node_id, kind, a);
 }
 
 /*
@@ -316,6 +355,9 @@ rt_pull(const struct node_cycle *c, uint32_t frames)
 	dc.frames = frames;
 	dc.rate = s->dom_rate;
 	rt_run(s->dom, s->ndom, &dc);
+	if (!rt_left(c->rt))	/* the resample node runs on */
+		atomic_store_explicit(&((struct rt *)c->rt)->step, c->node_id,
+		    memory_order_relaxed);
 	return rt_input(s, frames * 2);
 }
 
@@ -350,6 +392,7 @@ rt_run(struct plan_step *steps, uint32_t nsteps,
 {
 	struct plan_step *s;
 	struct node_cycle c = *proto;
+	struct rt *rt = c.rt;
 	const float *in;
 	uint64_t ts, te;
 	uint32_t i, n = c.frames * 2;
@@ -365,9 +408,13 @@ rt_run(struct plan_step *steps, uint32_t nsteps,
 			c.pull_step = s;
 		} else
 			in = rt_input(s, n);
+		/* What the watchdog names if this step never returns. */
+		atomic_store_explicit(&rt->step, s->id, memory_order_relaxed);
 		ts = am_clock_ns();
 		rt_process(s, &c, in);
 		te = am_clock_ns();
+		if (rt_left(rt))
+			return;		/* another thread runs: touch nothing */
 		rt_seq_bump(&s->stats->seq, memory_order_relaxed);
 		atomic_thread_fence(memory_order_release);
 		rt_finish(c.rt, s, in, n);
@@ -390,6 +437,22 @@ rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate)
 	uint64_t t0, te;
 	uint32_t n = frames * 2;
 
+	if (rt_gen_mine == 0)
+		rt_enter(rt);
+	if (rt_left(rt))
+		return;
+	/*
+	 * Dekker with watchdog_stop (seq_cst both ways): either it sees
+	 * this cycle running and waits for it, or the cycle sees closing
+	 * and does not start, so a stop never joins a thread that went on
+	 * into a node after the check.
+	 */
+	atomic_store(&rt->step, RT_STEP_BUSY);
+	if (atomic_load(&rt->closing)) {
+		atomic_store_explicit(&rt->step, 0, memory_order_relaxed);
+		dsp_zero(rt->dev_out, n);
+		return;
+	}
 	t0 = am_clock_ns();
 	rt->in_cycle = 1;
 	rt->ev_woke = 0;
@@ -412,6 +475,9 @@ rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate)
 	c.rt = rt;
 	if (p != NULL && frames <= p->frames && rate == p->rate)
 		rt_run(p->steps, p->nsteps, &c);
+	if (rt_left(rt))
+		return;
+	atomic_store_explicit(&rt->step, 0, memory_order_relaxed);
 	rt->pos += frames;
 	rt->in_cycle = 0;
 	if (rt->ev_due) {

@@ -13,6 +13,7 @@
 #define RT_EVENT_MAX	256	/* events in flight to control */
 #define RT_HIST		80	/* histogram buckets, see rt_hist_bucket */
 #define RT_MAX_TRIES	8	/* compare-exchanges to raise a maximum */
+#define RT_STEP_BUSY	UINT32_MAX	/* rt.step: in a cycle, before any node */
 #define RT_PEAK_NONFINITE 2.0f	/* least peak of a node that made NaN/Inf */
 
 struct node_ops;
@@ -74,6 +75,17 @@ struct rt {
 	_Atomic uint64_t cycle_max_ns;	/* since control last took it */
 	_Atomic uint64_t wakeups;	/* device clock wake-ups (alsa) */
 	_Atomic uint64_t wakeups_empty;	/* of them, nothing to do */
+	/*
+	 * The watchdog's view (watchdog.c): the node the RT thread runs
+	 * (0 outside a cycle), that thread's kernel id, and the generation
+	 * of the one thread allowed to run cycles; a thread that finds
+	 * another generation was left behind and must stop (rt_left).
+	 * closing: the engine is stopping, cycles no longer start.
+	 */
+	_Atomic uint32_t step;		/* node id, or RT_STEP_BUSY */
+	_Atomic int tid;
+	_Atomic uint32_t gen;
+	_Atomic int closing;
 	struct rt_hist late;		/* wake-up lateness, us */
 	struct rt_hist cost;		/* cycle time, us */
 	float dev_out[RT_FRAMES_MAX * 2];
@@ -83,6 +95,8 @@ struct rt {
 int rt_init(struct rt *rt);
 void rt_done(struct rt *rt);
 void rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate);
+void rt_enter(struct rt *rt);
+int rt_left(struct rt *rt);
 void rt_late(struct rt *rt, uint64_t late_ns);
 void rt_xrun(struct rt *rt, int type, uint64_t usec);
 void rt_lost(struct rt *rt);

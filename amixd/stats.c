@@ -23,6 +23,7 @@
 #include "engine.h"
 #include "log.h"
 #include "stats.h"
+#include "watchdog.h"
 
 #define STATS_READ_TRIES 1000	/* seqlock retries, then take it */
 
@@ -201,6 +202,8 @@ stats_nodes(int s, int full)
 		cJSON_AddNumberToObject(o, "id", n->id);
 		if (full) {
 			cJSON_AddStringToObject(o, "type", n->ops->type);
+			if (n->bypassed)
+				cJSON_AddBoolToObject(o, "bypassed", 1);
 			cJSON_AddNumberToObject(o, "frames", (double)frames);
 			cycles = (double)df / stats_engine->dev.period;
 			cJSON_AddNumberToObject(o, "cost_us", df > 0 ?
@@ -294,6 +297,7 @@ stats_report(int s, const char *event)
 	cJSON_AddNumberToObject(o, "cycle_us_max",
 	    (double)(sl->cycle_max / 1000));
 	cJSON_AddNumberToObject(o, "xruns", (double)atomic_load(&rt->xruns));
+	cJSON_AddNumberToObject(o, "watchdog", (double)watchdog_count());
 	cJSON_AddNumberToObject(o, "wakeups",
 	    (double)atomic_load(&rt->wakeups));
 	cJSON_AddNumberToObject(o, "wakeups_empty",

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What runs in place of a node the watchdog took out of the schedule
+ * (watchdog.c, plan.c): the node's own code is never called again, since
+ * an abandoned thread may still be inside it. bypass passes the input
+ * through (an effect, a sink); mute outputs silence, for a node whose
+ * input is no signal of the graph rate (a source, a resample node, whose
+ * upstream runs at another rate): it is flagged NODE_DOMAIN so rt.c
+ * hands it no input and never sums one, and it never pulls. Neither has
+ * state. Both run on the real-time thread.
+ */
+
+#include <stddef.h>
+
+#include "dsp.h"
+#include "node.h"
+
+/* RT: out = in. */
+static void
+bypass_process(void *st, const struct node_cycle *c, const float *in,
+    float *out)
+{
+	(void)st;
+	dsp_copy(out, in, c->frames * 2);
+}
+
+/* RT: out = 0. */
+static void
+mute_process(void *st, const struct node_cycle *c, const float *in,
+    float *out)
+{
+	(void)st;
+	(void)in;
+	dsp_zero(out, c->frames * 2);
+}
+
+const struct node_ops node_bypass_ops = {
+	.type = "bypass",
+	.process = bypass_process,
+};
+
+const struct node_ops node_mute_ops = {
+	.type = "mute",
+	.flags = NODE_DOMAIN,
+	.process = mute_process,
+};
