@@ -198,6 +198,31 @@ threads() {
 	assert_eq "2 $RTK_MAXPRIO" "${lines[-1]}" "after a restart"
 }
 
+@test "as nobody under rtkit, the watchdog beats RLIMIT_RTTIME to a hung node" {
+	local ev
+	amixd_nobody
+	play
+	grep -q "watchdog: $((RTK_RTTIME / 2000)) ms, half of RLIMIT_RTTIME" \
+	    "$AMIXD_LOG_FILE" || flunk "no cap: $(cat "$AMIXD_LOG_FILE")"
+	run -0 req '{"cmd":"create_node","type":"cpu_load"}'
+	run -0 req '{"cmd":"connect","from":1,"to":3}'
+	run -0 req '{"cmd":"set","id":3,"args":{"hang":true}}'
+	# Without the watchdog the kernel would SIGKILL the daemon at
+	# RLIMIT_RTTIME; with it the thread is demoted first, even as an
+	# ordinary user (SCHED_RESET_ON_FORK kept), and replaced.
+	wait_until 10 grep -q 'watchdog: node 3 (cpu_load)' "$AMIXD_LOG_FILE"
+	run -0 req '{"cmd":"stats"}'
+	assert_eq 1 "$(jget "$output" .watchdog)" "watchdog count"
+	assert_eq rtkit "$(jget "$output" .rt_via)" "the new thread's rt_via"
+	grep -q 'bypassed, thread replaced$' "$AMIXD_LOG_FILE" ||
+	    flunk "not demoted or not replaced: $(cat "$AMIXD_LOG_FILE")"
+	run -0 threads
+	assert_eq "2 $RTK_MAXPRIO" "${lines[-1]}" "a new real-time thread"
+	plays
+	sleep 0.5	# longer than RLIMIT_RTTIME: still alive
+	amixd_alive || flunk "the daemon died: $(cat "$AMIXD_LOG_FILE")"
+}
+
 @test "root sets SCHED_FIFO itself: rt_via sched, and libdbus is never loaded" {
 	amixd_start -v
 	play
@@ -207,8 +232,10 @@ threads() {
 	assert_eq fifo "$(jget "$output" .rt_policy)" "rt_policy"
 	assert_eq 70 "$(jget "$output" .rt_priority)" "rt_priority"
 	assert_eq null "$(jget "$output" .rt_error)" "rt_error"
+	# The real-time thread at 70, the watchdog's one above it.
 	run -0 threads
-	assert_eq "1 70" "${lines[-1]}" "the real-time thread"
+	assert_eq "1 70" "${lines[-2]}" "the real-time thread"
+	assert_eq "1 71" "${lines[-1]}" "the watchdog thread"
 	grep -q "real time: SCHED_FIFO priority 70, via sched" \
 	    "$AMIXD_LOG_FILE" || flunk "no start-up line"
 	! grep -q libdbus "/proc/$AMIXD_PID/maps" || flunk "libdbus loaded"
