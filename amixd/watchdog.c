@@ -43,10 +43,10 @@
  * a real-time thread that runs that long without sleeping gets SIGXCPU
  * at the soft limit and SIGKILL at the hard one (rtkit sets both equal:
  * SIGKILL at once). The watchdog acts first: its timeout is capped at
- * half the limit, and demoting the thread stops the kernel's count.
- * SIGXCPU is ignored while the watchdog is on, so a soft limit below
- * the hard one does not end the daemon either. With -w 0 the limit
- * alone stands and ends the daemon, as before.
+ * half the lower of the two limits, and demoting the thread stops the
+ * kernel's count, so neither signal comes. (Should a SIGXCPU come all
+ * the same, say from RLIMIT_CPU, sig.c stops the daemon in order.) With
+ * -w 0 the limit alone stands and the kernel ends the daemon.
  *
  * watchdog_init/done/start/stop and watchdog_fire run on the control
  * thread; watchdog_thread only reads atomics, calls sched_setscheduler
@@ -59,7 +59,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -137,7 +136,6 @@ watchdog_init(struct engine *e, uint32_t ms)
 		return;
 	}
 	wd.ev = ev_file_new(wd.firefd, POLLIN, watchdog_ev_cb, NULL);
-	signal(SIGXCPU, SIG_IGN);
 }
 
 /* Control thread, at exit, after the engine stopped. */
