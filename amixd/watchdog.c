@@ -23,9 +23,11 @@
  *   stuck thread's acknowledgement;
  * - asks the backend for a fresh real-time thread (backend abandon: the
  *   null and ALSA loops). JACK's process thread belongs to JACK: there
- *   the node is bypassed and reported, the thread demoted, and the
- *   server, which waits for its clients with a timeout, throws the
- *   client out; amixd then sees the device as lost and reopens it;
+ *   the node is bypassed and reported and the thread demoted; should the
+ *   node return, the next period runs without it, else amixd is silent
+ *   in JACK until a stop (which waits 2 s for the process call, then
+ *   jack_deactivate cancels the thread) and start, or until the server
+ *   drops the client (a lost device). XXX restart it by itself;
  * - sends {"event":"watchdog",...} to the watchdog event class.
  *
  * It never fires on an idle or stopped engine: its thread exists only
