@@ -367,11 +367,13 @@ watchdog_fire(struct engine *e)
 			watchdog_leak(n);
 		n->bypassed = 1;
 	}
-	if (engine_commit(e) < 0)
-		logx(1, "watchdog: cannot compile a plan without node %u",
-		    wd.f_step);
-
-	if (e->backend->abandon != NULL &&
+	if (engine_commit(e) < 0) {
+		/* A new thread would run the held plan, node and all. */
+		atomic_fetch_add(&e->rt.gen, 1);
+		e->rt.cur = NULL;	/* silent until the next commit */
+		thread = "failed";
+		watchdog_halt(e, "cannot compile a plan without the node");
+	} else if (e->backend->abandon != NULL &&
 	    wd.threads < WATCHDOG_THREADS_MAX) {
 		/* From here a return from the node finds itself left. */
 		atomic_fetch_add(&e->rt.gen, 1);
