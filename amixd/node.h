@@ -121,6 +121,8 @@ struct node_ops {
 	int (*flushed)(void *st);	/* 1: all so far on disk; no wait */
 	int (*rate)(void *st, uint32_t rate, char *err, size_t errlen);
 	uint32_t (*domain_rate)(void *st);		/* NODE_DOMAIN */
+	/* Control, from plan_new: the rate the node will run at. */
+	void (*run_rate)(void *st, uint32_t rate);
 	int (*drained)(void *st);	/* orphaned: 1 once it may go */
 	void (*wake)(void *st);		/* control: NODE_EV_WAKE arrived */
 	size_t (*mem)(void *st);	/* shared memory it maps, bytes */

@@ -14,19 +14,24 @@
  * wakes the control thread; the decoder then fills the ring to the top
  * and sleeps in poll(2) on that eventfd again.
  *
- * Rates: a file at another rate than the one the node runs at goes
- * through the pull-model resampler (resampler.c), which asks the ring
- * for blocks of input as it needs them. The node runs at the graph rate,
- * or at a resample node's rate when it sits in that node's domain: the
- * converter is made with RESAMPLER_VARY so the real-time side can follow
- * the rate it is run at without allocating. A file at exactly that rate
- * is copied, bit for bit.
- *
- * XXX: the conversion runs on the real-time thread, about 8 ms of CPU
- * per second of audio at "medium" and 24 ms at "best" for each source
- * (tests/bench/files.sh). The decoder thread could convert instead, off
- * the real-time path and on another core, but it cannot know the rate
- * of a resample node's domain before the node first runs in it.
+ * Rates: the decoder thread converts, off the real-time path and on
+ * whichever core is free, so the ring holds frames at the rate the node
+ * runs at and the real-time side only copies. That rate is the graph's,
+ * or a resample node's when the source sits in its domain: plan_new
+ * tells the node (run_rate, control thread) each time it compiles a
+ * plan. A new rate is handed to the decoder (want_rate, then a wake-up):
+ * it seeks the file to where the real-time side has got to (frame 0
+ * when nothing has played yet), makes a converter for the new rate
+ * (resampler.c with RESAMPLER_NONRT: libsoxr, which may allocate, as the
+ * decoder thread may) and publishes in one atomic word (flush) the ring
+ * position from which frames are at that rate and the rate itself. The
+ * real-time side skips what the ring holds before that position, and
+ * plays silence while the ring's rate is not the one it runs at (only
+ * while a graph is being rewired live: a plan and its rate come
+ * together). A render waits in ready() until the decoder has caught up,
+ * so it stays deterministic. A file at exactly the rate run at is
+ * copied, bit for bit; a looping file loops before conversion, so the
+ * loop stays seamless.
  *
  * The end: the decoder sets eof once the last frame is in the ring; when
  * the real-time side then finds the ring dry it plays silence and sends
@@ -45,10 +50,10 @@
  * file whose header is fine but whose audio is not fails at create_node
  * rather than later.
  *
- * Threads: init, done, ready and rate on the control thread (rate only
- * while stopped); process and file_source_pull on the real-time thread;
- * file_source_decoder on its own I/O thread, the only one that touches
- * the SNDFILE after init.
+ * Threads: init, done, ready, rate and run_rate on the control thread
+ * (rate only while stopped); process and file_source_pull on the
+ * real-time thread; file_source_decoder on its own I/O thread, the only
+ * one that touches the SNDFILE and the converter after init.
  */
 
 #include <sys/eventfd.h>
@@ -75,6 +80,9 @@
 #include "util.h"
 
 #define FSRC_CHUNK	8192		/* frames per read */
+#define FSRC_OUT	2048		/* converted frames per write */
+#define FSRC_RBITS	20		/* flush word: rate bits */
+#define FSRC_RMASK	((1u << FSRC_RBITS) - 1)
 #define FSRC_AHEAD	2		/* ring, seconds at the file's rate */
 #define FSRC_RATE_MIN	1000		/* Hz */
 #define FSRC_RATE_MAX	768000		/* Hz */
@@ -98,12 +106,15 @@ struct file_source {
 	int channels;			/* in the file */
 	uint32_t file_rate;		/* Hz */
 	uint32_t graph_rate;		/* Hz */
-	struct am_ring ring;		/* stereo float frames, file rate */
+	struct am_ring ring;		/* stereo float frames, flush rate */
 	uint32_t low;			/* wake the decoder below, frames */
 	int evfd;			/* wakes the decoder, or -1 */
 	_Atomic int wake_sent;		/* RT woke it; decoder not yet up */
 	_Atomic int eof;		/* the ring holds all that is left */
 	_Atomic int quit;
+	_Atomic uint32_t want_rate;	/* control: the rate run at */
+	_Atomic uint64_t flush;		/* ring pos << FSRC_RBITS | rate */
+	sf_count_t frames;		/* in the file */
 
 	/* Decoder thread (init before it starts). */
 	SNDFILE *sf;
@@ -112,9 +123,15 @@ struct file_source {
 	uint64_t pass;			/* frames read since frame 0 */
 	float *dbuf;			/* FSRC_CHUNK * channels */
 	float *sbuf;			/* FSRC_CHUNK * 2 */
+	float *obuf;			/* FSRC_OUT * 2, converted */
+	struct resampler conv;		/* file rate -> conv_rate */
+	uint32_t conv_rate;		/* the ring's rate, 0 before any */
+	uint64_t base_out;		/* ring pos of the last flush */
+	sf_count_t base_in;		/* file frame there */
+	uint64_t out_left;		/* frames still to make, no loop */
+	uint32_t sb_off, sb_len;	/* sbuf frames not yet converted */
 
 	/* Real-time thread. */
-	struct resampler rs;		/* file rate -> the rate run at */
 	const struct node_cycle *cycle;	/* the period being pulled */
 	int eof_sent;
 	uint64_t out;			/* frames produced */
@@ -125,12 +142,12 @@ struct file_source {
 
 /*
  * Decoder (or init, before the decoder starts): read up to want frames,
- * at most FSRC_CHUNK, make them stereo and append them to the ring; the
- * caller made sure they fit. Seeks back to the start at the end of the
- * file when looping. Returns the frames added, 0 at the end.
+ * at most FSRC_CHUNK, as stereo into sbuf. Seeks back to the start at
+ * the end of the file when looping. Returns the frames read, 0 at the
+ * end.
  */
 static uint32_t
-file_source_decode(struct file_source *f, uint32_t want)
+file_source_read(struct file_source *f, uint32_t want)
 {
 	float *buf = f->channels == 2 ? f->sbuf : f->dbuf;
 	sf_count_t got;
@@ -159,8 +176,108 @@ file_source_decode(struct file_source *f, uint32_t want)
 			f->sbuf[2 * i + 1] = buf[(size_t)i * ch + 1];
 		}
 	}
-	am_ring_write(&f->ring, f->sbuf, n);
 	return n;
+}
+
+/*
+ * Decoder: the converter's input callback. frames of the file, from
+ * what sbuf still holds then fresh reads; silence past the end.
+ */
+static void
+file_source_feed(void *ctx, float *dst, uint32_t frames)
+{
+	struct file_source *f = ctx;
+	uint32_t k;
+
+	while (frames > 0) {
+		if (f->sb_len == 0) {
+			f->sb_off = 0;
+			f->sb_len = file_source_read(f, FSRC_CHUNK);
+			if (f->sb_len == 0) {
+				memset(dst, 0, (size_t)frames * 2 *
+				    sizeof(float));
+				return;
+			}
+		}
+		k = frames < f->sb_len ? frames : f->sb_len;
+		memcpy(dst, f->sbuf + 2 * f->sb_off, (size_t)k * 2 *
+		    sizeof(float));
+		dst += 2 * k;
+		frames -= k;
+		f->sb_off += k;
+		f->sb_len -= k;
+	}
+}
+
+/*
+ * Decoder: up to space frames at conv_rate into the ring. Returns the
+ * frames added, 0 at the end.
+ */
+static uint32_t
+file_source_fill(struct file_source *f, uint32_t space)
+{
+	uint32_t n;
+
+	if (f->conv_rate == f->file_rate) {
+		n = file_source_read(f, space);
+		am_ring_write(&f->ring, f->sbuf, n);
+		return n;
+	}
+	n = space < FSRC_OUT ? space : FSRC_OUT;
+	if (!f->loop && f->out_left < n)
+		n = (uint32_t)f->out_left;
+	if (n == 0)
+		return 0;
+	resampler_run(&f->conv, f->obuf, n, file_source_feed, f);
+	am_ring_write(&f->ring, f->obuf, n);
+	f->out_left -= n;
+	return n;
+}
+
+/*
+ * Decoder: take up the rate the node is now run at, if it changed:
+ * seek to where the real-time side has got to, make a converter, and
+ * publish from where in the ring frames are at that rate.
+ */
+static void
+file_source_retune(struct file_source *f)
+{
+	uint32_t want = atomic_load_explicit(&f->want_rate,
+	    memory_order_acquire);
+	uint64_t rd, wr;
+	sf_count_t pos = 0;
+	char err[128];
+
+	if (want == f->conv_rate)
+		return;
+	rd = atomic_load_explicit(&f->ring.rd, memory_order_acquire);
+	wr = atomic_load_explicit(&f->ring.wr, memory_order_relaxed);
+	if (f->conv_rate != 0 && rd > f->base_out)
+		pos = f->base_in + (sf_count_t)((rd - f->base_out) *
+		    f->file_rate / f->conv_rate);
+	else if (f->conv_rate != 0)
+		pos = f->base_in;
+	if (f->loop)
+		pos %= f->frames;
+	else if (pos > f->frames)
+		pos = f->frames;
+	if (sf_seek(f->sf, pos, SEEK_SET) < 0)
+		pos = sf_seek(f->sf, 0, SEEK_CUR);
+	f->pass = (uint64_t)pos;
+	f->sb_off = f->sb_len = 0;
+	resampler_done(&f->conv);
+	if (want != f->file_rate && resampler_init(&f->conv, f->quality |
+	    RESAMPLER_NONRT, f->file_rate, want, FSRC_OUT, err,
+	    sizeof(err)) < 0)
+		want = 0;	/* no memory: the real-time side plays silence */
+	f->conv_rate = want;
+	f->base_out = wr;
+	f->base_in = pos;
+	f->out_left = want == 0 ? 0 : ((uint64_t)(f->frames - pos) * want +
+	    f->file_rate - 1) / f->file_rate;
+	atomic_store_explicit(&f->eof, 0, memory_order_relaxed);
+	atomic_store_explicit(&f->flush, wr << FSRC_RBITS | want,
+	    memory_order_release);
 }
 
 /*
@@ -182,10 +299,14 @@ file_source_decoder(void *arg)
 	pfd.events = POLLIN;
 	while (!atomic_load_explicit(&f->quit, memory_order_acquire)) {
 		atomic_store_explicit(&f->wake_sent, 0, memory_order_release);
+		file_source_retune(f);
 		while (!atomic_load_explicit(&f->eof, memory_order_relaxed) &&
 		    !atomic_load_explicit(&f->quit, memory_order_relaxed) &&
+		    f->conv_rate != 0 &&
+		    atomic_load_explicit(&f->want_rate,
+		    memory_order_relaxed) == f->conv_rate &&
 		    (space = am_ring_space(&f->ring)) > 0) {
-			if (file_source_decode(f, space) == 0)
+			if (file_source_fill(f, space) == 0)
 				atomic_store_explicit(&f->eof, 1,
 				    memory_order_release);
 		}
@@ -305,10 +426,13 @@ file_source_init(void *st, const struct node_val *v, uint32_t rate,
 		goto fail_close;
 	f->channels = info.channels;
 	f->file_rate = (uint32_t)info.samplerate;
+	f->frames = info.frames;
 	f->dbuf = xcalloc((size_t)FSRC_CHUNK * f->channels, sizeof(float));
 	f->sbuf = xcalloc((size_t)FSRC_CHUNK * 2, sizeof(float));
-	rc = am_ring_init(&f->ring, FSRC_AHEAD * f->file_rate,
-	    2 * sizeof(float));
+	f->obuf = xcalloc((size_t)FSRC_OUT * 2, sizeof(float));
+	/* Two seconds at the file's rate or the graph's, the larger. */
+	rc = am_ring_init(&f->ring, FSRC_AHEAD * (f->file_rate > rate ?
+	    f->file_rate : rate), 2 * sizeof(float));
 	if (rc < 0) {
 		snprintf(err, errlen, "file_source: no memory for its ring");
 		goto fail_bufs;
@@ -316,18 +440,20 @@ file_source_init(void *st, const struct node_val *v, uint32_t rate,
 	/* Touch the ring now: the real-time thread must not page-fault. */
 	memset(f->ring.data, 0, (size_t)f->ring.cap * f->ring.recsz);
 	f->low = f->ring.cap / 4 * 3;
-	rc = resampler_init(&f->rs, f->quality | RESAMPLER_VARY, f->file_rate,
-	    rate, RT_FRAMES_MAX, err, errlen);
-	if (rc < 0)
-		goto fail_ring;
-	/* The first chunk now: audio that cannot be decoded fails here. */
-	n = file_source_decode(f, FSRC_CHUNK);
-	if (n == 0) {
+	/*
+	 * The first chunk now, then back to the start: audio that cannot
+	 * be decoded fails here. The decoder starts converting for the
+	 * graph rate until a plan says otherwise.
+	 */
+	n = file_source_read(f, FSRC_CHUNK);
+	if (n == 0 || sf_seek(f->sf, 0, SEEK_SET) < 0) {
 		snprintf(err, errlen, "%s: no audio could be decoded: %s",
-		    f->path, sf_strerror(f->sf));
+		    f->path, n == 0 ? sf_strerror(f->sf) : "cannot seek");
 		rc = -EINVAL;
 		goto fail_rs;
 	}
+	f->pass = 0;
+	atomic_store(&f->want_rate, rate);
 	f->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (f->evfd < 0) {
 		rc = -errno;
@@ -347,13 +473,12 @@ fail_ev:
 	close(f->evfd);
 	f->evfd = -1;
 fail_rs:
-	resampler_done(&f->rs);
-fail_ring:
 	am_ring_done(&f->ring);
 fail_bufs:
 	free(f->dbuf);
 	free(f->sbuf);
-	f->dbuf = f->sbuf = NULL;
+	free(f->obuf);
+	f->dbuf = f->sbuf = f->obuf = NULL;
 fail_close:
 	sf_close(f->sf);
 	f->sf = NULL;
@@ -378,10 +503,11 @@ file_source_done(void *st)
 		close(f->evfd);
 	if (f->sf != NULL)
 		sf_close(f->sf);
-	resampler_done(&f->rs);
+	resampler_done(&f->conv);
 	am_ring_done(&f->ring);
 	free(f->dbuf);
 	free(f->sbuf);
+	free(f->obuf);
 	free(f->path);
 }
 
@@ -397,30 +523,54 @@ static int
 file_source_ready(void *st, uint32_t frames)
 {
 	struct file_source *f = st;
-	uint32_t need;
+	uint64_t flush, at, wr, rd;
+	uint32_t need, rate;
 
+	flush = atomic_load_explicit(&f->flush, memory_order_acquire);
+	rate = (uint32_t)(flush & FSRC_RMASK);
+	at = flush >> FSRC_RBITS;
+	if (rate == 0 || rate != atomic_load_explicit(&f->want_rate,
+	    memory_order_relaxed)) {
+		file_source_wake(f);	/* a new rate not taken up yet */
+		return 0;
+	}
 	if (atomic_load_explicit(&f->eof, memory_order_acquire))
 		return 1;
-	need = 4 * resampler_block(frames, f->file_rate, f->graph_rate) +
-	    FSRC_CHUNK;
+	need = 4 * resampler_block(frames, rate, f->graph_rate) + FSRC_CHUNK;
 	if (need > f->ring.cap / 2)
 		need = f->ring.cap / 2;
-	if (am_ring_count(&f->ring) >= need)
+	wr = atomic_load_explicit(&f->ring.wr, memory_order_acquire);
+	rd = atomic_load_explicit(&f->ring.rd, memory_order_relaxed);
+	if (wr - (rd > at ? rd : at) >= need)
 		return 1;
 	file_source_wake(f);
 	return 0;
 }
 
-/* Control, stopped: the graph rate changed; a converter for it. */
+/*
+ * Control, stopped: the graph rate changed. The next plan says the
+ * rate the node will run at (run_rate); nothing to make here.
+ */
 static int
 file_source_rate(void *st, uint32_t rate, char *err, size_t errlen)
 {
 	struct file_source *f = st;
 
-	resampler_done(&f->rs);
+	(void)err;
+	(void)errlen;
 	f->graph_rate = rate;
-	return resampler_init(&f->rs, f->quality | RESAMPLER_VARY,
-	    f->file_rate, rate, RT_FRAMES_MAX, err, errlen);
+	return 0;
+}
+
+/* Control, from plan_new: the node will run at rate; tell the decoder. */
+static void
+file_source_run_rate(void *st, uint32_t rate)
+{
+	struct file_source *f = st;
+
+	if (atomic_exchange_explicit(&f->want_rate, rate,
+	    memory_order_acq_rel) != rate)
+		file_source_wake(f);
 }
 
 /*
@@ -480,15 +630,24 @@ file_source_process(void *st, const struct node_cycle *c, const float *in,
 	uint64_t one = 1;
 	ssize_t rc;
 
+	uint64_t flush, at, rd;
+	uint32_t skip;
+
 	(void)in;
-	f->cycle = c;
-	if (c->rate == f->file_rate)
-		file_source_pull(f, out, c->frames);
-	else {
-		if (c->rate != f->rs.out_rate)
-			resampler_retarget(&f->rs, c->rate);
-		resampler_run(&f->rs, out, c->frames, file_source_pull, f);
+	flush = atomic_load_explicit(&f->flush, memory_order_acquire);
+	at = flush >> FSRC_RBITS;
+	rd = atomic_load_explicit(&f->ring.rd, memory_order_relaxed);
+	if (rd < at) {	/* frames at the rate before: dropped */
+		skip = am_ring_count(&f->ring);
+		if (skip > at - rd)
+			skip = (uint32_t)(at - rd);
+		am_ring_skip(&f->ring, skip);
 	}
+	f->cycle = c;
+	if ((flush & FSRC_RMASK) == c->rate)
+		file_source_pull(f, out, c->frames);
+	else	/* the decoder has not taken up this rate yet */
+		memset(out, 0, (size_t)c->frames * 2 * sizeof(float));
 	f->cycle = NULL;
 	f->out += c->frames;
 	file_source_report(f, c);
@@ -512,4 +671,5 @@ const struct node_ops node_file_source_ops = {
 	.process = file_source_process,
 	.ready = file_source_ready,
 	.rate = file_source_rate,
+	.run_rate = file_source_run_rate,
 };

@@ -89,6 +89,10 @@ plan_new(struct graph *g, uint32_t frames, uint32_t rate)
 	/* Block size and rate of every node's domain. */
 	for (i = 0; i < n; i++)
 		plan_domain(order, owner, n, i, frames, rate, blk, drate);
+	for (i = 0; i < n; i++) {	/* nodes that prepare for their rate */
+		if (order[i]->ops->run_rate != NULL)
+			order[i]->ops->run_rate(order[i]->state, drate[i]);
+	}
 
 	/* Input sums: a domain node sums blocks of its domain's size. */
 	floats = 0;

@@ -1,14 +1,52 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Sample-rate conversion for every node that needs it (the resample
- * node, file and app sources at another rate), over libsamplerate.
+ * node, file and app sources at another rate), over two engines, the
+ * best one for each quality (tests/bench/srcbench.c measures them side
+ * by side with speexdsp, which won at no quality):
+ *
+ *	quality	off the RT thread	1 kHz SNR, 20 kHz gain, speed
+ *	best	libsoxr 28-bit (VHQ)	as libsamplerate's best or better,
+ *	medium	libsoxr 24-bit		a flatter pass band, 10 to 40
+ *	fast	libsoxr 20-bit (HQ)	times faster (bench report)
+ *	linear	libsamplerate linear	(soxr's cubic is slower)
+ *
+ * libsoxr is the engine of sox's "rate"; fast is sox's default quality.
+ * On the real-time thread libsamplerate converts at every quality (see
+ * the RT rule below).
+ *
+ * Variable ratio: a converter made with RESAMPLER_VARY may be asked on
+ * the real-time thread to convert to another output rate (a source that
+ * finds itself in a resample node's domain). A soxr made for a fixed
+ * ratio cannot change it, and a soxr made with SOXR_VR is slower than
+ * the fixed one and worse (115 dB whatever the recipe) than
+ * libsamplerate; remaking or clearing a soxr allocates. So a VARY
+ * converter also holds a libsamplerate converter of the same quality,
+ * made at init: retargeting to another rate switches to it for good
+ * (src_reset neither allocates nor locks), and the soxr stays idle until
+ * done. Drift correction would go the same way: libsamplerate takes a
+ * new ratio on every call.
  *
  * Pull model: resampler_run is asked for n output frames and pulls its
  * input through a callback in fixed blocks of resampler_block(period)
  * frames, keeping what the converter has not used in a FIFO sized at
- * init for the largest period. Because blocks are fixed, a render is
- * deterministic. src_process neither allocates nor locks; src_new and
+ * init for the largest period. Because blocks are fixed, the converters
+ * single-threaded (soxr runtime spec: one thread) and both engines
+ * free of randomness, a render is deterministic, bit for bit.
+ *
+ * The RT rule: src_process neither allocates nor locks; src_new and
  * src_delete (which do) run only in init/done, on the control thread.
+ * soxr_process does not lock either, but it grows its internal FIFOs on
+ * its first calls and again whenever a call needs more room (counted:
+ * tests/unit/test_resampler.c wraps malloc; priming it on silence at
+ * init left up to hundreds of allocations for small blocks of a large
+ * ratio, and soxr_clear reallocates everything). So libsoxr converts
+ * only for a caller that says it runs off the real-time thread
+ * (RESAMPLER_NONRT: a file source's decoder thread); on the real-time
+ * thread (the resample node, app streams) libsamplerate converts at
+ * every quality, as before. The unit test checks that every converter
+ * made without RESAMPLER_NONRT makes no heap call in resampler_run or
+ * resampler_retarget.
  */
 
 #include <errno.h>
@@ -17,6 +55,7 @@
 #include <string.h>
 
 #include <samplerate.h>
+#include <soxr.h>
 
 #include "resampler.h"
 #include "util.h"
@@ -27,12 +66,38 @@ const char *const resampler_qualities[] = {
 	"best", "medium", "fast", "linear", NULL
 };
 
+/* Per quality: the soxr recipe, or -1 for libsamplerate alone. */
+static const long soxr_recipes[] = {
+	SOXR_VHQ, SOXR_24_BITQ, SOXR_HQ, -1
+};
+static const int lsr_types[] = {
+	SRC_SINC_BEST_QUALITY, SRC_SINC_MEDIUM_QUALITY, SRC_SINC_FASTEST,
+	SRC_LINEAR
+};
+
 /* Input frames to pull for out_frames output frames: rounded up. */
 uint32_t
 resampler_block(uint32_t out_frames, uint32_t in_rate, uint32_t out_rate)
 {
 	return (uint32_t)(((uint64_t)out_frames * in_rate + out_rate - 1) /
 	    out_rate);
+}
+
+/* Control: a single-threaded soxr for in -> out, or NULL. */
+static soxr_t
+resampler_soxr(long recipe, uint32_t in_rate, uint32_t out_rate, char *err,
+    size_t errlen)
+{
+	soxr_quality_spec_t q = soxr_quality_spec((unsigned long)recipe, 0);
+	soxr_runtime_spec_t r = soxr_runtime_spec(1);
+	soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+	soxr_error_t e = NULL;
+	soxr_t s;
+
+	s = soxr_create(in_rate, out_rate, 2, &e, &io, &q, &r);
+	if (s == NULL)
+		snprintf(err, errlen, "resampler: soxr: %s", e ? e : "failed");
+	return s;
 }
 
 /*
@@ -43,24 +108,19 @@ int
 resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
     uint32_t out_rate, uint32_t max_out, char *err, size_t errlen)
 {
-	static const int types[] = {
-		SRC_SINC_BEST_QUALITY, SRC_SINC_MEDIUM_QUALITY,
-		SRC_SINC_FASTEST, SRC_LINEAR
-	};
 	int error = 0, vary = (quality & RESAMPLER_VARY) != 0;
+	int nonrt = (quality & RESAMPLER_NONRT) != 0;
+	long recipe;
 
 	memset(rs, 0, sizeof(*rs));
 	quality &= RESAMPLER_QMASK;
+	if (quality > RESAMPLER_LINEAR)
+		quality = RESAMPLER_BEST;
 	rs->quality = quality;
 	rs->in_rate = in_rate;
 	rs->out_rate = out_rate;
 	if (in_rate == out_rate && !vary)
 		return 0;
-	rs->src = src_new(types[quality], 2, &error);
-	if (rs->src == NULL) {
-		snprintf(err, errlen, "resampler: %s", src_strerror(error));
-		return -ENOMEM;
-	}
 	/* Two largest blocks: a partly used one plus a fresh one. */
 	rs->fifo_cap = 2 * resampler_block(max_out, in_rate, out_rate) + 2;
 	/*
@@ -70,7 +130,24 @@ resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
 	 */
 	if (vary)
 		rs->fifo_cap += 8 * (in_rate / 8000 + 2);
+	recipe = soxr_recipes[quality];
+	if (recipe >= 0 && in_rate != out_rate && nonrt) {
+		rs->soxr = resampler_soxr(recipe, in_rate, out_rate, err,
+		    errlen);
+		if (rs->soxr == NULL)
+			return -ENOMEM;
+	}
+	if (rs->soxr == NULL || vary) {
+		rs->src = src_new(lsr_types[quality], 2, &error);
+		if (rs->src == NULL) {
+			snprintf(err, errlen, "resampler: %s",
+			    src_strerror(error));
+			resampler_done(rs);
+			return -ENOMEM;
+		}
+	}
 	rs->fifo = xcalloc((size_t)rs->fifo_cap * 2, sizeof(float));
+	rs->on_soxr = rs->soxr != NULL;
 	return 0;
 }
 
@@ -79,8 +156,42 @@ resampler_done(struct resampler *rs)
 {
 	if (rs->src != NULL)
 		src_delete(rs->src);
+	if (rs->soxr != NULL)
+		soxr_delete(rs->soxr);
 	free(rs->fifo);
 	memset(rs, 0, sizeof(*rs));
+}
+
+/*
+ * RT: one converter call on what the FIFO holds, into out (room
+ * frames). Sets *used and *made; -1 on a converter error.
+ */
+static int
+resampler_step(struct resampler *rs, float *out, uint32_t room,
+    uint32_t *used, uint32_t *made)
+{
+	SRC_DATA d;
+	size_t idone = 0, odone = 0;
+
+	if (rs->on_soxr) {
+		if (soxr_process(rs->soxr, rs->fifo + 2 * rs->fifo_off,
+		    rs->fifo_len, &idone, out, room, &odone) != NULL)
+			return -1;
+		*used = (uint32_t)idone;
+		*made = (uint32_t)odone;
+		return 0;
+	}
+	memset(&d, 0, sizeof(d));
+	d.data_in = rs->fifo + 2 * rs->fifo_off;
+	d.input_frames = rs->fifo_len;
+	d.data_out = out;
+	d.output_frames = room;
+	d.src_ratio = (double)rs->out_rate / rs->in_rate;
+	if (src_process(rs->src, &d) != 0)
+		return -1;
+	*used = (uint32_t)d.input_frames_used;
+	*made = (uint32_t)d.output_frames_gen;
+	return 0;
 }
 
 /*
@@ -91,10 +202,9 @@ void
 resampler_run(struct resampler *rs, float *out, uint32_t n,
     resampler_pull pull, void *ctx)
 {
-	SRC_DATA d;
-	uint32_t done = 0, block, i;
+	uint32_t done = 0, block, i, used, made;
 
-	if (rs->src == NULL) {
+	if (rs->src == NULL && !rs->on_soxr) {
 		pull(ctx, out, n);
 		return;
 	}
@@ -110,19 +220,14 @@ resampler_run(struct resampler *rs, float *out, uint32_t n,
 				rs->fifo_len += block;
 			}
 		}
-		memset(&d, 0, sizeof(d));
-		d.data_in = rs->fifo + 2 * rs->fifo_off;
-		d.input_frames = rs->fifo_len;
-		d.data_out = out + 2 * done;
-		d.output_frames = n - done;
-		d.src_ratio = (double)rs->out_rate / rs->in_rate;
-		if (src_process(rs->src, &d) != 0)
+		if (resampler_step(rs, out + 2 * done, n - done, &used,
+		    &made) < 0)
 			break;
-		rs->fifo_off += (uint32_t)d.input_frames_used;
-		rs->fifo_len -= (uint32_t)d.input_frames_used;
-		done += (uint32_t)d.output_frames_gen;
+		rs->fifo_off += used;
+		rs->fifo_len -= used;
+		done += made;
 	}
-	if (done < n)	/* cannot happen with a sane converter: silence */
+	if (done < n)	/* the converter still filling: silence */
 		memset(out + 2 * done, 0, (size_t)(n - done) * 2 *
 		    sizeof(float));
 }
@@ -130,9 +235,9 @@ resampler_run(struct resampler *rs, float *out, uint32_t n,
 /*
  * RT: convert to out_rate from now on, for a converter made with
  * RESAMPLER_VARY (a source that finds itself in a resample node's
- * domain runs at that domain's rate). The converter restarts from a
- * clean state: src_reset neither allocates nor locks. 0, or -EINVAL
- * without a converter.
+ * domain runs at that domain's rate). From then on libsamplerate
+ * converts, from a clean state: src_reset neither allocates nor locks.
+ * 0, or -EINVAL without a libsamplerate converter.
  */
 int
 resampler_retarget(struct resampler *rs, uint32_t out_rate)
@@ -141,6 +246,7 @@ resampler_retarget(struct resampler *rs, uint32_t out_rate)
 		return -EINVAL;
 	if (out_rate == rs->out_rate)
 		return 0;
+	rs->on_soxr = 0;	/* idle; resampler_done deletes it */
 	src_reset(rs->src);
 	rs->out_rate = out_rate;
 	rs->fifo_off = rs->fifo_len = 0;

@@ -12,6 +12,7 @@
 #define RESAMPLER_LINEAR	3
 #define RESAMPLER_QMASK		0xff	/* the quality bits of the above */
 #define RESAMPLER_VARY		0x100	/* flag: out_rate may change later */
+#define RESAMPLER_NONRT		0x200	/* flag: runs off the RT thread */
 
 extern const char *const resampler_qualities[];	/* NULL-terminated */
 
@@ -19,12 +20,14 @@ extern const char *const resampler_qualities[];	/* NULL-terminated */
 typedef void (*resampler_pull)(void *ctx, float *dst, uint32_t frames);
 
 /*
- * A pull-model stereo resampler over libsamplerate: asked for n output
- * frames, it pulls input in fixed blocks, so the same input always gives
- * the same output. Equal rates bypass libsamplerate: an exact copy.
+ * A pull-model stereo resampler over libsoxr or libsamplerate: asked
+ * for n output frames, it pulls input in fixed blocks, so the same input
+ * always gives the same output. Equal rates bypass both: an exact copy.
  */
 struct resampler {
-	void *src;			/* SRC_STATE, NULL when bypassed */
+	void *src;			/* SRC_STATE, or NULL */
+	void *soxr;			/* soxr_t, or NULL */
+	int on_soxr;			/* soxr converts (else src) */
 	int quality;			/* RESAMPLER_* */
 	uint32_t in_rate, out_rate;	/* Hz */
 	uint32_t block;			/* input frames per pull */

@@ -171,6 +171,20 @@ am_ring_read(struct am_ring *r, void *recs, uint32_t n)
 	return n;
 }
 
+/* RT: consumer. Drop up to n records unread; returns how many. */
+uint32_t
+am_ring_skip(struct am_ring *r, uint32_t n)
+{
+	uint64_t wr, rd;
+
+	rd = atomic_load_explicit(&r->rd, memory_order_relaxed);
+	wr = atomic_load_explicit(&r->wr, memory_order_acquire);
+	if (n > wr - rd)
+		n = (uint32_t)(wr - rd);
+	atomic_store_explicit(&r->rd, rd + n, memory_order_release);
+	return n;
+}
+
 /*
  * RT: producer. Append one record. Return 0, or -EAGAIN when full.
  */

@@ -27,6 +27,7 @@ uint32_t am_ring_count(struct am_ring *r);
 uint32_t am_ring_space(struct am_ring *r);
 uint32_t am_ring_write(struct am_ring *r, const void *recs, uint32_t n);
 uint32_t am_ring_read(struct am_ring *r, void *recs, uint32_t n);
+uint32_t am_ring_skip(struct am_ring *r, uint32_t n);
 int am_ring_push(struct am_ring *r, const void *rec);
 int am_ring_pop(struct am_ring *r, void *rec);
 

@@ -72,3 +72,20 @@ for q in best medium fast linear; do
 	    "M frames/s" "sox rate (default -h)" "$sox_speed" higher \
 	    "$SECS s rendered (synth + convert + write f32 WAV), median of $RUNS"
 done
+
+# The engines side by side (srcbench): libsamplerate, libsoxr and
+# speexdsp on the same signals, speed in CPU time of one thread. The
+# peer is sox's own engine at sox's default quality (soxr HQ).
+srcbench 44100 48000 "$SECS" >"$BENCH_DIR/engines.json" || exit 1
+peer_speed=$(jq -r 'select(.lib == "soxr" and .setting == "HQ") | .mfps' \
+    "$BENCH_DIR/engines.json")
+peer_snr=$(jq -r 'select(.lib == "soxr" and .setting == "HQ") | .snr_db' \
+    "$BENCH_DIR/engines.json")
+jq -r '"\(.lib)_\(.setting) \(.mfps) \(.snr_db) \(.hf_snr_db) \(.pass_db)"' \
+    "$BENCH_DIR/engines.json" | while read -r what mfps snr hf pass; do
+	figure "engine_${what}_mfps" "$mfps" "M frames/s CPU" \
+	    "soxr HQ (sox rate -h)" "$peer_speed" higher \
+	    "44.1 -> 48 kHz stereo, 1024-frame blocks"
+	figure "engine_${what}_snr_db" "$snr" dB "soxr HQ (sox rate -h)" \
+	    "$peer_snr" higher "1 kHz sine; 0.4 fs: $hf dB; 0.45 fs gain $pass dB"
+done

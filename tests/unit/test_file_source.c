@@ -137,6 +137,7 @@ t_underrun(void)
 	memset(&f, 0, sizeof(f));
 	f.file_rate = T_RATE;
 	f.evfd = -1;
+	f.flush = T_RATE;		/* the ring is at T_RATE from 0 */
 	am_ring_init(&f.ring, 4096, 2 * sizeof(float));
 	f.low = 0;			/* no decoder to wake */
 	memset(&st, 0, sizeof(st));

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of amixd/resampler.c:
+ *
+ * - the RT rule: resampler_run and resampler_retarget make no heap call
+ *   (malloc, calloc, realloc, free... are wrapped here and counted while
+ *   the real-time side runs), for every quality, period and rate pair,
+ *   for a converter made for the real-time thread (no RESAMPLER_NONRT);
+ * - RESAMPLER_NONRT (libsoxr): as clean as libsamplerate or cleaner,
+ *   and deterministic too;
+ * - determinism: the same input in the same periods gives the same bytes;
+ * - quality: a 1 kHz sine at 44.1 -> 48 kHz comes out at least as clean
+ *   as each quality promises (a least-squares sine fit);
+ * - retarget (RESAMPLER_VARY) to another rate keeps converting, at the
+ *   new rate, without allocating;
+ * - equal rates: an exact copy.
+ */
+
+#include <errno.h>
+#include <malloc.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resampler.h"
+#include "t.h"
+
+/* glibc's own entry points: the wrappers below count, then call them. */
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void __libc_free(void *);
+
+static int t_counting;		/* count heap calls now */
+static long t_heap;		/* heap calls counted */
+
+void *
+malloc(size_t n)
+{
+	t_heap += t_counting;
+	return __libc_malloc(n);
+}
+
+void *
+calloc(size_t a, size_t b)
+{
+	t_heap += t_counting;
+	return __libc_calloc(a, b);
+}
+
+void *
+realloc(void *p, size_t n)
+{
+	t_heap += t_counting;
+	return __libc_realloc(p, n);
+}
+
+void
+free(void *p)
+{
+	t_heap += t_counting && p != NULL;
+	__libc_free(p);
+}
+
+int
+posix_memalign(void **p, size_t align, size_t n)
+{
+	t_heap += t_counting;
+	*p = __libc_memalign(align, n);
+	return *p == NULL ? ENOMEM : 0;
+}
+
+void *
+aligned_alloc(size_t align, size_t n)
+{
+	t_heap += t_counting;
+	return __libc_memalign(align, n);
+}
+
+void *
+memalign(size_t align, size_t n)
+{
+	t_heap += t_counting;
+	return __libc_memalign(align, n);
+}
+
+#define T_MAX		4096		/* largest period */
+#define T_LEN		(48000 * 3)	/* output frames per run */
+
+struct t_sig {
+	double phase, step;		/* radians */
+	uint64_t pulled;
+};
+
+/* Pull callback: a -6 dBFS sine on both channels. */
+static void
+t_pull(void *ctx, float *dst, uint32_t frames)
+{
+	struct t_sig *s = ctx;
+	uint32_t i;
+
+	for (i = 0; i < frames; i++) {
+		dst[2 * i] = dst[2 * i + 1] = (float)(0.5 * sin(s->phase));
+		s->phase += s->step;
+		if (s->phase > 2 * M_PI)
+			s->phase -= 2 * M_PI;
+	}
+	s->pulled += frames;
+}
+
+/* 10 log10 of signal over residual of the best sine at f (cycles/frame). */
+static double
+t_snr(const float *x, size_t n, double f)
+{
+	double a = 0, b = 0, c = 0, ss = 0, cc = 0, sc = 0, w, res = 0, e;
+	double det, ka, kb;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		w = 2 * M_PI * f * (double)i;
+		a += x[2 * i] * sin(w);
+		b += x[2 * i] * cos(w);
+		ss += sin(w) * sin(w);
+		cc += cos(w) * cos(w);
+		sc += sin(w) * cos(w);
+	}
+	det = ss * cc - sc * sc;
+	ka = (a * cc - b * sc) / det;
+	kb = (b * ss - a * sc) / det;
+	for (i = 0; i < n; i++) {
+		w = 2 * M_PI * f * (double)i;
+		e = x[2 * i] - ka * sin(w) - kb * cos(w);
+		res += e * e;
+	}
+	c = (ka * ka + kb * kb) / 2 * (double)n;
+	return 10 * log10(c / (res > 1e-300 ? res : 1e-300));
+}
+
+static float t_out[2][T_LEN * 2];
+
+/*
+ * Run quality q from in to out in periods of period frames into
+ * t_out[slot]; retarget to rt (if not 0) halfway. Returns heap calls
+ * made by resampler_run and resampler_retarget.
+ */
+static long
+t_run(int q, uint32_t in, uint32_t out, uint32_t period, uint32_t rt,
+    int slot)
+{
+	struct resampler rs;
+	struct t_sig s = { 0, 2 * M_PI * 1000 / in, 0 };
+	char err[128];
+	uint32_t done, n;
+	long heap;
+
+	if (resampler_init(&rs, q, in, out, T_MAX, err, sizeof(err)) < 0) {
+		ok(0, "resampler_init: %s", err);
+		return -1;
+	}
+	t_heap = 0;
+	t_counting = 1;
+	for (done = 0; done < T_LEN; done += n) {
+		n = T_LEN - done < period ? T_LEN - done : period;
+		if (rt != 0 && done >= T_LEN / 2 && rs.out_rate != rt)
+			resampler_retarget(&rs, rt);
+		resampler_run(&rs, t_out[slot] + 2 * done, n, t_pull, &s);
+	}
+	t_counting = 0;
+	heap = t_heap;
+	resampler_done(&rs);
+	return heap;
+}
+
+int
+main(void)
+{
+	static const uint32_t periods[] = { 64, 128, 1000, 1024, T_MAX };
+	static const double min_snr[] = { 140, 140, 115, 60 };
+	static const uint32_t rates[][2] = {
+		{ 44100, 48000 }, { 48000, 44100 }, { 8000, 192000 },
+		{ 192000, 8000 }, { 22050, 48000 },
+	};
+	size_t p, r;
+	int q, same, nonrt;
+	double snr;
+
+	for (q = RESAMPLER_BEST; q <= RESAMPLER_LINEAR; q++) {
+		for (r = 0; r < sizeof(rates) / sizeof(rates[0]); r++)
+			for (p = 0; p < sizeof(periods) /
+			    sizeof(periods[0]); p++)
+				is_int(t_run(q | RESAMPLER_VARY, rates[r][0],
+				    rates[r][1], periods[p], 0, 0), 0,
+				    "%s %u -> %u, period %u: no heap call "
+				    "in resampler_run", resampler_qualities[q],
+				    rates[r][0], rates[r][1], periods[p]);
+		is_int(t_run(q | RESAMPLER_VARY, 44100, 48000, 128, 96000, 0),
+		    0, "%s: retarget 48000 -> 96000: no heap call",
+		    resampler_qualities[q]);
+		/* After the restart's transient (a tenth of a second). */
+		snr = t_snr(t_out[0] + T_LEN + 2 * 9600, T_LEN / 2 - 19200,
+		    1000.0 / 96000);
+		ok(snr > min_snr[q] - 20, "%s: after retarget, a 1 kHz sine "
+		    "at 96 kHz (%.1f dB)", resampler_qualities[q], snr);
+		for (nonrt = 0; nonrt <= RESAMPLER_NONRT;
+		    nonrt += RESAMPLER_NONRT) {
+			t_run(q | nonrt, 44100, 48000, 1000, 0, 0);
+			t_run(q | nonrt, 44100, 48000, 1000, 0, 1);
+			same = memcmp(t_out[0], t_out[1],
+			    sizeof(t_out[0])) == 0;
+			ok(same, "%s%s: the same run twice gives the same "
+			    "bytes", resampler_qualities[q], nonrt ?
+			    " (off RT)" : "");
+			snr = t_snr(t_out[0] + 48000 * 2, 48000, 1000.0 /
+			    48000);
+			ok(snr >= min_snr[q], "%s%s: 1 kHz sine 44.1 -> 48 "
+			    "kHz: SNR %.1f dB >= %.0f dB",
+			    resampler_qualities[q], nonrt ? " (off RT)" : "",
+			    snr, min_snr[q]);
+		}
+	}
+	t_run(RESAMPLER_BEST, 48000, 48000, 128, 0, 0);
+	snr = t_snr(t_out[0], T_LEN, 1000.0 / 48000);
+	ok(snr > 130, "equal rates: the sine as made (%.1f dB)", snr);
+	return t_done();
+}
