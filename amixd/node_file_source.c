@@ -211,7 +211,10 @@ file_source_feed(void *ctx, float *dst, uint32_t frames)
 
 /*
  * Decoder: up to space frames at conv_rate into the ring. Returns the
- * frames added, 0 at the end.
+ * frames added, 0 at the end. Converted output is made in blocks of
+ * FSRC_OUT exactly (the decoder waits for that much room), whatever
+ * the timing: the converter sees the same calls, so the bytes are the
+ * same run to run.
  */
 static uint32_t
 file_source_fill(struct file_source *f, uint32_t space)
@@ -305,7 +308,8 @@ file_source_decoder(void *arg)
 		    f->conv_rate != 0 &&
 		    atomic_load_explicit(&f->want_rate,
 		    memory_order_relaxed) == f->conv_rate &&
-		    (space = am_ring_space(&f->ring)) > 0) {
+		    (space = am_ring_space(&f->ring)) >= (f->conv_rate ==
+		    f->file_rate ? 1 : FSRC_OUT)) {
 			if (file_source_fill(f, space) == 0)
 				atomic_store_explicit(&f->eof, 1,
 				    memory_order_release);
@@ -513,17 +517,18 @@ file_source_done(void *st)
 
 /*
  * Control, render: 1 when the next period of frames frames cannot run
- * the ring dry, or nothing more will come. A period takes about frames
- * * file_rate / graph_rate from the ring; a converter may take a few
- * blocks more while it fills, and so may a resample node downstream:
- * ask for four blocks and a chunk, but never for more than half the
- * ring, which the decoder tops up long before.
+ * the ring dry, or nothing more will come; 0 while the decoder has not
+ * taken up the rate the last plan asked for. A period takes about
+ * frames * ring rate / graph_rate from the ring, and a resample node
+ * downstream may take a few blocks more while it fills: ask for four
+ * blocks and a chunk, but never for more than half the ring, which the
+ * decoder tops up long before.
  */
 static int
 file_source_ready(void *st, uint32_t frames)
 {
 	struct file_source *f = st;
-	uint64_t flush, at, wr, rd;
+	uint64_t flush, at, rd;
 	uint32_t need, rate;
 
 	flush = atomic_load_explicit(&f->flush, memory_order_acquire);
@@ -536,12 +541,18 @@ file_source_ready(void *st, uint32_t frames)
 	}
 	if (atomic_load_explicit(&f->eof, memory_order_acquire))
 		return 1;
+	/*
+	 * Frames at the rate before take room the decoder needs: drop
+	 * them. ready() runs only for a render, on the thread that also
+	 * runs the periods (rt_cycle), so it may act as the consumer.
+	 */
+	rd = atomic_load_explicit(&f->ring.rd, memory_order_relaxed);
+	if (rd < at)
+		am_ring_skip(&f->ring, (uint32_t)(at - rd));
 	need = 4 * resampler_block(frames, rate, f->graph_rate) + FSRC_CHUNK;
 	if (need > f->ring.cap / 2)
 		need = f->ring.cap / 2;
-	wr = atomic_load_explicit(&f->ring.wr, memory_order_acquire);
-	rd = atomic_load_explicit(&f->ring.rd, memory_order_relaxed);
-	if (wr - (rd > at ? rd : at) >= need)
+	if (am_ring_count(&f->ring) >= need)
 		return 1;
 	file_source_wake(f);
 	return 0;

@@ -6,6 +6,9 @@
  *   thread and the ring, then silence and exactly one eof event;
  * - loop: the output is the file again and again, sample-exact;
  * - mono is duplicated; of three channels the first two play;
+ * - a plan that puts the node in a domain at the file's rate (run_rate)
+ *   after the decoder has filled the ring converting for the graph rate:
+ *   from frame 0, bit for bit, the stale frames dropped;
  * - a ring that runs dry before eof: zero-filled, counted per period,
  *   reported at most ten times a second, adding up to the frames filled.
  */
@@ -75,7 +78,7 @@ t_events(int kind, uint64_t *sum)
  */
 static void
 t_play(const char *what, const char *path, int loop, int periods, int lch,
-    int rch)
+    int rch, uint32_t grate)
 {
 	static struct file_source f;
 	static float out[T_FRAMES * 2];
@@ -91,10 +94,20 @@ t_play(const char *what, const char *path, int loop, int periods, int lch,
 	memset(v, 0, sizeof(v));
 	v[FSRC_ARG_PATH].str = path;
 	v[FSRC_ARG_LOOP].num = loop;
-	if (!is_int(file_source_init(&f, v, T_RATE, err, sizeof(err)), 0,
+	if (!is_int(file_source_init(&f, v, grate, err, sizeof(err)), 0,
 	    "%s: init", what)) {
 		printf("# %s\n", err);
 		return;
+	}
+	if (grate != T_RATE) {
+		/*
+		 * A graph at grate: the decoder converts to it and fills
+		 * the ring. Then a plan puts the node in a domain at the
+		 * file's rate: from frame 0, a copy, the stale frames
+		 * dropped even though they fill the ring.
+		 */
+		usleep(300000);
+		file_source_run_rate(&f, T_RATE);
 	}
 	memset(&st, 0, sizeof(st));
 	memset(&c, 0, sizeof(c));
@@ -190,12 +203,14 @@ main(void)
 		return 1;
 	}
 	t_write("st.wav", 2, path, sizeof(path));
-	t_play("stereo", path, 0, 12, 0, 1);
-	t_play("stereo loop", path, 1, 40, 0, 1);
+	t_play("stereo", path, 0, 12, 0, 1, T_RATE);
+	t_play("stereo loop", path, 1, 40, 0, 1, T_RATE);
+	t_play("in a domain at the file's rate", path, 0, 12, 0, 1, 44100);
+	t_play("looping, in a domain at its rate", path, 1, 40, 0, 1, 8000);
 	t_write("mono.wav", 1, path, sizeof(path));
-	t_play("mono", path, 0, 10, 0, 0);
+	t_play("mono", path, 0, 10, 0, 0, T_RATE);
 	t_write("three.wav", 3, path, sizeof(path));
-	t_play("three channels", path, 1, 20, 0, 1);
+	t_play("three channels", path, 1, 20, 0, 1, T_RATE);
 	t_underrun();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", t_dir);
 	if (system(cmd) != 0)
