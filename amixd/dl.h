@@ -6,13 +6,15 @@
 
 /*
  * Libraries loaded on first use instead of at start (dl_dbus.c,
- * dl_jack.c, dl_sndfile.c): call dl_*_load before any of the library's
- * functions, on the control thread. 0, or -1 with the reason in err; the
- * answer is the same on every later call.
+ * dl_jack.c, dl_sndfile.c, dl_soxr.c): call dl_*_load before any of the
+ * library's functions, on the control thread (or a thread it starts
+ * after). 0, or -1 with the reason in err; the answer is the same on
+ * every later call.
  */
 int dl_dbus_load(char *err, size_t errlen);
 int dl_jack_load(char *err, size_t errlen);
 int dl_sndfile_load(char *err, size_t errlen);
+int dl_soxr_load(char *err, size_t errlen);
 
 /* A function of the library, and the pointer dl_resolve fills. */
 struct dl_sym {

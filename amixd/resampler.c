@@ -12,6 +12,8 @@
  *	linear	libsamplerate linear	(soxr's cubic is slower)
  *
  * libsoxr is the engine of sox's "rate"; fast is sox's default quality.
+ * It is loaded on first use (dl_soxr.c); should that fail, libsamplerate
+ * converts instead.
  * On the real-time thread libsamplerate converts at every quality (see
  * the RT rule below).
  *
@@ -57,6 +59,7 @@
 #include <samplerate.h>
 #include <soxr.h>
 
+#include "dl.h"
 #include "resampler.h"
 #include "util.h"
 
@@ -131,7 +134,9 @@ resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
 	if (vary)
 		rs->fifo_cap += 8 * (in_rate / 8000 + 2);
 	recipe = soxr_recipes[quality];
-	if (recipe >= 0 && in_rate != out_rate && nonrt) {
+	/* No libsoxr to load: libsamplerate, which is always there. */
+	if (recipe >= 0 && in_rate != out_rate && nonrt &&
+	    dl_soxr_load(err, errlen) == 0) {
 		rs->soxr = resampler_soxr(recipe, in_rate, out_rate, err,
 		    errlen);
 		if (rs->soxr == NULL)
