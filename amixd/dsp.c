@@ -4,9 +4,11 @@
  * gain, level ramps, metering and the non-finite check. Every function
  * here is bounded and runs on the real-time thread; no allocation, and
  * no state but what the caller holds (struct dsp_ramp). Buffers are
- * interleaved stereo float32 and n counts samples. Written plainly so
- * the compiler vectorises them (-O2); restrict tells it source and
- * destination differ. dsp_ftz sets the calling thread's floating-point
+ * interleaved stereo float32 and n counts samples. The loops themselves
+ * are in dsp_kern.h, compiled once per instruction set (dsp_ref.c, the
+ * scalar reference; dsp_sse2.c; dsp_avx2.c; dsp_neon.c on aarch64);
+ * a constructor picks the best set the CPU runs, once, before main, and
+ * the functions here call through that table (dsp_isa.h). dsp_ftz sets the calling thread's floating-point
  * mode so every rendering thread computes the same numbers.
  */
 
@@ -18,8 +20,84 @@
 #endif
 
 #include "dsp.h"
+#include "dsp_isa.h"
 
 #define DSP_RAMP_MS	5	/* shortest level ramp, ms */
+
+#define DSP_OPS(name) \
+	static const struct dsp_ops dsp_ops_##name = { #name, \
+	    dsp_add_##name, dsp_scale_##name, dsp_ramp_seg_##name, \
+	    dsp_peak_##name, dsp_sumsq_##name, dsp_finite_##name, \
+	    dsp_meter_##name };
+DSP_OPS(ref)
+#if defined(__x86_64__)
+DSP_OPS(sse2)
+DSP_OPS(avx2)
+#endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+DSP_OPS(neon)
+#endif
+
+/* Every set there is, the reference first; dsp_ops_init drops the rest. */
+static const struct dsp_ops *dsp_ops_list[] = {
+	&dsp_ops_ref,
+#if defined(__x86_64__)
+	&dsp_ops_sse2,
+	&dsp_ops_avx2,
+#endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+	&dsp_ops_neon,
+#endif
+	NULL
+};
+const struct dsp_ops *dsp_ops_cur = &dsp_ops_ref;
+
+/*
+ * At load, before main and so before any thread: keep the sets this
+ * CPU runs (AVX2 only where cpuid says so) and use the last. Written
+ * once here, read only afterwards.
+ */
+__attribute__((constructor)) static void
+dsp_ops_init(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; dsp_ops_list[i] != NULL; i++) {
+#if defined(__x86_64__)
+		__builtin_cpu_init();
+		if (dsp_ops_list[i] == &dsp_ops_avx2 &&
+		    !__builtin_cpu_supports("avx2"))
+			continue;
+#endif
+		dsp_ops_list[n++] = dsp_ops_list[i];
+	}
+	dsp_ops_list[n] = NULL;
+	dsp_ops_cur = dsp_ops_list[n - 1];
+}
+
+/* The i-th set this machine runs, the reference first; NULL past. */
+const struct dsp_ops *
+dsp_ops_nth(size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < i && dsp_ops_list[k] != NULL; k++)
+		;
+	return dsp_ops_list[k];
+}
+
+/* The set named isa, if this machine runs it; else NULL. */
+const struct dsp_ops *
+dsp_ops_find(const char *isa)
+{
+	size_t i;
+
+	for (i = 0; dsp_ops_list[i] != NULL; i++) {
+		if (strcmp(dsp_ops_list[i]->isa, isa) == 0)
+			return dsp_ops_list[i];
+	}
+	return NULL;
+}
 
 /* RT: clear n samples. */
 void
@@ -39,10 +117,7 @@ dsp_copy(float *restrict dst, const float *restrict src, uint32_t n)
 void
 dsp_add(float *restrict dst, const float *restrict src, uint32_t n)
 {
-	uint32_t i;
-
-	for (i = 0; i < n; i++)
-		dst[i] += src[i];
+	dsp_ops_cur->add(dst, src, n);
 }
 
 /*
@@ -90,7 +165,7 @@ void
 dsp_ramp_run(struct dsp_ramp *r, float *dst, const float *src,
     uint32_t frames, uint32_t rate)
 {
-	uint32_t i, k = 0;
+	uint32_t k = 0;
 	float g = r->cur;
 
 	if (r->len == 0 && r->cur != r->to) {
@@ -98,14 +173,10 @@ dsp_ramp_run(struct dsp_ramp *r, float *dst, const float *src,
 		r->len = dsp_ramp_frames(frames, rate);
 		r->step = (r->to - r->from) / (float)r->len;
 	}
-	if (r->pos < r->len) {
+	if (r->pos < r->len && frames > 0) {
 		k = r->len - r->pos < frames ? r->len - r->pos : frames;
-		for (i = 0; i < k; i++) {
-			g = r->pos + i + 1 == r->len ? r->to :
-			    r->from + r->step * (float)(r->pos + i + 1);
-			dst[2 * i] = src[2 * i] * g;
-			dst[2 * i + 1] = src[2 * i + 1] * g;
-		}
+		g = dsp_ops_cur->ramp_seg(dst, src, r->from, r->step, r->to,
+		    r->pos, r->len, k);
 		r->pos += k;
 		r->cur = g;
 	}
@@ -118,62 +189,21 @@ dsp_ramp_run(struct dsp_ramp *r, float *dst, const float *src,
 			    2 * sizeof(float));
 		return;
 	}
-	for (i = 2 * k; i < 2 * frames; i++)
-		dst[i] = src[i] * g;
+	dsp_ops_cur->scale(dst + 2 * k, src + 2 * k, g, 2 * (frames - k));
 }
 
-/*
- * RT: largest absolute sample. Eight lanes, so the compiler can use
- * vector max without reordering anything (max is exact in any order).
- */
+/* RT: largest absolute sample. */
 float
 dsp_peak(const float *src, uint32_t n)
 {
-	float p[8] = { 0 }, a, m = 0.0f;
-	uint32_t i, k;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		for (k = 0; k < 8; k++) {
-			a = fabsf(src[i + k]);
-			p[k] = a > p[k] ? a : p[k];
-		}
-	}
-	for (; i < n; i++) {
-		a = fabsf(src[i]);
-		p[0] = a > p[0] ? a : p[0];
-	}
-	for (k = 0; k < 8; k++)
-		m = p[k] > m ? p[k] : m;
-	return m;
+	return dsp_ops_cur->peak(src, n);
 }
 
-/*
- * RT: sum of squares, for RMS over an interval. Eight partial sums in a
- * fixed order: vectorisable, and the same result every run.
- */
+/* RT: sum of squares, for RMS over an interval. */
 double
 dsp_sumsq(const float *src, uint32_t n)
 {
-	float s[8] = { 0 };
-	uint32_t i, k;
-	double t = 0.0;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		for (k = 0; k < 8; k++)
-			s[k] += src[i + k] * src[i + k];
-	}
-	for (; i < n; i++)
-		s[0] += src[i] * src[i];
-	for (k = 0; k < 8; k++)
-		t += s[k];
-	return t;
-}
-
-/* RT: 1 when the float with bits u is NaN or infinite. */
-static inline uint32_t
-dsp_nonfinite(uint32_t u)
-{
-	return (u & 0x7f800000u) == 0x7f800000u;
+	return dsp_ops_cur->sumsq(src, n);
 }
 
 /*
@@ -184,16 +214,7 @@ dsp_nonfinite(uint32_t u)
 uint32_t
 dsp_finite(float *buf, uint32_t n)
 {
-	uint32_t i, u, bad, count = 0;
-
-	for (i = 0; i < n; i++) {
-		memcpy(&u, &buf[i], sizeof(u));
-		bad = dsp_nonfinite(u);
-		u &= bad - 1;		/* bad: all zero bits, else kept */
-		memcpy(&buf[i], &u, sizeof(u));
-		count += bad;
-	}
-	return count;
+	return dsp_ops_cur->finite(buf, n);
 }
 
 /*
@@ -201,46 +222,13 @@ dsp_finite(float *buf, uint32_t n)
  * read and one write of each sample): buf is made finite, then its peak
  * and sum of squares go to *peak and *sumsq exactly as the two kernels
  * would give them. Returns the count of non-finite samples replaced.
- * Here the test is a comparison, which vectorises with the max and the
- * squares in eight lanes (a NaN compares false): the pass costs little
- * more than the meter alone did.
+ * The test is a comparison, which vectorises with the max and the
+ * squares in eight lanes (a NaN compares false).
  */
 uint32_t
 dsp_meter(float *buf, uint32_t n, float *peak, double *sumsq)
 {
-	float p[8] = { 0 }, s[8] = { 0 }, a, x, m = 0.0f;
-	uint32_t i, k, bad, count = 0;
-	double t = 0.0;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		for (k = 0; k < 8; k++) {
-			x = buf[i + k];
-			bad = !(fabsf(x) <= FLT_MAX);
-			x = bad ? 0.0f : x;
-			buf[i + k] = x;
-			count += bad;
-			a = fabsf(x);
-			p[k] = a > p[k] ? a : p[k];
-			s[k] += x * x;
-		}
-	}
-	for (; i < n; i++) {
-		x = buf[i];
-		bad = !(fabsf(x) <= FLT_MAX);
-		x = bad ? 0.0f : x;
-		buf[i] = x;
-		count += bad;
-		a = fabsf(x);
-		p[0] = a > p[0] ? a : p[0];
-		s[0] += x * x;
-	}
-	for (k = 0; k < 8; k++) {
-		m = p[k] > m ? p[k] : m;
-		t += s[k];
-	}
-	*peak = m;
-	*sumsq = t;
-	return count;
+	return dsp_ops_cur->meter(buf, n, peak, sumsq);
 }
 
 /*

@@ -27,6 +27,7 @@ ctl       |  90 | RUNS=3 N=10 |
 rss       |  90 | RUNS=3 |
 resample  | 120 | RUNS=3 SECS=10 |
 afmt      |  60 | RUNS=3 MS=100 |
+dsp       |  60 | RUNS=3 MS=50 |
 files     | 120 | RUNS=3 SECONDS_EACH=10 |
 mix       | 420 | SECS=30 |
 stress    |  90 | SECS=30 |
