@@ -7,6 +7,7 @@
 # Figures (median of RUNS runs each):
 #   files_render_<q>_ratio      wall time amixd / sox, file sources
 #                               converting themselves at quality q
+#   files_render_<q>_cpu_ratio  the same in CPU time (user + sys)
 #   files_stream_cpu_<q>_ms     amixd user+sys CPU per resampled stream
 #                               per second of audio, ms (16 streams, 60 s)
 #   files_render_one_ratio      the same mix with the files at their own
@@ -61,7 +62,9 @@ for r in $(seq "$RUNS"); do
 	    rate 48000 >>"$BENCH_DIR/sox"
 done
 sox_wall=$(awk '{ print $1 }' "$BENCH_DIR/sox" | median)
+sox_cpu=$(awk '{ print $2 + $3 }' "$BENCH_DIR/sox" | median)
 figure files_sox_wall_s "$sox_wall" s
+figure files_sox_cpu_s "$sox_cpu" s
 
 for q in medium best; do
 	graph "$q" 0 >"$BENCH_DIR/$q.am"
@@ -76,6 +79,11 @@ for q in medium best; do
 	figure "files_render_${q}_ratio" \
 	    "$(awk -v a="$wall" -v s="$sox_wall" 'BEGIN { printf "%.3f", a / s }')" \
 	    "amixd/sox wall time"
+	# CPU time (user + sys, all threads): steadier than wall time on a
+	# loaded machine, and what the mix costs the machine.
+	figure "files_render_${q}_cpu_ratio" \
+	    "$(awk -v a="$cpu" -v s="$sox_cpu" 'BEGIN { printf "%.3f", a / s }')" \
+	    "amixd/sox CPU time"
 	figure "files_stream_cpu_${q}_ms" \
 	    "$(awk -v c="$cpu" -v n="$N" -v l="$LEN" 'BEGIN { printf "%.3f", c / n / l * 1000 }')" \
 	    "ms CPU per stream per s of audio"
