@@ -27,12 +27,80 @@
  *
  * Every function here may run on the real-time thread: no allocation,
  * no locks, no system calls, loops bounded by n.
+ *
+ * Speed: the undithered block conversions (decode and encode of s16,
+ * s24 and s32, and clipping f32) run the vectorisable loops of
+ * afmt_kern.h, compiled per instruction set (afmt_sse2.c, afmt_avx2.c;
+ * afmt_neon.c on aarch64) and picked once at load; the code below is
+ * their reference (the *_ref functions) and what runs for dither, s24_3
+ * and machines with no such set.
  */
 
 #include <math.h>
 #include <string.h>
 
 #include "afmt.h"
+#include "afmt_isa.h"
+
+#define AFMT_OPS(name) \
+	static const struct afmt_ops afmt_ops_##name = { #name, \
+	    afmt_dec_s16_##name, afmt_dec_s24_##name, afmt_dec_s32_##name, \
+	    afmt_enc_s16_##name, afmt_enc_s24_##name, afmt_enc_s32_##name, \
+	    afmt_clip_##name };
+#if defined(__x86_64__)
+AFMT_OPS(sse2)
+AFMT_OPS(avx2)
+#endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+AFMT_OPS(neon)
+#endif
+
+/* Every set there is; afmt_ops_init drops those the CPU cannot run. */
+static const struct afmt_ops *afmt_ops_list[] = {
+#if defined(__x86_64__)
+	&afmt_ops_sse2,
+	&afmt_ops_avx2,
+#endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+	&afmt_ops_neon,
+#endif
+	NULL
+};
+const struct afmt_ops *am_afmt_ops_cur;
+
+/*
+ * At load, before main and so before any thread: keep the sets this
+ * CPU runs (AVX2 only where cpuid says so) and use the last. Written
+ * once here, read only afterwards.
+ */
+__attribute__((constructor)) static void
+afmt_ops_init(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; afmt_ops_list[i] != NULL; i++) {
+#if defined(__x86_64__)
+		__builtin_cpu_init();
+		if (afmt_ops_list[i] == &afmt_ops_avx2 &&
+		    !__builtin_cpu_supports("avx2"))
+			continue;
+#endif
+		afmt_ops_list[n++] = afmt_ops_list[i];
+	}
+	afmt_ops_list[n] = NULL;
+	am_afmt_ops_cur = n > 0 ? afmt_ops_list[n - 1] : NULL;
+}
+
+/* The i-th set this machine runs; NULL past the end. */
+const struct afmt_ops *
+am_afmt_ops_nth(size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < i && afmt_ops_list[k] != NULL; k++)
+		;
+	return afmt_ops_list[k];
+}
 
 static const uint32_t afmt_bytes[AM_AFMT_N] = {
 	[AM_AFMT_S16] = 2, [AM_AFMT_S24_3] = 3, [AM_AFMT_S32] = 4,
@@ -219,9 +287,9 @@ am_afmt_put(int fmt, void *dst, float x, uint32_t *dither)
 	return (int)clipped;
 }
 
-/* RT: n samples of fmt at src to float at dst. */
+/* RT: n samples of fmt at src to float at dst; the scalar reference. */
 void
-am_afmt_decode(int fmt, float *dst, const void *src, size_t n)
+am_afmt_decode_ref(int fmt, float *dst, const void *src, size_t n)
 {
 	const unsigned char *p = src;
 	uint32_t bs = am_afmt_bytes(fmt);
@@ -243,13 +311,9 @@ am_afmt_decode(int fmt, float *dst, const void *src, size_t n)
 	}
 }
 
-/*
- * RT: n float samples at src as fmt at dst, rounded, clipped (f32 too:
- * this is the way to a device), NaN as 0, dithered when dither is not
- * NULL. The number of samples clipped.
- */
+/* RT: am_afmt_encode, the scalar reference. */
 uint64_t
-am_afmt_encode(int fmt, void *dst, const float *src, size_t n,
+am_afmt_encode_ref(int fmt, void *dst, const float *src, size_t n,
     uint32_t *dither)
 {
 	unsigned char *p = dst;
@@ -288,18 +352,15 @@ am_afmt_encode(int fmt, void *dst, const float *src, size_t n,
 	default:
 		if ((const void *)src != dst)
 			memmove(dst, src, n * sizeof(float));
-		clipped = am_afmt_clip(dst, n);
+		clipped = am_afmt_clip_ref(dst, n);
 		break;
 	}
 	return clipped;
 }
 
-/*
- * RT: clip n floats at buf to [-1, 1] in place, NaN to 0. The number of
- * samples beyond full scale (infinities included).
- */
+/* RT: am_afmt_clip, the scalar reference. */
 uint64_t
-am_afmt_clip(float *buf, size_t n)
+am_afmt_clip_ref(float *buf, size_t n)
 {
 	uint64_t clipped = 0;
 	size_t i;
@@ -317,6 +378,63 @@ am_afmt_clip(float *buf, size_t n)
 			buf[i] = 0.0f;
 	}
 	return clipped;
+}
+
+/* RT: n samples of fmt at src to float at dst. */
+void
+am_afmt_decode(int fmt, float *dst, const void *src, size_t n)
+{
+	const struct afmt_ops *o = am_afmt_ops_cur;
+
+	if (o != NULL && fmt == AM_AFMT_S16)
+		o->dec_s16(dst, src, n);
+	else if (o != NULL && fmt == AM_AFMT_S24)
+		o->dec_s24(dst, src, n);
+	else if (o != NULL && fmt == AM_AFMT_S32)
+		o->dec_s32(dst, src, n);
+	else
+		am_afmt_decode_ref(fmt, dst, src, n);
+}
+
+/*
+ * RT: n float samples at src as fmt at dst, rounded, clipped (f32 too:
+ * this is the way to a device), NaN as 0, dithered when dither is not
+ * NULL. The number of samples clipped.
+ */
+uint64_t
+am_afmt_encode(int fmt, void *dst, const float *src, size_t n,
+    uint32_t *dither)
+{
+	const struct afmt_ops *o = am_afmt_ops_cur;
+
+	if (o == NULL || (dither != NULL && fmt != AM_AFMT_F32))
+		return am_afmt_encode_ref(fmt, dst, src, n, dither);
+	switch (fmt) {
+	case AM_AFMT_S16:
+		return o->enc_s16(dst, src, n);
+	case AM_AFMT_S24:
+		return o->enc_s24(dst, src, n);
+	case AM_AFMT_S32:
+		return o->enc_s32(dst, src, n);
+	case AM_AFMT_F32:
+		if ((const void *)src != dst)
+			memmove(dst, src, n * sizeof(float));
+		return o->clip(dst, n);
+	default:
+		return am_afmt_encode_ref(fmt, dst, src, n, dither);
+	}
+}
+
+/*
+ * RT: clip n floats at buf to [-1, 1] in place, NaN to 0. The number of
+ * samples beyond full scale (infinities included).
+ */
+uint64_t
+am_afmt_clip(float *buf, size_t n)
+{
+	if (am_afmt_ops_cur != NULL)
+		return am_afmt_ops_cur->clip(buf, n);
+	return am_afmt_clip_ref(buf, n);
 }
 
 /* RT: how many of n floats at buf lie beyond full scale; none changed. */

@@ -6,7 +6,8 @@
 #
 # Figures (median of RUNS runs each):
 #   files_render_<q>_ratio      wall time amixd / sox, file sources
-#                               converting themselves at quality q
+#                               converting themselves at quality q (fast
+#                               is sox's default quality, soxr HQ)
 #   files_render_<q>_cpu_ratio  the same in CPU time (user + sys)
 #   files_stream_cpu_<q>_ms     amixd user+sys CPU per resampled stream
 #                               per second of audio, ms (16 streams, 60 s)
@@ -66,7 +67,7 @@ sox_cpu=$(awk '{ print $2 + $3 }' "$BENCH_DIR/sox" | median)
 figure files_sox_wall_s "$sox_wall" s
 figure files_sox_cpu_s "$sox_cpu" s
 
-for q in medium best; do
+for q in fast medium best; do
 	graph "$q" 0 >"$BENCH_DIR/$q.am"
 	: >"$BENCH_DIR/$q"
 	for r in $(seq "$RUNS"); do
