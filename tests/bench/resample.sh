@@ -81,11 +81,11 @@ peer_speed=$(jq -r 'select(.lib == "soxr" and .setting == "HQ") | .mfps' \
     "$BENCH_DIR/engines.json")
 peer_snr=$(jq -r 'select(.lib == "soxr" and .setting == "HQ") | .snr_db' \
     "$BENCH_DIR/engines.json")
-jq -r '"\(.lib)_\(.setting) \(.mfps) \(.snr_db) \(.hf_snr_db) \(.pass_db)"' \
-    "$BENCH_DIR/engines.json" | while read -r what mfps snr hf pass; do
+jq -r '"\(.lib)_\(.setting) \(.mfps) \(.snr_db) \(.hf_snr_db) \(.pass_db) \(.held_ms)"' \
+    "$BENCH_DIR/engines.json" | while read -r what mfps snr hf pass held; do
 	figure "engine_${what}_mfps" "$mfps" "M frames/s CPU" \
 	    "soxr HQ (sox rate -h)" "$peer_speed" higher \
 	    "44.1 -> 48 kHz stereo, 1024-frame blocks"
 	figure "engine_${what}_snr_db" "$snr" dB "soxr HQ (sox rate -h)" \
-	    "$peer_snr" higher "1 kHz sine; 0.4 fs: $hf dB; 0.45 fs gain $pass dB"
+	    "$peer_snr" higher "1 kHz sine; 0.4 fs: $hf dB; 0.45 fs gain $pass dB; holds $held ms"
 done
