@@ -54,17 +54,21 @@ DSP_K(dsp_ramp_seg)(float *dst, const float *src, float from, float step,
 
 	/* Only frame k - 1 can be the ramp's last: the loop has no test. */
 	m = pos + k == len && k > 0 ? k - 1 : k;
-	for (i = 0; i < m; i++) {
-		g = from + step * (float)(pos + i + 1);
-		dst[2 * i] = src[2 * i] * g;
-		dst[2 * i + 1] = src[2 * i + 1] * g;
+	/*
+	 * Over samples, not frames (both channels of frame i / 2 get the
+	 * same g): a unit-stride loop. Signed: x86 has no vector
+	 * unsigned-to-float (len < 2^31).
+	 */
+	for (i = 0; i < 2 * m; i++) {
+		g = from + step * (float)(int32_t)(pos + i / 2 + 1);
+		dst[i] = src[i] * g;
 	}
 	if (m < k) {
 		dst[2 * m] = src[2 * m] * to;
 		dst[2 * m + 1] = src[2 * m + 1] * to;
 		return to;
 	}
-	return k > 0 ? from + step * (float)(pos + k) : from;
+	return k > 0 ? from + step * (float)(int32_t)(pos + k) : from;
 }
 
 /* Largest absolute sample: eight lanes of max (exact in any order). */
