@@ -24,8 +24,14 @@ struct dev_config {
 /*
  * A backend: the device and the clock that drives the real-time thread.
  * All run on the control thread; start spawns the real-time thread
- * (engine_rt_spawn) and stop joins it. Library errors become -errno and
- * a message in err.
+ * (engine_rt_spawn) and stop joins it. A backend whose stop cannot wait
+ * (JACK: a server frozen by SIGSTOP never returns from deactivation)
+ * only asks for it in stop, and says through busy when it is done:
+ * busy returns 2 while a cycle may still touch the engine's rt, 1 while
+ * nothing does but the backend is still stopping, 0 once it is done;
+ * it never blocks.
+ * NULL busy: stop finishes before it returns. Library errors become
+ * -errno and a message in err.
  */
 struct backend_ops {
 	const char *name;
@@ -34,6 +40,7 @@ struct backend_ops {
 	void (*close)(struct engine *e);
 	int (*start)(struct engine *e, char *err, size_t errlen);
 	void (*stop)(struct engine *e);
+	int (*busy)(struct engine *e);		/* NULL: stop is done */
 	double (*drift_ppm)(struct engine *e);	/* NULL: the clock is ours */
 	/* Leave a stuck RT thread behind, start another; NULL: cannot. */
 	int (*abandon)(struct engine *e, char *err, size_t errlen);

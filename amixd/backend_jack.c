@@ -29,11 +29,17 @@
  * jack_client_close may not run inside the callback.
  *
  * Stopping: jack_deactivate cancels the process thread (asynchronously,
- * in JACK2), so stop first raises quit and waits until no cycle is in
- * flight (busy, a Dekker-style pair of seq_cst atomics): the thread is
- * then never cancelled half-way through a cycle, and after stop returns
- * it no longer touches rt even when the server is dead and deactivation
- * is skipped.
+ * in JACK2), and waits for the server, forever when the server is
+ * frozen (SIGSTOP, a debugger): libjack's requests have no timeout. So
+ * stop only raises quit and returns; busy (polled by the engine) says 1
+ * while a cycle is still in flight (busy, a Dekker-style pair of
+ * seq_cst atomics with quit), then hands jack_deactivate to a helper
+ * thread and says 1 until it returned. The process thread is thus never
+ * cancelled half-way through a cycle, the control thread never waits
+ * for the server, and once busy says 0 the callback no longer touches
+ * rt, even when the server is dead and deactivation is skipped. close
+ * joins the helper (XXX: it still waits for a frozen server then), and
+ * leaves d alone, leaked, if a cycle never ended.
  */
 
 #include <errno.h>
@@ -59,7 +65,6 @@
 
 #define BACKEND_JACK_CH_MAX	2	/* ports per direction */
 #define BACKEND_JACK_XRUN_BURST	8	/* xrun events per cycle, at most */
-#define BACKEND_JACK_QUIT_NS	(2 * AM_NSEC_PER_SEC)	/* stop wait cap */
 #define BACKEND_JACK_REBASE_NS	(3600 * AM_NSEC_PER_SEC) /* drift window */
 
 struct backend_jack {
@@ -76,6 +81,9 @@ struct backend_jack {
 	_Atomic int busy;		/* a process call is in a cycle */
 	_Atomic int dead;		/* the server shut us down */
 	_Atomic int freewheel;
+	pthread_t deact;		/* helper running jack_deactivate */
+	int deact_on;			/* deact is to be joined */
+	_Atomic int deact_done;		/* jack_deactivate returned */
 	_Atomic uint32_t xruns;		/* counted, not yet reported */
 	_Atomic uint64_t xrun_usec;	/* largest delay among them, us */
 	uint32_t drift_frames;		/* jack_frame_time at drift_ns */
@@ -393,10 +401,32 @@ backend_jack_autoconnect(struct backend_jack *d)
 	jack_free(phys);
 }
 
-/* Close the client of d, even on a dead server, and free d. */
+/* Helper thread: deactivate, however long a frozen server takes. */
+static void *
+backend_jack_deact(void *arg)
+{
+	struct backend_jack *d = arg;
+
+	jack_deactivate(d->client);
+	atomic_store_explicit(&d->deact_done, 1, memory_order_release);
+	return NULL;
+}
+
+/*
+ * Close the client of d, even on a dead server, and free d; but a d
+ * that a cycle which never ended may still use is leaked, not freed.
+ */
 static void
 backend_jack_del(struct backend_jack *d)
 {
+	if (d->deact_on) {
+		pthread_join(d->deact, NULL);
+		d->deact_on = 0;
+	}
+	if (atomic_load(&d->busy)) {
+		logx(1, "jack: a process call never ended: client left open");
+		return;
+	}
 	if (d->client != NULL)
 		jack_client_close(d->client);
 	free(d);
@@ -570,28 +600,50 @@ backend_jack_start(struct engine *e, char *err, size_t errlen)
 }
 
 /*
- * Deactivate: first make sure no cycle is in flight and none starts,
- * then, if the server still lives, jack_deactivate (which also cancels
- * the process thread). Control thread. XXX a server that is alive but
- * frozen (SIGSTOP, a debugger) makes jack_deactivate wait until it
- * runs again: libjack's requests have no timeout.
+ * Ask the process callback to stop: from its next call on it only
+ * writes silence. busy says when it has let go. Control thread; never
+ * blocks.
  */
 static void
 backend_jack_stop(struct engine *e)
 {
 	struct backend_jack *d = e->bdata;
-	struct timespec ms = { 0, 1000000 };
-	uint64_t t0;
 
 	atomic_store(&d->quit, 1);
-	t0 = am_clock_ns();
-	while (atomic_load(&d->busy) &&
-	    am_clock_ns() - t0 < BACKEND_JACK_QUIT_NS)
-		nanosleep(&ms, NULL);
+}
+
+/*
+ * Control thread, never blocks: 2 while a cycle is in flight (quit is
+ * up, so no new one starts: see busy); then, if the client is active
+ * and the server alive, jack_deactivate runs on a helper thread and
+ * this says 1 until it returned; 0 when neither is pending.
+ */
+static int
+backend_jack_busy(struct engine *e)
+{
+	struct backend_jack *d = e->bdata;
+	int rc;
+
 	if (atomic_load(&d->busy))
-		logx(1, "jack: a process call did not finish in time");
-	if (atomic_exchange(&d->active, 0) && !atomic_load(&d->dead))
-		jack_deactivate(d->client);
+		return 2;
+	if (atomic_exchange(&d->active, 0) && !atomic_load(&d->dead)) {
+		atomic_store(&d->deact_done, 0);
+		rc = pthread_create(&d->deact, NULL, backend_jack_deact, d);
+		if (rc != 0) {
+			logx(1, "jack: no thread to deactivate (%s): "
+			    "waiting for the server", strerror(rc));
+			jack_deactivate(d->client);
+		} else
+			d->deact_on = 1;
+	}
+	if (d->deact_on) {
+		if (!atomic_load_explicit(&d->deact_done,
+		    memory_order_acquire))
+			return 1;
+		pthread_join(d->deact, NULL);
+		d->deact_on = 0;
+	}
+	return 0;
 }
 
 /*
@@ -628,5 +680,6 @@ const struct backend_ops backend_jack_ops = {
 	.close = backend_jack_close,
 	.start = backend_jack_start,
 	.stop = backend_jack_stop,
+	.busy = backend_jack_busy,
 	.drift_ppm = backend_jack_drift,
 };

@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "clock.h"
+#include "cmd_wait.h"
 #include "ctl.h"
 #include "edit.h"
 #include "engine.h"
@@ -50,6 +51,7 @@ cmd_init(struct engine *e, double render_seconds)
 {
 	cmd_engine = e;
 	cmd_render_secs = render_seconds;
+	cmd_wait_init(e);
 	stats_init(e);
 	cmd_stats_slot = stats_slot_new();
 }
@@ -63,6 +65,7 @@ cmd_client_gone(struct client *c)
 {
 	struct node *n;
 
+	cmd_wait_gone(c);
 	stats_slot_del(c->stats_slot);
 	stats_slot_del(c->levels_slot);
 	c->stats_slot = c->levels_slot = -1;
@@ -382,7 +385,7 @@ cmd_backend(struct client *c, const cJSON *req)
 		    "unknown driver '%s' (alsa, jack or null)",
 		    drv->valuestring);
 	}
-	if (cmd_engine->state == ENGINE_RUNNING)
+	if (cmd_engine->state == ENGINE_RUNNING || engine_busy(cmd_engine))
 		return am_proto_err(req, AM_ERR_STATE,
 		    "stop the engine before changing the backend");
 	if (b != cmd_engine->backend) {
@@ -469,7 +472,7 @@ cmd_device_open(struct client *c, const cJSON *req)
 	cfg.noconnect = !autoconnect;
 	snprintf(cfg.capture_name, sizeof(cfg.capture_name), "%s",
 	    cname != NULL ? cname->valuestring : "");
-	if (cmd_engine->state == ENGINE_RUNNING)
+	if (cmd_engine->state == ENGINE_RUNNING || engine_busy(cmd_engine))
 		return am_proto_err(req, AM_ERR_STATE,
 		    "stop the engine before opening a device");
 	if (name != NULL)
@@ -486,7 +489,7 @@ static cJSON *
 cmd_device_close(struct client *c, const cJSON *req)
 {
 	(void)c;
-	if (cmd_engine->state == ENGINE_RUNNING)
+	if (cmd_engine->state == ENGINE_RUNNING || engine_busy(cmd_engine))
 		return am_proto_err(req, AM_ERR_STATE,
 		    "stop the engine before closing the device");
 	engine_close(cmd_engine);
@@ -754,8 +757,13 @@ cmd_set(struct client *c, const cJSON *req)
 	return am_proto_ok(req);
 }
 
+/*
+ * Render secs seconds of the graph. From a client: on the render
+ * thread, answered when it ended (deferred: NULL). From a --render
+ * script: here and now.
+ */
 static cJSON *
-cmd_render_frames(const cJSON *req, double secs)
+cmd_render_frames(struct client *c, const cJSON *req, double secs)
 {
 	char err[CMD_ERRLEN];
 	uint64_t frames;
@@ -763,6 +771,14 @@ cmd_render_frames(const cJSON *req, double secs)
 	int rc;
 
 	frames = (uint64_t)llround(secs * cmd_engine->dev.rate);
+	if (c != NULL) {
+		if (engine_render_begin(cmd_engine, frames, err,
+		    sizeof(err)) < 0)
+			return am_proto_err(req, AM_ERR_STATE, "%s", err);
+		cmd_wait_add(c, req, 1, frames, secs);
+		ctl_state_event();
+		return NULL;
+	}
 	rc = engine_render(cmd_engine, frames, err, sizeof(err));
 	ctl_node_errors();	/* a sink that failed after the last period */
 	if (rc < 0)
@@ -773,34 +789,57 @@ cmd_render_frames(const cJSON *req, double secs)
 	return r;
 }
 
+/* Refuse what needs the engine idle while a render or stop finishes. */
+static cJSON *
+cmd_busy(const cJSON *req)
+{
+	return am_proto_err(req, AM_ERR_STATE, "the engine is %s; wait for "
+	    "it", engine_state_name(cmd_engine->state));
+}
+
 static cJSON *
 cmd_start(struct client *c, const cJSON *req)
 {
 	char err[CMD_ERRLEN];
 	cJSON *r;
 
-	(void)c;
 	if (cmd_render_secs > 0) {
-		r = cmd_render_frames(req, cmd_render_secs);
+		r = cmd_render_frames(NULL, req, cmd_render_secs);
 		ctl_quit();
 		return r;
 	}
+	(void)c;
 	if (cmd_engine->state == ENGINE_RUNNING)
 		return am_proto_ok(req);
+	if (engine_busy(cmd_engine))
+		return cmd_busy(req);
 	if (engine_start(cmd_engine, err, sizeof(err)) < 0)
 		return am_proto_err(req, AM_ERR_DEVICE, "%s", err);
 	ctl_state_event();
 	return am_proto_ok(req);
 }
 
+/*
+ * Stop the engine, or end a render early. From a client, a stop that
+ * must wait (JACK deactivating, file sinks flushing) is answered once
+ * done (deferred: NULL); other clients are served meanwhile.
+ */
 static cJSON *
 cmd_stop(struct client *c, const cJSON *req)
 {
-	(void)c;
 	if (cmd_engine->state == ENGINE_STOPPED)
 		return am_proto_ok(req);
-	engine_stop(cmd_engine);
-	ctl_node_errors();	/* a sink that failed after the last period */
+	if (c == NULL) {
+		engine_stop(cmd_engine);
+		ctl_node_errors();	/* a sink that failed after the last period */
+		ctl_state_event();
+		return am_proto_ok(req);
+	}
+	if (engine_stop_begin(cmd_engine)) {
+		cmd_wait_add(c, req, 0, 0, 0.0);
+		return NULL;
+	}
+	ctl_node_errors();
 	ctl_state_event();
 	return am_proto_ok(req);
 }
@@ -810,7 +849,6 @@ cmd_render(struct client *c, const cJSON *req)
 {
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(req, "seconds");
 
-	(void)c;
 	if (!cJSON_IsNumber(s) || !isfinite(s->valuedouble) ||
 	    s->valuedouble <= 0 || s->valuedouble > CMD_RENDER_MAX)
 		return am_proto_err(req, AM_ERR_BAD_REQUEST,
@@ -819,7 +857,9 @@ cmd_render(struct client *c, const cJSON *req)
 	if (cmd_engine->state == ENGINE_RUNNING)
 		return am_proto_err(req, AM_ERR_STATE,
 		    "stop the engine before rendering");
-	return cmd_render_frames(req, s->valuedouble);
+	if (engine_busy(cmd_engine))
+		return cmd_busy(req);
+	return cmd_render_frames(c, req, s->valuedouble);
 }
 
 static const struct {

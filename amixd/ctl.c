@@ -14,6 +14,11 @@
  *   client only, counted, and announced with a "dropped" event once
  *   there is room again. Nothing a client does can stall the loop.
  *
+ * A request whose work takes long (render, a stop that waits) gets a
+ * deferred reply (cmd_wait.c): the client is not read until
+ * ctl_reply_deferred sends it, so its replies stay in order, and every
+ * other client goes on meanwhile.
+ *
  * Clients are closed by marking them dead; ctl_reap frees them after the
  * callback, so no list is changed while it is being walked. Control
  * thread only.
@@ -33,6 +38,7 @@
 #include <cjson/cJSON.h>
 
 #include "clock.h"
+#include "cmd_wait.h"
 #include "ctl.h"
 #include "engine.h"
 #include "ev.h"
@@ -60,6 +66,7 @@ static int ctl_quitting;
 static int ctl_orphans_left;		/* cmd_orphans has work left */
 
 static void ctl_client_cb(void *arg, int revents);
+static void ctl_process(struct client *c);
 static void ctl_node_event(const struct rt_event *rev);
 
 int
@@ -186,14 +193,14 @@ ctl_update(struct client *c)
 
 	if (c->fd < 0)
 		return;
-	if (!c->eof && ctl_queued(c) < CTL_OUT_HIGH)
+	if (!c->eof && !c->waiting && ctl_queued(c) < CTL_OUT_HIGH)
 		events |= POLLIN;
 	if (ctl_queued(c) > 0)
 		events |= POLLOUT;
 	ev_file_events(c->ev, events);
 	/* A subscriber that closed its sending side still gets events. */
-	if (c->eof && ctl_queued(c) == 0 && am_lbuf_pending(&c->in) == 0 &&
-	    c->subs == 0)
+	if (c->eof && !c->waiting && ctl_queued(c) == 0 &&
+	    am_lbuf_pending(&c->in) == 0 && c->subs == 0)
 		ctl_kill(c);
 }
 
@@ -244,7 +251,30 @@ ctl_line(struct client *c, const char *line, size_t len)
 		reply = cmd_dispatch(c, req);
 	cJSON_Delete(req);
 	ctl_close_fds(c);
+	if (reply == NULL)
+		c->waiting = 1;		/* ctl_reply_deferred answers */
+	else
+		ctl_reply(c, reply);
+}
+
+/*
+ * The deferred reply of c's last request: send it, then go on with the
+ * requests c sent meanwhile. Takes reply.
+ */
+void
+ctl_reply_deferred(struct client *c, cJSON *reply)
+{
+	c->waiting = 0;
+	if (c->fd < 0) {
+		cJSON_Delete(reply);
+		return;
+	}
 	ctl_reply(c, reply);
+	ctl_process(c);
+	if (c->fd >= 0)
+		ctl_flush(c);
+	ctl_update(c);
+	ctl_reap();
 }
 
 /* Answer complete lines while the client keeps up with its replies. */
@@ -255,7 +285,7 @@ ctl_process(struct client *c)
 	size_t len;
 	int rc;
 
-	while (c->fd >= 0 && ctl_queued(c) < CTL_OUT_HIGH) {
+	while (c->fd >= 0 && !c->waiting && ctl_queued(c) < CTL_OUT_HIGH) {
 		ctl_close_fds(c);
 		c->nfds = AM_SOCK_FD_MAX;
 		rc = am_fdq_next(&c->fdq, &c->in, &line, &len, c->fds,
@@ -277,7 +307,8 @@ ctl_process(struct client *c)
 		}
 		ctl_line(c, line, len);
 	}
-	if (c->eof && c->fd >= 0 && ctl_queued(c) < CTL_OUT_HIGH) {
+	if (c->eof && c->fd >= 0 && !c->waiting &&
+	    ctl_queued(c) < CTL_OUT_HIGH) {
 		am_lbuf_drop(&c->in);	/* a half line never ends */
 		am_fdq_done(&c->fdq);
 	}
@@ -302,8 +333,8 @@ ctl_read(struct client *c)
 	int nfds;
 
 	ctl_process(c);
-	if (c->fd < 0 || ctl_queued(c) >= CTL_OUT_HIGH)
-		return;
+	if (c->fd < 0 || c->waiting || ctl_queued(c) >= CTL_OUT_HIGH)
+		return;		/* a deferred reply first: read no further */
 	buf = am_lbuf_space(&c->in, &avail);
 	pos = am_lbuf_end(&c->in);
 	nfds = AM_SOCK_FD_MAX;
@@ -810,4 +841,5 @@ ctl_done(void)
 	ev_timer_del(&ctl_stats_timer);
 	ev_timer_del(&ctl_reclaim_timer);
 	ev_timer_del(&ctl_retry_timer);
+	cmd_wait_done();
 }

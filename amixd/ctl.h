@@ -43,6 +43,7 @@ struct client {
 	int fds[AM_SOCK_FD_MAX];	/* passed with the current line */
 	int nfds;
 	int eof;			/* peer closed its side */
+	int waiting;			/* a deferred reply is due first */
 	double tokens;			/* request-rate bucket */
 	uint64_t rate_ns;		/* its last refill, ns */
 	struct client *next;
@@ -56,8 +57,9 @@ void ctl_node_errors(void);
 int ctl_subscribers(void);
 int ctl_quit_requested(void);
 void ctl_quit(void);
+void ctl_reply_deferred(struct client *c, struct cJSON *reply);
 
-/* cmd.c: the protocol's commands. */
+/* cmd.c: the protocol's commands; NULL from dispatch: reply deferred. */
 void cmd_init(struct engine *e, double render_seconds);
 struct cJSON *cmd_dispatch(struct client *c, const struct cJSON *req);
 void cmd_client_gone(struct client *c);

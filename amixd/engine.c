@@ -5,11 +5,34 @@
  * the backend through open/start/stop/close and offline renders.
  *
  * Publishing: engine_commit compiles a new plan and, while a real-time
- * thread runs, stores it with one atomic exchange into rt.pending. The
- * RT thread adopts it at its next period and acknowledges by storing the
- * plan's seq in rt.seen; engine_reclaim then frees every older plan and
- * every removed node (zombie) retired before it. While stopped there is
- * no RT thread and the swap happens in place. Control thread only.
+ * thread runs (engine_live), stores it with one atomic exchange into
+ * rt.pending. The RT thread adopts it at its next period and
+ * acknowledges by storing the plan's seq in rt.seen; engine_reclaim then
+ * frees every older plan and every removed node (zombie) retired before
+ * it. While stopped there is no RT thread and the swap happens in place.
+ *
+ * A change of device rate while running (JACK's sample-rate callback)
+ * must rebuild the rate-dependent state of nodes (converters, a file
+ * sink's file), which the RT thread may be using. engine_reconfig
+ * therefore publishes a plan with no nodes at all (silence for a period
+ * or two) and remembers the rate; engine_reclaim, once rt.seen says the
+ * RT thread runs that plan and has applied every queued command, changes
+ * the nodes' rate state and publishes the real plan. Until then every
+ * plan published is empty: no node's rate state is touched while a
+ * plan the RT thread may run references it.
+ *
+ * Stopping never frees what a cycle may still hold. The backend stops
+ * its thread, or only asks for it and reports through busy (JACK: the
+ * process callback may be in a cycle, deactivation may hang on a frozen
+ * server). Until busy says 0 the engine is ENGINE_STOPPING and stays
+ * live for publishing: nothing is freed in place. engine_stop waits a
+ * bounded time and, if the backend never lets go, marks the engine
+ * wedged and leaks its plans and nodes on purpose rather than free
+ * memory a cycle may use. engine_stop_begin and engine_poll do the same
+ * without blocking, for the control socket (a deferred reply): the
+ * file sinks' flush is polled too. Offline renders run on their own
+ * thread (engine_render.c) with the same publishing rules. Control
+ * thread only.
  */
 
 #include <errno.h>
@@ -22,22 +45,24 @@
 #include <time.h>
 
 #include "clock.h"
-#include "dsp.h"
 #include "engine.h"
 #include "log.h"
 #include "plan.h"
 #include "rtkit.h"
-#include "sig.h"
 #include "util.h"
 #include "watchdog.h"
 
+#define ENGINE_FLUSH_NS	(10 * AM_NSEC_PER_SEC)	/* file sinks, at most */
+#define ENGINE_HALT_NS	(2 * AM_NSEC_PER_SEC)	/* engine_stop's wait */
+
 static void engine_settle(struct engine *e);
+static int engine_backend_busy(struct engine *e);
 
 const char *
 engine_state_name(int state)
 {
 	static const char *const names[] = {
-		"stopped", "running", "device_lost"
+		"stopped", "running", "device_lost", "rendering", "stopping"
 	};
 
 	return names[state];
@@ -68,12 +93,36 @@ engine_init(struct engine *e, const struct backend_ops *b,
 	return engine_commit(e);
 }
 
+/*
+ * Does a real-time (or render) thread hold the plans? Then plans are
+ * published through rt.pending and freed only once acknowledged.
+ */
+int
+engine_live(const struct engine *e)
+{
+	return e->state == ENGINE_RUNNING || e->state == ENGINE_RENDERING ||
+	    (e->state == ENGINE_STOPPING && !e->settled);
+}
+
+/* Is a render or a stop still finishing (engine_poll)? */
+int
+engine_busy(const struct engine *e)
+{
+	return e->state == ENGINE_RENDERING || e->state == ENGINE_STOPPING;
+}
+
 void
 engine_done(struct engine *e)
 {
 	struct plan *p;
 
 	engine_stop(e);
+	if (e->wedged) {
+		/* A cycle may still run on them: leaked on purpose. */
+		logx(1, "a real-time cycle never ended: its plans and nodes "
+		    "are left to it");
+		return;
+	}
 	engine_close(e);
 	while ((p = e->plans) != NULL) {
 		e->plans = p->next;
@@ -91,6 +140,8 @@ engine_free_before(struct engine *e, uint64_t keep)
 	struct plan **pp, *p;
 	struct node **np, *n;
 
+	if (e->wedged)
+		return;		/* a cycle that never ended may use any */
 	for (pp = &e->plans; (p = *pp) != NULL;) {
 		if (p->seq < keep) {
 			*pp = p->next;
@@ -107,21 +158,79 @@ engine_free_before(struct engine *e, uint64_t keep)
 	}
 }
 
-/* Free what the real-time thread has acknowledged it no longer uses. */
+/* Tell every node the graph rate changed; the first refusal wins. */
+static int
+engine_rate(struct engine *e, uint32_t rate, char *err, size_t errlen)
+{
+	struct node *n;
+	int rc;
+
+	for (n = e->graph.nodes; n != NULL; n = n->next) {
+		if (n->ops->rate == NULL)
+			continue;
+		rc = n->ops->rate(n->state, rate, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * The waiting rate change, now that no running plan references a node
+ * and no queued command is left for the RT thread to apply: the nodes'
+ * rate state, then a plan with them again.
+ */
+static void
+engine_rate_apply(struct engine *e)
+{
+	char err[256];
+	uint32_t rate = e->rate_want;
+
+	if (engine_rate(e, rate, err, sizeof(err)) < 0)
+		logx(1, "rate change: %s", err);
+	e->dev.rate = rate;
+	e->rate_want = 0;
+	if (engine_commit(e) < 0)
+		logx(1, "rate change: no plan: %s", strerror(errno));
+}
+
+/*
+ * Free what the real-time thread has acknowledged it no longer uses,
+ * and finish a rate change once it runs the plan without nodes. A
+ * wedged engine frees everything once the backend says the cycle that
+ * never ended has ended after all.
+ */
 void
 engine_reclaim(struct engine *e)
 {
-	if (e->state == ENGINE_RUNNING)
-		engine_free_before(e, atomic_load_explicit(&e->rt.seen,
-		    memory_order_acquire));
+	uint64_t seen;
+
+	if (e->wedged) {
+		/* Confirmed only by a backend still there to ask. */
+		if (e->bdata == NULL || engine_backend_busy(e) == 2)
+			return;
+		logx(2, "the stuck real-time cycle ended: freeing");
+		e->wedged = 0;
+		engine_settle(e);
+		return;
+	}
+	if (!engine_live(e))
+		return;
+	seen = atomic_load_explicit(&e->rt.seen, memory_order_acquire);
+	engine_free_before(e, seen);
+	/* No command may reach a node while its rate state changes. */
+	if (e->rate_want != 0 && seen >= e->quiet_seq &&
+	    am_ring_count(&e->rt.cmds) == 0)
+		engine_rate_apply(e);
 }
 
-/* Are there plans or nodes for engine_reclaim to free? */
+/* Is there work for engine_reclaim: plans, nodes, a rate change? */
 int
 engine_garbage(const struct engine *e)
 {
-	return e->state == ENGINE_RUNNING && ((e->plans != NULL &&
-	    e->plans->next != NULL) || e->graph.zombies != NULL);
+	return (e->wedged && e->bdata != NULL) || (engine_live(e) &&
+	    ((e->plans != NULL && e->plans->next != NULL) ||
+	    e->graph.zombies != NULL || e->rate_want != 0));
 }
 
 /* A node left the graph: keep it until no running plan can use it. */
@@ -146,21 +255,40 @@ engine_sink_id(struct engine *e)
 	return 0;
 }
 
+/* The plan to publish: the graph's, or none while the rate changes. */
+static struct plan *
+engine_plan_new(struct engine *e)
+{
+	struct graph *none;
+	struct plan *p;
+
+	if (e->rate_want == 0)
+		return plan_new(&e->graph, e->dev.period, e->dev.rate);
+	none = xmalloc(sizeof(*none));
+	graph_init(none);
+	p = plan_new(none, e->dev.period, e->dev.rate);
+	graph_done(none);
+	free(none);
+	return p;
+}
+
 /*
- * Compile the graph and publish the plan. Running: one atomic exchange;
- * a plan the RT thread never took is freed at once. Stopped: in place.
+ * Compile the graph and publish the plan. Live: one atomic exchange; a
+ * plan the RT thread never took is freed at once. Stopped: in place.
  */
 int
 engine_commit(struct engine *e)
 {
 	struct plan *p, *old, **pp;
 
-	p = plan_new(&e->graph, e->dev.period, e->dev.rate);
+	p = engine_plan_new(e);
 	if (p == NULL)
 		return -errno;
 	p->seq = ++e->seq;
 	p->xrun_node = engine_sink_id(e);
-	if (e->state != ENGINE_RUNNING) {
+	if (!engine_live(e)) {
+		/* A plan left pending by a wedged stop is older: drop it. */
+		atomic_store(&e->rt.pending, NULL);
 		e->rt.cur = p;
 		atomic_store(&e->rt.seen, p->seq);
 		p->next = e->plans;
@@ -190,28 +318,11 @@ engine_set(struct engine *e, struct node *n, int arg, double val)
 {
 	struct rt_cmd cmd = { n->state, n->ops, arg, val };
 
-	if (e->state != ENGINE_RUNNING) {
+	if (!engine_live(e)) {
 		n->ops->set(n->state, arg, val);
 		return 0;
 	}
 	return am_ring_push(&e->rt.cmds, &cmd);
-}
-
-/* Tell every node the graph rate changed; the first refusal wins. */
-static int
-engine_rate(struct engine *e, uint32_t rate, char *err, size_t errlen)
-{
-	struct node *n;
-	int rc;
-
-	for (n = e->graph.nodes; n != NULL; n = n->next) {
-		if (n->ops->rate == NULL)
-			continue;
-		rc = n->ops->rate(n->state, rate, err, errlen);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
 }
 
 /*
@@ -269,6 +380,16 @@ engine_start(struct engine *e, char *err, size_t errlen)
 
 	if (e->state == ENGINE_RUNNING)
 		return 0;
+	if (engine_busy(e)) {
+		snprintf(err, errlen, "the engine is %s; wait for it",
+		    engine_state_name(e->state));
+		return -EBUSY;
+	}
+	if (e->wedged) {
+		snprintf(err, errlen, "a real-time cycle never ended: "
+		    "restart amixd");
+		return -EBUSY;
+	}
 	if (e->state == ENGINE_LOST)
 		return engine_recover(e, err, errlen);
 	if (!e->dev_open) {
@@ -279,6 +400,7 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	}
 	e->start_ns = am_clock_ns();
 	e->start_frames = atomic_load(&e->rt.frames);
+	e->settled = 0;
 	e->state = ENGINE_RUNNING;
 	rc = e->backend->start(e, err, errlen);
 	if (rc < 0)
@@ -317,23 +439,158 @@ engine_flush(struct engine *e)
 }
 
 /*
- * Stop the real-time thread. Afterwards the control thread owns
+ * Never blocks: are the file sinks' pending frames on disk? The first
+ * call asks every sink to flush; the next ones look. 1 once all are,
+ * or after ENGINE_FLUSH_NS (logged: a stuck disk must not stop the
+ * engine from stopping).
+ */
+static int
+engine_flushed(struct engine *e)
+{
+	struct node *n;
+	uint64_t now = am_clock_ns();
+	int ask = e->flush_ns == 0, all = 1;
+
+	for (n = e->graph.nodes; ask && n != NULL; n = n->next) {
+		if (n->ops->flush != NULL)
+			n->ops->flush(n->state);
+	}
+	if (ask)
+		e->flush_ns = now;
+	for (n = e->graph.nodes; n != NULL; n = n->next) {
+		if (n->ops->flushed != NULL && !n->ops->flushed(n->state))
+			all = 0;
+	}
+	if (!all && now - e->flush_ns >= ENGINE_FLUSH_NS) {
+		logx(1, "file sinks not flushed after %d s: going on",
+		    (int)(ENGINE_FLUSH_NS / AM_NSEC_PER_SEC));
+		all = 1;
+	}
+	if (all)
+		e->flush_ns = 0;
+	return all;
+}
+
+/*
+ * Is the backend still stopping? 2: a cycle may be in flight, 1: only
+ * the backend's own stopping (JACK's deactivation), 0: done.
+ */
+static int
+engine_backend_busy(struct engine *e)
+{
+	if (e->backend->busy == NULL || e->bdata == NULL)
+		return 0;
+	return e->backend->busy(e);
+}
+
+/*
+ * Wait, bounded, until no cycle is in flight after stop (the backend's
+ * own stopping is left to close). 0, or -ETIMEDOUT: then the engine is
+ * wedged, and keeps every plan and node the cycle may still use.
+ */
+static int
+engine_halt_wait(struct engine *e)
+{
+	struct timespec ms = { 0, 1000000 };
+	uint64_t t0 = am_clock_ns();
+
+	while (engine_backend_busy(e) == 2) {
+		if (am_clock_ns() - t0 >= ENGINE_HALT_NS) {
+			logx(1, "the real-time thread did not stop: its plans "
+			    "and nodes are kept");
+			e->wedged = 1;
+			return -ETIMEDOUT;
+		}
+		nanosleep(&ms, NULL);
+	}
+	return 0;
+}
+
+/*
+ * Stop the real-time thread or the render, waiting for both (bounded)
+ * and for the file sinks. Afterwards the control thread owns
  * everything: leftover commands are applied, retired plans freed, and
- * file sinks flushed.
+ * file sinks flushed. Used where a reply cannot wait (device_open,
+ * exit); the control socket uses engine_stop_begin.
  */
 void
 engine_stop(struct engine *e)
 {
 	if (e->state == ENGINE_LOST)
 		e->state = ENGINE_STOPPED;
-	if (e->state != ENGINE_RUNNING)
+	if (e->state == ENGINE_RENDERING) {
+		atomic_store(&e->render_quit, 1);
+		engine_render_join(e, 1);
+	}
+	if (e->state == ENGINE_RUNNING) {
+		watchdog_stop(e);	/* may replace a stuck RT thread first */
+		if (e->state != ENGINE_RUNNING)
+			return;		/* it halted: no thread of ours to join */
+		e->backend->stop(e);
+		e->settled = 0;
+		e->state = ENGINE_STOPPING;
+	}
+	if (e->state != ENGINE_STOPPING)
 		return;
-	watchdog_stop(e);	/* may replace a stuck RT thread first */
-	if (e->state != ENGINE_RUNNING)
-		return;		/* it halted: no thread of ours to join */
-	e->backend->stop(e);
-	e->state = ENGINE_STOPPED;
+	if (!e->settled && engine_halt_wait(e) < 0) {
+		e->state = ENGINE_STOPPED;
+		return;
+	}
 	engine_settle(e);
+	engine_flush(e);
+	e->flush_ns = 0;
+	e->state = ENGINE_STOPPED;
+}
+
+/*
+ * Begin to stop without blocking: the backend is asked to stop, or the
+ * render to end early. 0 when the engine is stopped on return, 1 when
+ * engine_poll has to finish it.
+ */
+int
+engine_stop_begin(struct engine *e)
+{
+	if (e->state == ENGINE_LOST)
+		e->state = ENGINE_STOPPED;
+	if (e->state == ENGINE_RUNNING)
+		watchdog_stop(e);	/* may halt it: then it is stopped */
+	if (e->state == ENGINE_RUNNING) {
+		e->backend->stop(e);
+		e->op_rc = 0;
+		e->flush_ns = 0;
+		e->settled = 0;
+		e->state = ENGINE_STOPPING;
+	} else if (e->state == ENGINE_RENDERING)
+		atomic_store(&e->render_quit, 1);
+	return engine_poll(e, NULL, 0) == -EINPROGRESS;
+}
+
+/*
+ * Move a render or a stop on, never blocking: the render thread ended,
+ * the backend let go, the file sinks flushed. -EINPROGRESS while it is
+ * not finished; then the result of the render (0, or -errno with a
+ * message in err) or 0 for a stop, and the engine is stopped.
+ */
+int
+engine_poll(struct engine *e, char *err, size_t errlen)
+{
+	int busy;
+
+	if (e->state == ENGINE_RENDERING && engine_render_join(e, 0) < 0)
+		return -EINPROGRESS;
+	if (e->state == ENGINE_STOPPING) {
+		busy = engine_backend_busy(e);
+		if (busy == 2)
+			return -EINPROGRESS;	/* a cycle may use anything */
+		if (!e->settled)
+			engine_settle(e);
+		if (!engine_flushed(e) || busy)
+			return -EINPROGRESS;
+		e->state = ENGINE_STOPPED;
+	}
+	if (e->op_rc < 0 && err != NULL)
+		snprintf(err, errlen, "%s", e->op_err);
+	return e->op_rc;
 }
 
 /*
@@ -349,20 +606,27 @@ engine_lost(struct engine *e)
 	if (e->state != ENGINE_RUNNING)
 		return;
 	e->backend->stop(e);
+	e->settled = 0;
+	e->state = ENGINE_STOPPING;
+	if (engine_halt_wait(e) == 0) {
+		engine_settle(e);
+		engine_flush(e);
+	}
 	e->state = ENGINE_LOST;
-	engine_settle(e);
 	e->backend->close(e);
 	e->dev_open = 0;
 }
 
 /*
  * The running device changed rate or period by itself: follow it with a
- * plan sized for the new period. 0 or -errno.
+ * plan sized for the new period. A new rate while a thread runs the
+ * plans waits until it runs one without nodes (engine_reclaim). 0 or
+ * -errno.
  */
 int
 engine_reconfig(struct engine *e, uint32_t rate, uint32_t period)
 {
-	char err[256];
+	int rc;
 
 	if (period < RT_FRAMES_MIN || period > RT_FRAMES_MAX ||
 	    rate < ENGINE_RATE_MIN || rate > ENGINE_RATE_MAX) {
@@ -370,11 +634,18 @@ engine_reconfig(struct engine *e, uint32_t rate, uint32_t period)
 		    period);
 		return -ERANGE;
 	}
-	if (rate != e->dev.rate && engine_rate(e, rate, err, sizeof(err)) < 0)
-		logx(1, "rate change: %s", err);
-	e->dev.rate = rate;
 	e->dev.period = period;
-	return engine_commit(e);
+	if (rate == e->dev.rate && e->rate_want == 0)
+		return engine_commit(e);
+	e->rate_want = rate;
+	if (!engine_live(e)) {
+		engine_rate_apply(e);
+		return 0;
+	}
+	rc = engine_commit(e);
+	if (rc == 0)
+		e->quiet_seq = e->seq;
+	return rc;
 }
 
 /* Try to reopen and restart a lost device. 0 or -errno. */
@@ -400,6 +671,7 @@ engine_recover(struct engine *e, char *err, size_t errlen)
 	e->dev_open = 1;
 	e->start_ns = am_clock_ns();
 	e->start_frames = atomic_load(&e->rt.frames);
+	e->settled = 0;
 	e->state = ENGINE_RUNNING;
 	rc = e->backend->start(e, err, errlen);
 	if (rc < 0) {
@@ -412,8 +684,9 @@ engine_recover(struct engine *e, char *err, size_t errlen)
 }
 
 /*
- * After the RT thread is gone: adopt a pending plan, apply leftover
- * commands, free retired plans, flush file sinks.
+ * After the RT thread let go: adopt a pending plan, apply leftover
+ * commands, free retired plans, finish a waiting rate change. The
+ * caller flushes the file sinks.
  */
 static void
 engine_settle(struct engine *e)
@@ -421,6 +694,7 @@ engine_settle(struct engine *e)
 	struct rt_cmd cmd;
 	struct plan *p;
 
+	e->settled = 1;
 	p = atomic_exchange(&e->rt.pending, NULL);
 	if (p != NULL)
 		e->rt.cur = p;
@@ -431,76 +705,8 @@ engine_settle(struct engine *e)
 		engine_free_before(e, e->rt.cur->seq);
 	}
 	atomic_store(&e->rt.closing, 0);	/* watchdog_stop set it */
-	engine_flush(e);
-}
-
-/* Wait until every file sink can take a period without losing it. */
-static void
-engine_render_wait(struct engine *e, uint32_t frames)
-{
-	struct timespec us = { 0, 100000 };
-	struct node *n;
-	int i;
-
-	/* Bounded: a node that stays unready for 5 s underruns instead. */
-	for (n = e->graph.nodes; n != NULL; n = n->next) {
-		for (i = 0; i < 50000 && n->ops->ready != NULL &&
-		    !n->ops->ready(n->state, frames); i++)
-			nanosleep(&us, NULL);
-	}
-}
-
-/* True when a signal that stops the daemon waits: so does a render. */
-static int
-engine_render_interrupted(void)
-{
-	return sig_quit_pending();
-}
-
-/*
- * Offline render: run the current plan frames frames as fast as the
- * file sinks take it, on this thread, with no device. The same graph
- * gives the same bytes every time. A pending signal of sig_quitset
- * (blocked in the daemon, read by its loop) stops it early: -EINTR,
- * with what was rendered flushed. It renders with denormals flushed to
- * zero, as the real-time threads do (dsp_ftz), so a render computes the
- * numbers a live run does; the thread's own mode comes back afterwards.
- */
-int
-engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)
-{
-	uint64_t done = 0;
-	unsigned long fpmode;
-	uint32_t n;
-
-	if (e->state == ENGINE_RUNNING) {
-		snprintf(err, errlen, "stop the engine before rendering");
-		return -EBUSY;
-	}
-	memset(e->rt.dev_in, 0, sizeof(e->rt.dev_in));
-	rt_enter(&e->rt);	/* after a watchdog, a new generation */
-	e->rt.offline = 1;	/* nobody watches meters of a render */
-	fpmode = dsp_ftz();
-	while (done < frames) {
-		if ((done / e->dev.period) % 256 == 0 &&
-		    engine_render_interrupted()) {
-			dsp_ftz_restore(fpmode);
-			e->rt.offline = 0;
-			engine_flush(e);
-			snprintf(err, errlen, "interrupted after %llu frames",
-			    (unsigned long long)done);
-			return -EINTR;
-		}
-		n = frames - done < e->dev.period ? (uint32_t)(frames - done) :
-		    e->dev.period;
-		engine_render_wait(e, n);
-		rt_cycle(&e->rt, n, e->dev.rate);
-		done += n;
-	}
-	dsp_ftz_restore(fpmode);
-	e->rt.offline = 0;
-	engine_flush(e);
-	return 0;
+	if (e->rate_want != 0)
+		engine_rate_apply(e);
 }
 
 /*

@@ -30,6 +30,8 @@ struct engine {
 #define ENGINE_STOPPED	0
 #define ENGINE_RUNNING	1
 #define ENGINE_LOST	2		/* device gone, retrying */
+#define ENGINE_RENDERING 3		/* an offline render on its thread */
+#define ENGINE_STOPPING	4		/* waiting for backend, file sinks */
 	struct plan *plans;		/* published, newest first */
 	uint64_t seq;			/* of the newest plan */
 	int rt_via;			/* how the RT thread got real time */
@@ -42,6 +44,20 @@ struct engine {
 	int mlocked;			/* mlockall succeeded */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at start */
 	uint64_t start_frames;		/* rt.frames at start */
+	uint32_t rate_want;		/* rate change waiting, Hz, or 0 */
+	uint64_t quiet_seq;		/* its plan without nodes */
+	int settled;			/* STOPPING: RT let go of everything */
+	int wedged;			/* RT never let go: free nothing */
+	uint64_t flush_ns;		/* STOPPING: flushing since, or 0 */
+	int op_rc;			/* result of the render or stop */
+	char op_err[256];		/* its message when op_rc < 0 */
+	pthread_t render_thread;
+	_Atomic int render_quit;	/* control -> render: end early */
+	_Atomic int render_end;		/* render -> control: it returned */
+	_Atomic uint64_t render_pos;	/* frames rendered, render thread */
+	uint64_t render_frames;		/* frames asked for */
+	uint32_t render_rate;		/* Hz, fixed while it runs */
+	uint32_t render_period;		/* frames per cycle */
 };
 
 int engine_init(struct engine *e, const struct backend_ops *b,
@@ -57,11 +73,18 @@ int engine_open(struct engine *e, struct dev_config *cfg, char *err,
 void engine_close(struct engine *e);
 int engine_start(struct engine *e, char *err, size_t errlen);
 void engine_stop(struct engine *e);
+int engine_stop_begin(struct engine *e);
+int engine_poll(struct engine *e, char *err, size_t errlen);
+int engine_busy(const struct engine *e);
+int engine_live(const struct engine *e);
 void engine_lost(struct engine *e);
 int engine_reconfig(struct engine *e, uint32_t rate, uint32_t period);
 int engine_recover(struct engine *e, char *err, size_t errlen);
 int engine_render(struct engine *e, uint64_t frames, char *err,
     size_t errlen);
+int engine_render_begin(struct engine *e, uint64_t frames, char *err,
+    size_t errlen);
+int engine_render_join(struct engine *e, int wait);
 void engine_flush(struct engine *e);
 int engine_rt_spawn(struct engine *e, pthread_t *t, void *(*fn)(void *),
     void *arg);

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CMD_WAIT_H
+#define CMD_WAIT_H
+
+#include <stdint.h>
+
+struct cJSON;
+struct client;
+struct engine;
+
+void cmd_wait_init(struct engine *e);
+void cmd_wait_done(void);
+void cmd_wait_add(struct client *c, const struct cJSON *req, int render,
+    uint64_t frames, double secs);
+void cmd_wait_gone(const struct client *c);
+
+#endif /* !defined(CMD_WAIT_H) */
