@@ -568,6 +568,11 @@ backend_jack_start(struct engine *e, char *err, size_t errlen)
 {
 	struct backend_jack *d = e->bdata;
 
+	if (d->deact_on) {
+		/* A stop nobody waited for (engine_stop): let it finish. */
+		pthread_join(d->deact, NULL);
+		d->deact_on = 0;
+	}
 	atomic_store(&d->quit, 0);
 	atomic_store(&d->busy, 0);
 	atomic_store(&d->xruns, 0);

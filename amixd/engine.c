@@ -24,13 +24,15 @@
  * Stopping never frees what a cycle may still hold. The backend stops
  * its thread, or only asks for it and reports through busy (JACK: the
  * process callback may be in a cycle, deactivation may hang on a frozen
- * server). Until busy says 0 the engine is ENGINE_STOPPING and stays
+ * server). The engine is ENGINE_STOPPING until busy says 0 and the file
+ * sinks flushed; until busy says no cycle is in flight it also stays
  * live for publishing: nothing is freed in place. engine_stop waits a
- * bounded time and, if the backend never lets go, marks the engine
- * wedged and leaks its plans and nodes on purpose rather than free
- * memory a cycle may use. engine_stop_begin and engine_poll do the same
- * without blocking, for the control socket (a deferred reply): the
- * file sinks' flush is polled too. Offline renders run on their own
+ * bounded time for that and, if the backend never lets go, marks the
+ * engine wedged and leaks its plans and nodes on purpose rather than
+ * free memory a cycle may use, until the backend confirms after all.
+ * engine_stop_begin and engine_poll do the same without blocking, for
+ * the control socket (a deferred reply); there the file sinks' flush is
+ * polled too. Offline renders run on their own
  * thread (engine_render.c) with the same publishing rules. Control
  * thread only.
  */

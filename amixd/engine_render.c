@@ -144,6 +144,10 @@ engine_render_thread(void *arg)
 		n = frames - done < e->render_period ?
 		    (uint32_t)(frames - done) : e->render_period;
 		engine_render_wait(e, n);
+		/* Told to end while waiting for room: no cycle to lose. */
+		if (atomic_load_explicit(&e->render_quit,
+		    memory_order_acquire))
+			break;
 		rt_cycle(&e->rt, n, e->render_rate);
 		done += n;
 		atomic_store_explicit(&e->render_pos, done,
