@@ -588,7 +588,7 @@ ctl_rt_cb(void *arg, int revents)
 	if (reconf != 0 && engine_reconfig(ctl_engine, reconf >> 32,
 	    reconf & 0xffffffff) == 0)
 		logx(2, "device now at %u Hz, period %u",
-		    ctl_engine->dev.rate, ctl_engine->dev.period);
+		    (unsigned)(reconf >> 32), ctl_engine->dev.period);
 	if (atomic_exchange(&ctl_engine->rt.lost, 0) &&
 	    ctl_engine->state == ENGINE_RUNNING) {
 		logx(1, "device lost: retrying");

@@ -160,12 +160,46 @@ engine_free_before(struct engine *e, uint64_t keep)
 	}
 }
 
-/* Tell every node the graph rate changed; the first refusal wins. */
+#if defined(AM_DEBUG) && AM_DEBUG
+/* Do steps, or the domains below them, run node n? */
+static int
+engine_steps_use(const struct plan_step *steps, uint32_t nsteps,
+    const struct node *n)
+{
+	uint32_t i;
+
+	for (i = 0; i < nsteps; i++) {
+		if (steps[i].node == n || (steps[i].ndom > 0 &&
+		    engine_steps_use(steps[i].dom, steps[i].ndom, n)))
+			return 1;
+	}
+	return 0;
+}
+#endif
+
+/*
+ * Tell every node the graph rate changed; the first refusal wins. A bug
+ * (DEBUG: panic) if a plan a running thread may hold still runs one:
+ * control-side node state may change only once no such plan does.
+ */
 static int
 engine_rate(struct engine *e, uint32_t rate, char *err, size_t errlen)
 {
 	struct node *n;
 	int rc;
+#if defined(AM_DEBUG) && AM_DEBUG
+	struct plan *p;
+
+	for (p = e->plans; engine_live(e) && p != NULL; p = p->next) {
+		for (n = e->graph.nodes; n != NULL; n = n->next) {
+			if (n->ops->rate != NULL &&
+			    engine_steps_use(p->steps, p->nsteps, n))
+				panic("engine: node %u changes rate while plan "
+				    "%llu may run it", n->id,
+				    (unsigned long long)p->seq);
+		}
+	}
+#endif
 
 	for (n = e->graph.nodes; n != NULL; n = n->next) {
 		if (n->ops->rate == NULL)
