@@ -636,6 +636,8 @@ engine_poll(struct engine *e, char *err, size_t errlen)
 void
 engine_lost(struct engine *e)
 {
+	struct node *n;
+
 	if (e->state != ENGINE_RUNNING)
 		return;
 	watchdog_stop(e);
@@ -644,9 +646,12 @@ engine_lost(struct engine *e)
 	e->backend->stop(e);
 	e->settled = 0;
 	e->state = ENGINE_STOPPING;
-	if (engine_halt_wait(e) == 0) {
+	if (engine_halt_wait(e) == 0)
 		engine_settle(e);
-		engine_flush(e);
+	/* Ask the file sinks to write out, without waiting on a disk. */
+	for (n = e->graph.nodes; n != NULL; n = n->next) {
+		if (n->ops->flush != NULL)
+			n->ops->flush(n->state);
 	}
 	e->state = ENGINE_LOST;
 	e->backend->close(e);

@@ -164,3 +164,27 @@ tone_to_file() {
 		    flunk "ASan" "$(cat "$AMIXD_LOG_FILE")"
 	fi
 }
+
+@test "the JACK server dies while a file writer is frozen: the socket goes on answering" {
+	local out
+	jackd_start 128
+	amixd_start -b jack
+	run -0 req '{"cmd":"device_open"}'
+	tone_to_file "$BATS_TEST_TMPDIR/l.wav"
+	run -0 req '{"cmd":"start"}'
+	wait_until 5 node_frames_above 2 4800
+	# Losing the device asks the sinks to write out; it must not wait
+	# for a writer that cannot (held by ptrace), as it did for 10 s.
+	run "$PY" "$AM_TOP/tests/tools/freeze.py" "$AMIXD_PID" amixd-fsink -- \
+	    "$PY" "$AM_TOP/tests/tools/stall.py" "$AUDIOMIXERD_SOCKET" \
+	    '{"cmd":"ping"}' running --gap 100 \
+	    --before "kill -KILL $JACKD_PID"
+	[ "$status" -ne 2 ] || flunk "freeze.py cannot ptrace here" "$output"
+	assert_eq 0 "$status" "stall.py"
+	out=$output
+	pings_fast "$out"
+	assert_eq device_lost "$(jget "$out" .state)"
+	wait "$JACKD_PID" 2>/dev/null || true
+	JACKD_PID=
+	amixd_alive || flunk "amixd died"
+}

@@ -3,13 +3,13 @@
 """Does amixd answer other clients while one request's work goes on?
 
 usage: stall.py SOCKET REQUEST STATE [--refused REQ]... [--then REQ]
-       [--pings N] [--before CMD] [--after CMD]
+       [--pings N] [--gap MS] [--before CMD] [--after CMD]
 
 Client A sends REQUEST (one JSON line) and waits for its reply. Client B
 waits (at most 20 s) until "list" says the engine is in STATE, then runs
 CMD (--before, a shell command, e.g. one that freezes a thread) if
-given, then sends N pings (default 10) one after the other, timing each
-reply, plus "list" and "stats", and each --refused request. Then B sends
+given, then sends N pings (default 10) one after the other (MS apart
+with --gap), timing each reply, plus "list" and "stats", and each --refused request. Then B sends
 the --then request, if any, runs CMD (--after) if given, and A's reply
 is awaited (at most 120 s).
 Prints one JSON object: pings_ms (list), list_ok, stats_ok, refused
@@ -66,6 +66,7 @@ def main():
         return 2
     path, request, state = args[:3]
     refused, then, pings, before, after = [], None, 10, None, None
+    gap = 0.0
     i = 3
     while i < len(args):
         if args[i] == "--refused":
@@ -78,6 +79,8 @@ def main():
             before = args[i + 1]
         elif args[i] == "--after":
             after = args[i + 1]
+        elif args[i] == "--gap":
+            gap = float(args[i + 1]) / 1000
         i += 2
     a = Client(path)
     t0 = time.monotonic()
@@ -107,6 +110,7 @@ def main():
             print(json.dumps(out))
             return 1
         out["pings_ms"].append(round((time.monotonic() - p0) * 1000, 2))
+        time.sleep(gap)
     out["list_ok"] = bool((b.ask('{"cmd":"list"}') or {}).get("ok"))
     out["stats_ok"] = bool((b.ask('{"cmd":"stats"}') or {}).get("ok"))
     out["state"] = (b.ask('{"cmd":"list"}') or {}).get("state")
