@@ -38,8 +38,10 @@
  * cancelled half-way through a cycle, the control thread never waits
  * for the server, and once busy says 0 the callback no longer touches
  * rt, even when the server is dead and deactivation is skipped. close
- * joins the helper (XXX: it still waits for a frozen server then), and
- * leaves d alone, leaked, if a cycle never ended.
+ * runs jack_client_close on another helper and waits for it 2 s at
+ * most: a frozen server then keeps that helper, which frees the client
+ * whenever the server runs again, instead of the control thread (or
+ * the daemon's exit). d is leaked, never freed, if a cycle never ended.
  */
 
 #include <errno.h>
@@ -65,6 +67,7 @@
 
 #define BACKEND_JACK_CH_MAX	2	/* ports per direction */
 #define BACKEND_JACK_XRUN_BURST	8	/* xrun events per cycle, at most */
+#define BACKEND_JACK_CLOSE_NS	(2 * AM_NSEC_PER_SEC)	/* close wait cap */
 #define BACKEND_JACK_REBASE_NS	(3600 * AM_NSEC_PER_SEC) /* drift window */
 
 struct backend_jack {
@@ -84,6 +87,7 @@ struct backend_jack {
 	pthread_t deact;		/* helper running jack_deactivate */
 	int deact_on;			/* deact is to be joined */
 	_Atomic int deact_done;		/* jack_deactivate returned */
+	_Atomic int gone;		/* closed, or abandoned to the closer */
 	_Atomic uint32_t xruns;		/* counted, not yet reported */
 	_Atomic uint64_t xrun_usec;	/* largest delay among them, us */
 	uint32_t drift_frames;		/* jack_frame_time at drift_ns */
@@ -412,24 +416,57 @@ backend_jack_deact(void *arg)
 	return NULL;
 }
 
+/* Helper thread: close the client, then hand d back or free it. */
+static void *
+backend_jack_closer(void *arg)
+{
+	struct backend_jack *d = arg;
+
+	if (d->deact_on)
+		pthread_join(d->deact, NULL);
+	if (d->client != NULL)
+		jack_client_close(d->client);
+	/* The control thread gave up waiting: d is ours to free. */
+	if (atomic_exchange(&d->gone, 1))
+		free(d);
+	return NULL;
+}
+
 /*
  * Close the client of d, even on a dead server, and free d; but a d
  * that a cycle which never ended may still use is leaked, not freed.
+ * Closing waits for the server, forever when it is frozen: it runs on
+ * a helper thread, waited for at most BACKEND_JACK_CLOSE_NS; then the
+ * helper is left to finish and free d whenever the server runs again.
  */
 static void
 backend_jack_del(struct backend_jack *d)
 {
-	if (d->deact_on) {
-		pthread_join(d->deact, NULL);
-		d->deact_on = 0;
-	}
+	struct timespec ms = { 0, 1000000 };
+	pthread_t t;
+	uint64_t t0;
+
 	if (atomic_load(&d->busy)) {
 		logx(1, "jack: a process call never ended: client left open");
 		return;
 	}
-	if (d->client != NULL)
-		jack_client_close(d->client);
-	free(d);
+	if (pthread_create(&t, NULL, backend_jack_closer, d) != 0) {
+		backend_jack_closer(d);		/* gone was 0: d is ours */
+		free(d);
+		return;
+	}
+	t0 = am_clock_ns();
+	while (!atomic_load(&d->gone) &&
+	    am_clock_ns() - t0 < BACKEND_JACK_CLOSE_NS)
+		nanosleep(&ms, NULL);
+	if (atomic_exchange(&d->gone, 1)) {
+		pthread_join(t, NULL);
+		free(d);
+	} else {
+		logx(1, "jack: the server does not answer: closing the client "
+		    "in the background");
+		pthread_detach(t);
+	}
 }
 
 /*

@@ -188,3 +188,25 @@ tone_to_file() {
 	JACKD_PID=
 	amixd_alive || flunk "amixd died"
 }
+
+@test "SIGTERM while the JACK server is frozen: the daemon ends within seconds, the file finalized" {
+	local f=$BATS_TEST_TMPDIR/t.wav
+	jackd_start 128
+	amixd_start -b jack
+	run -0 req '{"cmd":"device_open"}'
+	tone_to_file "$f"
+	run -0 req '{"cmd":"start"}'
+	wait_until 5 node_frames_above 2 4800
+	kill -STOP "$JACKD_PID"
+	kill -TERM "$AMIXD_PID"
+	# Deactivating and closing the client wait for the server; the
+	# daemon leaves them to helper threads after 2 s and exits.
+	wait_until 10 eval '! amixd_alive'
+	wait "$AMIXD_PID" 2>/dev/null || flunk "amixd exit status" "$?"
+	unset AMIXD_PID
+	[ "$(soxi -s "$f")" -gt 4800 ] || flunk "file finalized" "$(soxi -s "$f")"
+	if asan_build; then
+		! grep -q 'ERROR: AddressSanitizer' "$AMIXD_LOG_FILE" ||
+		    flunk "ASan" "$(cat "$AMIXD_LOG_FILE")"
+	fi
+}
