@@ -184,6 +184,7 @@ aclock_update(struct aclock *k, uint64_t frame, uint64_t t_ns,
 	c->latency = latency;
 	c->in_latency = in_latency;
 	c->dev_frames = dev_frames;
+	c->meas_ns = t_ns;
 	c->raw_ns = raw_ns;
 	c->running = 1;
 	jit = aclock_abs((double)(int64_t)(raw_ns - c->time_ns));

@@ -36,7 +36,10 @@
  * Lateness: at each wake-up, the frames the device has free beyond the
  * one period the thread waits for, as time: the resolution of the
  * device pointer (a DMA position on hardware, a whole JACK period on the
- * jack plugin). Drift: frames the device consumed (written - queued)
+ * jack plugin). The audio clock (aclock.c) is fed, each wake-up, the
+ * time the next frame written will be heard: now plus what playback
+ * still has queued (buffer - avail); the DLL filters the pointer's
+ * granularity out. Drift: frames the device consumed (written - queued)
  * against CLOCK_MONOTONIC since the last (re)start, in ppm, published by
  * the RT thread as the bits of a double. The device clock stays in
  * charge: drift is only reported.
@@ -783,7 +786,7 @@ alsa_thread(void *arg)
 	struct rt *rt = &d->e->rt;
 	struct alsa_pcm *bad = &d->play;
 	snd_pcm_sframes_t avail, pavail;
-	uint64_t now, gap;
+	uint64_t now, gap, heard;
 	uint32_t k, i;
 	int rc = 0;
 
@@ -812,6 +815,13 @@ alsa_thread(void *arg)
 		    d->play.pcm) : avail;
 		if (pavail >= 0 && (gap = alsa_clock(d, pavail, now)) > 0)
 			rt_xrun(rt, RT_XRUN_UNDERRUN, gap / 1000);
+		/* The next frame written is heard after what is queued. */
+		if (pavail >= 0 && (uint64_t)pavail <= d->buffer) {
+			heard = now + am_clock_frames_ns(d->buffer -
+			    (uint64_t)pavail, d->rate);
+			rt_clock(rt, heard, heard, d->written, d->rate, d->period,
+			    d->buffer, d->cap.pcm != NULL ? d->period : 0);
+		}
 		k = (uint32_t)avail / d->period;
 		for (i = 0; i < k; i++) {
 			rc = alsa_period(d, &bad);

@@ -145,20 +145,33 @@ backend_jack_xruns(struct backend_jack *d, struct rt *rt)
 /*
  * RT: how late this process call starts after the beginning of the
  * JACK period (the driver's wake-up, as the server's DLL estimates it):
- * includes the clients JACK ran before us in this period.
+ * includes the clients JACK ran before us in this period. The audio
+ * clock is fed that cycle start, moved to CLOCK_MONOTONIC (JACK's
+ * clock may be another; their offset is read here, within a
+ * microsecond) plus our playback port's latency: when this period's
+ * first frame is heard. Port latencies are plain reads in libjack.
  */
 static void
-backend_jack_late(struct backend_jack *d, struct rt *rt)
+backend_jack_late(struct backend_jack *d, struct rt *rt, jack_nframes_t n)
 {
+	jack_latency_range_t out, in;
 	jack_nframes_t frames;
 	jack_time_t start, next, now;
+	uint64_t mono, lat_ns, rate;
 	float period_us;
 
 	if (jack_get_cycle_times(d->client, &frames, &start, &next,
 	    &period_us) != 0)
 		return;
 	now = jack_get_time();
+	mono = am_clock_ns();
 	rt_late(rt, now > start ? (now - start) * 1000 : 0);
+	jack_port_get_latency_range(d->out[0], JackPlaybackLatency, &out);
+	jack_port_get_latency_range(d->in[0], JackCaptureLatency, &in);
+	rate = atomic_load_explicit(&d->rate, memory_order_relaxed);
+	lat_ns = am_clock_frames_ns(out.max, (uint32_t)rate);
+	rt_clock(rt, mono - (now - start) * 1000 + lat_ns, mono + lat_ns,
+	    frames, (uint32_t)rate, n, out.max, in.max);
 }
 
 /*
@@ -185,8 +198,8 @@ backend_jack_process(jack_nframes_t n, void *arg)
 	}
 	dsp_ftz();
 	if (!atomic_load_explicit(&d->freewheel, memory_order_relaxed)) {
-		backend_jack_late(d, rt);
-		backend_jack_xruns(d, rt);
+		backend_jack_xruns(d, rt);	/* first: they restart the clock */
+		backend_jack_late(d, rt, n);
 	}
 
 	in0 = jack_port_get_buffer(d->in[0], n);

@@ -8,6 +8,11 @@
  * as a real device would after an underrun. Playback is discarded and
  * capture is silence.
  *
+ * The audio clock (aclock.c) is fed the deadline itself, not the late
+ * wake-up: a period rendered for deadline k is "heard" one period later
+ * (the output latency of a double buffer), and its capture entered one
+ * period before (the input latency).
+ *
  * open/close/start/stop run on the control thread; null_thread is the
  * real-time thread: it only sleeps on its deadline and runs rt_cycle.
  * abandon (the watchdog) replaces a thread stuck in a node; the old one
@@ -42,7 +47,7 @@ null_thread(void *arg)
 	struct null_dev *d = arg;
 	struct rt *rt = &d->e->rt;
 	struct timespec ts;
-	uint64_t t0, k = 0, deadline, next, now, end;
+	uint64_t t0, k = 0, deadline, next, now, end, per;
 
 	dsp_ftz();
 	t0 = am_clock_ns();
@@ -54,6 +59,9 @@ null_thread(void *arg)
 			;
 		now = am_clock_ns();
 		rt_late(rt, now > deadline ? now - deadline : 0);
+		per = am_clock_frames_ns(d->period, d->rate);
+		rt_clock(rt, deadline + per, now + per, rt->pos, d->rate,
+		    d->period, d->period, d->period);
 		rt_cycle(rt, d->period, d->rate);
 		if (rt_left(rt))
 			return NULL;	/* the watchdog replaced us */

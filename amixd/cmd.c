@@ -54,6 +54,7 @@ cmd_init(struct engine *e, double render_seconds)
 	cmd_wait_init(e);
 	stats_init(e);
 	cmd_stats_slot = stats_slot_new();
+	cmd_clock_init(e);
 }
 
 /*
@@ -872,9 +873,10 @@ static const struct {
 	{ "levels", CTL_EV_LEVELS },
 	{ "node", CTL_EV_NODE },
 	{ "watchdog", CTL_EV_WATCHDOG },
+	{ "clock", CTL_EV_CLOCK },
 };
 
-#define CMD_EVENT_NAMES	"state, xrun, stats, levels, node, watchdog"
+#define CMD_EVENT_NAMES	"state, xrun, stats, levels, node, watchdog, clock"
 
 /* The mask of an "events" array; -EINVAL with a message if bad. */
 static int
@@ -951,12 +953,13 @@ cmd_slot(int *slot)
 
 /*
  * Subscribe to events. "interval" sets the stats period (default 1 s),
- * "levels_interval" the levels period (default 0.1 s, at least 1/30).
+ * "levels_interval" the levels period (default 0.1 s, at least 1/30),
+ * "clock_interval" the clock period (default 1 s, at least 1/30).
  */
 static cJSON *
 cmd_subscribe(struct client *c, const cJSON *req)
 {
-	uint64_t sns = CTL_STATS_NS, lns = CTL_LEVELS_NS;
+	uint64_t sns = CTL_STATS_NS, lns = CTL_LEVELS_NS, cns = CTL_CLOCK_NS;
 	char err[CMD_ERRLEN];
 	unsigned mask;
 	cJSON *r;
@@ -964,6 +967,8 @@ cmd_subscribe(struct client *c, const cJSON *req)
 	if (cmd_event_mask(req, &mask, err, sizeof(err)) < 0 ||
 	    cmd_interval(req, "interval", 0.1, &sns, err, sizeof(err)) < 0 ||
 	    cmd_interval(req, "levels_interval", 1.0 / 30, &lns, err,
+	    sizeof(err)) < 0 ||
+	    cmd_interval(req, "clock_interval", 1.0 / 30, &cns, err,
 	    sizeof(err)) < 0)
 		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
 	if (c == NULL)
@@ -988,6 +993,10 @@ cmd_subscribe(struct client *c, const cJSON *req)
 	if (mask & CTL_EV_LEVELS) {
 		c->levels_ns = lns;
 		c->levels_due = am_clock_ns() + lns;
+	}
+	if (mask & CTL_EV_CLOCK) {
+		c->clock_ns = cns;
+		c->clock_due = am_clock_ns() + cns;
 	}
 	c->subs |= mask;
 	r = am_proto_ok(req);
@@ -1090,6 +1099,8 @@ static const struct {
 	{ "unsubscribe", cmd_unsubscribe },
 	{ "list", cmd_list },
 	{ "stats", cmd_stats_cmd },
+	{ "clock", cmd_clock },		/* cmd_clock.c */
+	{ "clock_map", cmd_clock_map },
 };
 
 /*

@@ -120,6 +120,8 @@ ctl_reap(void)
 		*cp = c->next;
 		ctl_close_fds(c);
 		am_fdq_done(&c->fdq);
+		if (c->out_fd >= 0)
+			close(c->out_fd);
 		am_lbuf_done(&c->in);
 		free(c->out);
 		free(c);
@@ -127,15 +129,33 @@ ctl_reap(void)
 	}
 }
 
-/* Send what is queued without blocking; a dead peer is killed. */
+/*
+ * Send what is queued without blocking; a dead peer is killed. A reply
+ * with a descriptor (out_fd) is sent up to its first byte, then that
+ * byte onwards with the descriptor attached (SCM_RIGHTS), which is then
+ * closed here: the peer has its copy.
+ */
 static void
 ctl_flush(struct client *c)
 {
 	ssize_t n;
+	size_t end;
 
 	while (c->fd >= 0 && c->outoff < c->outlen) {
-		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		end = c->out_fd >= 0 && c->out_fd_at > c->outoff ?
+		    c->out_fd_at : c->outlen;
+		if (c->out_fd >= 0 && c->out_fd_at == c->outoff) {
+			n = am_sock_send(c->fd, c->out + c->outoff,
+			    c->outlen - c->outoff, &c->out_fd, 1);
+			if (n < 0)
+				errno = (int)-n;
+			else {
+				close(c->out_fd);
+				c->out_fd = -1;
+			}
+		} else
+			n = send(c->fd, c->out + c->outoff, end - c->outoff,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -156,6 +176,7 @@ ctl_queue(struct client *c, const char *buf, size_t len)
 	if (c->outoff > 0 && c->outlen + len > c->outcap) {
 		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
 		c->outlen -= c->outoff;
+		c->out_fd_at -= c->out_fd >= 0 ? c->outoff : 0;
 		c->outoff = 0;
 	}
 	if (c->outlen + len > c->outcap) {
@@ -181,6 +202,12 @@ ctl_reply(struct client *c, cJSON *reply)
 
 	s = am_proto_print(reply, &len);
 	cJSON_Delete(reply);
+	if (c->reply_fd >= 0) {
+		/* cmd_clock_map made sure no other one is queued. */
+		c->out_fd = c->reply_fd;
+		c->out_fd_at = c->outlen;
+		c->reply_fd = -1;
+	}
 	ctl_queue(c, s, len);
 	free(s);
 }
@@ -462,6 +489,7 @@ ctl_accept_cb(void *arg, int revents)
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
 	c->stats_slot = c->levels_slot = -1;
+	c->reply_fd = c->out_fd = -1;
 	c->tokens = policy.rate;
 	c->rate_ns = am_clock_ns();
 	am_lbuf_init(&c->in);
@@ -602,6 +630,10 @@ ctl_rt_cb(void *arg, int revents)
 			ctl_node_event(&rev);
 			continue;
 		}
+		if (rev.type == RT_EV_CLOCK) {
+			cmd_clock_discont();
+			continue;
+		}
 		if (rev.type != RT_EV_XRUN)
 			continue;
 		logx(3, "xrun: %llu us late", (unsigned long long)rev.a);
@@ -660,6 +692,9 @@ ctl_stats_cb(void *arg)
 			ev = stats_levels(c->levels_slot, "levels");
 			ctl_event_to(c, ev);
 		}
+		if (c->fd >= 0 && (c->subs & CTL_EV_CLOCK) &&
+		    (ev = cmd_clock_tick(c, now)) != NULL)
+			ctl_event_to(c, ev);
 	}
 	ctl_reap();
 }

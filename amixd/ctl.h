@@ -19,9 +19,11 @@
 #define CTL_EV_NODE	0x08
 #define CTL_EV_LEVELS	0x10
 #define CTL_EV_WATCHDOG	0x20
+#define CTL_EV_CLOCK	0x40
 
 #define CTL_STATS_NS	1000000000ULL	/* default stats period */
 #define CTL_LEVELS_NS	100000000ULL	/* default levels period */
+#define CTL_CLOCK_NS	1000000000ULL	/* default clock period */
 
 struct cJSON;
 struct engine;
@@ -40,6 +42,10 @@ struct client {
 	int stats_slot, levels_slot;	/* stats.c consumers, or -1 */
 	uint64_t stats_ns, stats_due;	/* period and next report, ns */
 	uint64_t levels_ns, levels_due;
+	uint64_t clock_ns, clock_due;	/* clock events: period, next */
+	int reply_fd;			/* to pass with the next reply, or -1 */
+	int out_fd;			/* queued: passed with out[out_fd_at] */
+	size_t out_fd_at;		/* bytes into out */
 	int fds[AM_SOCK_FD_MAX];	/* passed with the current line */
 	int nfds;
 	int eof;			/* peer closed its side */
@@ -64,5 +70,12 @@ void cmd_init(struct engine *e, double render_seconds);
 struct cJSON *cmd_dispatch(struct client *c, const struct cJSON *req);
 void cmd_client_gone(struct client *c);
 int cmd_orphans(void);
+
+/* cmd_clock.c: the audio clock's requests and events. */
+void cmd_clock_init(struct engine *e);
+struct cJSON *cmd_clock(struct client *c, const struct cJSON *req);
+struct cJSON *cmd_clock_map(struct client *c, const struct cJSON *req);
+void cmd_clock_discont(void);
+struct cJSON *cmd_clock_tick(struct client *c, uint64_t now);
 
 #endif /* !defined(CTL_H) */

@@ -71,7 +71,9 @@
 	V(jack_set_error_function, (void (*f)(const char *)), (f)) \
 	V(jack_set_info_function, (void (*f)(const char *)), (f)) \
 	V(jack_on_info_shutdown, (jack_client_t *c, \
-	    JackInfoShutdownCallback cb, void *arg), (c, cb, arg))
+	    JackInfoShutdownCallback cb, void *arg), (c, cb, arg)) \
+	V(jack_port_get_latency_range, (jack_port_t *p, \
+	    jack_latency_callback_mode_t m, jack_latency_range_t *r), (p, m, r))
 
 static struct dl_jack {
 #define X(ret, name, params, args) ret (*name) params;

@@ -736,6 +736,7 @@ engine_settle(struct engine *e)
 	struct plan *p;
 
 	e->settled = 1;
+	aclock_stop(&e->rt.clock);	/* the clock stands still */
 	p = atomic_exchange(&e->rt.pending, NULL);
 	if (p != NULL)
 		e->rt.cur = p;

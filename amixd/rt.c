@@ -34,6 +34,7 @@ rt_init(struct rt *rt)
 
 	memset(rt, 0, sizeof(*rt));
 	atomic_store(&rt->gen, 1);	/* a thread's 0: not entered yet */
+	aclock_init(&rt->clock);
 	rt->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (rt->evfd < 0)
 		return -errno;
@@ -232,6 +233,28 @@ rt_xrun(struct rt *rt, int type, uint64_t usec)
 		ev.node = rt->cur->xrun_node;
 
 	rt_add(&rt->xruns, 1);
+	aclock_restart(&rt->clock, AM_CLOCK_XRUN);
+	(void)rt_event(rt, &ev);	/* counted in ev_dropped */
+}
+
+/*
+ * RT: the backend's measure of this period, before rt_cycle: the first
+ * frame it will render (rt->pos) is heard at t_ns, by the raw wake-up
+ * at raw_ns; dev_frames is the device's count for it; latency and
+ * in_latency in frames. Feeds the audio clock (aclock.c) and tells the
+ * control thread at once when the clock restarted.
+ */
+void
+rt_clock(struct rt *rt, uint64_t t_ns, uint64_t raw_ns, uint64_t dev_frames,
+    uint32_t rate, uint32_t period, uint32_t latency, uint32_t in_latency)
+{
+	struct rt_event ev = { RT_EV_CLOCK, 0, 0, 0 };
+
+	if (aclock_update(&rt->clock, rt->pos, t_ns, raw_ns, dev_frames, rate,
+	    period, latency, in_latency) == 0)
+		return;
+	ev.a = rt->clock.now.reason;
+	ev.b = rt->clock.now.discont;
 	(void)rt_event(rt, &ev);	/* counted in ev_dropped */
 }
 

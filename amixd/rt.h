@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "aclock.h"
 #include "ring.h"
 
 #define RT_FRAMES_MAX	4096	/* largest period, frames */
@@ -32,6 +33,7 @@ struct rt_event {
 	uint32_t type;
 #define RT_EV_XRUN	1		/* a: usec, b: RT_XRUN_* */
 #define RT_EV_NODE	2		/* b: NODE_EV_*, a: its value */
+#define RT_EV_CLOCK	3		/* a: AM_CLOCK_*, b: discont count */
 	uint32_t node;			/* node id or 0 */
 	uint64_t a;
 	uint64_t b;
@@ -88,6 +90,7 @@ struct rt {
 	_Atomic int closing;
 	struct rt_hist late;		/* wake-up lateness, us */
 	struct rt_hist cost;		/* cycle time, us */
+	struct aclock clock;		/* RT-owned; control reads its page */
 	float dev_out[RT_FRAMES_MAX * 2];
 	float dev_in[RT_FRAMES_MAX * 2];
 };
@@ -100,6 +103,9 @@ int rt_left(struct rt *rt);
 void rt_late(struct rt *rt, uint64_t late_ns);
 void rt_xrun(struct rt *rt, int type, uint64_t usec);
 void rt_lost(struct rt *rt);
+void rt_clock(struct rt *rt, uint64_t t_ns, uint64_t raw_ns,
+    uint64_t dev_frames, uint32_t rate, uint32_t period, uint32_t latency,
+    uint32_t in_latency);
 int rt_node_event(struct rt *rt, uint32_t node, int kind, uint64_t a);
 void rt_reconfig(struct rt *rt, uint32_t rate, uint32_t period);
 void rt_raise(_Atomic uint64_t *c, uint64_t v, uint64_t old);

@@ -21,7 +21,7 @@
 #define CLOCK_TRIES	10000	/* reads overlapping a write, at most */
 
 const char *const am_clock_reasons[] = {
-	"start", "xrun", "jump", "rate", "stop"
+	"start", "xrun", "jump", "rate"
 };
 
 static inline void
@@ -55,6 +55,7 @@ am_clock_page_write(struct am_clock_page *p, const struct am_clock *c)
 	clock_put(&p->latency, c->latency);
 	clock_put(&p->in_latency, c->in_latency);
 	clock_put(&p->dev_frames, c->dev_frames);
+	clock_put(&p->meas_ns, c->meas_ns);
 	clock_put(&p->raw_ns, c->raw_ns);
 	clock_put(&p->discont, c->discont);
 	clock_put(&p->reason, c->reason);
@@ -93,6 +94,7 @@ am_clock_page_load(const struct am_clock_page *p, struct am_clock *c)
 		c->latency = (uint32_t)clock_get(&p->latency);
 		c->in_latency = (uint32_t)clock_get(&p->in_latency);
 		c->dev_frames = clock_get(&p->dev_frames);
+		c->meas_ns = clock_get(&p->meas_ns);
 		c->raw_ns = clock_get(&p->raw_ns);
 		c->discont = clock_get(&p->discont);
 		c->reason = (uint32_t)clock_get(&p->reason);

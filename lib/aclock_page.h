@@ -22,8 +22,7 @@
 #define AM_CLOCK_XRUN		1	/* an underrun or overrun */
 #define AM_CLOCK_JUMP		2	/* the device time jumped */
 #define AM_CLOCK_RATE		3	/* new rate or period */
-#define AM_CLOCK_STOP		4	/* the engine stopped */
-#define AM_CLOCK_NREASON	5
+#define AM_CLOCK_NREASON	4
 
 struct am_clock_page {
 	uint64_t magic;			/* AM_CLOCK_MAGIC */
@@ -38,7 +37,8 @@ struct am_clock_page {
 	_Atomic uint64_t latency;	/* frames: output latency */
 	_Atomic uint64_t in_latency;	/* frames: input latency */
 	_Atomic uint64_t dev_frames;	/* the device's counter at frames */
-	_Atomic uint64_t raw_ns;	/* unfiltered measure of time_ns */
+	_Atomic uint64_t meas_ns;	/* the measure the loop was fed */
+	_Atomic uint64_t raw_ns;	/* by the raw wake-up time */
 	_Atomic uint64_t discont;	/* restarts of the clock */
 	_Atomic uint64_t reason;	/* AM_CLOCK_*, the last restart */
 	_Atomic uint64_t running;	/* 1 while periods are coming */
@@ -55,7 +55,7 @@ struct am_clock {
 	uint32_t nominal, period;	/* Hz, frames */
 	uint32_t latency, in_latency;	/* frames */
 	uint64_t dev_frames;
-	uint64_t raw_ns;
+	uint64_t meas_ns, raw_ns;	/* unfiltered time_ns: measure, wake-up */
 	uint64_t discont;
 	uint32_t reason;		/* AM_CLOCK_* */
 	int running;
