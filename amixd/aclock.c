@@ -18,7 +18,9 @@
  * may vary between updates (ALSA moves several periods a wake-up). The
  * bandwidth B starts wide after a restart (ACLOCK_BW_MAX: locked within
  * a few dozen periods) and narrows by ACLOCK_BW_STEP every quarter of a
- * second down to ACLOCK_BW_MIN, which smooths wake-up jitter. An error
+ * second down to ACLOCK_BW_MIN, which smooths wake-up jitter. After a
+ * restart at a rate already known (an xrun), the phase alone is locked
+ * first (c = 0) so the first measure's error does not disturb the rate. An error
  * beyond ACLOCK_JUMP_NS and ACLOCK_JUMP_PERIODS periods, a new rate or
  * period, an xrun (aclock_restart) or a start restarts the loop from
  * the measure: a discontinuity, counted and published with its reason.
@@ -96,11 +98,18 @@ aclock_reset(struct aclock *k, uint64_t frame, uint64_t t_ns, uint32_t rate,
 {
 	double nominal = 1e9 / rate;
 
-	/* The rate is known: a narrower start spares it the jitter. */
+	/*
+	 * The rate is known: the phase alone is locked at the wide
+	 * bandwidth for a while (ACLOCK_PHASE_S), leaving the rate alone,
+	 * then both at a quarter of it: the first measure's error does
+	 * not become a rate error.
+	 */
 	k->bw = ACLOCK_BW_MAX / 4;
+	k->phase_end = frame + rate / ACLOCK_PHASE_S;
 	if (rate != k->rate || k->per <= 0.0) {
 		k->per = nominal;
 		k->bw = ACLOCK_BW_MAX;
+		k->phase_end = frame;
 	}
 	k->rate = rate;
 	k->period = period;
@@ -131,7 +140,7 @@ aclock_update(struct aclock *k, uint64_t frame, uint64_t t_ns,
 	struct am_clock *c = &k->now;
 	double n, pred, e, w, lim, nominal, f, jit;
 	uint64_t whole;
-	int restarted = 0;
+	int restarted = 0, phase;
 
 	if (rate == 0 || period == 0)
 		return 0;
@@ -151,11 +160,13 @@ aclock_update(struct aclock *k, uint64_t frame, uint64_t t_ns,
 		aclock_reset(k, frame, t_ns, rate, period);
 		restarted = 1;
 	} else {
-		w = ACLOCK_2PI * k->bw * n / rate;
+		phase = frame < k->phase_end;
+		w = ACLOCK_2PI * (phase ? ACLOCK_BW_MAX : k->bw) * n / rate;
 		if (w > 0.5)
 			w = 0.5;	/* a long gap: follow, do not ring */
 		k->t = pred + ACLOCK_SQRT2 * w * e;
-		k->per += w * w * e / n;
+		if (!phase)
+			k->per += w * w * e / n;
 		nominal = 1e9 / rate;
 		lim = nominal * ACLOCK_PPM_MAX * 1e-6;
 		if (k->per > nominal + lim)
@@ -163,7 +174,7 @@ aclock_update(struct aclock *k, uint64_t frame, uint64_t t_ns,
 		if (k->per < nominal - lim)
 			k->per = nominal - lim;
 		k->pos = frame;
-		if (frame >= k->bw_next && k->bw > ACLOCK_BW_MIN) {
+		if (!phase && frame >= k->bw_next && k->bw > ACLOCK_BW_MIN) {
 			k->bw *= ACLOCK_BW_STEP;
 			if (k->bw < ACLOCK_BW_MIN)
 				k->bw = ACLOCK_BW_MIN;

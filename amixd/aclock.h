@@ -12,6 +12,7 @@
 #define ACLOCK_JUMP_NS	20000000.0	/* an error beyond: restart */
 #define ACLOCK_JUMP_PERIODS 4.0	/* ... or beyond that many periods */
 #define ACLOCK_PPM_MAX	2000.0	/* the rate stays this close to nominal */
+#define ACLOCK_PHASE_S	1	/* phase-only for 1/this s after a restart */
 
 /*
  * The audio clock: a second-order delay-locked loop (F. Adriaensen,
@@ -28,6 +29,7 @@ struct aclock {
 	double per;			/* ns a frame, filtered */
 	double bw;			/* Hz, loop bandwidth now */
 	uint64_t bw_next;		/* frame at which bw narrows */
+	uint64_t phase_end;		/* frame: phase-only until then */
 	uint32_t rate, period;		/* nominal: Hz, frames */
 	int fresh;			/* the next update restarts */
 	uint32_t why;			/* AM_CLOCK_*: of that restart */

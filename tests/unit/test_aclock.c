@@ -165,6 +165,40 @@ case_discont(void)
 	}
 }
 
+/*
+ * A restart whose first measure is 300 us off (a preempted reading):
+ * the phase is pulled in at the wide bandwidth while the rate, known
+ * from before, stays within 2 ppm; within 20 us after 0.5 s.
+ */
+static void
+case_first_error(void)
+{
+	struct aclock k;
+	struct sim s = { 20, 10000, 99, 0 };
+	struct res r;
+	uint64_t f, t;
+	double rtrue = RATE * (1.0 + 20e-6), worst = 0;
+	long i;
+
+	aclock_init(&k);
+	f = sim_run(&k, &s, 0, 20 * RATE / PERIOD, 0, &r);
+	aclock_restart(&k, AM_CLOCK_XRUN);
+	t = sim_true(&s, f) + 300000;
+	aclock_update(&k, f, t, t, f, RATE, PERIOD, PERIOD, 0);
+	for (i = 0; i < 2000; i++) {
+		f += PERIOD;
+		t = sim_true(&s, f) + (uint64_t)(int64_t)sim_noise(&s);
+		aclock_update(&k, f, t, t, f, RATE, PERIOD, PERIOD, 0);
+		if (fabs(k.now.rate - rtrue) / rtrue * 1e6 > worst)
+			worst = fabs(k.now.rate - rtrue) / rtrue * 1e6;
+	}
+	ok(worst < 2.0, "restart 300 us off: the rate stays within 2 ppm "
+	    "(max %.3f)", worst);
+	f = sim_run(&k, &s, f + PERIOD, 3000, 0, &r);
+	ok(r.terr < 20000.0, "... and the time within 20 us after 2000 "
+	    "periods (max %.0f ns)", r.terr);
+}
+
 /* Ten simulated minutes at +100 ppm, no jitter: no error builds up. */
 static void
 case_long(void)
@@ -283,6 +317,7 @@ main(void)
 	/* A whole JACK period of granularity (the jack plugin's avail). */
 	case_drift(30, 1333000, 1, 1500, 100000.0, 20.0);
 	case_discont();
+	case_first_error();
 	case_long();
 	case_page();
 	return t_done();
