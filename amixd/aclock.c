@@ -24,7 +24,10 @@
  * beyond ACLOCK_JUMP_NS and ACLOCK_JUMP_PERIODS periods, a new rate or
  * period, an xrun (aclock_restart) or a start restarts the loop from
  * the measure: a discontinuity, counted and published with its reason.
- * The rate estimate survives a restart at the same nominal rate.
+ * The rate estimate survives a restart at the same nominal rate. For
+ * 1/ACLOCK_SETTLE s after a restart a measure may still move its start
+ * outright when it disagrees by more than a quarter period: a new JACK
+ * client's first cycles report times a period early.
  *
  * Times are kept as a 64-bit base plus a double offset rebased every
  * second, so the doubles never lose precision on a long uptime.
@@ -117,6 +120,7 @@ aclock_reset(struct aclock *k, uint64_t frame, uint64_t t_ns, uint32_t rate,
 	k->t = 0.0;
 	k->pos = frame;
 	k->bw_next = frame + rate / 4;
+	k->settle_end = frame + rate / ACLOCK_SETTLE;
 	k->jit = 0.0;
 	k->now.discont++;
 	k->now.reason = k->why;
@@ -159,6 +163,12 @@ aclock_update(struct aclock *k, uint64_t frame, uint64_t t_ns,
 	if (k->fresh) {
 		aclock_reset(k, frame, t_ns, rate, period);
 		restarted = 1;
+	} else if (frame < k->settle_end &&
+	    aclock_abs(e) > period * k->per / 4) {
+		/* The first measures disagree: start from this one instead. */
+		k->base_ns = t_ns;
+		k->t = 0.0;
+		k->pos = frame;
 	} else {
 		phase = frame < k->phase_end;
 		w = ACLOCK_2PI * (phase ? ACLOCK_BW_MAX : k->bw) * n / rate;

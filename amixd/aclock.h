@@ -12,6 +12,7 @@
 #define ACLOCK_JUMP_NS	20000000.0	/* an error beyond: restart */
 #define ACLOCK_JUMP_PERIODS 4.0	/* ... or beyond that many periods */
 #define ACLOCK_PPM_MAX	2000.0	/* the rate stays this close to nominal */
+#define ACLOCK_SETTLE	4	/* for 1/this s a restart's start may move */
 #define ACLOCK_PHASE_S	1	/* phase-only for 1/this s after a restart */
 
 /*
@@ -30,6 +31,7 @@ struct aclock {
 	double bw;			/* Hz, loop bandwidth now */
 	uint64_t bw_next;		/* frame at which bw narrows */
 	uint64_t phase_end;		/* frame: phase-only until then */
+	uint64_t settle_end;		/* frame: the start may move till then */
 	uint32_t rate, period;		/* nominal: Hz, frames */
 	int fresh;			/* the next update restarts */
 	uint32_t why;			/* AM_CLOCK_*: of that restart */

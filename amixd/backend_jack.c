@@ -160,7 +160,7 @@ backend_jack_late(struct backend_jack *d, struct rt *rt, jack_nframes_t n)
 	jack_latency_range_t out, in;
 	jack_nframes_t frames;
 	jack_time_t start, next, now;
-	uint64_t mono, t2, lat_ns, rate;
+	uint64_t mono, t2, t, lat_ns, rate;
 	float period_us;
 
 	if (jack_get_cycle_times(d->client, &frames, &start, &next,
@@ -173,13 +173,22 @@ backend_jack_late(struct backend_jack *d, struct rt *rt, jack_nframes_t n)
 	/* Preempted between the clocks: no offset to trust this time. */
 	if (t2 - mono > BACKEND_JACK_OFFSET_NS)
 		return;
+	/*
+	 * After a stall JACK's own DLL relocks for seconds, its cycle
+	 * start lagging our wake-up by hundreds of ms: no measure until
+	 * the cycle began before us again, within two periods (the page
+	 * keeps the last good one, still a valid line).
+	 */
+	if (now < start || (double)(now - start) > 2 * period_us)
+		return;
 	mono += (t2 - mono) / 2;
+	t = mono - (now - start) * 1000;
+	rate = atomic_load_explicit(&d->rate, memory_order_relaxed);
 	jack_port_get_latency_range(d->out[0], JackPlaybackLatency, &out);
 	jack_port_get_latency_range(d->in[0], JackCaptureLatency, &in);
-	rate = atomic_load_explicit(&d->rate, memory_order_relaxed);
 	lat_ns = am_clock_frames_ns(out.max, (uint32_t)rate);
-	rt_clock(rt, mono - (now - start) * 1000 + lat_ns, mono + lat_ns,
-	    frames, (uint32_t)rate, n, out.max, in.max);
+	rt_clock(rt, t + lat_ns, mono + lat_ns, frames, (uint32_t)rate, n,
+	    out.max, in.max);
 }
 
 /*

@@ -11,11 +11,18 @@ its own, both moved to CLOCK_MONOTONIC. amixd's "device_frames" is the
 JACK frame time of the period its "frames" started; its cycle start is
 time_ns minus the output latency. Prints one JSON line:
 
-    time_err_us   worst |amixd's cycle start - JACK's time of that frame|
-    rate_ppm      worst |amixd's rate - JACK's long-term rate| in ppm,
-                  once amixd's clock ran WARM_S seconds
+    time_err_us   worst |amixd's cycle start - JACK's time of that frame|,
+                  once amixd's clock ran a second
+    rate_ppm      worst |amixd's rate - JACK's rate| in ppm, once amixd's
+                  clock ran WARM_S seconds, over the longest clock run
+                  (JACK's frame counter jumps at an xrun; so does ours)
+    run_s         how long that run lasted
+    jack_relocking  samples left out: JACK's own cycle start lagged its
+                  clock by more than two periods (its DLL relocking
+                  after a stall: its own clients are misled then)
     period_us     JACK's period, the bound the times must keep
-    jack_rate     frames over time between the first and last cycle
+    jack_rate     JACK's frames over its cycle start times, both ends of
+                  that run (moved to CLOCK_MONOTONIC)
     samples, runs, latency_frames, clock_offset_us (JACK's clock against
     CLOCK_MONOTONIC), jitter_ns / jitter_max_ns (amixd's report)
 """
@@ -81,9 +88,9 @@ def main():
         return best[1]
 
     time.sleep(0.5)
-    first = cycle()
     end = time.monotonic() + secs
     samples = []
+    bad = 0
     while time.monotonic() < end:
         time.sleep(0.25)
         k = amixd_clock(path)
@@ -92,30 +99,61 @@ def main():
         off = offset_ns()
         jt = lj.jack_frames_to_time(ptr, int(k["device_frames"]) & 0xffffffff)
         start = k["time_ns"] - k["latency_frames"] * 1e9 / k["rate"]
-        samples.append((k, jt * 1000 + off, start, off))
-    last = cycle()
+        f, st_us, per_us = cycle()
+        # JACK's own DLL relocks for seconds after a stall: its cycle
+        # start then lags its clock by far more than a period.
+        lag = lj.jack_get_time() - st_us
+        if not 0 <= lag <= 2 * per_us:
+            bad += 1
+            continue
+        samples.append((k, jt * 1000 + off, start, off, f, st_us * 1000 + off))
     client.deactivate()
     client.close()
     if len(samples) < 4:
-        raise SystemExit("jackclock: only %d samples" % len(samples))
-    jrate = ((last[0] - first[0]) & 0xffffffff) / ((last[1] - first[1]) / 1e6)
-    terr = max(abs(a - b) for _, b, a, _ in samples) / 1000
-    warm = [k for k, _, _, _ in samples
-            if k["updates"] * k["period"] / k["nominal_rate"] >= WARM_S]
+        raise SystemExit("jackclock: only %d samples (%d with JACK "
+                         "relocking)" % (len(samples), bad))
+    # Times once amixd's clock ran a second; rates over the longest run.
+    settled = [x for x in samples
+               if x[0]["updates"] * x[0]["period"] / x[0]["nominal_rate"] >= 1]
+    terr = max((abs(a - b) for _, b, a, _, _, _ in settled), default=-1e6) / 1000
+    for k, b, a, _, f, _ in settled:    # the worst ones, for a failure
+        if abs(a - b) > 1000 * per_us:
+            print("jackclock: frame %d (JACK %d, now %d): amixd %.1f us off"
+                  % (k["frames"], k["device_frames"], f, (a - b) / 1000),
+                  file=sys.stderr)
+    # The longest stretch of one amixd clock run, JACK sane throughout.
+    runs, run, prev = [], [], None
+    for x in samples:
+        if prev is not None and (x[0]["discontinuities"] !=
+                                 prev[0]["discontinuities"] or
+                                 x[0]["updates"] < prev[0]["updates"]):
+            runs.append(run)
+            run = []
+        run.append(x)
+        prev = x
+    runs.append(run)
+    run = max(runs, key=len)
+    a, b = run[0], run[-1]
+    jrate = ((b[4] - a[4]) & 0xffffffff) / max((b[5] - a[5]) / 1e9, 1e-9)
+    warm = [x[0] for x in run
+            if x[0]["updates"] * x[0]["period"] / x[0]["nominal_rate"] >= WARM_S]
     rerr = max((abs(k["rate"] - jrate) / jrate * 1e6 for k in warm),
                default=-1)
+    last = (0, 0, per_us)
     print(json.dumps({
         "time_err_us": round(terr, 1),
         "rate_ppm": round(rerr, 3),
         "period_us": round(last[2], 1),
         "jack_rate": round(jrate, 4),
         "amixd_rate": samples[-1][0]["rate"],
-        "samples": len(samples), "warm": len(warm),
-        "runs": len({k["discontinuities"] for k, _, _, _ in samples}),
+        "samples": len(samples), "jack_relocking": bad,
+        "settled": len(settled),
+        "warm": len(warm), "run_s": round((b[5] - a[5]) / 1e9, 1),
+        "runs": len(runs),
         "latency_frames": samples[-1][0]["latency_frames"],
         "clock_offset_us": round(samples[-1][3] / 1000, 1),
         "jitter_ns": samples[-1][0]["jitter_ns"],
-        "jitter_max_ns": max(k["jitter_max_ns"] for k, _, _, _ in samples),
+        "jitter_max_ns": max(x[0]["jitter_max_ns"] for x in samples),
     }))
 
 

@@ -199,6 +199,25 @@ case_first_error(void)
 	    "periods (max %.0f ns)", r.terr);
 }
 
+/* A first measure a whole period early (JACK's first cycle) is dropped. */
+static void
+case_first_period(void)
+{
+	struct aclock k;
+	struct sim s = { 0, 5000, 5, 0 };
+	struct res r;
+	uint64_t t = sim_true(&s, 0) - 2666667;
+
+	aclock_init(&k);
+	aclock_update(&k, 0, t, t, 0, RATE, PERIOD, PERIOD, 0);
+	sim_run(&k, &s, PERIOD, 3000, 750, &r);
+	ok(r.terr < 10000.0 && r.rerr < 2.0, "a first measure a period "
+	    "early is dropped: within 10 us and 2 ppm after 2 s (%.0f ns, "
+	    "%.3f ppm)",
+	    r.terr, r.rerr);
+	is_int((long long)k.now.discont, 1, "... with no restart counted");
+}
+
 /* Ten simulated minutes at +100 ppm, no jitter: no error builds up. */
 static void
 case_long(void)
@@ -318,6 +337,7 @@ main(void)
 	case_drift(30, 1333000, 1, 1500, 100000.0, 20.0);
 	case_discont();
 	case_first_error();
+	case_first_period();
 	case_long();
 	case_page();
 	return t_done();
