@@ -50,6 +50,7 @@
 #include <cjson/cJSON.h>
 #include <sndfile.h>
 
+#include "aclock_page.h"
 #include "aring.h"
 #include "clock.h"
 #include "proto.h"
@@ -71,7 +72,7 @@
 #define WAV_FLOAT	3		/* WAVE_FORMAT_IEEE_FLOAT */
 
 static const char usage_str[] =
-    "usage: amcat [-s SOCK] [-r RATE] [-c CH] [-f s16|s24|s32|f32]\n"
+    "usage: amcat [-v] [-s SOCK] [-r RATE] [-c CH] [-f s16|s24|s32|f32]\n"
     "\t[--to NODE] [--db GAIN] [--latency MS] [FILE|-]\n"
     "       amcat --record [-s SOCK] [--from NODE] [-d SECONDS] "
     "[-t wav|raw]\n";
@@ -86,6 +87,9 @@ struct cat {
 	uint32_t rate, channels, format;
 	uint32_t graph_rate;		/* Hz */
 	int progress;			/* stderr is a terminal */
+	int verbose;			/* -v: clock and presentation delay */
+	double delay_ms;		/* the last presentation delay seen */
+	uint64_t delays;		/* how many were seen */
 	uint64_t next_progress;		/* ns */
 };
 
@@ -321,18 +325,65 @@ cat_due_ms(const struct am_aring *r, uint32_t frames)
 	return (int)((uint64_t)frames * 1000 / r->rate);
 }
 
-/* The progress line on a terminal, at most every CAT_PROGRESS_MS. */
+/* -v: the audio clock, read from its shared page (lib/aclock_page.c). */
+static void
+cat_verbose_clock(const char *sock)
+{
+	struct am_clock_map m;
+	struct am_clock k;
+	int rc;
+
+	if ((rc = am_clock_page_map(&m, sock)) == 0)
+		rc = am_clock_page_read(&m, &k);
+	if (rc < 0) {
+		fprintf(stderr, "amcat: clock: %s\n", strerror(-rc));
+		return;
+	}
+	fprintf(stderr, "amcat: clock: frame %llu heard at %llu ns, %.3f Hz, "
+	    "latency %u frames, period %u, %s\n",
+	    (unsigned long long)k.frames, (unsigned long long)k.time_ns,
+	    k.rate, k.latency, k.period, k.running ? "running" : "stopped");
+	am_clock_page_close(&m);
+}
+
+/* -v, at the end: the presentation delay last seen. */
+static void
+cat_verbose_end(const struct cat *c)
+{
+	if (c->delays == 0)
+		fprintf(stderr, "amcat: presentation delay: unknown (nothing "
+		    "played yet)\n");
+	else
+		fprintf(stderr, "amcat: presentation delay: %.1f ms (the "
+		    "newest frame written is heard that long after)\n",
+		    c->delay_ms);
+}
+
+/*
+ * The progress line on a terminal, at most every CAT_PROGRESS_MS; with
+ * -v, the presentation delay: when the newest frame written will be
+ * heard (the engine's stamp in the ring, lib/aring.c), from now.
+ */
 static void
 cat_progress(struct cat *c, int last)
 {
 	struct am_aring_hdr *h = c->ring.hdr;
-	uint64_t now = am_clock_ns(), rd, wr;
+	uint64_t now = am_clock_ns(), rd, wr, ns;
 
-	if (!c->progress || (!last && now < c->next_progress))
+	if ((!c->progress && !c->verbose) ||
+	    (!last && now < c->next_progress))
 		return;
 	c->next_progress = now + CAT_PROGRESS_MS * 1000000ULL;
 	rd = atomic_load(&h->rd);
 	wr = atomic_load(&h->wr);
+	if (c->verbose && !last && am_aring_play_ns(&c->ring, wr, &ns) == 0) {
+		c->delay_ms = ((double)ns - (double)now) / 1e6;
+		c->delays++;
+	}
+	if (c->verbose && last)
+		cat_verbose_end(c);
+	if (!c->progress)
+		return;
 	fprintf(stderr, "\ramcat: %8.2f s  buffer %3u%%  underruns %llu%s",
 	    (double)rd / c->ring.rate,
 	    wr - rd <= c->ring.cap ? (unsigned)((wr - rd) * 100 /
@@ -581,6 +632,8 @@ cat_play(struct cat *c, const char *sock, const char *file, long to,
 	}
 	if (cat_sniff(c) < 0 || cat_setup(c, sock, &to, 0) < 0)
 		return 1;
+	if (c->verbose)
+		cat_verbose_clock(sock);
 	high = (uint32_t)fmin(latency * c->rate / 1000.0, AM_ARING_CAP_MAX);
 	if (high < AM_ARING_CAP_MIN)
 		high = AM_ARING_CAP_MIN;
@@ -800,7 +853,7 @@ opt_long(const char *opt, const char *s, long min, long max, long *out)
 int
 main(int argc, char *argv[])
 {
-	static const char optstr[] = ":s:r:c:f:d:t:h";
+	static const char optstr[] = ":s:r:c:f:d:t:hv";
 	static const struct option longopts[] = {
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "db", required_argument, NULL, OPT_DB },
@@ -856,6 +909,10 @@ main(int argc, char *argv[])
 			break;
 		case 's':
 			sock = optarg;
+			break;
+		case 'v':
+			c.verbose = 1;
+			play_only = 1;
 			break;
 		case 't':
 			if (strcmp(optarg, "wav") != 0 &&

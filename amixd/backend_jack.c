@@ -69,7 +69,6 @@
 #define BACKEND_JACK_XRUN_BURST	8	/* xrun events per cycle, at most */
 #define BACKEND_JACK_CLOSE_NS	(2 * AM_NSEC_PER_SEC)	/* close wait cap */
 #define BACKEND_JACK_REBASE_NS	(3600 * AM_NSEC_PER_SEC) /* drift window */
-#define BACKEND_JACK_OFFSET_NS	20000	/* clock pair read within, ns */
 
 struct backend_jack {
 	struct engine *e;		/* borrowed: main */
@@ -147,12 +146,13 @@ backend_jack_xruns(struct backend_jack *d, struct rt *rt)
  * RT: how late this process call starts after the beginning of the
  * JACK period (the driver's wake-up, as the server's DLL estimates it):
  * includes the clients JACK ran before us in this period. The audio
- * clock is fed that cycle start, moved to CLOCK_MONOTONIC (JACK's
- * clock is CLOCK_MONOTONIC_RAW in JACK2; their offset is read here
- * between two readings of ours, and not at all when those lie further
- * apart than BACKEND_JACK_OFFSET_NS) plus our playback port's latency:
- * when this period's first frame is heard. Port latencies are plain
- * reads in libjack.
+ * clock is fed our own wake-up (CLOCK_MONOTONIC) plus our playback
+ * port's latency: when this period's first frame is heard. Not JACK's
+ * cycle start: after a stall JACK's DLL relocks for seconds with its
+ * start lagging by hundreds of ms and its period a third off, and its
+ * clients are misled all that time; our loop filters our own wake-ups
+ * instead, and JACK's frame time of the period is kept beside them
+ * (device_frames). Port latencies are plain reads in libjack.
  */
 static void
 backend_jack_late(struct backend_jack *d, struct rt *rt, jack_nframes_t n)
@@ -160,34 +160,20 @@ backend_jack_late(struct backend_jack *d, struct rt *rt, jack_nframes_t n)
 	jack_latency_range_t out, in;
 	jack_nframes_t frames;
 	jack_time_t start, next, now;
-	uint64_t mono, t2, t, lat_ns, rate;
+	uint64_t mono, lat_ns, rate;
 	float period_us;
 
+	mono = am_clock_ns();
 	if (jack_get_cycle_times(d->client, &frames, &start, &next,
 	    &period_us) != 0)
 		return;
-	mono = am_clock_ns();
 	now = jack_get_time();
-	t2 = am_clock_ns();
 	rt_late(rt, now > start ? (now - start) * 1000 : 0);
-	/* Preempted between the clocks: no offset to trust this time. */
-	if (t2 - mono > BACKEND_JACK_OFFSET_NS)
-		return;
-	/*
-	 * After a stall JACK's own DLL relocks for seconds, its cycle
-	 * start lagging our wake-up by hundreds of ms: no measure until
-	 * the cycle began before us again, within two periods (the page
-	 * keeps the last good one, still a valid line).
-	 */
-	if (now < start || (double)(now - start) > 2 * period_us)
-		return;
-	mono += (t2 - mono) / 2;
-	t = mono - (now - start) * 1000;
 	rate = atomic_load_explicit(&d->rate, memory_order_relaxed);
 	jack_port_get_latency_range(d->out[0], JackPlaybackLatency, &out);
 	jack_port_get_latency_range(d->in[0], JackCaptureLatency, &in);
 	lat_ns = am_clock_frames_ns(out.max, (uint32_t)rate);
-	rt_clock(rt, t + lat_ns, mono + lat_ns, frames, (uint32_t)rate, n,
+	rt_clock(rt, mono + lat_ns, mono + lat_ns, frames, (uint32_t)rate, n,
 	    out.max, in.max);
 }
 

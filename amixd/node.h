@@ -43,6 +43,7 @@ struct node_cycle {
 	uint32_t frames;		/* frames this period */
 	uint32_t rate;			/* graph rate, Hz */
 	uint64_t pos;			/* frames since start */
+	uint64_t time_ns;		/* pos is heard then; 0: unknown */
 	float *dev_out;			/* device playback, interleaved */
 	const float *dev_in;		/* device capture, interleaved */
 	struct node_stats *stats;	/* the running node's counters */

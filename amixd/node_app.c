@@ -321,7 +321,7 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
     float *out)
 {
 	struct app *a = st;
-	uint64_t lat;
+	uint64_t lat, rd = a->ring.own;
 
 	(void)in;
 	if (c->rate == a->ring.rate)
@@ -331,6 +331,9 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
 			resampler_retarget(&a->rs, c->rate);
 		resampler_run(&a->rs, out, c->frames, app_pull, a);
 	}
+	/* Frames flowed from the period's start: rd is heard with it. */
+	if (a->ring.own != rd && c->time_ns != 0)
+		am_aring_play_stamp(&a->ring, rd, c->time_ns);
 	a->out += c->frames;
 	app_post_wake(a, c);
 	lat = app_latency(a, am_clock_ns());

@@ -447,6 +447,16 @@ rt_run(struct plan_step *steps, uint32_t nsteps,
 	}
 }
 
+/* RT: when frame is heard by clock k, or 0 while k does not run. */
+static uint64_t
+rt_clock_ns(const struct am_clock *k, uint64_t frame)
+{
+	if (!k->running || !(k->rate > 0.0))
+		return 0;
+	return k->time_ns + (uint64_t)(int64_t)((double)(int64_t)(frame -
+	    k->frames) * 1e9 / k->rate);
+}
+
 /*
  * RT: run one period of frames frames at rate Hz. Afterwards dev_out
  * holds what the device sinks produced; dev_in must hold the capture.
@@ -493,6 +503,7 @@ rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate)
 	c.frames = frames;
 	c.rate = rate;
 	c.pos = rt->pos;
+	c.time_ns = rt_clock_ns(&rt->clock.now, rt->pos);
 	c.dev_out = rt->dev_out;
 	c.dev_in = rt->dev_in;
 	c.rt = rt;

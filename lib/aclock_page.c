@@ -12,11 +12,14 @@
 
 #include <errno.h>
 #include <math.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "aclock_page.h"
+#include "proto.h"
+#include "sock.h"
 
 #define CLOCK_TRIES	10000	/* reads overlapping a write, at most */
 
@@ -139,6 +142,61 @@ am_clock_page_open(struct am_clock_map *m, int fd)
 		return rc;
 	}
 	return 0;
+}
+
+/*
+ * Ask the daemon at path (NULL: the default socket) for its clock page
+ * on a connection of its own, and map it read-only into m. 0, or
+ * -errno (-EPROTO: the daemon refused; -ENOENT: no daemon).
+ */
+int
+am_clock_page_map(struct am_clock_map *m, const char *path)
+{
+	static const char req[] = "{\"cmd\":\"clock_map\"}\n";
+	char def[PATH_MAX], buf[1024];
+	int fds[AM_SOCK_FD_MAX], nfds, fd = -1, s, rc, i;
+	size_t len = 0;
+	long n;
+
+	m->page = NULL;
+	m->fd = -1;
+	if (path == NULL) {
+		if ((rc = am_proto_socket_path(def, sizeof(def))) < 0)
+			return rc;
+		path = def;
+	}
+	if ((s = am_sock_connect(path)) < 0)
+		return s;
+	if ((rc = am_sock_send_all(s, req, sizeof(req) - 1, NULL, 0)) < 0)
+		goto out;
+	while (memchr(buf, '\n', len) == NULL && len < sizeof(buf) - 1) {
+		nfds = AM_SOCK_FD_MAX;
+		n = am_sock_recv(s, buf + len, sizeof(buf) - 1 - len, fds,
+		    &nfds);
+		if (n == -EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? (int)n : -EPIPE;
+			goto out;
+		}
+		for (i = 0; i < nfds; i++) {
+			if (fd < 0)
+				fd = fds[i];
+			else
+				close(fds[i]);
+		}
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	rc = strncmp(buf, "{\"ok\":true", 10) == 0 && fd >= 0 ? 0 : -EPROTO;
+out:
+	close(s);
+	if (rc < 0) {
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	return am_clock_page_open(m, fd);
 }
 
 /* The audio time now, with no system call. 0 or -errno. */

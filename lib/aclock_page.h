@@ -74,6 +74,7 @@ extern const char *const am_clock_reasons[];	/* by AM_CLOCK_* */
 void am_clock_page_write(struct am_clock_page *p, const struct am_clock *c);
 int am_clock_page_load(const struct am_clock_page *p, struct am_clock *c);
 int am_clock_page_open(struct am_clock_map *m, int fd);
+int am_clock_page_map(struct am_clock_map *m, const char *path);
 int am_clock_page_read(const struct am_clock_map *m, struct am_clock *c);
 void am_clock_page_close(struct am_clock_map *m);
 uint64_t am_clock_frame_ns(const struct am_clock *c, uint64_t frame);

@@ -54,6 +54,8 @@ _Static_assert(offsetof(struct am_aring_hdr, wr) == 64, "wr line");
 _Static_assert(offsetof(struct am_aring_hdr, rd) == 128, "rd line");
 _Static_assert(offsetof(struct am_aring_hdr, waiting) == 192, "wait line");
 _Static_assert(offsetof(struct am_aring_hdr, xruns) == 256, "engine line");
+_Static_assert(offsetof(struct am_aring_hdr, play_rd) == 280, "play stamp");
+_Static_assert(offsetof(struct am_aring_hdr, play_ns) == 288, "play stamp");
 
 #define ARING_SEALS	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
@@ -412,4 +414,48 @@ am_aring_read(struct am_aring *r, void *buf, uint32_t n)
 	if (n > 0)
 		am_aring_advance(r, n, 0);
 	return n;
+}
+
+/*
+ * RT, consumer (the engine): frame rd of the ring (a consumer count) is
+ * heard at ns, CLOCK_MONOTONIC. Stores only, under play_seq.
+ */
+void
+am_aring_play_stamp(struct am_aring *r, uint64_t rd, uint64_t ns)
+{
+	struct am_aring_hdr *h = r->hdr;
+	uint32_t s = atomic_load_explicit(&h->play_seq, memory_order_relaxed);
+
+	atomic_store_explicit(&h->play_seq, s + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&h->play_rd, rd, memory_order_relaxed);
+	atomic_store_explicit(&h->play_ns, ns, memory_order_relaxed);
+	atomic_store_explicit(&h->play_seq, s + 2, memory_order_release);
+}
+
+/*
+ * Producer: when frame (a producer count: wr before it was written) will
+ * be heard, if playback goes on without an underrun: the engine's last
+ * stamp plus the frames between, at the ring's rate. 0 with *ns, or
+ * -EAGAIN: no stamp yet (an engine older than the field, or nothing
+ * played), or the engine was writing it.
+ */
+int
+am_aring_play_ns(const struct am_aring *r, uint64_t frame, uint64_t *ns)
+{
+	struct am_aring_hdr *h = r->hdr;
+	uint64_t rd, t;
+	uint32_t s1, s2;
+	double d;
+
+	s1 = atomic_load_explicit(&h->play_seq, memory_order_acquire);
+	rd = atomic_load_explicit(&h->play_rd, memory_order_relaxed);
+	t = atomic_load_explicit(&h->play_ns, memory_order_relaxed);
+	atomic_thread_fence(memory_order_acquire);
+	s2 = atomic_load_explicit(&h->play_seq, memory_order_relaxed);
+	if ((s1 & 1) || s1 != s2 || t == 0 || r->rate == 0)
+		return -EAGAIN;
+	d = (double)(int64_t)(frame - rd) * 1e9 / r->rate;
+	*ns = t + (uint64_t)(int64_t)d;
+	return 0;
 }

@@ -59,7 +59,11 @@ struct am_aring_hdr {
 	_Atomic uint64_t xruns;		/* frames: underruns or overruns */
 	_Atomic uint64_t faults;	/* counters found out of range */
 	_Atomic uint32_t closed;	/* the engine let go of the ring */
-	char pad4[44];
+	/* Presentation: frame play_rd is heard at play_ns (under play_seq). */
+	_Atomic uint32_t play_seq;	/* odd while the two change */
+	_Atomic uint64_t play_rd;	/* frames: a consumer count */
+	_Atomic uint64_t play_ns;	/* CLOCK_MONOTONIC; 0: not known */
+	char pad4[24];
 	char reserved[AM_ARING_HDR - 320];
 };
 
@@ -102,5 +106,8 @@ int am_aring_wake_due(struct am_aring *r, int cond);
 uint32_t am_aring_write(struct am_aring *r, const void *buf, uint32_t n,
     uint64_t now_ns);
 uint32_t am_aring_read(struct am_aring *r, void *buf, uint32_t n);
+void am_aring_play_stamp(struct am_aring *r, uint64_t rd, uint64_t ns);
+int am_aring_play_ns(const struct am_aring *r, uint64_t frame,
+    uint64_t *ns);
 
 #endif /* !defined(AM_ARING_H) */

@@ -13,16 +13,19 @@ time_ns minus the output latency. Prints one JSON line:
 
     time_err_us   worst |amixd's cycle start - JACK's time of that frame|,
                   once amixd's clock ran a second
-    rate_ppm      worst |amixd's rate - JACK's rate| in ppm, once amixd's
-                  clock ran WARM_S seconds, over the longest clock run
+    rate_ppm      |amixd's mean rate - JACK's rate| in ppm, WARM_S
+                  seconds into the check and a second after any restart
+                  of amixd's clock, over the longest clock run
                   (JACK's frame counter jumps at an xrun; so does ours)
     run_s         how long that run lasted
     jack_relocking  samples left out: JACK's own cycle start lagged its
                   clock by more than two periods (its DLL relocking
                   after a stall: its own clients are misled then)
     period_us     JACK's period, the bound the times must keep
-    jack_rate     JACK's frames over its cycle start times, both ends of
-                  that run (moved to CLOCK_MONOTONIC)
+    jack_rate     the slope of JACK's frame times over its cycle start
+                  times through that run, least squares, moved to
+                  CLOCK_MONOTONIC
+    amixd_rate    the mean of amixd's rate over the same samples
     samples, runs, latency_frames, clock_offset_us (JACK's clock against
     CLOCK_MONOTONIC), jitter_ns / jitter_max_ns (amixd's report)
 """
@@ -106,7 +109,8 @@ def main():
         if not 0 <= lag <= 2 * per_us:
             bad += 1
             continue
-        samples.append((k, jt * 1000 + off, start, off, f, st_us * 1000 + off))
+        samples.append((k, jt * 1000 + off, start, off, f, st_us * 1000 + off,
+                        time.monotonic(), per_us))
     client.deactivate()
     client.close()
     if len(samples) < 4:
@@ -115,8 +119,8 @@ def main():
     # Times once amixd's clock ran a second; rates over the longest run.
     settled = [x for x in samples
                if x[0]["updates"] * x[0]["period"] / x[0]["nominal_rate"] >= 1]
-    terr = max((abs(a - b) for _, b, a, _, _, _ in settled), default=-1e6) / 1000
-    for k, b, a, _, f, _ in settled:    # the worst ones, for a failure
+    terr = max((abs(a - b) for _, b, a, _, _, _, _, _ in settled), default=-1e6) / 1000
+    for k, b, a, _, f, _, _, _ in settled:    # the worst ones, for a failure
         if abs(a - b) > 1000 * per_us:
             print("jackclock: frame %d (JACK %d, now %d): amixd %.1f us off"
                   % (k["frames"], k["device_frames"], f, (a - b) / 1000),
@@ -134,18 +138,30 @@ def main():
     runs.append(run)
     run = max(runs, key=len)
     a, b = run[0], run[-1]
-    jrate = ((b[4] - a[4]) & 0xffffffff) / max((b[5] - a[5]) / 1e9, 1e-9)
-    warm = [x[0] for x in run
-            if x[0]["updates"] * x[0]["period"] / x[0]["nominal_rate"] >= WARM_S]
-    rerr = max((abs(k["rate"] - jrate) / jrate * 1e6 for k in warm),
-               default=-1)
+    # JACK's rate: a least-squares line through its (cycle start, frame
+    # time) pairs of the run, in CLOCK_MONOTONIC: each start carries
+    # its DLL's noise, the line averages it out.
+    xs = [(x[5] - a[5]) / 1e9 for x in run]
+    ys = [(x[4] - a[4]) & 0xffffffff for x in run]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    jrate = (sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+             if sxx > 0 else 0.0)
+    # The rate survives a restart (an xrun): judged WARM_S after the
+    # first sample, a second after the last restart.
+    warm = [x[0] for x in run if x[6] - samples[0][6] >= WARM_S and
+            x[0]["updates"] * x[0]["period"] / x[0]["nominal_rate"] >= 1]
+    # amixd's rate over the same run, its mean: both sides' noise
+    # averaged the same way.
+    mrate = sum(k["rate"] for k in warm) / len(warm) if warm else 0.0
+    rerr = abs(mrate - jrate) / jrate * 1e6 if warm else -1
     last = (0, 0, per_us)
     print(json.dumps({
         "time_err_us": round(terr, 1),
         "rate_ppm": round(rerr, 3),
         "period_us": round(last[2], 1),
         "jack_rate": round(jrate, 4),
-        "amixd_rate": samples[-1][0]["rate"],
+        "amixd_rate": round(mrate, 4),
         "samples": len(samples), "jack_relocking": bad,
         "settled": len(settled),
         "warm": len(warm), "run_s": round((b[5] - a[5]) / 1e9, 1),
