@@ -44,7 +44,7 @@ pstat() {
 
 @test "amcat: -h prints the usage; bad usage exits 2" {
 	run -0 --separate-stderr amcat -h
-	assert_match '^usage: amcat \[-s SOCK\]' "$output"
+	assert_match '^usage: amcat \[-v\] \[-s SOCK\]' "$output"
 	run -2 --separate-stderr amcat --record -r 44100
 	assert_match 'record takes only' "$stderr"
 	run -2 --separate-stderr amcat --from 3
