@@ -131,8 +131,10 @@ clock_running() {
 	run -0 jq -e '.span_s >= 5 and .checked >= 20' <<<"$r"
 	run -0 jq -e '.filtered_vs_measured_frames < 1' <<<"$r"
 	# Jitter (raw wake-up against filtered) is reported and plausible:
-	# below a period on average.
-	run -0 jq -e '.jitter_ns > 0 and .jitter_ns < .period_ns' <<<"$r"
+	# some, and on average below ten periods (tens of us on an idle
+	# machine, a millisecond and more when six test runs share it).
+	run -0 jq -e '.jitter_ns > 0 and .jitter_max_ns >= .jitter_ns and
+	    .jitter_ns < 10 * .period_ns' <<<"$r"
 }
 
 @test "jack: amixd's clock agrees with an independent JACK client's" {
