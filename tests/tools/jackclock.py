@@ -13,19 +13,28 @@ time_ns minus the output latency. Prints one JSON line:
 
     time_err_us   worst |amixd's cycle start - JACK's time of that frame|,
                   once amixd's clock ran a second
-    rate_ppm      |amixd's mean rate - JACK's rate| in ppm, WARM_S
-                  seconds into the check and a second after any restart
-                  of amixd's clock, over the longest clock run
+    rate_ppm      |amixd_rate - jack_rate| in ppm. JACK's dummy driver
+                  sleeps relative times: under load its rate wanders by
+                  tens of ppm, so both are taken over the same stretch,
+                  amixd's longest clock run
                   (JACK's frame counter jumps at an xrun; so does ours)
     run_s         how long that run lasted
     jack_relocking  samples left out: JACK's own cycle start lagged its
                   clock by more than two periods (its DLL relocking
                   after a stall: its own clients are misled then)
+    reported_rate_ppm  the same for the median of the "rate" amixd
+                  reports (reported_rate) over the stretch
     period_us     JACK's period, the bound the times must keep
-    jack_rate     the slope of JACK's frame times over its cycle start
-                  times through that run, least squares, moved to
-                  CLOCK_MONOTONIC
-    amixd_rate    the mean of amixd's rate over the same samples
+    jack_rate     JACK's rate as this client sees it: a least-squares
+                  line through the earliest of each second of its own
+                  process calls (CLOCK_MONOTONIC against
+                  jack_last_frame_time: scheduling only delays a call),
+                  over the longest stretch without an xrun (jack_span_s). Not JACK's DLL
+                  (the period time of jack_get_cycle_times): on this
+                  loaded machine it relocks after every stall and reads
+                  tens of ppm off for seconds.
+    amixd_rate    amixd's over the same stretch: the slope of its clock
+                  replies' (time_ns, frames)
     samples, runs, latency_frames, clock_offset_us (JACK's clock against
     CLOCK_MONOTONIC), jitter_ns / jitter_max_ns (amixd's report)
 """
@@ -39,7 +48,6 @@ import time
 
 import jack
 
-WARM_S = 5.0        # seconds of amixd clock before its rate is judged
 
 
 def amixd_clock(path):
@@ -60,7 +68,16 @@ def main():
     path, secs = sys.argv[1], float(sys.argv[2])
     client = jack.Client("clockref", no_start_server=True,
                          servername=os.environ.get("JACK_DEFAULT_SERVER"))
+    # Our own cycles: JACK's frame time and CLOCK_MONOTONIC at each of
+    # this client's process calls, as amixd measures its own.
+    cycles = []
+
+    @client.set_process_callback
+    def process(frames):
+        cycles.append((client.last_frame_time, time.monotonic_ns()))
+
     client.activate()
+    block, srate = client.blocksize, client.samplerate
     lj = ctypes.CDLL("libjack.so.0")
     lj.jack_get_time.restype = ctypes.c_uint64
     lj.jack_frames_to_time.restype = ctypes.c_uint64
@@ -138,33 +155,72 @@ def main():
     runs.append(run)
     run = max(runs, key=len)
     a, b = run[0], run[-1]
-    # JACK's rate: a least-squares line through its (cycle start, frame
-    # time) pairs of the run, in CLOCK_MONOTONIC: each start carries
-    # its DLL's noise, the line averages it out.
-    xs = [(x[5] - a[5]) / 1e9 for x in run]
-    ys = [(x[4] - a[4]) & 0xffffffff for x in run]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    sxx = sum((x - mx) ** 2 for x in xs)
-    jrate = (sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
-             if sxx > 0 else 0.0)
-    # The rate survives a restart (an xrun): judged WARM_S after the
-    # first sample, a second after the last restart.
-    warm = [x[0] for x in run if x[6] - samples[0][6] >= WARM_S and
-            x[0]["updates"] * x[0]["period"] / x[0]["nominal_rate"] >= 1]
-    # amixd's rate over the same run, its mean: both sides' noise
-    # averaged the same way.
-    mrate = sum(k["rate"] for k in warm) / len(warm) if warm else 0.0
-    rerr = abs(mrate - jrate) / jrate * 1e6 if warm else -1
+    # JACK's rate, seen by this client: a least-squares line through
+    # (wake-up time, frame time) of its own process calls, over the
+    # longest stretch where every call came one period after the last
+    # and not three periods late (an xrun cuts it).
+    # Over the same stretch: amixd's longest clock run, a second in.
+    warm = [x[0] for x in run
+            if x[0]["updates"] * x[0]["period"] / x[0]["nominal_rate"] >= 1]
+    lo = warm[0]["time_ns"] if warm else 0
+    hi = warm[-1]["time_ns"] if warm else 0
+    best, cur = [], []
+    for c in (c for c in cycles if lo <= c[1] <= hi):
+        if cur and (c[0] - cur[-1][0] != block or
+                    c[1] - cur[-1][1] > 3 * block * 1e9 / srate):
+            best = max(best, cur, key=len)
+            cur = []
+        cur.append(c)
+    best = max(best, cur, key=len)
+    # Scheduling only ever delays a wake-up: the earliest call of each
+    # second (its lower envelope) is the one nearest the device's
+    # clock, and the line goes through those.
+    jrate, jspan = 0.0, 0.0
+    if len(best) > 2:
+        f0, t0 = best[0]
+        env = {}
+        for f, t in best:
+            r = (t - t0) - (f - f0) * 1e9 / srate   # ns late, plus drift
+            sec = (f - f0) // srate
+            if sec not in env or r < env[sec][1]:
+                env[sec] = (f - f0, r)
+        pts = sorted(env.values())
+        if len(pts) > 2:
+            mx = sum(x for x, _ in pts) / len(pts)
+            my = sum(y for _, y in pts) / len(pts)
+            sxx = sum((x - mx) ** 2 for x, _ in pts)
+            slope = sum((x - mx) * (y - my) for x, y in pts) / sxx
+            jrate = srate / (1.0 + slope * srate / 1e9)
+        jspan = (best[-1][1] - t0) / 1e9
+    # amixd's rate over that run: the slope of its own (time_ns, frames)
+    # line, as JACK's, once its clock ran a second.
+    pts = [(k["time_ns"] / 1e9, k["frames"]) for k in warm]
+    mrate = 0.0
+    if len(pts) > 2:
+        mx = sum(x for x, _ in pts) / len(pts)
+        my = sum(y for _, y in pts) / len(pts)
+        sxx = sum((x - mx) ** 2 for x, _ in pts)
+        mrate = sum((x - mx) * (y - my) for x, y in pts) / sxx
+    rerr = abs(mrate - jrate) / jrate * 1e6 if mrate > 0 and jrate > 0 \
+        else -1
+    # The rate amixd reports, its median over the stretch, likewise.
+    rr = sorted(k["rate"] for k in warm)
+    rrate = rr[len(rr) // 2] if rr else 0.0
+    rrerr = abs(rrate - jrate) / jrate * 1e6 if rrate > 0 and jrate > 0 \
+        else -1
     last = (0, 0, per_us)
     print(json.dumps({
         "time_err_us": round(terr, 1),
         "rate_ppm": round(rerr, 3),
+        "reported_rate_ppm": round(rrerr, 3),
+        "reported_rate": round(rrate, 4),
         "period_us": round(last[2], 1),
         "jack_rate": round(jrate, 4),
         "amixd_rate": round(mrate, 4),
         "samples": len(samples), "jack_relocking": bad,
         "settled": len(settled),
         "warm": len(warm), "run_s": round((b[5] - a[5]) / 1e9, 1),
+        "jack_span_s": round(jspan, 1),
         "runs": len(runs),
         "latency_frames": samples[-1][0]["latency_frames"],
         "clock_offset_us": round(samples[-1][3] / 1000, 1),
