@@ -2,9 +2,9 @@
 /*
  * The audio clock: when will engine frame N be heard, in CLOCK_MONOTONIC
  * time? Each period the backend measures it once for the period's first
- * frame (t_ns: the null timer's deadline, JACK's cycle start, or the
- * ALSA wake-up plus what is still queued in the device, each plus the
- * output latency) and aclock_update filters those measures with a
+ * frame (t_ns: the null timer's deadline, the JACK process call's
+ * wake-up, or the ALSA wake-up plus what is still queued in the device,
+ * each plus the output latency) and aclock_update filters those measures with a
  * second-order delay-locked loop, as JACK and PipeWire do (F. Adriaensen,
  * "Using a DLL to filter time", LAC 2005):
  *
@@ -26,8 +26,9 @@
  * the measure: a discontinuity, counted and published with its reason.
  * The rate estimate survives a restart at the same nominal rate. For
  * 1/ACLOCK_SETTLE s after a restart a measure may still move its start
- * outright when it disagrees by more than a quarter period: a new JACK
- * client's first cycles report times a period early.
+ * outright when it disagrees by more than a quarter period: the first
+ * wake-ups of a new thread or JACK client come late or in a burst (JACK's
+ * first cycle times were a whole period off).
  *
  * Times are kept as a 64-bit base plus a double offset rebased every
  * second, so the doubles never lose precision on a long uptime.
