@@ -34,7 +34,7 @@ stress    |  90 | SECS=30 |
 telemetry |  90 | RUNS=1 WINDOW=5 |
 apprings  |  90 | SECS=10 |
 headroom  | 180 | WINDOW=3 |
-clock     | 660 | SECS=600 |
+clock     | 180 | SECS=120 |
 jack      | 120 | | 5
 alsa      | 120 | | 5
 '
