@@ -58,18 +58,21 @@ cmd_wait_reply(const struct cmd_waiter *w, int rc, const char *err)
 	return r;
 }
 
-/* Timer: move the work on; once it ended, answer every waiter. */
-static void
-cmd_wait_cb(void *arg)
+/*
+ * Move the work on; once it ended, answer every waiter. Returns
+ * -EINPROGRESS while the work goes on, else 0. The timer calls it; so
+ * may a test rig with no event loop (tests/fuzz/fz_graph.c).
+ */
+int
+cmd_wait_poll(void)
 {
 	char err[256] = "";
 	size_t i;
 	int rc;
 
-	(void)arg;
 	rc = engine_poll(cmd_wait_engine, err, sizeof(err));
 	if (rc == -EINPROGRESS)
-		return;
+		return rc;
 	ctl_node_errors();	/* a sink that failed after the last period */
 	ctl_state_event();
 	/* Answering may run the next requests, which may wait again. */
@@ -86,6 +89,15 @@ cmd_wait_cb(void *arg)
 	free(cmd_due);
 	cmd_due = NULL;
 	cmd_ndue = 0;
+	return 0;
+}
+
+/* Timer: see cmd_wait_poll. */
+static void
+cmd_wait_cb(void *arg)
+{
+	(void)arg;
+	(void)cmd_wait_poll();
 }
 
 static int

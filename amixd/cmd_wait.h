@@ -13,5 +13,6 @@ void cmd_wait_done(void);
 void cmd_wait_add(struct client *c, const struct cJSON *req, int render,
     uint64_t frames, double secs);
 void cmd_wait_gone(const struct client *c);
+int cmd_wait_poll(void);
 
 #endif /* !defined(CMD_WAIT_H) */

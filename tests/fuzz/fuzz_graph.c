@@ -31,9 +31,9 @@
  * sample an app_sink ring receives is finite. A failed check aborts with
  * the request and both lists on stderr; FUZZ_GRAPH_TRACE=1 prints every
  * request, reply and period of an input (to read a crash's input).
- * fz_graph.c is the rig: the engine, the backend, the checks. Built
- * with -DFZ_AVOID_KNOWN (make FUZZ_EXTRA=-DFZ_AVOID_KNOWN) it steers
- * clear of the bugs issue 12 names, to look past them.
+ * fz_graph.c is the rig: the engine, the backend, the checks. Stop and
+ * render reply late (cmd_wait.c): the rig runs the daemon loop's work
+ * until the reply comes (10 s at most) and checks it as any other.
  */
 
 #include <sys/eventfd.h>
@@ -391,11 +391,6 @@ fz_reconfig(struct fz_in *in)
 
 	if (fz_engine.state != ENGINE_RUNNING)
 		return;
-#ifdef FZ_AVOID_KNOWN
-	/* XXX until branch engine lands: engine_rate frees what a period uses. */
-	if (fz_threaded)
-		now = 1;
-#endif
 	if (fz_trace)
 		fprintf(stderr, "  device now: %u frames at %u Hz%s\n", period,
 		    rate, now ? "" : ", control first");

@@ -10,6 +10,7 @@
  */
 
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 
 #include <dirent.h>
 
@@ -30,7 +31,9 @@
 #include <sndfile.h>
 
 #include "clock.h"
+#include "cmd_wait.h"
 #include "dl.h"
+#include "ev.h"
 #include "fz_graph.h"
 #include "log.h"
 #include "plan.h"
@@ -46,6 +49,7 @@
 
 #define FZ_FRAMES	(1 << 14)	/* lockstep: frames one input may run */
 #define FZ_WAIT_NS	(20 * 1000000ULL)	/* threaded: cycles waited for */
+#define FZ_DEFER_NS	(10 * 1000000000ULL)	/* a deferred reply, at most */
 
 struct engine fz_engine;
 struct client fz_client;
@@ -58,6 +62,8 @@ int fz_trace;
 _Atomic uint32_t fz_period, fz_rate;
 
 static uint64_t fz_frames;		/* run by this input, lockstep */
+static int fz_peer = -1;		/* the client's end of fz_client.fd */
+static struct ev_file fz_client_ev;	/* ctl sets its events; unwatched */
 static pthread_t fz_thread;
 static _Atomic int fz_quit;
 static _Atomic int fz_in_cycle;		/* threaded: RT is in rt_cycle */
@@ -347,6 +353,47 @@ fz_close_fds(void)
 }
 
 /*
+ * The reply to text that cmd_dispatch deferred (stop, render): do what
+ * the daemon's loop does, the engine's events and cmd_wait's timer,
+ * until ctl sends it on fz_client's socket, and read it back.
+ */
+static cJSON *
+fz_deferred(const char *text)
+{
+	char buf[4096];
+	uint64_t t0 = am_clock_ns();
+	ssize_t n;
+	size_t len = 0;
+	cJSON *r;
+
+	fz_client.waiting = 1;		/* as ctl_line does */
+	while (fz_client.waiting) {
+		if (am_clock_ns() - t0 > FZ_DEFER_NS)
+			fz_fail("a deferred reply never came", text, NULL);
+		if (!fz_threaded && fz_engine.state == ENGINE_RUNNING)
+			fz_cycle();	/* lockstep: the device goes on */
+		fz_control();
+		if (cmd_wait_poll() == -EINPROGRESS)
+			sched_yield();
+	}
+	if (fz_client.fd < 0)
+		fz_fail("the client was dropped while waiting", text, NULL);
+	while (len == 0 || buf[len - 1] != '\n') {
+		n = recv(fz_peer, buf + len, sizeof(buf) - 1 - len,
+		    MSG_DONTWAIT);
+		if (n <= 0 || len + n >= sizeof(buf) - 1)
+			fz_fail("a deferred reply not one line", text, NULL);
+		len += n;
+	}
+	buf[len] = '\0';
+	if ((r = cJSON_Parse(buf)) == NULL)
+		fz_fail("a deferred reply not JSON", text, buf);
+	if (fz_trace)
+		fprintf(stderr, "< (deferred) %s", buf);
+	return r;
+}
+
+/*
  * Send one request (consumed) as the client and check its reply: an
  * object with a boolean "ok", "error" with a code when refused, and a
  * refusal changes nothing "list" shows. Returns the reply's "id" or 0.
@@ -370,13 +417,8 @@ fz_req(cJSON *req)
 		free(rs);
 	}
 	fz_close_fds();
-	if (r == NULL) {
-		/* A reply the daemon sends later (none on main yet). */
-		free(text);
-		free(before);
-		cJSON_Delete(req);
-		return 0;
-	}
+	if (r == NULL)
+		r = fz_deferred(text);
 	ok = cJSON_GetObjectItemCaseSensitive(r, "ok");
 	if (!cJSON_IsObject(r) || !cJSON_IsBool(ok))
 		fz_fail("a reply without \"ok\"", text, NULL);
@@ -480,6 +522,7 @@ fz_init(void)
 	struct dev_config dev;
 	char err[256];
 	uint32_t i;
+	int sp[2];
 
 	am_log_level = -1;
 	fz_trace = getenv("FUZZ_GRAPH_TRACE") != NULL;
@@ -511,7 +554,12 @@ fz_init(void)
 		abort();
 	cmd_init(&fz_engine, 0);
 	ctl_init(&fz_engine, NULL, -1);
-	fz_client.fd = -1;
+	/* A socket, so that deferred replies can be read back. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		abort();
+	fz_client.fd = sp[0];
+	fz_peer = sp[1];
+	fz_client.ev = &fz_client_ev;
 	fz_client.stats_slot = fz_client.levels_slot = -1;
 	/* A capture within full scale, as a device delivers it. */
 	for (i = 0; i < RT_FRAMES_MAX * 2; i++)
