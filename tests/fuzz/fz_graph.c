@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "cmd_wait.h"
 #include "dl.h"
+#include "fdq.h"
 #include "ev.h"
 #include "fz_graph.h"
 #include "log.h"
@@ -560,6 +561,8 @@ fz_init(void)
 	fz_client.fd = sp[0];
 	fz_peer = sp[1];
 	fz_client.ev = &fz_client_ev;
+	am_lbuf_init(&fz_client.in);	/* ctl reads on after a late reply */
+	am_fdq_init(&fz_client.fdq);
 	fz_client.stats_slot = fz_client.levels_slot = -1;
 	/* A capture within full scale, as a device delivers it. */
 	for (i = 0; i < RT_FRAMES_MAX * 2; i++)
