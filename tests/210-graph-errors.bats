@@ -248,7 +248,7 @@ check_bad() {
 	req '{"cmd":"start"}' >/dev/null
 	run env PYTHONPATH="$AM_TOP/tests/tools" "$PY" - "$AUDIOMIXERD_SOCKET" <<'EOP'
 import json, socket, sys
-from listsnap import list_shape
+from refusal import list_shape
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
 rf = s.makefile("rb")

@@ -83,7 +83,7 @@ EOF
 }
 
 @test "refusals change nothing while the engine is stopped" {
-	run -0 refusals_unchanged < <(bad_requests)
+	run -0 refused_unchanged - < <(bad_requests)
 	assert_eq "$(bad_requests | wc -l)" "$(grep -c '^ok ' <<<"$output")" \
 	    "refusals checked"
 }
@@ -92,7 +92,7 @@ EOF
 	local f0
 	req '{"cmd":"start"}'
 	f0=$(node_frames 6)
-	run -0 refusals_unchanged < <(bad_requests
+	run -0 refused_unchanged - < <(bad_requests
 	    # Refused only while running.
 	    echo '{"cmd":"device_open","period":256}'
 	    echo '{"cmd":"device_close"}'
@@ -106,8 +106,14 @@ EOF
 
 @test "refusal.py fails on an accepted request and on a refusal that changed list" {
 	# Accepted although --refused: exit 1, and it says what.
-	run -1 --separate-stderr refusals_unchanged <<<'{"cmd":"ping"}'
+	run -1 --separate-stderr refused_unchanged - <<<'{"cmd":"ping"}'
 	assert_match 'accepted' "$stderr"
+	# Refused with another code than the one asked for; requests as
+	# arguments as well as on stdin.
+	run -1 --separate-stderr refused_unchanged not_found '{"cmd":"nope"}'
+	assert_match 'code unknown_cmd, expected not_found' "$stderr"
+	run -0 refused_unchanged bad_request '[]' '{"cmd":7}'
+	assert_eq 2 "$(grep -c '^ok bad_request ' <<<"$output")" "refusals"
 	# A server whose "list" changes with a refusal: the check must see it.
 	run -0 "$PY" - "$BATS_TEST_TMPDIR/fake.sock" <<'EOP'
 import json, os, socket, sys, threading

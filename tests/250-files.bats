@@ -505,7 +505,7 @@ EOS
 	run env PYTHONPATH="$AM_TOP/tests/tools" "$PY" - \
 	    "$AUDIOMIXERD_SOCKET" "$AMIXD_PID" "$BATS_FILE_TMPDIR/short.wav" <<'EOP'
 import json, os, resource, socket, sys
-from listsnap import list_shape
+from refusal import list_shape
 path, pid, wav = sys.argv[1], sys.argv[2], sys.argv[3]
 
 def conn():

@@ -315,7 +315,7 @@ EOP
 @test "every refusal leaves list unchanged; descriptors split at random reach their line" {
 	ref_start
 	# Each group: requests refused with one code, list compared around
-	# every one of them (refused_unchanged, tests/tools/listsnap.py).
+	# every one of them (refused_unchanged, tests/tools/refusal.py).
 	refused_unchanged bad_request \
 	    "{\"cmd\":\"set\",\"id\":$TONE,\"args\":{\"freq\":500,\"db\":1e300}}" \
 	    "{\"cmd\":\"set\",\"id\":$TONE,\"args\":{\"db\":-3,\"seed\":2}}" \

@@ -18,8 +18,9 @@
 #                        named $JACK_DEFAULT_SERVER; sets JACKD_PID
 # jackd_stop [SIGNAL]    stop it (TERM unless told) and reap it
 # asan_build             true when amixd is a sanitizer build
-# refusals_unchanged [CODE] < REQUESTS   each request (a JSON line) is
-#                        refused (with CODE) and leaves "list" as it was
+# refused_unchanged CODE [REQUEST...]   each request (the arguments, or
+#                        stdin's lines) is refused (with CODE; - for any)
+#                        and leaves "list" as it was
 
 PY=/usr/bin/python3
 
@@ -171,16 +172,20 @@ graph_shape() {
 	req '{"cmd":"list"}' | jq -c '{nodes: .nodes, links: .links}'
 }
 
-# refused_unchanged CODE REQUEST...: each request (a JSON line, sent on
-# one connection) is refused with CODE and leaves "list" (nodes with
-# their args, links, state, device) as it was before it
-# (tests/tools/listsnap.py, which the Python tools share).
+# refused_unchanged CODE [REQUEST...]: each request (a JSON line: the
+# arguments, or stdin's lines when there are none), sent on one
+# connection, is refused with error code CODE (any code when CODE is -)
+# and leaves "list" (state, device, nodes with their args, links: the
+# whole reply) exactly as it was. Prints "ok CODE REQUEST" for each;
+# fails on the first that was accepted, had no code or the wrong one, or
+# changed the graph, with both lists. The check is tests/tools/refusal.py,
+# which Python tests import (checked_req, list_shape).
 refused_unchanged() {
-	local code=$1 out
+	local code=(--code "$1")
+	[ "$1" != - ] || code=()
 	shift
-	out=$("$PY" "$AM_TOP/tests/tools/listsnap.py" "$AUDIOMIXERD_SOCKET" \
-	    "$@" 2>&1) || flunk "a request was not refused, or changed the graph" "$out"
-	assert_eq "$(printf "$code\\n%.0s" "$@")" "$out" "codes of: $*"
+	"$PY" "$AM_TOP/tests/tools/refusal.py" "$AUDIOMIXERD_SOCKET" \
+	    --refused "${code[@]}" "$@"
 }
 
 # The number of nodes of type $1 in the graph (wait_until takes it as a
@@ -214,15 +219,6 @@ node_frames_above() {
 # Fit a sine to an audio file: JSON with freq, amp_db, resid_db, ...
 sinefit() {
 	"$PY" "$AM_TOP/tests/tools/sinefit.py" "$@"
-}
-
-# Every request on stdin (one JSON object a line, one connection) must be
-# refused, with error code $1 when given, and leave "list" (state,
-# device, nodes and their args, links) exactly as it was. Python code
-# that passes descriptors imports checked_req from the same tool.
-refusals_unchanged() {
-	"$PY" "$AM_TOP/tests/tools/refusal.py" "$AUDIOMIXERD_SOCKET" \
-	    --refused ${1:+--code "$1"}
 }
 
 # Is the amixd on PATH built with AddressSanitizer?

@@ -41,7 +41,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ringclient import make_ring  # noqa: E402
-from listsnap import list_shape  # noqa: E402
+from refusal import list_shape  # noqa: E402
 
 FD_MAX = 8                      # AM_SOCK_FD_MAX
 LINE_MAX = 65536                # AM_PROTO_LINE_MAX

@@ -1,24 +1,31 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Every refusal leaves the graph as it was.
+"""Every refusal leaves the graph as it was: the one tool for it (the
+bats helper refused_unchanged, fdsplit.py and inline test scripts).
 
-usage: refusal.py SOCK [--refused] [--code CODE] < REQUESTS
+usage: refusal.py SOCK [--refused] [--code CODE] [REQUEST...]
 
-Sends each request (one JSON object a line) on one connection, asking
-"list" before and after it. A request refused ({"ok": false}) must leave
-"list" (engine state, device, nodes with their args, links) exactly as
-it was. Prints one line per request: "ok CODE REQUEST" for a refusal
-that changed nothing, "accepted REQUEST" for one that was accepted.
+Sends each request (the arguments, or one JSON line each from stdin
+when there are none) on one connection, asking "list" before and after
+it. Every reply must be an object with a boolean "ok"; a refusal must
+carry an error code and leave "list" (the whole reply but its tag:
+engine state, device, nodes with their args, links) exactly as it was.
+Prints one line per request: "ok CODE REQUEST" for a refusal that
+changed nothing, "accepted REQUEST" for one that was accepted.
 --refused: every request must be refused; --code: with this error code.
-Exit status 0, or 1 with both lists printed on the first failure.
+A request need not be an object ('[]' is refused too). Exit status 0,
+or 1 with both lists printed on the first failure.
 
 As a module, for tests that pass descriptors or keep state:
 
-    from refusal import checked_req
+    from refusal import checked_req, list_shape
     r = checked_req(conn, request, fds=(), refused=None, code=None)
+    shape = list_shape(sock, sock.makefile("rb"))
 
 conn is anything with .req(obj, fds) returning the reply (ringclient's
 Conn); the reply is returned, an AssertionError raised on a failure.
+list_shape is "list" as one canonical line, on a raw socket and its
+reader, for scripts that speak the protocol themselves.
 """
 import json
 import socket
@@ -46,6 +53,25 @@ class Conn:
                 return r
 
 
+def _canonical(r):
+    """A "list" reply as one canonical line: everything but its tag."""
+    if not isinstance(r, dict) or r.get("ok") is not True:
+        raise RuntimeError("list failed: %r" % (r,))
+    r = dict(r)
+    r.pop("tag", None)
+    return json.dumps(r, sort_keys=True)
+
+
+def list_shape(s, rf):
+    """The graph as "list" shows it, canonical JSON, on socket s read
+    through rf (events on the way are skipped)."""
+    s.sendall(b'{"cmd":"list"}\n')
+    while True:
+        r = json.loads(rf.readline())
+        if "event" not in r:
+            return _canonical(r)
+
+
 def graph_list(conn):
     r = conn.req({"cmd": "list"})
     assert r.get("ok") is True, "list refused: %r" % r
@@ -58,7 +84,7 @@ def checked_req(conn, obj, fds=(), refused=None, code=None):
     it must be refused (with code, when given); False: accepted."""
     before = graph_list(conn)
     r = conn.req(obj, fds)
-    ok = r.get("ok")
+    ok = r.get("ok") if isinstance(r, dict) else None
     assert ok in (True, False), "no \"ok\" in the reply to %s: %r" % (
         json.dumps(obj), r)
     if refused is True:
@@ -84,7 +110,7 @@ def main(argv):
     if not args or args[0].startswith("-"):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    path, refused, code = args[0], None, None
+    path, refused, code, reqs = args[0], None, None, []
     i = 1
     while i < len(args):
         if args[i] == "--refused":
@@ -92,13 +118,15 @@ def main(argv):
         elif args[i] == "--code" and i + 1 < len(args):
             code = args[i + 1]
             i += 1
-        else:
+        elif args[i].startswith("-"):
             print("refusal.py: unknown argument %s" % args[i],
                   file=sys.stderr)
             return 2
+        else:
+            reqs.append(args[i])
         i += 1
     conn = Conn(path)
-    for line in sys.stdin:
+    for line in reqs or sys.stdin:
         line = line.strip()
         if not line:
             continue
