@@ -42,6 +42,10 @@
  * most: a frozen server then keeps that helper, which frees the client
  * whenever the server runs again, instead of the control thread (or
  * the daemon's exit). d is leaked, never freed, if a cycle never ended.
+ * A cycle stuck in a node the watchdog gave up on is not waited for:
+ * busy leaves the thread behind (watchdog_leave: should the node return,
+ * the callback touches nothing shared) and deactivation cancels it;
+ * once jack_deactivate returned no process call runs, so busy is 0.
  */
 
 #include <errno.h>
@@ -64,6 +68,7 @@
 #include "engine.h"
 #include "log.h"
 #include "util.h"
+#include "watchdog.h"
 
 #define BACKEND_JACK_CH_MAX	2	/* ports per direction */
 #define BACKEND_JACK_XRUN_BURST	8	/* xrun events per cycle, at most */
@@ -82,6 +87,7 @@ struct backend_jack {
 	_Atomic uint32_t period;	/* frames, as the server runs it */
 	_Atomic int quit;		/* stop: process does nothing */
 	_Atomic int busy;		/* a process call is in a cycle */
+	int left;			/* its thread left behind (watchdog) */
 	_Atomic int dead;		/* the server shut us down */
 	_Atomic int freewheel;
 	pthread_t deact;		/* helper running jack_deactivate */
@@ -214,6 +220,12 @@ backend_jack_process(jack_nframes_t n, void *arg)
 
 	rt_cycle(rt, n, atomic_load_explicit(&d->rate,
 	    memory_order_relaxed));
+	if (rt_left(rt)) {
+		/* Left behind while stuck (watchdog_leave): nothing shared. */
+		backend_jack_silence(d, n);
+		atomic_store(&d->busy, 0);
+		return 0;
+	}
 	/* JACK ports carry overs, as its users expect: counted only. */
 	device_sink_clipped(rt->cur, am_afmt_overs(rt->dev_out,
 	    (size_t)n * 2));
@@ -428,6 +440,8 @@ backend_jack_deact(void *arg)
 	struct backend_jack *d = arg;
 
 	jack_deactivate(d->client);
+	/* No process call runs now, not even a cancelled stuck one. */
+	atomic_store(&d->busy, 0);
 	atomic_store_explicit(&d->deact_done, 1, memory_order_release);
 	return NULL;
 }
@@ -628,6 +642,7 @@ backend_jack_start(struct engine *e, char *err, size_t errlen)
 	}
 	atomic_store(&d->quit, 0);
 	atomic_store(&d->busy, 0);
+	d->left = 0;
 	atomic_store(&d->xruns, 0);
 	/*
 	 * active before dead is read, as the shutdown callback stores dead
@@ -672,9 +687,11 @@ backend_jack_stop(struct engine *e)
 
 /*
  * Control thread, never blocks: 2 while a cycle is in flight (quit is
- * up, so no new one starts: see busy); then, if the client is active
- * and the server alive, jack_deactivate runs on a helper thread and
- * this says 1 until it returned; 0 when neither is pending.
+ * up, so no new one starts: see busy), unless it is one the watchdog
+ * gave up on, whose thread is then left behind (watchdog_leave); then,
+ * if the client is active and the server alive, jack_deactivate runs on
+ * a helper thread (cancelling a stuck thread) and this says 1 until it
+ * returned; 0 when neither is pending.
  */
 static int
 backend_jack_busy(struct engine *e)
@@ -682,8 +699,11 @@ backend_jack_busy(struct engine *e)
 	struct backend_jack *d = e->bdata;
 	int rc;
 
-	if (atomic_load(&d->busy))
-		return 2;
+	if (atomic_load(&d->busy) && !d->left) {
+		if (!watchdog_leave(e))
+			return 2;
+		d->left = 1;
+	}
 	if (atomic_exchange(&d->active, 0) && !atomic_load(&d->dead)) {
 		atomic_store(&d->deact_done, 0);
 		rc = pthread_create(&d->deact, NULL, backend_jack_deact, d);

@@ -25,9 +25,10 @@
  *   null and ALSA loops). JACK's process thread belongs to JACK: there
  *   the node is bypassed and reported and the thread demoted; should the
  *   node return, the next period runs without it, else amixd is silent
- *   in JACK until a stop (which waits 2 s for the process call, then
- *   jack_deactivate cancels the thread) and start, or until the server
- *   drops the client (a lost device). XXX restart it by itself;
+ *   in JACK until a stop and start, or until the server drops the
+ *   client (a lost device). A stop leaves the thread behind as above
+ *   (watchdog_leave, asked by the backend's busy) without waiting for
+ *   it, and jack_deactivate then cancels it. XXX restart it by itself;
  * - sends {"event":"watchdog",...} to the watchdog event class.
  *
  * It never fires on an idle or stopped engine: its thread exists only
@@ -410,6 +411,32 @@ watchdog_fire(struct engine *e)
 		cJSON_AddItemToArray(a, cJSON_CreateNumber(ids[i]));
 	cJSON_AddNumberToObject(ev, "count", (double)wd.count);
 	ctl_event(CTL_EV_WATCHDOG, ev);
+}
+
+/*
+ * A backend whose real-time thread is not ours (JACK) is stopping and a
+ * cycle is still in flight: is it the one the watchdog gave up on, the
+ * thread still in that node? Then leave the thread behind now, as
+ * watchdog_fire does for the other backends: the plan it holds and the
+ * bypassed nodes are already kept for ever, and with the generation
+ * bumped, should the node return, the thread touches nothing shared
+ * (rt_left) and the backend's callback must not either. 1 when it was
+ * left behind here, 0 when no such cycle runs. Control thread.
+ */
+int
+watchdog_leave(struct engine *e)
+{
+	struct rt *rt = &e->rt;
+
+	if (wd.ms == 0 || wd.skip == UINT64_MAX ||
+	    atomic_load(&rt->step) == 0 || atomic_load(&rt->cycles) != wd.skip)
+		return 0;
+	atomic_fetch_add(&rt->gen, 1);
+	atomic_store(&rt->step, 0);
+	rt->in_cycle = 0;
+	wd.skip = UINT64_MAX;
+	logx(1, "watchdog: the stuck thread is left behind: the engine stops");
+	return 1;
 }
 
 /* Control: join the watchdog thread, which has ended or is told to. */

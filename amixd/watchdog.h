@@ -14,6 +14,7 @@ void watchdog_init(struct engine *e, uint32_t ms);
 void watchdog_done(void);
 void watchdog_start(struct engine *e);
 void watchdog_stop(struct engine *e);
+int watchdog_leave(struct engine *e);
 uint64_t watchdog_count(void);
 uint32_t watchdog_ms(void);
 

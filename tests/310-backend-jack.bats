@@ -409,3 +409,42 @@ record_check() {
 	wait_until 5 node_frames_above "$s" $((f1 + 9600))
 	assert_eq running "$(req '{"cmd":"list"}' | jq -r .state)"
 }
+
+# True once node $1 is marked bypassed in list (the watchdog took it out).
+bypassed() {
+	[ "$(req '{"cmd":"list"}' | jq ".nodes[] | select(.id == $1) | .bypassed")" = true ]
+}
+
+@test "watchdog: a node stuck in JACK's process call; stop replies without it, start runs on" {
+	local f t0 t1
+	jackd_start 128
+	amixd_start -b jack -w 250
+	run -0 req '{"cmd":"device_open"}'
+	req '{"cmd":"create_node","type":"tone"}' >/dev/null
+	req '{"cmd":"create_node","type":"cpu_load"}' >/dev/null
+	req '{"cmd":"create_node","type":"device_sink"}' >/dev/null
+	req '{"cmd":"connect","from":1,"to":2}' >/dev/null
+	req '{"cmd":"connect","from":2,"to":3}' >/dev/null
+	run -0 req '{"cmd":"start"}'
+	wait_until 5 node_frames_above 3 4800
+	run -0 amctl '{"cmd":"set","id":2,"args":{"hang":true}}'
+	wait_until 10 bypassed 2
+	# The process call never returns: stop must not wait for it (the
+	# engine branch did, for ever), and the socket answers meanwhile.
+	t0=$(date +%s%N)
+	run -0 timeout 15 amctl stop
+	t1=$(date +%s%N)
+	echo "# stop took $(((t1 - t0) / 1000000)) ms" >&3
+	run -0 amctl '{"cmd":"list"}'
+	assert_eq stopped "$(jget "$output" .state)" "state"
+	grep -q 'stuck thread is left behind' "$AMIXD_LOG_FILE" ||
+	    flunk "no log of the thread left behind" "$(cat "$AMIXD_LOG_FILE")"
+	# A new JACK thread runs the graph without the node.
+	f=$(node_frames 3)
+	run -0 req '{"cmd":"start"}'
+	wait_until 10 node_frames_above 3 $((f + 4800))
+	run -0 timeout 15 amctl stop
+	run -0 amctl ping
+	! grep -E -A 20 'Sanitizer|runtime error' "$AMIXD_LOG_FILE" ||
+	    flunk "sanitizer report"
+}
