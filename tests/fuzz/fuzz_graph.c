@@ -33,7 +33,8 @@
  * request, reply and period of an input (to read a crash's input).
  * fz_graph.c is the rig: the engine, the backend, the checks. Stop and
  * render reply late (cmd_wait.c): the rig runs the daemon loop's work
- * until the reply comes (10 s at most) and checks it as any other.
+ * until the reply comes (5 s at most, within libFuzzer's -timeout=10)
+ * and checks it as any other.
  */
 
 #include <sys/eventfd.h>

@@ -50,7 +50,7 @@
 
 #define FZ_FRAMES	(1 << 14)	/* lockstep: frames one input may run */
 #define FZ_WAIT_NS	(20 * 1000000ULL)	/* threaded: cycles waited for */
-#define FZ_DEFER_NS	(10 * 1000000000ULL)	/* a deferred reply, at most */
+#define FZ_DEFER_NS	(5 * 1000000000ULL)	/* a deferred reply, at most */
 
 struct engine fz_engine;
 struct client fz_client;
