@@ -7,8 +7,10 @@
  * (WAV, FLAC, ...): those are peeked without being consumed (pread on a
  * file, tee(2) on a pipe), so raw input loses nothing. amcat makes an
  * app ring (lib/aring.c) sized by --latency, and an eventfd; creates an
- * app_source with both (and a gain node for --db), connects it to --to
- * (by default the first device_sink), then copies the input straight
+ * app_source with both (and a gain node for --db), named after the
+ * client ("amcat.PID", or --name) so a user can find and turn it down,
+ * connects it to --to (a node id or name; by default the graph's default
+ * target, lib/target.c), then copies the input straight
  * into the ring's memory. Backpressure: it fills the ring to its high
  * watermark (the latency), sets the ring's waiting flag and sleeps in
  * poll(2) on the eventfd and the control socket until the engine has
@@ -18,8 +20,8 @@
  * its nodes and exits 0.
  *
  * Record: an app_sink at the graph rate (float stereo) connected from
- * --from (by default the first mixer, else what feeds the first
- * device_sink); amcat sleeps until the engine has filled a quarter of
+ * --from (by default the node named master, else the first mixer, else
+ * what feeds the first device_sink); amcat sleeps until the engine has filled a quarter of
  * the ring, then writes what it holds to standard output, as WAV or
  * raw. Frames the engine could not store because amcat fell behind are
  * counted by the engine in the ring; amcat says how many and exits 1.
@@ -54,6 +56,7 @@
 #include "aring.h"
 #include "clock.h"
 #include "proto.h"
+#include "target.h"
 #include "util.h"
 
 #define OPT_TO		256
@@ -61,6 +64,7 @@
 #define OPT_LATENCY	258
 #define OPT_RECORD	259
 #define OPT_FROM	260
+#define OPT_NAME	261
 
 #define CAT_LATENCY_DEF	100.0		/* ms */
 #define CAT_LATENCY_MIN	5.0		/* ms */
@@ -73,9 +77,9 @@
 
 static const char usage_str[] =
     "usage: amcat [-v] [-s SOCK] [-r RATE] [-c CH] [-f s16|s24|s32|f32]\n"
-    "\t[--to NODE] [--db GAIN] [--latency MS] [FILE|-]\n"
+    "\t[--to NODE] [--db GAIN] [--latency MS] [--name NAME] [FILE|-]\n"
     "       amcat --record [-s SOCK] [--from NODE] [-d SECONDS] "
-    "[-t wav|raw]\n";
+    "[-t wav|raw] [--name NAME]\n";
 
 struct cat {
 	struct am_conn conn;
@@ -86,6 +90,7 @@ struct cat {
 	uint32_t src_id, gain_id;	/* our nodes, or 0 */
 	uint32_t rate, channels, format;
 	uint32_t graph_rate;		/* Hz */
+	char name[AM_NODE_NAME_MAX + 1];	/* our app node's name */
 	int progress;			/* stderr is a terminal */
 	int verbose;			/* -v: clock and presentation delay */
 	double delay_ms;		/* the last presentation delay seen */
@@ -156,23 +161,6 @@ cat_id(cJSON *reply)
 	return v;
 }
 
-/* The type of node id in a list reply, or NULL. */
-static const char *
-cat_node_type(const cJSON *list, uint32_t id)
-{
-	const cJSON *n, *i, *t;
-
-	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(list,
-	    "nodes")) {
-		i = cJSON_GetObjectItemCaseSensitive(n, "id");
-		t = cJSON_GetObjectItemCaseSensitive(n, "type");
-		if (cJSON_IsNumber(i) && (uint32_t)i->valuedouble == id &&
-		    cJSON_IsString(t))
-			return t->valuestring;
-	}
-	return NULL;
-}
-
 /* The lowest id of a node of type, or 0. */
 static uint32_t
 cat_first(const cJSON *list, const char *type)
@@ -209,12 +197,17 @@ cat_feeder(const cJSON *list, uint32_t to)
 
 /*
  * Connect and ask for the graph; pick the node to play to (record: to
- * record from) when none was given. 0 or -1 (said why).
+ * record from). want is a node name or id, or NULL: play to the default
+ * target (lib/target.c); record from the node named master, else the
+ * first mixer, else what feeds the first device_sink. 0 or -1 (said
+ * why).
  */
 static int
-cat_setup(struct cat *c, const char *sock, long *node, int record)
+cat_setup(struct cat *c, const char *sock, const char *want, uint32_t *node,
+    int record)
 {
 	const cJSON *dev, *rate;
+	char err[256];
 	cJSON *list;
 	int rc;
 
@@ -231,17 +224,14 @@ cat_setup(struct cat *c, const char *sock, long *node, int record)
 	c->graph_rate = cJSON_IsNumber(rate) ? (uint32_t)rate->valuedouble :
 	    48000;
 	rc = 0;
-	if (*node > 0 && cat_node_type(list, (uint32_t)*node) == NULL) {
-		fprintf(stderr, "amcat: no node %ld in the graph\n", *node);
-		rc = -1;
-	} else if (*node == 0 && !record) {
-		*node = cat_first(list, "device_sink");
-		if (*node == 0) {
-			fprintf(stderr, "amcat: the graph has no device_sink "
-			    "to play to: give --to NODE\n");
+	*node = 0;
+	if (want != NULL || !record) {
+		if (am_target_pick(list, want, node, err, sizeof(err)) < 0) {
+			fprintf(stderr, "amcat: %s\n", err);
 			rc = -1;
 		}
-	} else if (*node == 0) {
+	} else if (am_target_pick(list, AM_TARGET_DEFAULT, node, err,
+	    sizeof(err)) < 0) {
 		*node = cat_first(list, "mixer");
 		if (*node == 0)
 			*node = cat_feeder(list, cat_first(list,
@@ -618,10 +608,10 @@ cat_connect(struct cat *c, uint32_t from, uint32_t to)
 
 /* Play the input through an app_source. The exit status. */
 static int
-cat_play(struct cat *c, const char *sock, const char *file, long to,
+cat_play(struct cat *c, const char *sock, const char *file, const char *want,
     double db, int have_db, double latency)
 {
-	uint32_t high;
+	uint32_t high, to;
 	int fds[2], rc;
 
 	c->in = STDIN_FILENO;
@@ -630,7 +620,7 @@ cat_play(struct cat *c, const char *sock, const char *file, long to,
 		fprintf(stderr, "amcat: %s: %s\n", file, strerror(errno));
 		return 1;
 	}
-	if (cat_sniff(c) < 0 || cat_setup(c, sock, &to, 0) < 0)
+	if (cat_sniff(c) < 0 || cat_setup(c, sock, want, &to, 0) < 0)
 		return 1;
 	if (c->verbose)
 		cat_verbose_clock(sock);
@@ -643,8 +633,7 @@ cat_play(struct cat *c, const char *sock, const char *file, long to,
 		c->gain_id = cat_id(cat_req(c, "gain", NULL, 0,
 		    "{\"cmd\":\"create_node\",\"type\":\"gain\","
 		    "\"args\":{\"db\":%.17g}}", db));
-		if (c->gain_id == 0 || cat_connect(c, c->gain_id,
-		    (uint32_t)to) < 0)
+		if (c->gain_id == 0 || cat_connect(c, c->gain_id, to) < 0)
 			goto fail;
 		to = c->gain_id;
 	}
@@ -652,11 +641,12 @@ cat_play(struct cat *c, const char *sock, const char *file, long to,
 	fds[0] = c->ring.fd;
 	fds[1] = c->evfd;
 	c->src_id = cat_id(cat_req(c, "app_source", fds, 2,
-	    "{\"cmd\":\"create_node\",\"type\":\"app_source\",\"args\":"
+	    "{\"cmd\":\"create_node\",\"type\":\"app_source\","
+	    "\"name\":\"%s\",\"args\":"
 	    "{\"fd\":0,\"eventfd\":1,\"frames\":%u,\"channels\":%u,"
-	    "\"rate\":%u,\"format\":\"%s\"}}", c->ring.cap, c->channels,
-	    c->rate, am_aring_formats[c->format]));
-	if (c->src_id == 0 || cat_connect(c, c->src_id, (uint32_t)to) < 0)
+	    "\"rate\":%u,\"format\":\"%s\"}}", c->name, c->ring.cap,
+	    c->channels, c->rate, am_aring_formats[c->format]));
+	if (c->src_id == 0 || cat_connect(c, c->src_id, to) < 0)
 		goto fail;
 	rc = cat_play_loop(c);
 	cat_progress(c, 1);
@@ -778,14 +768,14 @@ cat_record_loop(struct cat *c, uint64_t frames, int endless)
 
 /* Record node from to standard output. The exit status. */
 static int
-cat_record(struct cat *c, const char *sock, long from, double secs,
+cat_record(struct cat *c, const char *sock, const char *want, double secs,
     int wav)
 {
 	uint64_t frames, lost;
-	uint32_t cap;
+	uint32_t cap, from;
 	int fds[2], rc, endless = secs < 0;
 
-	if (cat_setup(c, sock, &from, 1) < 0)
+	if (cat_setup(c, sock, want, &from, 1) < 0)
 		return 1;
 	c->rate = c->graph_rate;
 	c->channels = 2;
@@ -797,10 +787,11 @@ cat_record(struct cat *c, const char *sock, long from, double secs,
 	fds[0] = c->ring.fd;
 	fds[1] = c->evfd;
 	c->src_id = cat_id(cat_req(c, "app_sink", fds, 2,
-	    "{\"cmd\":\"create_node\",\"type\":\"app_sink\",\"args\":"
+	    "{\"cmd\":\"create_node\",\"type\":\"app_sink\","
+	    "\"name\":\"%s\",\"args\":"
 	    "{\"fd\":0,\"eventfd\":1,\"frames\":%u,\"channels\":2,"
-	    "\"rate\":%u,\"format\":\"f32\"}}", cap, c->rate));
-	if (c->src_id == 0 || cat_connect(c, (uint32_t)from, c->src_id) < 0)
+	    "\"rate\":%u,\"format\":\"f32\"}}", c->name, cap, c->rate));
+	if (c->src_id == 0 || cat_connect(c, from, c->src_id) < 0)
 		goto fail;
 	if (wav && (rc = cat_wav(c->rate, frames, endless)) != 0) {
 		cat_cleanup(c);
@@ -860,14 +851,16 @@ main(int argc, char *argv[])
 		{ "latency", required_argument, NULL, OPT_LATENCY },
 		{ "record", no_argument, NULL, OPT_RECORD },
 		{ "from", required_argument, NULL, OPT_FROM },
+		{ "name", required_argument, NULL, OPT_NAME },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct cat c;
 	struct sigaction sa;
-	const char *sock = NULL, *file = NULL;
+	const char *sock = NULL, *file = NULL, *node = NULL, *name = NULL;
+	char why[128];
 	double db = 0, latency = CAT_LATENCY_DEF, secs = -1;
-	long rate = 48000, ch = 2, node = 0;
+	long rate = 48000, ch = 2;
 	int opt, record = 0, have_db = 0, wav = 1, fmt = AM_ARING_F32;
 	int play_only = 0, rec_only = 0, i, rc;
 
@@ -926,9 +919,13 @@ main(int argc, char *argv[])
 			break;
 		case OPT_TO:
 		case OPT_FROM:
-			if (opt_long(opt == OPT_TO ? "--to" : "--from",
-			    optarg, 1, 4294967295L, &node) < 0)
+			/* an id or a name: the daemon's list says which */
+			if (optarg[0] == '\0') {
+				fprintf(stderr, "amcat: %s: empty node\n",
+				    opt == OPT_TO ? "--to" : "--from");
 				goto bad;
+			}
+			node = optarg;
 			if (opt == OPT_TO)
 				play_only = 1;
 			else
@@ -948,6 +945,14 @@ main(int argc, char *argv[])
 		case OPT_RECORD:
 			record = 1;
 			break;
+		case OPT_NAME:
+			if (am_name_valid(optarg, why, sizeof(why)) < 0) {
+				fprintf(stderr, "amcat: --name %s: %s\n",
+				    optarg, why);
+				goto bad;
+			}
+			name = optarg;
+			break;
 		case ':':
 			fprintf(stderr, "amcat: option %s needs an "
 			    "argument\n", argv[optind - 1]);
@@ -959,8 +964,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (record && play_only) {
-		fprintf(stderr, "amcat: --record takes only -s, --from, -d "
-		    "and -t\n");
+		fprintf(stderr, "amcat: --record takes only -s, --from, -d, "
+		    "-t and --name\n");
 		goto bad;
 	}
 	if (!record && rec_only) {
@@ -987,6 +992,10 @@ main(int argc, char *argv[])
 	c.rate = (uint32_t)rate;
 	c.channels = (uint32_t)ch;
 	c.format = (uint32_t)fmt;
+	if (name != NULL)
+		snprintf(c.name, sizeof(c.name), "%s", name);
+	else if (am_client_name(c.name, sizeof(c.name)) < 0)
+		snprintf(c.name, sizeof(c.name), "amcat");
 	if (record)
 		rc = cat_record(&c, sock, node, secs, wav);
 	else

@@ -504,7 +504,7 @@ view_list(const cJSON *r)
 	const cJSON *dev, *nodes, *links, *n;
 	char args[CTL_ARGS_MAX], in[CTL_IDS_MAX * 2], out[CTL_IDS_MAX * 2];
 	double rate, period;
-	int tw = 4, iw = 2, ow = 3, w, nn = 0;
+	int tw = 4, iw = 2, ow = 3, nw = 0, w, nn = 0;
 	uint32_t id;
 
 	dev = cJSON_GetObjectItemCaseSensitive(r, "device");
@@ -525,6 +525,11 @@ view_list(const cJSON *r)
 		id = view_id(n, "id");
 		if ((w = (int)strlen(view_str(n, "type", "?"))) > tw)
 			tw = w;
+		if ((w = (int)strlen(view_str(n, "name", ""))) > 0 &&
+		    w < 4)
+			w = 4;
+		if (w > nw)
+			nw = w;
 		view_ids(links, id, 1, in, sizeof(in));
 		if ((w = (int)strlen(in)) > iw)
 			iw = w;
@@ -532,8 +537,9 @@ view_list(const cJSON *r)
 		if ((w = (int)strlen(out)) > ow)
 			ow = w;
 	}
-	printf("%4s  %-*s  %-*s  %-*s  %s\n", "ID", tw, "TYPE", iw, "IN", ow,
-	    "OUT", "ARGS");
+	/* a NAME column once any node has a name */
+	printf("%4s  %-*s%s%-*s  %-*s  %-*s  %s\n", "ID", nw, nw ? "NAME" :
+	    "", nw ? "  " : "", tw, "TYPE", iw, "IN", ow, "OUT", "ARGS");
 	cJSON_ArrayForEach(n, nodes) {
 		id = view_id(n, "id");
 		view_ids(links, id, 1, in, sizeof(in));
@@ -541,7 +547,8 @@ view_list(const cJSON *r)
 		view_args(cJSON_GetObjectItemCaseSensitive(n, "args"), args,
 		    sizeof(args));
 		/* no blanks at the end of a row without arguments */
-		printf("%4u  %-*s  %-*s  %-*s%s%s\n", id, tw,
+		printf("%4u  %-*s%s%-*s  %-*s  %-*s%s%s\n", id, nw,
+		    nw ? view_str(n, "name", "-") : "", nw ? "  " : "", tw,
 		    view_str(n, "type", "?"), iw, in, args[0] != '\0' ?
 		    ow : 0, out, args[0] != '\0' ? "  " : "", args);
 		nn++;
@@ -614,7 +621,12 @@ view_dot(const cJSON *r, const cJSON *levels)
 			continue;
 		view_args(cJSON_GetObjectItemCaseSensitive(n, "args"), args,
 		    sizeof(args));
-		printf("\tn%u [label=\"%u: ", id, id);
+		printf("\tn%u [label=\"%u", id, id);
+		if (view_str(n, "name", NULL) != NULL) {
+			putchar(' ');
+			view_dot_str(view_str(n, "name", ""));
+		}
+		printf(": ");
 		view_dot_str(view_str(n, "type", "?"));
 		if (args[0] != '\0') {
 			printf("\\n");

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -44,14 +45,17 @@
 
 #define AMIXD_RATE	48000
 #define AMIXD_PERIOD	128
+#ifndef AMIXD_SYSCONFDIR
+#define AMIXD_SYSCONFDIR	"/etc"	/* make SYSCONFDIR=... */
+#endif
 
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: amixd [-hv] [-a dir] [-b backend] [-d device] "
-	    "[-g group] [-p period]\n"
-	    "             [-q quota=value] [-r rate] [-s socket] [-u user] "
-	    "[-w ms]\n"
+	fprintf(fp, "usage: amixd [-hnv] [-a dir] [-b backend] [-d device] "
+	    "[-f script] [-g group]\n"
+	    "             [-p period] [-q quota=value] [-r rate] [-s socket] "
+	    "[-u user] [-w ms]\n"
 	    "             [--render seconds [script]]\n");
 }
 
@@ -115,6 +119,31 @@ amixd_script(const char *path)
 	if (fp != stdin)
 		fclose(fp);
 	return ret;
+}
+
+/*
+ * The start-up script when no -f names one: the first of
+ * $XDG_CONFIG_HOME/amixd/default.am (else ~/.config/amixd/default.am)
+ * and $AMIXD_SYSCONFDIR/amixd/default.am (else SYSCONFDIR's) that
+ * exists, into buf. 1 when found, 0 when none exists.
+ */
+static int
+amixd_default_script(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	const char *etc = getenv("AMIXD_SYSCONFDIR");
+
+	buf[0] = '\0';
+	if (xdg != NULL && *xdg == '/')
+		snprintf(buf, len, "%s/amixd/default.am", xdg);
+	else if (home != NULL && *home == '/')
+		snprintf(buf, len, "%s/.config/amixd/default.am", home);
+	if (buf[0] != '\0' && access(buf, F_OK) == 0)
+		return 1;
+	if (etc == NULL || *etc == '\0')
+		etc = AMIXD_SYSCONFDIR;
+	snprintf(buf, len, "%s/amixd/default.am", etc);
+	return access(buf, F_OK) == 0;
 }
 
 /*
@@ -303,16 +332,16 @@ main(int argc, char **argv)
 	};
 	static struct engine engine;
 	const struct backend_ops *backend;
-	const char *bname, *sockpath = NULL, *devname;
+	const char *bname, *sockpath = NULL, *devname, *script = NULL;
 	struct passwd *pw, *user = NULL;
 	struct group *gr;
-	char path[256], err[256];
+	char path[256], err[256], defscript[PATH_MAX];
 	struct dev_config dev;
 	struct ev_file *sigev;
 	double render = 0;
 	sigset_t set;
 	long period, rate, wdog = WATCHDOG_MS;
-	int c, sigfd, rc, explicit_backend, status = 0;
+	int c, sigfd, rc, explicit_backend, status = 0, empty = 0;
 
 	am_log_init("amixd");
 	bname = getenv("AUDIOMIXERD_BACKEND");
@@ -324,8 +353,8 @@ main(int argc, char **argv)
 	    *getenv("AUDIOMIXERD_SOCKET") != '\0')
 		sockpath = getenv("AUDIOMIXERD_SOCKET");
 	policy_init();
-	while ((c = getopt_long(argc, argv, "a:b:d:g:hp:q:r:s:u:vw:", longopts,
-	    NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:b:d:f:g:hnp:q:r:s:u:vw:",
+	    longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (policy_dir(optarg, err, sizeof(err)) < 0) {
@@ -357,6 +386,12 @@ main(int argc, char **argv)
 			break;
 		case 'b':
 			bname = optarg;
+			break;
+		case 'f':
+			script = optarg;
+			break;
+		case 'n':
+			empty = 1;
 			break;
 		case 'd':
 			devname = optarg;
@@ -415,6 +450,17 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if ((script != NULL && (empty || render > 0)) ||
+	    (empty && render > 0)) {
+		fprintf(stderr, "amixd: -f, -n and --render exclude each "
+		    "other\n");
+		usage(stderr);
+		return 2;
+	}
+	/* No -f, no -n: the user's default graph, else the system's. */
+	if (script == NULL && !empty && render == 0 &&
+	    amixd_default_script(defscript, sizeof(defscript)))
+		script = defscript;
 
 	if (policy.ndirs == 0 && amixd_default_dirs(user) < 0)
 		return 1;
@@ -509,8 +555,17 @@ main(int argc, char **argv)
 			ctl_done();
 			return 1;
 		}
-		logx(2, "listening on %s, backend %s, period %u at %u Hz",
-		    sockpath, backend->name, dev.period, dev.rate);
+		/* Before the loop: no client is accepted until it is done. */
+		if (script != NULL) {
+			logx(2, "running %s", script);
+			if (amixd_script(script) < 0)
+				ctl_quit();
+			status = ctl_quit_requested() ? 1 : 0;
+		}
+		if (!ctl_quit_requested())
+			logx(2, "listening on %s, backend %s, period %u at "
+			    "%u Hz", sockpath, backend->name, dev.period,
+			    dev.rate);
 		while (!ctl_quit_requested()) {
 			if (ev_run() < 0) {
 				status = 1;

@@ -81,20 +81,75 @@ cmd_client_gone(struct client *c)
 	cmd_orphans();
 }
 
-/* Read an id field: an integer from 1 to 2^32-1. */
+/*
+ * Read a node field, the one place a request names a node: a number
+ * (an id, 1 to 2^32-1) or a string, the name of a node in the graph
+ * (or a decimal id: names are never numbers). A number need not name
+ * an existing node (callers say "no node N"); a name must. 0, or
+ * -errno with *reply set.
+ */
 static int
 cmd_id(const cJSON *req, const char *field, uint32_t *id, cJSON **reply)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, field);
+	struct node *n;
+	long num;
 
+	if (cJSON_IsString(v)) {
+		if (am_parse_long(v->valuestring, 1, UINT32_MAX, &num) == 0) {
+			*id = (uint32_t)num;
+			return 0;
+		}
+		n = v->valuestring[0] != '\0' ? graph_node_named(
+		    &cmd_engine->graph, v->valuestring) : NULL;
+		if (n == NULL) {
+			*reply = am_proto_err(req, AM_ERR_NOT_FOUND,
+			    "no node named '%.64s'", v->valuestring);
+			return -ENOENT;
+		}
+		*id = n->id;
+		return 0;
+	}
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
 	    v->valuedouble < 1 || v->valuedouble > 4294967295.0 ||
 	    v->valuedouble != floor(v->valuedouble)) {
 		*reply = am_proto_err(req, AM_ERR_BAD_REQUEST,
-		    "\"%s\" must be a node id (an integer >= 1)", field);
+		    "\"%s\" must be a node id (an integer >= 1) or name",
+		    field);
 		return -EINVAL;
 	}
 	*id = (uint32_t)v->valuedouble;
+	return 0;
+}
+
+/*
+ * The optional "name" of create_node into buf (empty when absent):
+ * valid (am_name_valid()) and not taken. 0, or -errno with *reply set.
+ */
+static int
+cmd_new_name(const cJSON *req, char *buf, size_t len, cJSON **reply)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "name");
+	char err[CMD_ERRLEN];
+
+	buf[0] = '\0';
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsString(v)) {
+		*reply = am_proto_err(req, AM_ERR_BAD_REQUEST,
+		    "\"name\" must be a string");
+		return -EINVAL;
+	}
+	if (am_name_valid(v->valuestring, err, sizeof(err)) < 0) {
+		*reply = am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
+		return -EINVAL;
+	}
+	if (graph_node_named(&cmd_engine->graph, v->valuestring) != NULL) {
+		*reply = am_proto_err(req, AM_ERR_STATE,
+		    "a node named '%s' exists already", v->valuestring);
+		return -EEXIST;
+	}
+	snprintf(buf, len, "%s", v->valuestring);
 	return 0;
 }
 
@@ -505,9 +560,9 @@ cmd_create_node(struct client *c, const cJSON *req)
 	const struct node_ops *ops;
 	struct node_val v[NODE_ARG_MAX];
 	int given[NODE_ARG_MAX], i, rc;
-	char err[CMD_ERRLEN];
+	char err[CMD_ERRLEN], name[AM_NODE_NAME_MAX + 1];
 	struct node *n;
-	cJSON *r;
+	cJSON *r = NULL;
 
 	if (!cJSON_IsString(type))
 		return am_proto_err(req, AM_ERR_BAD_REQUEST,
@@ -520,6 +575,8 @@ cmd_create_node(struct client *c, const cJSON *req)
 	if (ops->flags & NODE_LATER)
 		return am_proto_err(req, AM_ERR_UNSUPPORTED,
 		    "%s nodes are not available in this build", ops->type);
+	if (cmd_new_name(req, name, sizeof(name), &r) < 0)
+		return r;
 	if ((rc = cmd_args(c, ops, args, v, given, 0, err, sizeof(err))) < 0)
 		return am_proto_err(req, am_proto_errno_code(rc), "%s", err);
 	if ((ops->flags & NODE_OWNED) && c == NULL)
@@ -535,6 +592,7 @@ cmd_create_node(struct client *c, const cJSON *req)
 
 	n = xcalloc(1, sizeof(*n));
 	n->ops = ops;
+	memcpy(n->name, name, sizeof(n->name));
 	n->state = xcalloc(1, ops->size > 0 ? ops->size : 1);
 	if (ops->init != NULL) {
 		rc = ops->init(n->state, v, cmd_engine->dev.rate, err,
@@ -574,9 +632,12 @@ cmd_create_node(struct client *c, const cJSON *req)
 		return am_proto_err(req, am_proto_errno_code(rc),
 		    "cannot publish the new graph: %s", strerror(-rc));
 	}
-	logx(3, "node %u: %s", n->id, ops->type);
+	logx(3, "node %u: %s%s%s", n->id, ops->type, name[0] ? " " : "",
+	    name);
 	r = am_proto_ok(req);
 	cJSON_AddNumberToObject(r, "id", n->id);
+	if (name[0] != '\0')
+		cJSON_AddStringToObject(r, "name", name);
 	return r;
 }
 
@@ -1048,6 +1109,8 @@ cmd_list(struct client *c, const cJSON *req)
 	for (n = g->nodes; n != NULL; n = n->next) {
 		o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", n->id);
+		if (n->name[0] != '\0')
+			cJSON_AddStringToObject(o, "name", n->name);
 		cJSON_AddStringToObject(o, "type", n->ops->type);
 		cJSON_AddItemToObject(o, "args", cJSON_Duplicate(n->args, 1));
 		if (n->bypassed)

@@ -762,6 +762,8 @@ ctl_node_error(struct node *n)
 	ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "event", "node");
 	cJSON_AddNumberToObject(ev, "id", n->id);
+	if (n->name[0] != '\0')
+		cJSON_AddStringToObject(ev, "name", n->name);
 	cJSON_AddStringToObject(ev, "type", "error");
 	cJSON_AddStringToObject(ev, "message", msg);
 	ctl_event(CTL_EV_NODE, ev);
@@ -807,6 +809,9 @@ ctl_node_event(const struct rt_event *rev)
 	if (rev->b == NODE_EV_EOF) {
 		cJSON_AddStringToObject(ev, "event", "node");
 		cJSON_AddNumberToObject(ev, "id", rev->node);
+		n = graph_node(&ctl_engine->graph, rev->node);
+		if (n != NULL && n->name[0] != '\0')
+			cJSON_AddStringToObject(ev, "name", n->name);
 		cJSON_AddStringToObject(ev, "type", kinds[rev->b]);
 		ctl_event(CTL_EV_NODE, ev);
 		return;
@@ -816,6 +821,9 @@ ctl_node_event(const struct rt_event *rev)
 	cJSON_AddNumberToObject(ev, "usec", (double)(rev->a * 1000000 /
 	    ctl_engine->dev.rate));
 	cJSON_AddNumberToObject(ev, "node", rev->node);
+	n = graph_node(&ctl_engine->graph, rev->node);
+	if (n != NULL && n->name[0] != '\0')
+		cJSON_AddStringToObject(ev, "name", n->name);
 	cJSON_AddNumberToObject(ev, "frames", (double)rev->a);
 	ctl_event(CTL_EV_XRUN, ev);
 }

@@ -69,6 +69,19 @@ graph_node(struct graph *g, uint32_t id)
 	return NULL;
 }
 
+/* The node called name (a non-empty string), or NULL. */
+struct node *
+graph_node_named(struct graph *g, const char *name)
+{
+	struct node *n;
+
+	for (n = g->nodes; n != NULL; n = n->next) {
+		if (strcmp(n->name, name) == 0)
+			return n;
+	}
+	return NULL;
+}
+
 /* Give n the next id and append it; the graph owns it from now on. */
 void
 graph_add(struct graph *g, struct node *n)

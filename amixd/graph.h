@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "node.h"
+#include "target.h"
 
 #define GRAPH_NODE_MAX	1024	/* nodes in one graph */
 #define GRAPH_LINK_MAX	4096	/* links in one graph */
@@ -14,6 +15,7 @@ struct cJSON;
 /* A node of the graph model. The graph owns it. */
 struct node {
 	uint32_t id;			/* >= 1, never reused */
+	char name[AM_NODE_NAME_MAX + 1];	/* unique, or "" (unnamed) */
 	const struct node_ops *ops;
 	void *state;			/* ops->size bytes, owned */
 	struct cJSON *args;		/* current args, for "list" */
@@ -44,6 +46,7 @@ struct graph {
 void graph_init(struct graph *g);
 void graph_done(struct graph *g);
 struct node *graph_node(struct graph *g, uint32_t id);
+struct node *graph_node_named(struct graph *g, const char *name);
 void graph_add(struct graph *g, struct node *n);
 struct node *graph_remove(struct graph *g, uint32_t id);
 int graph_link(struct graph *g, uint32_t from, uint32_t to, char *err,

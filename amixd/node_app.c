@@ -45,6 +45,10 @@
  * real-time thread. Nodes belong to their connection (NODE_OWNED): a
  * source whose client left plays out what it holds (drained), a sink
  * goes at once.
+ *
+ * An app_source has a volume, "db" (settable while it plays, ramped like
+ * a gain node's), so a user turns down one application by its node's
+ * name: "amctl set aplay.1234 db=-12". At 0 dB it costs nothing.
  */
 
 #include <errno.h>
@@ -58,6 +62,7 @@
 #include "afmt.h"
 #include "aring.h"
 #include "clock.h"
+#include "dsp.h"
 #include "node.h"
 #include "resampler.h"
 #include "rt.h"
@@ -67,7 +72,8 @@
 
 enum {
 	APP_ARG_FD, APP_ARG_MEMFD, APP_ARG_EVENTFD, APP_ARG_FRAMES,
-	APP_ARG_CHANNELS, APP_ARG_RATE, APP_ARG_FORMAT, APP_ARG_QUALITY
+	APP_ARG_CHANNELS, APP_ARG_RATE, APP_ARG_FORMAT, APP_ARG_QUALITY,
+	APP_ARG_DB
 };
 
 static const char *const app_formats[] = {
@@ -84,6 +90,7 @@ static const struct node_argdesc app_source_args[] = {
 	{ "format", NODE_ARG_ENUM, 0, 0, 0, app_formats, 0, 0 },
 	{ "quality", NODE_ARG_ENUM, 0, 0, RESAMPLER_MEDIUM,
 	    resampler_qualities, 0, 0 },
+	{ "db", NODE_ARG_NUM, -200.0, 40.0, 0.0, NULL, 0, 1 },	/* source */
 };
 
 struct app {
@@ -95,6 +102,7 @@ struct app {
 	int quality;			/* RESAMPLER_* */
 	uint32_t seed;			/* RT: s16 dither generator */
 	struct resampler rs;		/* source: ring rate -> rate run at */
+	struct dsp_ramp level;		/* source: "db", linear, RT */
 	uint64_t out;			/* RT: frames produced, at that rate */
 	uint32_t start;			/* frames: start playing at */
 	int playing;			/* RT: reading the ring */
@@ -331,6 +339,8 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
 			resampler_retarget(&a->rs, c->rate);
 		resampler_run(&a->rs, out, c->frames, app_pull, a);
 	}
+	/* the application's volume: in place, nothing to do at 0 dB */
+	dsp_ramp_run(&a->level, out, out, c->frames, c->rate);
 	/* Frames flowed from the period's start: rd is heard with it. */
 	if (a->ring.own != rd && c->time_ns != 0)
 		am_aring_play_stamp(&a->ring, rd, c->time_ns);
@@ -479,11 +489,23 @@ app_init(struct app *a, const struct node_val *v, uint32_t rate, int sink,
 	    RESAMPLER_VARY, a->ring.rate, rate, RT_FRAMES_MAX, err,
 	    errlen)) < 0)
 		goto fail;
+	dsp_ramp_init(&a->level, sink ? 1.0f :
+	    dsp_db_to_gain(v[APP_ARG_DB].num));
 	a->start = a->ring.low > 0 ? a->ring.low : 1;
 	return 0;
 fail:
 	am_aring_detach(&a->ring);
 	return rc;
+}
+
+/* RT: a new "db" for a source, ramped to from the next period on. */
+static void
+app_source_set(void *st, int arg, double val)
+{
+	struct app *a = st;
+
+	if (arg == APP_ARG_DB)
+		dsp_ramp_set(&a->level, dsp_db_to_gain(val));
 }
 
 static int
@@ -571,8 +593,9 @@ const struct node_ops node_app_source_ops = {
 	.size = sizeof(struct app),
 	.flags = NODE_SOURCE | NODE_OWNED,
 	.args = app_source_args,
-	.nargs = 8,
+	.nargs = 9,
 	.init = app_source_init,
+	.set = app_source_set,
 	.done = app_done,
 	.process = app_source_process,
 	.rate = app_source_rate,

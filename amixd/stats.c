@@ -200,6 +200,8 @@ stats_nodes(int s, int full)
 		df = frames - sn->frames;
 		o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", n->id);
+		if (n->name[0] != '\0')
+			cJSON_AddStringToObject(o, "name", n->name);
 		if (full) {
 			cJSON_AddStringToObject(o, "type", n->ops->type);
 			if (n->bypassed)

@@ -17,7 +17,7 @@
  * times a second. The same
  * connection carries a "list" request every second and whenever an
  * event names a node we do not know, so rows get their type and
- * arguments; a reply is told from an event by having no "event" member.
+ * arguments (a named node shows its name before its type); a reply is told from an event by having no "event" member.
  * Keys are read with the terminal in non-canonical, no-echo mode ('q'
  * quits); the terminal is restored on every way out: q, SIGINT,
  * SIGTERM, SIGHUP, the daemon going away (restore first, then the
@@ -80,6 +80,7 @@
 struct top_node {
 	uint32_t id;
 	char type[TOP_NAME_MAX];
+	char name[64];			/* the node's name, or "" */
 	char args[TOP_ARGS_MAX];	/* "key=value ..." */
 	int listed;			/* in the last list reply */
 	int has_stats;			/* frames..overruns are set */
@@ -578,6 +579,7 @@ top_on_list(struct top *t, const cJSON *r)
 		n = top_node_add(t, id);
 		n->listed = 1;
 		top_str(o, "type", "?", n->type, sizeof(n->type));
+		top_str(o, "name", "", n->name, sizeof(n->name));
 		top_args(cJSON_GetObjectItemCaseSensitive(o, "args"), n->args,
 		    sizeof(n->args));
 	}
@@ -798,7 +800,7 @@ top_engine(struct top *t, int *row)
 static int
 top_draw(struct top *t)
 {
-	char name[TOP_ARGS_MAX + TOP_NAME_MAX + 2], meter[512];
+	char name[TOP_ARGS_MAX + TOP_NAME_MAX + 64 + 3], meter[512];
 	char cost[16], frames[24], peak[16], rms[16];
 	struct top_node *n;
 	int row = 0, i, fw, nw, mw, room;
@@ -833,7 +835,9 @@ top_draw(struct top *t)
 			    t->nnodes - i, t->nnodes - i == 1 ? "" : "s");
 			break;
 		}
-		snprintf(name, sizeof(name), "%s%s%s", n->type,
+		/* "name type args": a named node shows its name first */
+		snprintf(name, sizeof(name), "%s%s%s%s%s", n->name,
+		    n->name[0] != '\0' ? " " : "", n->type,
 		    n->args[0] != '\0' ? " " : "", n->args);
 		snprintf(cost, sizeof(cost), n->has_stats ? "%.2f" : "-",
 		    n->cost_us);

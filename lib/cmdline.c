@@ -8,6 +8,9 @@
  * raw JSON request and passes through after a syntax check. Argument
  * values become numbers, booleans or strings by their look, so the
  * daemon sees the same request whether it was typed or written as JSON.
+ * Where a node is expected (connect, disconnect, destroy, set) a word of
+ * digits is its id and any other valid node name is sent as the name;
+ * "create TYPE name=NAME" puts the name at the request's top level.
  *
  * am_cmd_parse_line() splits a text line into words first, shell-like:
  * blanks separate words; "double" and 'single' quotes group blanks into
@@ -39,6 +42,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmdline.h"
+#include "target.h"
 #include "util.h"
 
 /* Words of a command and how to turn them into a request. */
@@ -161,15 +165,30 @@ cmd_kvs(cJSON *obj, int argc, char *const argv[], int reserved, char *err,
 }
 
 /*
- * A node id: decimal integer >= 1.
+ * A node: a decimal id >= 1 (a JSON number), or a node name (a JSON
+ * string; names are never all digits, so the two cannot clash). NULL
+ * with a message when s is neither.
  */
-static int
-cmd_id(const char *word, const char *s, long *id, char *err, size_t errlen)
+static cJSON *
+cmd_id(const char *word, const char *s, char *err, size_t errlen)
 {
-	if (am_parse_long(s, 1, LONG_MAX, id) < 0)
-		return cmd_err(err, errlen,
-		    "%s: bad node id '%s': expected an integer >= 1", word, s);
-	return 0;
+	char why[128];
+	long id;
+
+	if (s[0] != '\0' && strspn(s, "0123456789") == strlen(s)) {
+		if (am_parse_long(s, 1, LONG_MAX, &id) < 0) {
+			cmd_err(err, errlen, "%s: bad node id '%s': expected "
+			    "an integer >= 1 or a name", word, s);
+			return NULL;
+		}
+		return cmd_chk(cJSON_CreateNumber((double)id));
+	}
+	if (am_name_valid(s, why, sizeof(why)) < 0) {
+		cmd_err(err, errlen, "%s: bad node '%s': expected an id or a "
+		    "name (%s)", word, s, why);
+		return NULL;
+	}
+	return cmd_chk(cJSON_CreateString(s));
 }
 
 /*
@@ -211,13 +230,16 @@ cmd_open(cJSON *req, const char *word, int argc, char *const argv[],
 }
 
 /*
- * create TYPE [key=value ...]: {"type":TYPE,"args":{...}}.
+ * create TYPE [name=NAME] [key=value ...]:
+ * {"type":TYPE,"name":NAME,"args":{...}}. name= is the node's name, a
+ * string at top level, never an argument (no node type has one).
  */
 static int
 cmd_create(cJSON *req, const char *word, int argc, char *const argv[],
     char *err, size_t errlen)
 {
 	cJSON *args;
+	int i;
 
 	if (argc < 1 || argv[0][0] == '\0' || strchr(argv[0], '=') != NULL)
 		return cmd_err(err, errlen, "%s: expected TYPE [key=value ...]",
@@ -225,7 +247,14 @@ cmd_create(cJSON *req, const char *word, int argc, char *const argv[],
 	cmd_set(req, "type", cmd_chk(cJSON_CreateString(argv[0])));
 	args = cmd_chk(cJSON_CreateObject());
 	cmd_set(req, "args", args);
-	return cmd_kvs(args, argc - 1, argv + 1, 0, err, errlen);
+	for (i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "name=", 5) == 0)
+			cmd_set(req, "name",
+			    cmd_chk(cJSON_CreateString(argv[i] + 5)));
+		else if (cmd_kv(args, argv[i], 0, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -235,15 +264,18 @@ static int
 cmd_link(cJSON *req, const char *word, int argc, char *const argv[],
     char *err, size_t errlen)
 {
-	long from, to;
+	cJSON *from, *to;
 
 	if (argc != 2)
 		return cmd_err(err, errlen, "%s: expected FROM TO", word);
-	if (cmd_id(word, argv[0], &from, err, errlen) < 0 ||
-	    cmd_id(word, argv[1], &to, err, errlen) < 0)
+	if ((from = cmd_id(word, argv[0], err, errlen)) == NULL)
 		return -1;
-	cmd_set(req, "from", cmd_chk(cJSON_CreateNumber((double)from)));
-	cmd_set(req, "to", cmd_chk(cJSON_CreateNumber((double)to)));
+	if ((to = cmd_id(word, argv[1], err, errlen)) == NULL) {
+		cJSON_Delete(from);
+		return -1;
+	}
+	cmd_set(req, "from", from);
+	cmd_set(req, "to", to);
 	return 0;
 }
 
@@ -254,13 +286,13 @@ static int
 cmd_destroy(cJSON *req, const char *word, int argc, char *const argv[],
     char *err, size_t errlen)
 {
-	long id;
+	cJSON *id;
 
 	if (argc != 1)
 		return cmd_err(err, errlen, "%s: expected ID", word);
-	if (cmd_id(word, argv[0], &id, err, errlen) < 0)
+	if ((id = cmd_id(word, argv[0], err, errlen)) == NULL)
 		return -1;
-	cmd_set(req, "id", cmd_chk(cJSON_CreateNumber((double)id)));
+	cmd_set(req, "id", id);
 	return 0;
 }
 
@@ -271,15 +303,14 @@ static int
 cmd_setargs(cJSON *req, const char *word, int argc, char *const argv[],
     char *err, size_t errlen)
 {
-	cJSON *args;
-	long id;
+	cJSON *args, *id;
 
 	if (argc < 2)
 		return cmd_err(err, errlen, "%s: expected ID key=value ...",
 		    word);
-	if (cmd_id(word, argv[0], &id, err, errlen) < 0)
+	if ((id = cmd_id(word, argv[0], err, errlen)) == NULL)
 		return -1;
-	cmd_set(req, "id", cmd_chk(cJSON_CreateNumber((double)id)));
+	cmd_set(req, "id", id);
 	args = cmd_chk(cJSON_CreateObject());
 	cmd_set(req, "args", args);
 	return cmd_kvs(args, argc - 1, argv + 1, 0, err, errlen);

@@ -12,9 +12,11 @@ struct cJSON;
  *	ping | list | stats | start | stop | device_close
  *	backend DRIVER
  *	open [name=NAME] [rate=HZ] [channels=N] [period=FRAMES] [k=v ...]
- *	create TYPE [key=value ...]
+ *	create TYPE [name=NAME] [key=value ...]
  *	connect FROM TO | disconnect FROM TO | destroy ID
  *	set ID key=value ...
+ *
+ * FROM, TO and ID are a node id (digits) or a node name (a string).
  *	subscribe EVENT ... | unsubscribe [EVENT ...]
  *	render SECONDS
  *

@@ -172,8 +172,9 @@ am_target_pick(const cJSON *list, const char *want, uint32_t *id,
 	}
 	if (want != NULL) {
 		if (got == 0) {
-			snprintf(err, errlen, "no node '%s' in the graph "
-			    "(see amctl list)", want);
+			snprintf(err, errlen, num > 0 ? "no node %s in the "
+			    "graph (see amctl list)" : "no node named '%s' in "
+			    "the graph (see amctl list)", want);
 			return -ENOENT;
 		}
 		*id = got;
