@@ -33,6 +33,10 @@ node_ops_find(const char *type)
 	size_t i;
 
 	for (i = 0; i < AM_NELEM(node_registry); i++) {
+		/* every request handler keeps NODE_ARG_MAX values */
+		if (node_registry[i]->nargs > NODE_ARG_MAX)
+			panic("%s: %d arguments, more than NODE_ARG_MAX",
+			    node_registry[i]->type, node_registry[i]->nargs);
 		if (strcmp(node_registry[i]->type, type) == 0)
 			return node_registry[i];
 	}

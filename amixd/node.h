@@ -8,7 +8,7 @@
 
 struct plan;
 
-#define NODE_ARG_MAX	8	/* arguments a node type declares */
+#define NODE_ARG_MAX	12	/* arguments a node type declares */
 
 /*
  * One argument a node type takes: its JSON name, kind, range and default.

@@ -340,6 +340,17 @@ assert_restored() {
 	assert_restored 0
 }
 
+@test "--top: a named node shows its name before its type" {
+	local id
+	id=$(amctl create tone name=hum freq=50 db=-60 | jq -r .id)
+	top_start
+	wait_until 10 pane_has "^ *$id hum tone freq=50 db=-60 "
+	amctl destroy hum >/dev/null
+	wait_until 10 no_row "$id"
+	tmux -S "$TMUX_SOCK" send-keys -t top q
+	assert_restored 0
+}
+
 @test "--top: SIGTERM restores the terminal, status 0" {
 	top_start
 	wait_until 10 pane_has "^ *$TONE tone "

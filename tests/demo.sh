@@ -27,7 +27,7 @@ fi
 
 # The checkout may lie outside the directories a file sink may write to
 # by default (home, /tmp): allow the recording's own (SECURITY in amixd(8)).
-"$bin/amixd/amixd" -b "$backend" -s "$sock" -a "$wavdir" \
+"$bin/amixd/amixd" -n -b "$backend" -s "$sock" -a "$wavdir" \
     </dev/null >"$dir/amixd.log" 2>&1 &
 pid=$!
 cleanup() {

@@ -91,7 +91,7 @@ run() {
 	bench_pid_record "$jpid"
 	pids+=("$jpid")
 	wait_for jack_lsp
-	"$amixd" -b alsa -d bench -p "$p" </dev/null >"$tmp/amixd.log" 2>&1 &
+	"$amixd" -n -b alsa -d bench -p "$p" </dev/null >"$tmp/amixd.log" 2>&1 &
 	apid=$!
 	pids+=("$apid")
 	wait_for req '{"cmd":"ping"}'

@@ -115,7 +115,7 @@ sleep 2
 measure idle
 
 # amixd: 16 tones summed into one device_sink.
-"$amixd" -b jack </dev/null >"$tmp/amixd.log" 2>&1 &
+"$amixd" -n -b jack </dev/null >"$tmp/amixd.log" 2>&1 &
 amixd_pid=$!
 pids+=("$amixd_pid")
 wait_for req '{"cmd":"ping"}'
