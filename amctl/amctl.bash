@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: MIT
 # bash completion for amctl: commands, node types, node arguments, and the
-# ids of the nodes of the running daemon.
+# ids and names of the nodes of the running daemon.
 
 _amctl_ids() {
 	amctl list 2>/dev/null | grep -o '"id":[0-9]*' | cut -d: -f2
+	# and their names ([A-Za-z0-9_.:-]: no quoting needed)
+	amctl list 2>/dev/null | grep -o '"id":[0-9]*,"name":"[^"]*"' |
+	    cut -d'"' -f6
 }
 
 _amctl() {

@@ -20,6 +20,9 @@ setup_file() {
 	    share/doc/amixd/examples/quickstart.am; do
 		[ -e "$DEST/usr/$f" ] || flunk "missing $f"
 	done
+	# The default graph, under SYSCONFDIR (/etc), not PREFIX.
+	cmp "$AM_TOP/amixd/default.am" "$DEST/etc/amixd/default.am" ||
+	    flunk "default.am not installed in \$DESTDIR/etc/amixd"
 	[ -x "$DEST/usr/bin/amixd" ] || flunk "amixd not executable"
 	run -0 grep '^ExecStart=/usr/bin/amixd$' \
 	    "$DEST/usr/lib/systemd/user/amixd.service"
@@ -45,6 +48,7 @@ setup_file() {
 	amixd_start
 	req '{"cmd":"create_node","type":"tone"}'
 	req '{"cmd":"create_node","type":"gain"}'
+	req '{"cmd":"create_node","type":"mixer","name":"master"}'
 	run -0 bash -c '
 		. "$1"
 		COMP_WORDS=(amctl con); COMP_CWORD=1; _amctl
@@ -56,7 +60,7 @@ setup_file() {
 	    "$DEST/usr/share/bash-completion/completions/amctl"
 	assert_match 'cmds: connect' "$output"
 	assert_match 'types: gain' "$output"
-	assert_match 'ids: 1 2' "$output"
+	assert_match 'ids: 1 2 3 master' "$output"
 	amixd_stop
 }
 
