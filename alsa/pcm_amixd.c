@@ -230,6 +230,7 @@ amx_prepare(snd_pcm_ioplug_t *io)
 {
 	struct amx *a = io->private_data;
 
+
 	if (amx_check(a))
 		return -EIO;
 	if (io->stream == SND_PCM_STREAM_CAPTURE) {

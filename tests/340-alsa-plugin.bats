@@ -1,0 +1,315 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# The ALSA PCM plugin (alsa/, libasound_module_pcm_amixd.so) with real
+# clients nobody here wrote: aplay, arecord, speaker-test, sox, ffmpeg,
+# mpv. Each plays into a mixer that feeds a device_sink (null backend)
+# and a file_sink recording the mix; the recording is checked with a
+# sine fit. Also: two players mixed, pause and resume, a player killed,
+# an xrun and its recovery, the daemon gone mid-play, no daemon at all.
+
+load helpers
+
+PLUG=$AM_TOP/build/alsa/libasound_module_pcm_amixd.so
+TONES=$AM_TOP/tests/tools/tones.py
+
+setup_file() {
+	[ -f "$PLUG" ] || flunk "$PLUG not built"
+	amixd_start
+	req '{"cmd":"start"}' >/dev/null
+	DEV=$(jget "$(req '{"cmd":"create_node","type":"device_sink"}')" .id)
+	MIX=$(jget "$(req '{"cmd":"create_node","type":"mixer"}')" .id)
+	req "{\"cmd\":\"connect\",\"from\":$MIX,\"to\":$DEV}" >/dev/null
+	TONE=$(jget "$(req '{"cmd":"create_node","type":"tone","args":{"freq":1000,"db":-6}}')" .id)
+	export DEV MIX TONE
+	cat >"$BATS_FILE_TMPDIR/asound.conf" <<-EOC
+	pcm_type.amixd { lib "$PLUG" }
+	pcm.amixd { type amixd target $MIX }
+	pcm.amixdcap { type amixd target $TONE }
+	pcm.amixdgone { type amixd socket "$BATS_FILE_TMPDIR/gone/amixd.sock" target 2 }
+	pcm.amixdnone { type amixd socket "$BATS_FILE_TMPDIR/none.sock" }
+	EOC
+	export ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$BATS_FILE_TMPDIR/asound.conf
+}
+
+teardown_file() {
+	amixd_stop
+}
+
+setup() {
+	D=$BATS_TEST_TMPDIR
+}
+
+app_nodes() {
+	req '{"cmd":"list"}' | jq '[.nodes[] | select(.type | startswith("app_"))] | length'
+}
+
+no_app_nodes() {
+	[ "$(app_nodes)" = 0 ]
+}
+
+# True when the graph holds $1 app nodes (for wait_until: evaluated
+# at each try).
+app_nodes_are() {
+	[ "$(app_nodes)" "${2:--eq}" "$1" ]
+}
+
+gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+file_grows() {
+	[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -gt 20000 ]
+}
+
+# Record the mix into $D/$1.wav from now on (once it is recording).
+rec_start() {
+	REC=$(jget "$(req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$D/$1.wav\"}}")" .id)
+	req "{\"cmd\":\"connect\",\"from\":$MIX,\"to\":$REC}" >/dev/null
+	wait_until 5 file_grows "$D/$1.wav"
+}
+
+# Stop recording; $D/$1.trim.wav is the recording without the silence
+# at either end.
+rec_stop() {
+	sleep 0.3
+	req "{\"cmd\":\"destroy_node\",\"id\":$REC}" >/dev/null
+	sox -V1 "$D/$1.wav" "$D/$1.trim.wav" silence 1 0.01 0.1% reverse \
+	    silence 1 0.01 0.1% reverse
+}
+
+# The recording $1 (trimmed) holds one clean sine of $2 Hz lasting $3 s
+# (±$4 s).
+clean_sine() {
+	local out
+	out=$(sinefit "$D/$1.trim.wav")
+	assert_near "$2" "$(jget "$out" .freq)" 0.5 "$1: frequency"
+	below -50 "$(jget "$out" .resid_db)" "$1: residual (dB)"
+	# An xrun on this loaded machine may drop a buffer at the start.
+	assert_near "$3" "$(soxi -D "$D/$1.trim.wav" 2>/dev/null)" \
+	    "${4:-0.3}" "$1: seconds"
+}
+
+# $2 < $1 (numbers)
+below() {
+	awk -v m="$1" -v a="$2" 'BEGIN { exit !(a != "" && a < m) }' ||
+	    flunk "${3:-value}: expected below $1" "${3:-value}: actual $2"
+}
+
+tones() {
+	"$PY" "$TONES" "$@"
+}
+
+@test "aplay: a 44.1 kHz s16 WAV plays whole and clean; its node goes at the end" {
+	sox -n -r 44100 -c 2 -b 16 "$D/in.wav" synth 2 sine 440 vol 0.5
+	rec_start a
+	run -0 timeout 20 aplay -q -D amixd "$D/in.wav"
+	rec_stop a
+	clean_sine a 440 2.0
+	assert_near -6.02 "$(jget "$(sinefit "$D/a.trim.wav")" .amp_db)" 0.2 \
+	    "level (dBFS)"
+	no_app_nodes
+}
+
+@test "aplay: 22050 Hz mono S24_3LE, float and S32 play clean" {
+	sox -n -r 22050 -c 1 -b 24 "$D/in24.wav" synth 1 sine 330 vol 0.5
+	sox -n -r 22050 -c 2 -e float -b 32 "$D/inf.wav" synth 1 sine 550 vol 0.5
+	sox -n -r 32000 -c 2 -b 32 "$D/in32.wav" synth 1 sine 770 vol 0.5
+	rec_start m24
+	run -0 timeout 20 aplay -q -D amixd "$D/in24.wav"
+	rec_stop m24
+	clean_sine m24 330 1.0
+	rec_start f32
+	run -0 timeout 20 aplay -q -D amixd "$D/inf.wav"
+	rec_stop f32
+	clean_sine f32 550 1.0
+	rec_start s32
+	run -0 timeout 20 aplay -q -D amixd "$D/in32.wav"
+	rec_stop s32
+	clean_sine s32 770 1.0
+}
+
+@test "aplay -M (mmap) and a 500 ms buffer: clean, few wake-ups" {
+	sox -n -r 48000 -c 2 -b 16 "$D/in.wav" synth 2 sine 440 vol 0.5
+	rec_start mm
+	run -0 timeout 20 /usr/bin/time -f 'ctxsw %w' aplay -q -M -B 500000 \
+	    -F 125000 -D amixd "$D/in.wav"
+	rec_stop mm
+	clean_sine mm 440 2.0
+	# One wake-up per avail_min (a period, 125 ms): ~16 in 2 s, not
+	# one per engine period (hundreds).
+	local n=${output##*ctxsw }
+	[ "$n" -lt 80 ] || flunk "aplay slept $n times in 2 s"
+}
+
+@test "speaker-test -t sine plays a clean sine" {
+	rec_start st
+	run -0 timeout 30 speaker-test -D amixd -t sine -f 440 -c 1 -l 1 \
+	    -r 48000
+	rec_stop st
+	local out
+	out=$(sinefit "$D/st.trim.wav")
+	assert_near 440 "$(jget "$out" .freq)" 0.5 frequency
+	below -50 "$(jget "$out" .resid_db)" "residual (dB)"
+}
+
+@test "sox -t alsa amixd: output at 44100 and 22050 Hz" {
+	rec_start sx
+	run -0 timeout 20 sox -q -n -r 44100 -t alsa amixd synth 2 sine 440 vol 0.5
+	rec_stop sx
+	clean_sine sx 440 2.0
+	rec_start sy
+	run -0 timeout 20 sox -q -n -r 22050 -c 1 -t alsa amixd synth 1 sine 660 vol 0.5
+	rec_stop sy
+	clean_sine sy 660 1.0
+}
+
+@test "ffmpeg -f alsa amixd plays; mpv --ao=alsa plays" {
+	rec_start ff
+	run -0 timeout 20 ffmpeg -nostdin -loglevel error -f lavfi \
+	    -i "sine=frequency=440:duration=2:sample_rate=44100" -f alsa amixd
+	rec_stop ff
+	clean_sine ff 440 2.0
+	sox -n -r 44100 -c 2 -b 16 "$D/in.wav" synth 2 sine 550 vol 0.5
+	rec_start mp
+	run -0 timeout 20 mpv --no-config --really-quiet --no-video \
+	    --ao=alsa --audio-device=alsa/amixd "$D/in.wav"
+	rec_stop mp
+	clean_sine mp 550 2.0
+	no_app_nodes
+}
+
+@test "two players at once are mixed; one killed with SIGKILL: its node goes, the other plays on" {
+	sox -n -r 44100 -c 2 -b 16 "$D/a.wav" synth 8 sine 440 vol 0.25
+	rec_start two
+	# No timeout(1) in between: the signals go to the players.
+	( exec_closed aplay -q -D amixd "$D/a.wav" 2>"$D/a.err" ) &
+	local ap=$!
+	( exec_closed sox -q -n -r 22050 -t alsa amixd synth 3 sine 660 vol 0.25 ) &
+	local sx=$!
+	wait_until 5 app_nodes_are 2
+	sleep 1
+	kill -KILL "$ap"
+	wait_until 5 app_nodes_are 1 -le
+	wait_until 10 gone "$sx"
+	wait "$sx"
+	rec_stop two
+	wait "$ap" || true
+	no_app_nodes
+	# Both tones were there, each at -12 dBFS, while both played.
+	sox -V1 "$D/two.trim.wav" "$D/both.wav" trim 0.2 0.6
+	local out
+	out=$(tones "$D/both.wav" 440 660)
+	assert_near -12 "$(jget "$out" '.amp_db[0]')" 0.5 "440 Hz (dBFS)"
+	assert_near -12 "$(jget "$out" '.amp_db[1]')" 0.5 "660 Hz (dBFS)"
+	below -40 "$(jget "$out" .resid_db)" "residual (dB)"
+	# The sox stream lasts 3 s whatever became of aplay.
+	out=$(tones "$D/two.trim.wav" 660)
+	assert_near 3.0 "$(jget "$out" .active_s)" 0.15 "660 Hz seconds"
+}
+
+@test "mpv paused and resumed: the stream stops, then plays the rest" {
+	sox -n -r 44100 -c 2 -b 16 "$D/in.wav" synth 2 sine 440 vol 0.5
+	rec_start pz
+	timeout 20 mpv --no-config --really-quiet --no-video --ao=alsa \
+	    --audio-device=alsa/amixd --input-ipc-server="$D/mpv.sock" \
+	    "$D/in.wav" &
+	local mp=$!
+	sleep 0.8
+	echo '{"command":["set_property","pause",true]}' |
+	    socat - UNIX-CONNECT:"$D/mpv.sock" >/dev/null
+	sleep 1.5
+	echo '{"command":["set_property","pause",false]}' |
+	    socat - UNIX-CONNECT:"$D/mpv.sock" >/dev/null
+	wait "$mp"
+	rec_stop pz
+	local out
+	out=$(tones "$D/pz.trim.wav" 440)
+	# 2 s of sound (what the 100 ms buffer held at the pause is played,
+	# not lost), with a pause of ~1.5 s in it.
+	assert_near 2.0 "$(jget "$out" .active_s)" 0.15 "seconds of sound"
+	assert_near 3.4 "$(jget "$out" .seconds)" 0.35 "seconds in all"
+}
+
+@test "an xrun (aplay stopped for 0.5 s) is -EPIPE; aplay recovers and finishes" {
+	sox -n -r 48000 -c 2 -b 16 "$D/in.wav" synth 3 sine 440 vol 0.5
+	( exec_closed aplay -D amixd -B 100000 "$D/in.wav" 2>"$D/err" ) &
+	local ap=$!
+	wait_until 5 app_nodes_are 1
+	sleep 0.5
+	kill -STOP "$ap"
+	sleep 0.5
+	kill -CONT "$ap"
+	wait_until 10 gone "$ap"
+	wait "$ap"
+	grep -q 'underrun' "$D/err" || flunk "no underrun reported:" "$(cat "$D/err")"
+	no_app_nodes
+}
+
+@test "arecord, sox and ffmpeg record a tone node through the capture PCM" {
+	run -0 timeout 20 arecord -q -D amixdcap -f S16_LE -r 48000 -c 2 -d 1 "$D/ar.wav"
+	local out
+	out=$(sinefit "$D/ar.wav" 0 0.05)
+	assert_near 1000 "$(jget "$out" .freq)" 0.5 "arecord: frequency"
+	assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "arecord: level"
+	below -50 "$(jget "$out" .resid_db)" "arecord: residual"
+	assert_eq 48000 "$(soxi -s "$D/ar.wav")" "arecord: samples"
+	run -0 timeout 20 sox -q -t alsa amixdcap -r 48000 -c 1 -b 32 -e float "$D/sx.wav" trim 0 1
+	out=$(sinefit "$D/sx.wav" 0 0.05)
+	assert_near 1000 "$(jget "$out" .freq)" 0.5 "sox: frequency"
+	below -50 "$(jget "$out" .resid_db)" "sox: residual"
+	run -0 timeout 20 ffmpeg -nostdin -loglevel error -f alsa \
+	    -sample_rate 48000 -channels 2 -i amixdcap -t 1 -y "$D/ff.wav"
+	out=$(sinefit "$D/ff.wav" 0 0.05)
+	assert_near 1000 "$(jget "$out" .freq)" 0.5 "ffmpeg: frequency"
+	no_app_nodes
+}
+
+@test "capture at another rate than the graph's goes through plug:" {
+	run -0 timeout 20 arecord -q -D plug:amixdcap -f S16_LE -r 44100 -c 2 -d 1 "$D/p.wav"
+	# plug's linear rate converter: not exact, the right tone.
+	assert_near 1000 "$(jget "$(sinefit "$D/p.wav" 0 0.05)" .freq)" 5 frequency
+}
+
+@test "the daemon gone mid-play: aplay exits with an error at once, naming why" {
+	local dir=$BATS_FILE_TMPDIR/gone pid
+	(
+		AMIXD_DIR=$dir
+		amixd_start
+		req '{"cmd":"start"}' >/dev/null
+		req '{"cmd":"create_node","type":"device_sink"}' >/dev/null
+		req '{"cmd":"create_node","type":"mixer"}' >/dev/null
+		req '{"cmd":"connect","from":2,"to":1}' >/dev/null
+	)
+	pid=$(cat "$dir/amixd.pid")
+	sox -n -r 44100 -c 2 -b 16 "$D/in.wav" synth 10 sine 440 vol 0.5
+	( exec_closed timeout 30 aplay -q -D amixdgone "$D/in.wav" 2>"$D/err" ) &
+	local ap=$! rc=0
+	AUDIOMIXERD_SOCKET=$dir/amixd.sock wait_until 5 app_nodes_are 1
+	kill -KILL "$pid"
+	local t0=$SECONDS
+	wait "$ap" || rc=$?
+	[ "$rc" -ne 0 ] || flunk "aplay exited 0"
+	[ "$rc" -ne 124 ] || flunk "aplay hung"
+	[ $((SECONDS - t0)) -le 3 ] || flunk "aplay took $((SECONDS - t0)) s"
+	grep -q 'amixd: the daemon went away' "$D/err" || flunk "$(cat "$D/err")"
+}
+
+@test "no daemon: snd_pcm_open fails, naming the socket" {
+	run ! timeout 20 aplay -q -D amixdnone "$D/none.wav"
+	assert_match "cannot connect to amixd at $BATS_FILE_TMPDIR/none.sock" "$output"
+	run ! timeout 20 sox -q -n -t alsa amixdnone synth 0.1 sine 440
+	assert_match "none.sock" "$output"
+}
+
+@test "bad plugin options are refused with a clear error" {
+	cat >"$D/bad.conf" <<-EOC
+	pcm.amixdbad { type amixd color "red" }
+	pcm.amixdnonode { type amixd target 9999 }
+	EOC
+	local cfg=$ALSA_CONFIG_PATH:$D/bad.conf
+	run ! env ALSA_CONFIG_PATH="$cfg" timeout 20 aplay -q -D amixdbad /dev/null
+	assert_match 'unknown option color' "$output"
+	run ! env ALSA_CONFIG_PATH="$cfg" timeout 20 aplay -q -D amixdnonode /dev/null
+	assert_match 'target 9999: no such node' "$output"
+	no_app_nodes
+}
