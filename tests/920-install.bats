@@ -97,6 +97,36 @@ EOP
 	assert_eq ok "$output"
 }
 
+@test "make install puts the ALSA plugin and its conf.d snippet in alsa-lib's places; the default one is opt-in" {
+	local plugdir confdir
+	plugdir=$(make -s -C "$AM_TOP" --no-print-directory -f GNUmakefile \
+	    -f - print-alsa-dirs <<<'print-alsa-dirs: ; @echo $(ALSA_PLUGIN_DIR) $(ALSA_CONF_DIR)')
+	confdir=${plugdir#* }
+	plugdir=${plugdir% *}
+	[ -f "$DEST$plugdir/libasound_module_pcm_amixd.so" ] ||
+	    flunk "no plugin in $DEST$plugdir"
+	[ -f "$DEST$confdir/50-amixd.conf" ] || flunk "no 50-amixd.conf"
+	[ ! -e "$DEST$confdir/99-amixd-default.conf" ] ||
+	    flunk "the default PCM snippet is enabled"
+	[ -f "$DEST/usr/share/doc/amixd/examples/alsa/99-amixd-default.conf" ] ||
+	    flunk "no 99-amixd-default.conf example"
+	# The installed snippet, the installed plugin, a daemon: aplay plays.
+	amixd_start
+	req '{"cmd":"start"}' >/dev/null
+	req '{"cmd":"create_node","type":"device_sink"}' >/dev/null
+	{
+		cat "$DEST$confdir/50-amixd.conf"
+		echo "pcm_type.amixd.lib \"$DEST$plugdir/libasound_module_pcm_amixd.so\""
+	} >"$BATS_TEST_TMPDIR/asound.conf"
+	sox -n -r 44100 -c 2 -b 16 "$BATS_TEST_TMPDIR/in.wav" synth 0.3 sine 440
+	ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$BATS_TEST_TMPDIR/asound.conf \
+	    run -0 timeout 20 aplay -q -D amixd "$BATS_TEST_TMPDIR/in.wav"
+	ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$BATS_TEST_TMPDIR/asound.conf \
+	    run -0 timeout 20 aplay -q -D "amixd:SOCKET=$AUDIOMIXERD_SOCKET" \
+	    "$BATS_TEST_TMPDIR/in.wav"
+	amixd_stop
+}
+
 @test "make uninstall removes everything it installed" {
 	make -s -C "$AM_TOP" uninstall DESTDIR="$DEST" PREFIX=/usr >/dev/null
 	run -0 find "$DEST" -type f
