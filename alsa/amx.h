@@ -18,6 +18,7 @@ struct amx {
 	int evfd;			/* the engine wakes us here */
 	char sock[256];			/* socket path */
 	char *want;			/* "target" option, or NULL */
+	char name[64];			/* our node's name */
 	uint32_t target;		/* node played to / recorded from */
 	uint32_t node;			/* our app node, or 0 */
 	uint32_t graph_rate;		/* Hz */

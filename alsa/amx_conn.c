@@ -9,14 +9,18 @@
  * Options:
  *   socket "PATH"	else AUDIOMIXERD_SOCKET, else the default path
  *			(lib/proto.c has the rule)
- *   target ID		the node to play to (record from); by default
- *			playback goes to the first device_sink, capture
- *			records the first mixer, else what feeds the
- *			first device_sink.
+ *   target NODE	the node (name or id) to play to or record from;
+ *			by default playback goes to the default target
+ *			(node "master", else the only device_sink) and
+ *			capture records the node named "capture", else
+ *			the default target's mix.
+ *
+ * The app node is named after the client: "aplay.1234".
  */
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +30,30 @@
 #include <cjson/cJSON.h>
 
 #include "amx.h"
+#include "target.h"
 #include "clock.h"
 
 #define AMX_PERIOD_MIN	64		/* frames */
 #define AMX_PERIODS_MAX	1024
+
+/*
+ * The node's name: the client's ("aplay.1234", lib/target.c), with
+ * ".N" from the second PCM the process opens on, so names stay unique.
+ */
+static void
+amx_name(struct amx *a)
+{
+	static atomic_uint opened;
+	char base[AM_NODE_NAME_MAX + 1 - 11];	/* room for ".N" */
+	unsigned int n = atomic_fetch_add(&opened, 1) + 1;
+
+	if (am_client_name(base, sizeof(base)) < 0)
+		snprintf(base, sizeof(base), "alsa");
+	if (n == 1)
+		snprintf(a->name, sizeof(a->name), "%s", base);
+	else
+		snprintf(a->name, sizeof(a->name), "%s.%u", base, n);
+}
 
 /* A new PCM's state, or NULL. */
 struct amx *
@@ -47,6 +71,7 @@ amx_new(void)
 		return NULL;
 	}
 	a->boundary = (snd_pcm_uframes_t)1 << 62;
+	amx_name(a);
 	return a;
 }
 
@@ -158,26 +183,6 @@ amx_num(const cJSON *o, const char *key, uint32_t def)
 	    (uint32_t)v->valuedouble : def;
 }
 
-/* The lowest id of a node of type (NULL: any) or with id, or 0. */
-static uint32_t
-amx_find(const cJSON *list, const char *type, uint32_t id)
-{
-	const cJSON *n, *t;
-	uint32_t i;
-
-	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(list,
-	    "nodes")) {
-		i = amx_num(n, "id", 0);
-		t = cJSON_GetObjectItemCaseSensitive(n, "type");
-		if (id != 0 && i == id)
-			return i;
-		if (id == 0 && cJSON_IsString(t) &&
-		    strcmp(t->valuestring, type) == 0)
-			return i;
-	}
-	return 0;
-}
-
 /* The source of the first link into node to, or 0. */
 static uint32_t
 amx_feeder(const cJSON *list, uint32_t to)
@@ -193,6 +198,53 @@ amx_feeder(const cJSON *list, uint32_t to)
 }
 
 /*
+ * Pick the node to play to or record from (lib/target.c's rule): the
+ * target option, a name or an id; else for playback the default target
+ * (node "master", else the only device_sink); for capture a node named
+ * "capture", else the default target's mix (what feeds it, when it is
+ * a device_sink). 0 or -errno (said why).
+ */
+static int
+amx_pick(struct amx *a, const cJSON *list, snd_pcm_stream_t stream)
+{
+	const cJSON *n, *t;
+	char err[256];
+	int rc;
+
+	if (a->want != NULL || stream == SND_PCM_STREAM_PLAYBACK) {
+		rc = am_target_pick(list, a->want, &a->target, err,
+		    sizeof(err));
+		if (rc < 0)
+			SNDERR("amixd: %s", err);
+		return rc;
+	}
+	if (am_target_pick(list, "capture", &a->target, err,
+	    sizeof(err)) == 0)
+		return 0;
+	if ((rc = am_target_pick(list, NULL, &a->target, err,
+	    sizeof(err))) < 0) {
+		SNDERR("amixd: nothing to record: %s", err);
+		return rc;
+	}
+	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(list,
+	    "nodes")) {
+		t = cJSON_GetObjectItemCaseSensitive(n, "type");
+		if (amx_num(n, "id", 0) == a->target && cJSON_IsString(t) &&
+		    strcmp(t->valuestring, "device_sink") == 0) {
+			a->target = amx_feeder(list, a->target);
+			break;
+		}
+	}
+	if (a->target == 0) {
+		SNDERR("amixd: nothing feeds the device_sink to record: "
+		    "create a node named capture, or give the PCM a "
+		    "target");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
  * Connect to the daemon and pick the target. 0, or -errno (said why,
  * naming the socket when there is no daemon).
  */
@@ -201,8 +253,6 @@ amx_connect(struct amx *a, snd_pcm_stream_t stream)
 {
 	const cJSON *dev;
 	cJSON *list;
-	char *end;
-	long id;
 	int rc;
 
 	if (a->sock[0] == '\0' &&
@@ -223,32 +273,7 @@ amx_connect(struct amx *a, snd_pcm_stream_t stream)
 	if (a->graph_rate == 0)
 		a->graph_rate = 48000;
 	a->dev_lat = amx_num(dev, "buffer", 0);
-	rc = 0;
-	if (a->want != NULL) {
-		id = strtol(a->want, &end, 10);
-		if (*end != '\0' || id <= 0 || id > UINT32_MAX ||
-		    amx_find(list, NULL, (uint32_t)id) == 0) {
-			SNDERR("amixd: target %s: no such node", a->want);
-			rc = -ENOENT;
-		} else
-			a->target = (uint32_t)id;
-	} else if (stream == SND_PCM_STREAM_PLAYBACK) {
-		if ((a->target = amx_find(list, "device_sink", 0)) == 0) {
-			SNDERR("amixd: the graph has no device_sink to play "
-			    "to: create one, or give the PCM a target");
-			rc = -ENOENT;
-		}
-	} else {
-		a->target = amx_find(list, "mixer", 0);
-		if (a->target == 0)
-			a->target = amx_feeder(list, amx_find(list,
-			    "device_sink", 0));
-		if (a->target == 0) {
-			SNDERR("amixd: the graph has no mixer and nothing "
-			    "feeds a device_sink: give the PCM a target");
-			rc = -ENOENT;
-		}
-	}
+	rc = amx_pick(a, list, stream);
 	cJSON_Delete(list);
 	return rc;
 }
@@ -262,9 +287,9 @@ amx_create(struct amx *a, const char *type, const int fds[2], uint32_t cap,
 	uint32_t id;
 
 	r = amx_req(a, type, fds, 2, "{\"cmd\":\"create_node\",\"type\":"
-	    "\"%s\",\"args\":{\"fd\":0,\"eventfd\":1,\"frames\":%u,"
-	    "\"channels\":%u,\"rate\":%u,\"format\":\"%s\"}}", type, cap,
-	    channels, rate, fmt);
+	    "\"%s\",\"name\":\"%s\",\"args\":{\"fd\":0,\"eventfd\":1,"
+	    "\"frames\":%u,\"channels\":%u,\"rate\":%u,\"format\":"
+	    "\"%s\"}}", type, a->name, cap, channels, rate, fmt);
 	if (r == NULL)
 		return 0;
 	id = amx_num(r, "id", 0);

@@ -14,18 +14,19 @@ TONES=$AM_TOP/tests/tools/tones.py
 
 setup_file() {
 	[ -f "$PLUG" ] || flunk "$PLUG not built"
-	amixd_start
-	req '{"cmd":"start"}' >/dev/null
-	DEV=$(jget "$(req '{"cmd":"create_node","type":"device_sink"}')" .id)
-	MIX=$(jget "$(req '{"cmd":"create_node","type":"mixer"}')" .id)
-	req "{\"cmd\":\"connect\",\"from\":$MIX,\"to\":$DEV}" >/dev/null
-	TONE=$(jget "$(req '{"cmd":"create_node","type":"tone","args":{"freq":1000,"db":-6}}')" .id)
-	export DEV MIX TONE
+	# The shipped default graph: mixer "master" into device_sink "out".
+	amixd_start -f "$AM_TOP/amixd/default.am"
+	MIX=$(req '{"cmd":"list"}' | jq '.nodes[] | select(.name == "master") | .id')
+	[ -n "$MIX" ] || flunk "no master"
+	TONE=$(jget "$(req '{"cmd":"create_node","type":"tone","name":"capture","args":{"freq":1000,"db":-6}}')" .id)
+	export MIX TONE
+	# The plugin's defaults: play to master, record "capture".
 	cat >"$BATS_FILE_TMPDIR/asound.conf" <<-EOC
 	pcm_type.amixd { lib "$PLUG" }
-	pcm.amixd { type amixd target $MIX }
-	pcm.amixdcap { type amixd target $TONE }
-	pcm.amixdgone { type amixd socket "$BATS_FILE_TMPDIR/gone/amixd.sock" target 2 }
+	pcm.amixd { type amixd }
+	pcm.amixdcap { type amixd }
+	pcm.amixdmaster { type amixd target "master" }
+	pcm.amixdgone { type amixd socket "$BATS_FILE_TMPDIR/gone/amixd.sock" }
 	pcm.amixdnone { type amixd socket "$BATS_FILE_TMPDIR/none.sock" }
 	EOC
 	export ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$BATS_FILE_TMPDIR/asound.conf
@@ -108,6 +109,34 @@ tones() {
 	assert_near -6.02 "$(jget "$(sinefit "$D/a.trim.wav")" .amp_db)" 0.2 \
 	    "level (dBFS)"
 	no_app_nodes
+}
+
+@test "the app node is named after the client; target \"master\" by name plays" {
+	sox -n -r 44100 -c 2 -b 16 "$D/in.wav" synth 3 sine 440 vol 0.5
+	( exec_closed aplay -q -D amixdmaster "$D/in.wav" ) &
+	local ap=$!
+	wait_until 5 app_nodes_are 1
+	run -0 req '{"cmd":"list"}'
+	assert_eq "aplay.$ap" "$(jget "$output" '.nodes[] | select(.type == "app_source") | .name')" "node name"
+	run -0 amctl set "aplay.$ap" db=-6
+	kill -TERM "$ap"
+	wait "$ap" || true
+	wait_until 5 no_app_nodes
+}
+
+@test "no default target: open fails saying what to create" {
+	local dir=$BATS_FILE_TMPDIR/empty
+	(
+		AMIXD_DIR=$dir
+		amixd_start -n
+	)
+	cat >"$D/e.conf" <<-EOC
+	pcm.amixdempty { type amixd socket "$dir/amixd.sock" }
+	EOC
+	ALSA_CONFIG_PATH=$ALSA_CONFIG_PATH:$D/e.conf run ! timeout 20 \
+	    aplay -q -D amixdempty /dev/null
+	assert_match 'amixd: .*(master|device_sink)' "$output"
+	kill -TERM "$(cat "$dir/amixd.pid")"
 }
 
 @test "aplay: 22050 Hz mono S24_3LE, float and S32 play clean" {
@@ -274,11 +303,7 @@ tones() {
 	local dir=$BATS_FILE_TMPDIR/gone pid
 	(
 		AMIXD_DIR=$dir
-		amixd_start
-		req '{"cmd":"start"}' >/dev/null
-		req '{"cmd":"create_node","type":"device_sink"}' >/dev/null
-		req '{"cmd":"create_node","type":"mixer"}' >/dev/null
-		req '{"cmd":"connect","from":2,"to":1}' >/dev/null
+		amixd_start -f "$AM_TOP/amixd/default.am"
 	)
 	pid=$(cat "$dir/amixd.pid")
 	sox -n -r 44100 -c 2 -b 16 "$D/in.wav" synth 10 sine 440 vol 0.5
@@ -310,6 +335,6 @@ tones() {
 	run ! env ALSA_CONFIG_PATH="$cfg" timeout 20 aplay -q -D amixdbad /dev/null
 	assert_match 'unknown option color' "$output"
 	run ! env ALSA_CONFIG_PATH="$cfg" timeout 20 aplay -q -D amixdnonode /dev/null
-	assert_match 'target 9999: no such node' "$output"
+	assert_match '9999' "$output"
 	no_app_nodes
 }
