@@ -108,6 +108,10 @@ same_flags() {
 	lint_clean amixd.7
 }
 
+@test "mandoc -Tlint: amixd-alsa.7" {
+	lint_clean amixd-alsa.7
+}
+
 @test "mandoc -Tlint: amctl.1" {
 	lint_clean amctl.1
 }
