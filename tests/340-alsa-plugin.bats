@@ -170,15 +170,32 @@ tones() {
 	[ "$n" -lt 80 ] || flunk "aplay slept $n times in 2 s"
 }
 
-@test "speaker-test -t sine plays a clean sine" {
-	rec_start st
-	run -0 timeout 30 speaker-test -D amixd -t sine -f 440 -c 1 -l 1 \
-	    -r 48000
-	rec_stop st
-	local out
-	out=$(sinefit "$D/st.trim.wav")
-	assert_near 440 "$(jget "$out" .freq)" 0.5 frequency
-	below -50 "$(jget "$out" .resid_db)" "residual (dB)"
+@test "speaker-test -t sine plays a clean sine, S16_LE and S24_LE (24 in 32)" {
+	local f out lvl=
+	for f in S16_LE S24_LE; do
+		rec_start "st$f"
+		run -0 timeout 30 speaker-test -D amixd -t sine -f 440 -c 1 \
+		    -l 1 -r 48000 -F "$f"
+		assert_match "$f" "$output"
+		rec_stop "st$f"
+		out=$(sinefit "$D/st$f.trim.wav")
+		assert_near 440 "$(jget "$out" .freq)" 0.5 "$f: frequency"
+		below -50 "$(jget "$out" .resid_db)" "$f: residual (dB)"
+		# The same level whatever the format: S24_LE's 24 bits are
+		# scaled, not taken as the top of a 32-bit sample.
+		[ -n "$lvl" ] || lvl=$(jget "$out" .amp_db)
+		assert_near "$lvl" "$(jget "$out" .amp_db)" 0.1 "$f: level"
+		below 0 "$lvl" "level"
+		below "$lvl" -20 "level (dBFS, above -20)"
+	done
+}
+
+@test "aplay -N (non-blocking) plays clean" {
+	sox -n -r 48000 -c 2 -b 16 "$D/in.wav" synth 2 sine 440 vol 0.5
+	rec_start nb
+	run -0 timeout 20 aplay -q -N -D amixd "$D/in.wav"
+	rec_stop nb
+	clean_sine nb 440 2.0
 }
 
 @test "sox -t alsa amixd: output at 44100 and 22050 Hz" {
