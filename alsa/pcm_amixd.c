@@ -55,7 +55,10 @@
 
 #define AMX_DRAIN_SLACK_MS	2000	/* an engine that stops: drain fails */
 
-/* Frames the application's format takes in the ring's, per frame. */
+/*
+ * The ring format that carries ALSA format f; *s24 when S24_LE (24 bits
+ * in 32) travels as s32, shifted. 0 or -EINVAL for another format.
+ */
 static int
 amx_fmt(snd_pcm_format_t f, uint32_t *ring_fmt, int *s24)
 {
@@ -149,6 +152,7 @@ amx_check(struct amx *a)
 	return 0;
 }
 
+/* Remove our node (if the daemon is there to ask) and unmap the ring. */
 static void
 amx_unmake(struct amx *a)
 {
@@ -203,6 +207,7 @@ amx_make(struct amx *a)
 	return 0;
 }
 
+/* ALSA start: capture makes its node now; playback's is running. */
 static int
 amx_start(snd_pcm_ioplug_t *io)
 {
@@ -216,6 +221,7 @@ amx_start(snd_pcm_ioplug_t *io)
 	return 0;
 }
 
+/* ALSA drop: the node goes at once, with what its ring holds. */
 static int
 amx_stop(snd_pcm_ioplug_t *io)
 {
@@ -225,6 +231,10 @@ amx_stop(snd_pcm_ioplug_t *io)
 	return 0;
 }
 
+/*
+ * ALSA prepare (after hw_params, after an xrun): playback gets a new
+ * ring and node, counters at 0; capture waits for start.
+ */
 static int
 amx_prepare(snd_pcm_ioplug_t *io)
 {
@@ -344,6 +354,7 @@ amx_drain(snd_pcm_ioplug_t *io)
 	return 0;
 }
 
+/* ALSA pause: nothing to tell the engine (see the essay). */
 static int
 amx_pause(snd_pcm_ioplug_t *io, int enable)
 {
@@ -355,6 +366,7 @@ amx_pause(snd_pcm_ioplug_t *io, int enable)
 	return 0;
 }
 
+/* ALSA delay: the ring's fill plus, playing, the device's buffer. */
 static int
 amx_delay(snd_pcm_ioplug_t *io, snd_pcm_sframes_t *delayp)
 {
@@ -375,6 +387,7 @@ amx_delay(snd_pcm_ioplug_t *io, snd_pcm_sframes_t *delayp)
 	return 0;
 }
 
+/* Two descriptors: the eventfd and the control socket. */
 static int
 amx_poll_count(snd_pcm_ioplug_t *io)
 {
@@ -403,6 +416,10 @@ amx_poll_fds(snd_pcm_ioplug_t *io, struct pollfd *pfd, unsigned int space)
 	return 2;
 }
 
+/*
+ * After a poll: POLLERR when the daemon went away, POLLOUT (POLLIN)
+ * once avail_min frames can be moved, else nothing, armed again.
+ */
 static int
 amx_poll_revents(snd_pcm_ioplug_t *io, struct pollfd *pfd,
     unsigned int nfds, unsigned short *revents)
@@ -433,6 +450,7 @@ amx_poll_revents(snd_pcm_ioplug_t *io, struct pollfd *pfd,
 	return 0;
 }
 
+/* Keep avail_min (the wake-up level) and the boundary. */
 static int
 amx_sw_params(snd_pcm_ioplug_t *io, snd_pcm_sw_params_t *params)
 {
@@ -446,6 +464,7 @@ amx_sw_params(snd_pcm_ioplug_t *io, snd_pcm_sw_params_t *params)
 	return 0;
 }
 
+/* A new geometry: avail_min a period until sw_params says. */
 static int
 amx_hw_params(snd_pcm_ioplug_t *io, snd_pcm_hw_params_t *params)
 {
@@ -457,6 +476,7 @@ amx_hw_params(snd_pcm_ioplug_t *io, snd_pcm_hw_params_t *params)
 	return 0;
 }
 
+/* ALSA close: the node, the ring, the connection go. */
 static int
 amx_close(snd_pcm_ioplug_t *io)
 {
