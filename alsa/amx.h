@@ -24,6 +24,8 @@ struct amx {
 	uint32_t graph_rate;		/* Hz */
 	uint32_t dev_lat;		/* frames at graph_rate: device buffer */
 	uint64_t xruns0;		/* ring xruns already reported */
+	uint64_t seen_rd;		/* rd as last seen moving */
+	uint64_t seen_ns;		/* when */
 	snd_pcm_uframes_t avail_min;	/* frames */
 	snd_pcm_uframes_t boundary;	/* frames */
 	int s24;			/* S24_LE carried as s32 */

@@ -34,6 +34,14 @@
  * XXX: switch to the engine's clock (ring presentation time) once the
  * clock request lands.
  *
+ * Start level: the engine starts (and restarts after an underrun) once
+ * the ring holds its low watermark. A running stream whose application
+ * has less than that left to give (the tail after a pause or an xrun,
+ * a player that waits for the end without draining) would wait forever:
+ * when the engine's counter has not moved for AMX_STALL_NS while the
+ * ring holds frames below the level, the plugin sets the ring's eof,
+ * which makes the engine play what is there; the next write clears it.
+ *
  * Pause: the engine has no pause for one node: a paused stream plays
  * what its ring holds, then the engine underruns, which is not counted
  * as an xrun at resume.
@@ -54,6 +62,7 @@
 #include "clock.h"
 
 #define AMX_DRAIN_SLACK_MS	2000	/* an engine that stops: drain fails */
+#define AMX_STALL_NS	20000000ULL	/* rd still this long: kick (ns) */
 
 /*
  * The ring format that carries ALSA format f; *s24 when S24_LE (24 bits
@@ -204,6 +213,8 @@ amx_make(struct amx *a)
 	if (rc < 0)
 		return rc;
 	a->xruns0 = 0;
+	a->seen_rd = 0;
+	a->seen_ns = am_clock_ns();
 	return 0;
 }
 
@@ -250,6 +261,27 @@ amx_prepare(snd_pcm_ioplug_t *io)
 	return amx_make(a);
 }
 
+/*
+ * Playback, running: the engine waits for the start level that the
+ * application will not reach? Then let it play what there is (eof).
+ */
+static void
+amx_kick(struct amx *a)
+{
+	struct am_aring_hdr *h = a->ring.hdr;
+	uint64_t rd = atomic_load(&h->rd), fill = amx_fill(a);
+	uint64_t now = am_clock_ns();
+
+	if (rd != a->seen_rd || fill == 0 || fill > a->ring.cap) {
+		a->seen_rd = rd;
+		a->seen_ns = now;
+		return;
+	}
+	if (a->io.state == SND_PCM_STATE_RUNNING && fill < a->ring.low &&
+	    now - a->seen_ns > AMX_STALL_NS)
+		atomic_store(&h->eof, 1);
+}
+
 /* The engine's counter, or -EPIPE on an xrun or a daemon gone. */
 static snd_pcm_sframes_t
 amx_pointer(snd_pcm_ioplug_t *io)
@@ -267,9 +299,11 @@ amx_pointer(snd_pcm_ioplug_t *io)
 		a->xruns0 = x;
 	if (x != a->xruns0 && io->state == SND_PCM_STATE_RUNNING)
 		return -EPIPE;
-	if (io->stream == SND_PCM_STREAM_PLAYBACK)
+	if (io->stream == SND_PCM_STREAM_PLAYBACK) {
+		amx_kick(a);
 		return (snd_pcm_sframes_t)(atomic_load(&h->rd) %
 		    a->boundary);
+	}
 	fill = amx_fill(a);
 	if (fill > io->buffer_size)
 		return -EPIPE;		/* capture: the application is late */
@@ -294,6 +328,8 @@ amx_transfer(snd_pcm_ioplug_t *io, const snd_pcm_channel_area_t *areas,
 		return -EIO;
 	n = size < room ? (uint32_t)size : room;
 	if (io->stream == SND_PCM_STREAM_PLAYBACK) {
+		if (n > 0 && io->state != SND_PCM_STATE_DRAINING)
+			atomic_store(&a->ring.hdr->eof, 0);
 		if (a->s24)
 			n = amx_s24_out(a, buf, n);
 		else
@@ -375,6 +411,8 @@ amx_delay(snd_pcm_ioplug_t *io, snd_pcm_sframes_t *delayp)
 
 	if (amx_check(a))
 		return -EIO;
+	if (io->stream == SND_PCM_STREAM_PLAYBACK && a->ring.hdr != NULL)
+		amx_kick(a);
 	fill = amx_fill(a);
 	if (fill > a->ring.cap)
 		fill = 0;
