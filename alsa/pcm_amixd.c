@@ -30,9 +30,12 @@
  * ring; a count that grows while running is an xrun: the pointer says
  * -EPIPE and snd_pcm_prepare makes a new ring and node.
  *
- * Delay: what the ring holds plus the device's buffer (from list).
- * XXX: switch to the engine's clock (ring presentation time) once the
- * clock request lands.
+ * Delay: from the engine's clock. Each period the engine stamps in the
+ * ring header when the frame at its read counter is heard (play_rd,
+ * play_ns); the frame the application writes next is heard that much
+ * later, so the delay is the time from now until then, in frames. Until
+ * the first stamp (the engine has not run the node yet) it is what the
+ * ring holds plus the device's buffer (from list).
  *
  * Start level: the engine starts (and restarts after an underrun) once
  * the ring holds its low watermark. A running stream whose application
@@ -402,7 +405,32 @@ amx_pause(snd_pcm_ioplug_t *io, int enable)
 	return 0;
 }
 
-/* ALSA delay: the ring's fill plus, playing, the device's buffer. */
+/*
+ * Playback delay from the engine's clock: frames from now until the
+ * next frame the application writes is heard (am_aring_play_ns). 0, or
+ * -EAGAIN before the engine has stamped the ring.
+ */
+static int
+amx_clock_delay(const struct amx *a, snd_pcm_sframes_t *delayp)
+{
+	uint64_t wr, heard, now;
+	int64_t d;
+
+	if (a->ring.hdr == NULL)
+		return -EAGAIN;
+	wr = atomic_load(&a->ring.hdr->wr);
+	if (am_aring_play_ns(&a->ring, wr, &heard) < 0)
+		return -EAGAIN;
+	now = am_clock_ns();
+	d = (int64_t)(heard - now);
+	if (d < 0)
+		d = 0;
+	*delayp = (snd_pcm_sframes_t)((double)d * a->io.rate / 1e9 + 0.5);
+	return 0;
+}
+
+/* ALSA delay: from the engine's clock, else the ring's fill plus, playing,
+ * the device's buffer. */
 static int
 amx_delay(snd_pcm_ioplug_t *io, snd_pcm_sframes_t *delayp)
 {
@@ -416,12 +444,14 @@ amx_delay(snd_pcm_ioplug_t *io, snd_pcm_sframes_t *delayp)
 	fill = amx_fill(a);
 	if (fill > a->ring.cap)
 		fill = 0;
-	/* XXX: the engine's clock (ring presentation time) when it lands. */
-	if (io->stream == SND_PCM_STREAM_PLAYBACK)
-		*delayp = (snd_pcm_sframes_t)(fill + (uint64_t)a->dev_lat *
-		    io->rate / a->graph_rate);
-	else
+	if (io->stream != SND_PCM_STREAM_PLAYBACK) {
 		*delayp = (snd_pcm_sframes_t)fill;
+		return 0;
+	}
+	if (amx_clock_delay(a, delayp) == 0 && *delayp >= (int64_t)fill)
+		return 0;
+	*delayp = (snd_pcm_sframes_t)(fill + (uint64_t)a->dev_lat *
+	    io->rate / a->graph_rate);
 	return 0;
 }
 

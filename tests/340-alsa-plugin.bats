@@ -302,6 +302,22 @@ tones() {
 	no_app_nodes
 }
 
+@test "snd_pcm_delay comes from the engine's clock: it falls between periods, at the rate" {
+	# From ring fill and device buffer alone it would move only when the
+	# engine runs a period (every 2.67 ms): about 15 values in 40 ms.
+	# From the clock it falls with time: a new value at nearly every
+	# read (about one a millisecond), at 48000 frames a second.
+	local r
+	r=$(/usr/bin/python3 "$AM_TOP/tests/tools/alsadelay.py" amixd)
+	echo "$r"
+	[ "$(jq '.distinct >= 0.8 * .reads' <<<"$r")" = true ] ||
+	    flunk "delay moved in steps: $r"
+	assert_near 48000 "$(jq '-.slope' <<<"$r")" 4800 "frames/s the delay falls"
+	# What a full 200 ms buffer and the device's two periods hold.
+	[ "$(jq '.first > 4800 and .first < 12800' <<<"$r")" = true ] ||
+	    flunk "delay out of range: $r"
+}
+
 @test "arecord, sox and ffmpeg record a tone node through the capture PCM" {
 	run -0 timeout 20 arecord -q -D amixdcap -f S16_LE -r 48000 -c 2 -d 1 "$D/ar.wav"
 	local out
