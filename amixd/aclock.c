@@ -143,7 +143,8 @@ aclock_update(struct aclock *k, uint64_t frame, uint64_t t_ns,
     uint32_t latency, uint32_t in_latency)
 {
 	struct am_clock *c = &k->now;
-	double n, pred, e, w, lim, nominal, f, jit;
+	double n = 0.0, pred = 0.0, e = 0.0;	/* set when not fresh */
+	double w, lim, nominal, f, jit;
 	uint64_t whole;
 	int restarted = 0, phase;
 

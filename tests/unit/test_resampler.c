@@ -3,8 +3,9 @@
  * Unit tests of amixd/resampler.c:
  *
  * - the RT rule: resampler_run and resampler_retarget make no heap call
- *   (malloc, calloc, realloc, free... are wrapped here and counted while
- *   the real-time side runs), for every quality, period and rate pair,
+ *   (malloc, calloc, realloc, free... are wrapped here, or under ASan
+ *   and TSan counted through the sanitizer's allocator hooks, while the
+ *   real-time side runs), for every quality, period and rate pair,
  *   for a converter made for the real-time thread (no RESAMPLER_NONRT);
  * - RESAMPLER_NONRT (libsoxr): as clean as libsamplerate or cleaner,
  *   and deterministic too;
@@ -25,6 +26,41 @@
 #include "resampler.h"
 #include "t.h"
 
+static volatile int t_counting;	/* count heap calls now */
+static volatile long t_heap;	/* heap calls counted */
+static void *volatile t_probe;	/* the counter's own check */
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+/*
+ * A sanitizer owns malloc: count through its allocator hooks instead of
+ * replacing malloc (glibc's __libc_* under ASan or TSan mix two heaps).
+ */
+/* From <sanitizer/allocator_interface.h>, which only clang installs. */
+int __sanitizer_install_malloc_and_free_hooks(
+    void (*malloc_hook)(const volatile void *, size_t),
+    void (*free_hook)(const volatile void *));
+
+static void
+t_hook_malloc(const volatile void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+	t_heap += t_counting;
+}
+
+static void
+t_hook_free(const volatile void *p)
+{
+	t_heap += t_counting && p != NULL;
+}
+
+static void
+t_heap_init(void)
+{
+	__sanitizer_install_malloc_and_free_hooks(t_hook_malloc,
+	    t_hook_free);
+}
+#else
 /* glibc's own entry points: the wrappers below count, then call them. */
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -32,8 +68,10 @@ extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 extern void __libc_free(void *);
 
-static int t_counting;		/* count heap calls now */
-static long t_heap;		/* heap calls counted */
+static void
+t_heap_init(void)
+{
+}
 
 void *
 malloc(size_t n)
@@ -84,6 +122,7 @@ memalign(size_t align, size_t n)
 	t_heap += t_counting;
 	return __libc_memalign(align, n);
 }
+#endif
 
 #define T_MAX		4096		/* largest period */
 #define T_LEN		(48000 * 3)	/* output frames per run */
@@ -185,6 +224,15 @@ main(void)
 	int q, same, nonrt;
 	double snr;
 
+	t_heap_init();
+	/* The counter itself: it must see a malloc and a free. */
+	t_heap = 0;
+	t_counting = 1;
+	t_probe = malloc(16);
+	free(t_probe);
+	t_counting = 0;
+	ok(t_heap == 2, "the heap counter sees a malloc and a free (%ld)",
+	    t_heap);
 	for (q = RESAMPLER_BEST; q <= RESAMPLER_LINEAR; q++) {
 		for (r = 0; r < sizeof(rates) / sizeof(rates[0]); r++)
 			for (p = 0; p < sizeof(periods) /
