@@ -165,7 +165,7 @@ id_of() {
 }
 
 @test "node and xrun events name the node" {
-	local log=$BATS_TEST_TMPDIR/events sub d=$BATS_TEST_TMPDIR
+	local log=$BATS_TEST_TMPDIR/events sub gappy d=$BATS_TEST_TMPDIR
 	amtone -d 0.05 -t wav >"$d/short.wav"
 	own -n
 	( printf '%s\n' '{"cmd":"subscribe","events":["node"]}' |
@@ -187,11 +187,13 @@ id_of() {
 	wait_until 5 grep -q '"ok":true' "$log.x"
 	( { amtone -d 0.3; sleep 1; amtone -d 0.3; } |
 	    amcat --name gappy --to out ) 3>&- &
+	gappy=$!
 	wait_until 10 grep -q '"name":"gappy"' "$log.x"
 	assert_match '"event":"xrun","type":"underrun".*"name":"gappy"' \
 	    "$(grep '"name":"gappy"' "$log.x" | head -n 1)"
 	kill "$sub" 2>/dev/null || true
-	wait
+	# Never a bare wait: bats' timeout watchdog is a child too.
+	wait "$gappy" || true
 }
 
 @test "amixd -f: the graph is built before any client is accepted" {
@@ -286,6 +288,25 @@ id_of() {
 	assert_near -6 "$(jget "$out" .amp_db)" 0.1 "level (dBFS)"
 }
 
+# The names of the graph's app_source nodes, one a line.
+app_source_names() {
+	req '{"cmd":"list"}' | jq -r '.nodes[] | select(.type == "app_source") | .name'
+}
+
+# True when some app_source node exists (for wait_until).
+has_app_source() {
+	[ -n "$(app_source_names)" ]
+}
+
+no_app_source() {
+	[ -z "$(app_source_names)" ]
+}
+
+# True when a node is called $1 (for wait_until).
+has_node() {
+	[ -n "$(id_of "$1")" ]
+}
+
 @test "amcat: named after itself, --name, --to by name, turned down by name" {
 	local d=$BATS_TEST_TMPDIR pid name
 	own -n
@@ -293,23 +314,30 @@ id_of() {
 	amctl create device_sink name=out >/dev/null
 	amctl connect master out >/dev/null
 	amctl start >/dev/null
-	amtone -d 30 | amcat 3>&- &
-	wait_until 10 bash -c "[ -n \"\$(req '{\"cmd\":\"list\"}' | jq -r '.nodes[] | select(.type == \"app_source\") | .name')\" ]"
-	name=$(req '{"cmd":"list"}' | jq -r '.nodes[] | select(.type == "app_source") | .name')
-	pid=$(pgrep -n -x amcat)
+	# amcat's own PID names it: started so that $! is amcat's.
+	exec {tone}< <(amtone -d 30)
+	amcat <&"$tone" 3>&- &
+	pid=$!
+	wait_until 10 has_app_source
+	name=$(app_source_names)
 	assert_eq "amcat.$pid" "$name"
 	run -0 amctl set "$name" db=-12
 	assert_eq -12 "$(req '{"cmd":"list"}' | jq ".nodes[] | select(.name == \"$name\") | .args.db")"
 	assert_eq "[{\"from\":$(id_of "$name"),\"to\":$(id_of master)}]" \
 	    "$(req '{"cmd":"list"}' | jq -c "[.links[] | select(.from == $(id_of "$name"))]")"
 	kill "$pid"
-	wait_until 10 bash -c "[ -z \"\$(req '{\"cmd\":\"list\"}' | jq -r '.nodes[] | select(.type == \"app_source\") | .id')\" ]"
-	amtone -d 30 | amcat --name radio --to out 3>&- &
-	wait_until 10 bash -c "[ -n \"\$(req '{\"cmd\":\"list\"}' | jq -r '.nodes[] | select(.name == \"radio\") | .id')\" ]"
+	wait "$pid" || true
+	exec {tone}<&-
+	wait_until 10 no_app_source
+	exec {tone}< <(amtone -d 30)
+	amcat --name radio --to out <&"$tone" 3>&- &
+	pid=$!
+	wait_until 10 has_node radio
 	assert_eq "[{\"from\":$(id_of radio),\"to\":$(id_of out)}]" \
 	    "$(req '{"cmd":"list"}' | jq -c "[.links[] | select(.from == $(id_of radio))]")"
-	kill "$(pgrep -n -x amcat)"
-	wait
+	kill "$pid"
+	wait "$pid" || true
+	exec {tone}<&-
 	run -2 --separate-stderr amcat --name 42
 	assert_match "amcat: --name 42: name '42' is a number" "$stderr"
 	run -1 --separate-stderr amcat --to nope </dev/null
