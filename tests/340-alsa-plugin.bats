@@ -267,8 +267,17 @@ tones() {
 	echo '{"command":["set_property","pause",true]}' |
 	    socat - UNIX-CONNECT:"$D/mpv.sock" >/dev/null
 	sleep 1.5
-	echo '{"command":["set_property","pause",false]}' |
-	    socat - UNIX-CONNECT:"$D/mpv.sock" >/dev/null
+	# Resume, and ask mpv that it took it: a command sent while mpv
+	# still handles the pause can go unanswered on a loaded machine.
+	local try r
+	for try in 1 2 3 4 5; do
+		echo '{"command":["set_property","pause",false]}' |
+		    socat - UNIX-CONNECT:"$D/mpv.sock" >/dev/null
+		sleep 0.2
+		r=$(echo '{"command":["get_property","pause"]}' |
+		    socat - UNIX-CONNECT:"$D/mpv.sock" 2>/dev/null)
+		case $r in *'"data":false'*) break ;; esac
+	done
 	wait "$mp"
 	rec_stop pz
 	local out
