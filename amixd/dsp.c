@@ -14,6 +14,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__SSE__)
 #include <xmmintrin.h>
@@ -54,12 +55,15 @@ const struct dsp_ops *dsp_ops_cur = &dsp_ops_ref;
 
 /*
  * At load, before main and so before any thread: keep the sets this
- * CPU runs (AVX2 only where cpuid says so) and use the last. Written
- * once here, read only afterwards.
+ * CPU runs (AVX2 only where cpuid says so) and use the last, or the one
+ * AMIXD_KERNELS names when this CPU runs it (tests compare renders
+ * across sets). Written once here, read only afterwards.
  */
 __attribute__((constructor)) static void
 dsp_ops_init(void)
 {
+	const struct dsp_ops *want;
+	const char *env;
 	size_t i, n = 0;
 
 	for (i = 0; dsp_ops_list[i] != NULL; i++) {
@@ -73,6 +77,9 @@ dsp_ops_init(void)
 	}
 	dsp_ops_list[n] = NULL;
 	dsp_ops_cur = dsp_ops_list[n - 1];
+	env = getenv("AMIXD_KERNELS");
+	if (env != NULL && (want = dsp_ops_find(env)) != NULL)
+		dsp_ops_cur = want;
 }
 
 /* The i-th set this machine runs, the reference first; NULL past. */

@@ -37,6 +37,7 @@
  */
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "afmt.h"
@@ -70,12 +71,15 @@ const struct afmt_ops *am_afmt_ops_cur;
 
 /*
  * At load, before main and so before any thread: keep the sets this
- * CPU runs (AVX2 only where cpuid says so) and use the last. Written
- * once here, read only afterwards.
+ * CPU runs (AVX2 only where cpuid says so) and use the last, or the one
+ * AMIXD_KERNELS names when this CPU runs it ("ref": the scalar code
+ * here; tests compare renders across sets). Written once here, read
+ * only afterwards.
  */
 __attribute__((constructor)) static void
 afmt_ops_init(void)
 {
+	const char *env;
 	size_t i, n = 0;
 
 	for (i = 0; afmt_ops_list[i] != NULL; i++) {
@@ -89,6 +93,14 @@ afmt_ops_init(void)
 	}
 	afmt_ops_list[n] = NULL;
 	am_afmt_ops_cur = n > 0 ? afmt_ops_list[n - 1] : NULL;
+	if ((env = getenv("AMIXD_KERNELS")) == NULL)
+		return;
+	if (strcmp(env, "ref") == 0)
+		am_afmt_ops_cur = NULL;
+	for (i = 0; i < n; i++) {
+		if (strcmp(afmt_ops_list[i]->isa, env) == 0)
+			am_afmt_ops_cur = afmt_ops_list[i];
+	}
 }
 
 /* The i-th set this machine runs; NULL past the end. */
