@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * log: diagnostics on stderr as "prog: message".
+ * log: diagnostics on stderr as "prog: message", and panic().
  *
  * A message is formatted into a stack buffer and handed to the kernel
  * with a single write(2), so lines from several processes sharing a
@@ -13,6 +13,10 @@
  * AMIXD_LOG. Control thread only: never call logx() on the real-time
  * thread (DESIGN: the RT thread posts events, control formats them).
  * errno is preserved, so "logx(...); return -errno;" stays correct.
+ * panic() writes "prog: panic: message" the same way and aborts.
+ *
+ * Below log is only parse.c (AMIXD_LOG's number); util.c's allocators
+ * panic through here, so log must not use them.
  */
 
 #include <errno.h>
@@ -23,7 +27,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "util.h"
+#include "parse.h"
 
 #define LOG_LINE_MAX	1024		/* bytes, one message */
 #define LOG_LEVEL_MAX	4
@@ -67,19 +71,20 @@ am_log_prog(void)
 }
 
 /*
- * Format one message, truncated to fit, with prefix and newline, and write
- * it in a single write(2) to stderr. Short writes and errors are
- * ignored: there is nowhere left to report them.
+ * Format one message, truncated to fit, with prefix, tag ("" or
+ * "panic: ") and newline, and write it in a single write(2) to stderr.
+ * Short writes and errors are ignored: there is nowhere left to report
+ * them.
  */
 static void
-log_vwrite(const char *fmt, va_list ap)
+log_vwrite(const char *tag, const char *fmt, va_list ap)
 {
 	char buf[LOG_LINE_MAX];
 	size_t n;
 	int rc, save;
 
 	save = errno;
-	rc = snprintf(buf, sizeof(buf) - 1, "%s: ", am_log_prog());
+	rc = snprintf(buf, sizeof(buf) - 1, "%s: %s", am_log_prog(), tag);
 	n = rc < 0 ? 0 : (size_t)rc;
 	if (n > sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
@@ -106,6 +111,21 @@ logx(int level, const char *fmt, ...)
 	if (level > am_log_level)
 		return;
 	va_start(ap, fmt);
-	log_vwrite(fmt, ap);
+	log_vwrite("", fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * Print "prog: panic: message" to stderr with a single write(2) and
+ * abort. For broken invariants and allocation failure, never for input.
+ */
+_Noreturn void
+panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite("panic: ", fmt, ap);
+	va_end(ap);
+	abort();
 }

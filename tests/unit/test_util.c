@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of lib/util.c, lib/log.c and lib/clock.c: strict number
- * parsing as tables with edge rows, panic() and logx() output captured
+ * Unit tests of lib/parse.c, lib/util.c, lib/log.c and lib/clock.c:
+ * strict number parsing as tables with edge rows, panic() and logx() output captured
  * from a child's stderr, exact frame/time conversion.
  */
 
