@@ -48,7 +48,6 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,21 +114,6 @@ usage(FILE *fp)
 }
 
 /*
- * Print "amctl: message" on stderr.
- */
-static void
-ctl_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("amctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/*
  * SIGINT, SIGTERM: remember the signal; the wait loops look at it.
  */
 static void
@@ -177,7 +161,7 @@ ctl_print(const char *line)
 		return CTL_GO;
 	if (errno == EPIPE)
 		return CTL_END;
-	ctl_warn("stdout: %s", strerror(errno));
+	am_warn("stdout: %s", strerror(errno));
 	return CTL_FAIL;
 }
 
@@ -229,7 +213,7 @@ ctl_parse(const char *where, const char *line)
 	if ((j = cJSON_Parse(line)) != NULL && cJSON_IsObject(j))
 		return j;
 	cJSON_Delete(j);
-	ctl_warn("%snot a JSON object from the daemon: '%.60s'", where,
+	am_warn("%snot a JSON object from the daemon: '%.60s'", where,
 	    line);
 	return NULL;
 }
@@ -289,7 +273,7 @@ ctl_request(struct ctl *c, const cJSON *req, const char *where,
 	rc = am_conn_send(&c->conn, out, NULL, 0);
 	free(out);
 	if (rc == -E2BIG) {
-		ctl_warn("%srequest longer than %d bytes", where,
+		am_warn("%srequest longer than %d bytes", where,
 		    AM_PROTO_LINE_MAX - 1);
 		return CTL_FAIL;
 	}
@@ -298,7 +282,7 @@ ctl_request(struct ctl *c, const cJSON *req, const char *where,
 	 * send may fail while the reason waits to be read.
 	 */
 	if (rc < 0 && rc != -EPIPE && rc != -ECONNRESET) {
-		ctl_warn("%scannot send to %s: %s", where, c->path,
+		am_warn("%scannot send to %s: %s", where, c->path,
 		    strerror(-rc));
 		return CTL_FAIL;
 	}
@@ -308,25 +292,25 @@ ctl_request(struct ctl *c, const cJSON *req, const char *where,
 	for (;;) {
 		rc = ctl_next(c, &line, deadline);
 		if (rc == -E2BIG) {
-			ctl_warn("%sskipped a line over %d bytes from the "
+			am_warn("%sskipped a line over %d bytes from the "
 			    "daemon", where, AM_PROTO_LINE_MAX);
 			continue;
 		}
 		if (rc == 0) {
-			ctl_warn("%sno reply within %d ms", where, c->timeout);
+			am_warn("%sno reply within %d ms", where, c->timeout);
 			return CTL_FAIL;
 		}
 		if (rc == -EINTR) {
-			ctl_warn("%sinterrupted while waiting for a reply",
+			am_warn("%sinterrupted while waiting for a reply",
 			    where);
 			return CTL_FAIL;
 		}
 		if (rc == -EPIPE) {
-			ctl_warn("%sdaemon closed the connection", where);
+			am_warn("%sdaemon closed the connection", where);
 			return CTL_FAIL;
 		}
 		if (rc < 0) {
-			ctl_warn("%sreceive: %s", where, strerror(-rc));
+			am_warn("%sreceive: %s", where, strerror(-rc));
 			return CTL_FAIL;
 		}
 		if ((j = ctl_parse(where, line)) == NULL)
@@ -361,7 +345,7 @@ ctl_check(const cJSON *reply, const char *where)
 		return CTL_GO;
 	code = am_proto_err_code(reply);
 	msg = am_proto_err_message(reply);
-	ctl_warn("%s%s: %s", where, code != NULL ? code : "error",
+	am_warn("%s%s: %s", where, code != NULL ? code : "error",
 	    msg != NULL ? msg : "request failed");
 	return CTL_FAIL;
 }
@@ -381,7 +365,7 @@ ctl_monitor(struct ctl *c)
 	while (c->subscribed && (c->count == 0 || c->nevents < c->count)) {
 		rc = ctl_next(c, &line, 0);
 		if (rc == -E2BIG) {
-			ctl_warn("skipped a line over %d bytes from the daemon",
+			am_warn("skipped a line over %d bytes from the daemon",
 			    AM_PROTO_LINE_MAX);
 			continue;
 		}
@@ -390,12 +374,12 @@ ctl_monitor(struct ctl *c)
 		if (rc == -EPIPE) {
 			if (c->count == 0)
 				return CTL_END;
-			ctl_warn("daemon closed the connection after %ld of "
+			am_warn("daemon closed the connection after %ld of "
 			    "%ld events", c->nevents, c->count);
 			return CTL_FAIL;
 		}
 		if (rc < 0) {
-			ctl_warn("receive: %s", strerror(-rc));
+			am_warn("receive: %s", strerror(-rc));
 			return CTL_FAIL;
 		}
 		if ((rc = ctl_event(c, line)) != CTL_GO)
@@ -415,7 +399,7 @@ view_done(void)
 		return CTL_GO;
 	if (errno == EPIPE)
 		return CTL_END;
-	ctl_warn("stdout: %s", strerror(errno));
+	am_warn("stdout: %s", strerror(errno));
 	return CTL_FAIL;
 }
 
@@ -685,7 +669,7 @@ ctl_levels(struct ctl *c, cJSON **levels)
 		if (rc == -E2BIG)
 			continue;
 		if (rc <= 0) {
-			ctl_warn("levels: %s", rc == 0 ? "no event in time" :
+			am_warn("levels: %s", rc == 0 ? "no event in time" :
 			    rc == -EINTR ? "interrupted" : rc == -EPIPE ?
 			    "daemon closed the connection" : strerror(-rc));
 			return CTL_FAIL;
@@ -742,23 +726,23 @@ ctl_operands(int argc, char *argv[], cJSON **reqs)
 	if (argv[0][0] != '{') {
 		if ((reqs[0] = am_cmd_parse(argc, argv, err,
 		    sizeof(err))) == NULL) {
-			ctl_warn("%s", err);
+			am_warn("%s", err);
 			return -1;
 		}
 		return 1;
 	}
 	for (i = 0; i < argc; i++) {
 		if (argv[i][0] != '{') {
-			ctl_warn("operand %d: expected a JSON request, got "
+			am_warn("operand %d: expected a JSON request, got "
 			    "'%.40s'", i + 1, argv[i]);
 			goto bad;
 		}
 		if ((reqs[i] = am_cmd_parse(1, &argv[i], err,
 		    sizeof(err))) == NULL) {
 			if (argc > 1)
-				ctl_warn("operand %d: %s", i + 1, err);
+				am_warn("operand %d: %s", i + 1, err);
 			else
-				ctl_warn("%s", err);
+				am_warn("%s", err);
 			goto bad;
 		}
 	}
@@ -805,12 +789,12 @@ ctl_bind(struct am_script *s, const char *name, const cJSON *reply,
 	if (!cJSON_IsNumber(id) || id->valuedouble < 1 ||
 	    id->valuedouble > (double)LONG_MAX ||
 	    id->valuedouble != (double)(long)id->valuedouble) {
-		ctl_warn("%sno node id in the reply to bind to $%s", where,
+		am_warn("%sno node id in the reply to bind to $%s", where,
 		    name);
 		return CTL_FAIL;
 	}
 	if ((rc = am_script_bind(s, name, (long)id->valuedouble)) < 0) {
-		ctl_warn("%scannot bind $%s: %s", where, name,
+		am_warn("%scannot bind $%s: %s", where, name,
 		    rc == -ENOSPC ? "too many variables" : strerror(-rc));
 		return CTL_FAIL;
 	}
@@ -862,10 +846,10 @@ ctl_run_script(struct ctl *c, FILE *fp, const char *name)
 		if (ctl_getline(c, &buf, &cap, fp) < 0) {
 			rc = CTL_GO;
 			if (errno == EINTR) {
-				ctl_warn("%s:%ld: interrupted", name, lineno);
+				am_warn("%s:%ld: interrupted", name, lineno);
 				rc = CTL_FAIL;
 			} else if (ferror(fp)) {
-				ctl_warn("%s: %s", name, strerror(errno));
+				am_warn("%s: %s", name, strerror(errno));
 				rc = CTL_FAIL;
 			}
 			break;
@@ -875,7 +859,7 @@ ctl_run_script(struct ctl *c, FILE *fp, const char *name)
 		rc = am_script_line(&s, buf, &req, bind, sizeof(bind), err,
 		    sizeof(err));
 		if (rc < 0) {
-			ctl_warn("%s%s", where, err);
+			am_warn("%s%s", where, err);
 			rc = CTL_FAIL;
 			break;
 		}
@@ -907,10 +891,10 @@ opt_long(int opt, const char *s, long min, long max, long *out)
 	if ((rc = am_parse_long(s, min, max, out)) == 0)
 		return 0;
 	if (rc == -ERANGE)
-		ctl_warn("-%c: out of range (%ld to %ld): %s", opt, min, max,
+		am_warn("-%c: out of range (%ld to %ld): %s", opt, min, max,
 		    s);
 	else
-		ctl_warn("-%c: not an integer: %s", opt, s);
+		am_warn("-%c: not an integer: %s", opt, s);
 	return -1;
 }
 
@@ -922,11 +906,11 @@ static void
 opt_bad(void)
 {
 	if (optopt != 0 && optopt != ':' && strchr(CTL_OPTS, optopt) != NULL)
-		ctl_warn("-%c: missing argument", optopt);
+		am_warn("-%c: missing argument", optopt);
 	else if (optopt > ' ' && optopt < 0x7f)
-		ctl_warn("unknown option -%c", optopt);
+		am_warn("unknown option -%c", optopt);
 	else
-		ctl_warn("unknown option");
+		am_warn("unknown option");
 }
 
 /*
@@ -982,7 +966,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	if ((script == NULL) == (argc == 0)) {
 		if (script != NULL)
-			ctl_warn("-f takes no operands");
+			am_warn("-f takes no operands");
 		usage(stderr);
 		return 2;
 	}
@@ -990,7 +974,7 @@ main(int argc, char *argv[])
 	/* Everything that can be a usage error comes before any I/O. */
 	if (script == NULL && strcmp(argv[0], "dot") == 0) {
 		if (argc > 1) {
-			ctl_warn("dot: unexpected argument '%s'", argv[1]);
+			am_warn("dot: unexpected argument '%s'", argv[1]);
 			return 2;
 		}
 		reqs = xcalloc(1, sizeof(*reqs));
@@ -1012,7 +996,7 @@ main(int argc, char *argv[])
 		fp = stdin;
 		script = "stdin";
 	} else if ((fp = fopen(script, "r")) == NULL) {
-		ctl_warn("%s: %s", script, strerror(errno));
+		am_warn("%s: %s", script, strerror(errno));
 		return 1;
 	}
 
@@ -1023,11 +1007,11 @@ main(int argc, char *argv[])
 	else
 		rc = am_proto_socket_path(c.path, sizeof(c.path));
 	if (rc < 0) {
-		ctl_warn("socket path too long");
+		am_warn("socket path too long");
 		goto done;
 	}
 	if ((rc = am_conn_open(&c.conn, c.path)) < 0) {
-		ctl_warn("cannot connect to %s: %s", c.path, strerror(-rc));
+		am_warn("cannot connect to %s: %s", c.path, strerror(-rc));
 		goto done;
 	}
 	ctl_sig_init(&c);

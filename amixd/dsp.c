@@ -22,6 +22,7 @@
 
 #include "dsp.h"
 #include "dsp_isa.h"
+#include "level.h"
 
 #define DSP_RAMP_MS	5	/* shortest level ramp, ms */
 
@@ -294,9 +295,9 @@ dsp_ftz_restore(unsigned long old)
 #endif
 }
 
-/* Decibels to a linear factor. */
+/* Decibels to a linear factor (lib/level.c), in float. */
 float
 dsp_db_to_gain(double db)
 {
-	return (float)pow(10.0, db / 20.0);
+	return (float)am_db_to_gain(db);
 }

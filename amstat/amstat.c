@@ -135,21 +135,6 @@ usage(FILE *fp)
 }
 
 /*
- * Print "amstat: message" on stderr.
- */
-static void
-amstat_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("amstat: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/*
  * The signal handler: only records the signal for the loops.
  */
 static void
@@ -281,12 +266,12 @@ amstat_ask(struct am_conn *conn, const char *what, const char *line,
 	int rc;
 
 	if ((rc = am_conn_request(conn, line, NULL, 0, reply)) < 0) {
-		amstat_warn("%s: %s", what, rc == -EPIPE ?
+		am_warn("%s: %s", what, rc == -EPIPE ?
 		    "the daemon closed the connection" : strerror(-rc));
 		return -1;
 	}
 	if (!am_proto_is_ok(*reply)) {
-		amstat_warn("%s: %s: %s", what, am_proto_err_code(*reply),
+		am_warn("%s: %s: %s", what, am_proto_err_code(*reply),
 		    am_proto_err_message(*reply));
 		cJSON_Delete(*reply);
 		*reply = NULL;
@@ -301,7 +286,7 @@ amstat_ask(struct am_conn *conn, const char *what, const char *line,
 static void
 amstat_gone(int rc)
 {
-	amstat_warn("the daemon went away: %s", rc == -EPIPE ?
+	am_warn("the daemon went away: %s", rc == -EPIPE ?
 	    "connection closed" : strerror(-rc));
 }
 
@@ -320,7 +305,7 @@ amstat_lines(struct am_conn *conn, long count, const sigset_t *waitmask)
 	while (!amstat_stop && (count < 0 || seen < count)) {
 		rc = am_conn_recv(conn, &line, 0);
 		if (rc == -E2BIG) {
-			amstat_warn("skipped a line over %d bytes",
+			am_warn("skipped a line over %d bytes",
 			    AM_PROTO_LINE_MAX);
 			continue;
 		}
@@ -331,7 +316,7 @@ amstat_lines(struct am_conn *conn, long count, const sigset_t *waitmask)
 		if (rc == 0) {
 			if ((rc = amstat_wait(conn->fd, 0, 0,
 			    waitmask)) < 0) {
-				amstat_warn("poll: %s", strerror(-rc));
+				am_warn("poll: %s", strerror(-rc));
 				return 1;
 			}
 			continue;
@@ -339,7 +324,7 @@ amstat_lines(struct am_conn *conn, long count, const sigset_t *waitmask)
 		if (printf("%s\n", line) < 0) {
 			if (errno == EPIPE)
 				return 0;
-			amstat_warn("stdout: %s", strerror(errno));
+			am_warn("stdout: %s", strerror(errno));
 			return 1;
 		}
 		seen++;
@@ -958,7 +943,7 @@ top_run(struct top *t)
 		}
 		if (t->dirty && (rc = top_draw(t)) < 0) {
 			top_leave(t);
-			amstat_warn("terminal: %s", strerror(-rc));
+			am_warn("terminal: %s", strerror(-rc));
 			rc = 1;
 			break;
 		}
@@ -966,7 +951,7 @@ top_run(struct top *t)
 		    t->waitmask);
 		if (ev < 0) {
 			top_leave(t);
-			amstat_warn("poll: %s", strerror(-ev));
+			am_warn("poll: %s", strerror(-ev));
 			rc = 1;
 			break;
 		}
@@ -1048,7 +1033,7 @@ main(int argc, char **argv)
 		case 'i':
 			if (am_parse_double(optarg, AMSTAT_IVAL_MIN,
 			    AMSTAT_IVAL_MAX, &interval) < 0) {
-				amstat_warn("-i %s: seconds from %g (%g with "
+				am_warn("-i %s: seconds from %g (%g with "
 				    "stats) to %g", optarg, AMSTAT_IVAL_MIN,
 				    AMSTAT_STATS_MIN, AMSTAT_IVAL_MAX);
 				return 2;
@@ -1056,7 +1041,7 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			if (am_parse_long(optarg, 1, 1L << 40, &count) < 0) {
-				amstat_warn("-n %s: a count of 1 or more",
+				am_warn("-n %s: a count of 1 or more",
 				    optarg);
 				return 2;
 			}
@@ -1080,7 +1065,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (top && (events != NULL || count > 0)) {
-		amstat_warn("-t shows a table: -e and -n are for JSON lines");
+		am_warn("-t shows a table: -e and -n are for JSON lines");
 		return 2;
 	}
 	term = getenv("TERM");
@@ -1091,7 +1076,7 @@ main(int argc, char **argv)
 		events = AMSTAT_EVENTS;
 	if (interval > 0 && interval < AMSTAT_STATS_MIN &&
 	    (top || amstat_has(events, "stats"))) {
-		amstat_warn("-i %g: stats come at most every %g s", interval,
+		am_warn("-i %g: stats come at most every %g s", interval,
 		    AMSTAT_STATS_MIN);
 		return 2;
 	}
@@ -1101,7 +1086,7 @@ main(int argc, char **argv)
 	if (sock == NULL && am_proto_socket_path(path, sizeof(path)) == 0)
 		sock = path;
 	if ((rc = am_conn_open(&conn, sock)) < 0) {
-		amstat_warn("cannot connect to %s: %s",
+		am_warn("cannot connect to %s: %s",
 		    sock != NULL ? sock : "the daemon", strerror(-rc));
 		return 1;
 	}

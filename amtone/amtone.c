@@ -33,7 +33,9 @@
 #include <unistd.h>
 
 #include "afmt.h"
+#include "level.h"
 #include "util.h"
+#include "wav.h"
 
 #define TONE_BLOCK	1024		/* frames per write(2) */
 #define TONE_CHAN_MAX	8		/* channels */
@@ -59,9 +61,6 @@
 #define TONE_FMT_S32	AM_AFMT_S32
 #define TONE_FMT_F32	AM_AFMT_F32
 
-#define WAV_PCM		1		/* WAVE_FORMAT_PCM */
-#define WAV_FLOAT	3		/* WAVE_FORMAT_IEEE_FLOAT */
-#define WAV_HDR_MAX	64		/* bytes */
 #define WAV_SIZE_MAX	0xffffffffULL	/* bytes, a RIFF size field */
 
 #define OPT_TO		256		/* --to, no short form */
@@ -282,18 +281,6 @@ tone_sample(struct tone *t)
 }
 
 /*
- * Store v as n little-endian bytes at p.
- */
-static void
-put_le(unsigned char *p, uint32_t v, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-/*
  * Encode sample x (full scale = 1) in the output format, once per
  * channel, at p, through lib/afmt: integers round to nearest and clip
  * (scale 2^(n-1)), s16 with triangular dither of +-1 LSB where x is not
@@ -313,49 +300,16 @@ tone_encode(struct tone *t, double x, unsigned char *p)
 }
 
 /*
- * Build the RIFF/WAVE header for t in buf (WAV_HDR_MAX bytes): PCM for
- * integer formats, IEEE float with a fact chunk for f32. When endless,
- * every size field is 0xffffffff. Return the header length in bytes.
+ * The RIFF/WAVE header for t in buf (AM_WAV_HDR_MAX bytes, lib/wav.c):
+ * PCM for integer formats, IEEE float with a fact chunk for f32. When
+ * endless, every size field is 0xffffffff. Return its length in bytes.
  */
 static size_t
 wav_header(struct tone *t, unsigned char *buf)
 {
-	uint64_t data, riff;
-	uint32_t bps, frames;
-	size_t hlen, fmtlen;
-	int isfloat;
-
-	isfloat = t->fmt == TONE_FMT_F32;
-	bps = (uint32_t)tone_fmt_bps[t->fmt];
-	fmtlen = isfloat ? 18 : 16;
-	hlen = 12 + 8 + fmtlen + (isfloat ? 12 : 0) + 8;
-	data = t->len * t->nch * bps;
-	riff = hlen - 8 + data + (data & 1);	/* odd data gets a pad byte */
-	frames = (uint32_t)t->len;
-	if (t->endless)
-		data = riff = frames = 0xffffffff;
-
-	memcpy(buf, "RIFF", 4);
-	put_le(buf + 4, (uint32_t)riff, 4);
-	memcpy(buf + 8, "WAVEfmt ", 8);
-	put_le(buf + 16, (uint32_t)fmtlen, 4);
-	put_le(buf + 20, isfloat ? WAV_FLOAT : WAV_PCM, 2);
-	put_le(buf + 22, (uint32_t)t->nch, 2);
-	put_le(buf + 24, (uint32_t)t->rate, 4);
-	put_le(buf + 28, (uint32_t)t->rate * t->nch * bps, 4);
-	put_le(buf + 32, (uint32_t)t->nch * bps, 2);
-	put_le(buf + 34, 8 * bps, 2);
-	buf += 36;
-	if (isfloat) {
-		put_le(buf, 0, 2);		/* cbSize */
-		memcpy(buf + 2, "fact", 4);
-		put_le(buf + 6, 4, 4);
-		put_le(buf + 10, frames, 4);
-		buf += 14;
-	}
-	memcpy(buf, "data", 4);
-	put_le(buf + 4, (uint32_t)data, 4);
-	return hlen;
+	return am_wav_header(buf, (uint32_t)t->rate, (uint32_t)t->nch,
+	    (uint32_t)tone_fmt_bps[t->fmt], t->fmt == TONE_FMT_F32, t->len,
+	    t->endless);
 }
 
 /*
@@ -387,7 +341,7 @@ write_all(int fd, const unsigned char *buf, size_t len)
 static int
 tone_run(struct tone *t)
 {
-	static unsigned char buf[WAV_HDR_MAX +
+	static unsigned char buf[AM_WAV_HDR_MAX +
 	    TONE_BLOCK * TONE_CHAN_MAX * TONE_BPS_MAX];
 	unsigned char *p;
 	uint64_t n, i;
@@ -576,7 +530,7 @@ main(int argc, char *argv[])
 			goto bad;
 		t.lnratio = log(t.to / t.freq);
 	}
-	t.amp = pow(10.0, db / 20.0);
+	t.amp = am_db_to_gain(db);
 	t.endless = !haved;
 	t.len = (uint64_t)llround(secs * t.rate);
 	if (t.wav && !t.endless) {

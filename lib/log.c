@@ -116,6 +116,20 @@ logx(int level, const char *fmt, ...)
 }
 
 /*
+ * Print a message whatever the level: a tool's complaint to its user
+ * (bad option, lost daemon), which AMIXD_LOG must not silence.
+ */
+void
+am_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite("", fmt, ap);
+	va_end(ap);
+}
+
+/*
  * Print "prog: panic: message" to stderr with a single write(2) and
  * abort. For broken invariants and allocation failure, never for input.
  */

@@ -13,6 +13,9 @@ void am_log_init(const char *prog);	/* sets prog, reads AMIXD_LOG */
 const char *am_log_prog(void);		/* message prefix, for panic() */
 void logx(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* "prog: message" on stderr at any level: a tool's word to its user. */
+void am_warn(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 /* "prog: panic: message" on stderr, then abort(3): broken invariants. */
 _Noreturn void panic(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

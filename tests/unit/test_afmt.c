@@ -17,6 +17,7 @@
 
 #include "afmt.h"
 #include "aring.h"
+#include "level.h"
 #include "t.h"
 
 static unsigned char buf[4 * 4];
@@ -216,7 +217,7 @@ test_block(void)
 static void
 test_dither_level(void)
 {
-	const float g = powf(10.0f, -6.02f / 20.0f);
+	const float g = (float)am_db_to_gain(-6.02);
 	uint32_t s1 = AM_AFMT_DITHER_SEED, s2 = AM_AFMT_DITHER_SEED;
 	double e, sum = 0, sum2 = 0, emax = 0, rsum2 = 0;
 	uint64_t clipped = 0;

@@ -31,10 +31,7 @@ static uint32_t t_seed = 99;
 static uint32_t
 t_rand(void)
 {
-	t_seed ^= t_seed << 13;
-	t_seed ^= t_seed >> 17;
-	t_seed ^= t_seed << 5;
-	return t_seed;
+	return am_xorshift32(&t_seed);
 }
 
 /* Sample i of a float table for an output of scale 2^(bits-1). */

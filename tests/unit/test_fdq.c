@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "afmt.h"
 #include "fdq.h"
 #include "fdsplit.h"
 #include "proto.h"
@@ -167,10 +168,7 @@ test_splits(void)
 	for (seed = 1; seed <= SEEDS && !bad; seed++) {
 		x = (uint32_t)seed * 2654435761u;
 		for (i = 0; i < (int)sizeof(data); i++) {
-			x ^= x << 13;
-			x ^= x >> 17;
-			x ^= x << 5;
-			data[i] = (uint8_t)x;
+			data[i] = (uint8_t)am_xorshift32(&x);
 		}
 		if (fdsplit_run(data, sizeof(data), why, sizeof(why)) < 0) {
 			ok(0, "split seed %d: %s", seed, why);
