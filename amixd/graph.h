@@ -7,7 +7,6 @@
 #include "node.h"
 #include "target.h"
 
-#define GRAPH_NODE_MAX	1024	/* nodes in one graph */
 #define GRAPH_LINK_MAX	4096	/* links in one graph */
 
 struct cJSON;

@@ -113,13 +113,6 @@ watchdog_count(void)
 	return wd.count;
 }
 
-/* The timeout in force, ms; 0 when off. */
-uint32_t
-watchdog_ms(void)
-{
-	return wd.ms == 0 ? 0 : (uint32_t)(wd.timeout_ns / 1000000);
-}
-
 /*
  * Control thread, once: watch engine e with a timeout of ms (0: never).
  * Its wake-up goes through the control loop.

@@ -16,6 +16,5 @@ void watchdog_start(struct engine *e);
 void watchdog_stop(struct engine *e);
 int watchdog_leave(struct engine *e);
 uint64_t watchdog_count(void);
-uint32_t watchdog_ms(void);
 
 #endif /* !defined(WATCHDOG_H) */

@@ -22,7 +22,7 @@
  * before the producer overwrites it. Each side reads its own counter
  * relaxed: nobody else writes it.
  *
- * am_ring_init(), am_ring_done() and am_ring_reset() belong to the
+ * am_ring_init() and am_ring_done() belong to the
  * control thread and run while neither side uses the ring. The buffer
  * comes from calloc(); the daemon's mlockall(MCL_FUTURE) keeps it
  * resident so the real-time side does not take page faults on it.
@@ -71,16 +71,6 @@ am_ring_done(struct am_ring *r)
 	free(r->data);
 	r->data = NULL;
 	r->cap = 0;
-}
-
-/*
- * Empty the ring. Control thread, only while neither side runs.
- */
-void
-am_ring_reset(struct am_ring *r)
-{
-	atomic_store_explicit(&r->wr, 0, memory_order_relaxed);
-	atomic_store_explicit(&r->rd, 0, memory_order_relaxed);
 }
 
 /*

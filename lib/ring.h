@@ -22,7 +22,6 @@ struct am_ring {
 
 int am_ring_init(struct am_ring *r, uint32_t nrec, uint32_t recsz);
 void am_ring_done(struct am_ring *r);
-void am_ring_reset(struct am_ring *r);
 uint32_t am_ring_count(struct am_ring *r);
 uint32_t am_ring_space(struct am_ring *r);
 uint32_t am_ring_write(struct am_ring *r, const void *recs, uint32_t n);

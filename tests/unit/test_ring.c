@@ -60,11 +60,11 @@ static const struct init_row init_rows[] = {
 };
 
 /* Table ops on a ring of cap 4 holding uint32_t sequence numbers. */
-enum { PUSH, POP, WRITE, READ, COUNT, SPACE, RESET };
+enum { PUSH, POP, WRITE, READ, COUNT, SPACE, SKIP };
 
 struct op_row {
 	int op;
-	uint32_t n;		/* records for WRITE/READ */
+	uint32_t n;		/* records for WRITE/READ/SKIP */
 	int want;		/* rc, records moved, or count/space */
 };
 
@@ -98,7 +98,7 @@ static const struct op_row op_rows[] = {
 	{ WRITE,	3,	1 },
 	{ POP,		0,	0 },
 	{ READ,		1,	1 },
-	{ RESET,	0,	0 },
+	{ SKIP,		8,	2 },		/* short skip empties it */
 	{ COUNT,	0,	0 },
 	{ SPACE,	0,	4 },
 	{ WRITE,	4,	4 },
@@ -178,10 +178,9 @@ test_ops(void)
 		case SPACE:
 			got = (int)am_ring_space(&r);
 			break;
-		case RESET:
-			am_ring_reset(&r);
-			wseq = rseq = 0;
-			got = 0;
+		case SKIP:
+			got = (int)am_ring_skip(&r, row->n);
+			rseq += (uint32_t)got;
 			break;
 		default:
 			got = -1;
