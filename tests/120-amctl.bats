@@ -75,8 +75,8 @@ line() {
 	use=$(amctl -h | sed 's/^usage: //; s/^ *//')
 	assert_eq "$syn" "$use" "SYNOPSIS vs usage"
 	# Every option letter of the usage is in getopt's string, and back.
-	opts=$(sed -n 's/^#define CTL_OPTS[^"]*"\([^"]*\)".*/\1/p' \
-	    "$AM_TOP/amctl/amctl.c" | tr -d ':' | fold -w1 | sort | tr -d '\n')
+	opts=$(sed -n 's/^#define AMCTL_OPTS[^"]*"\([^"]*\)".*/\1/p' \
+	    "$AM_TOP/amctl/amctl.h" | tr -d ':' | fold -w1 | sort | tr -d '\n')
 	flags=$(amctl -h | grep -o '\[-[a-z]*\|-f' | tr -d '[-' | fold -w1 |
 	    sort -u | tr -d '\n')
 	assert_eq "$opts" "$flags" "getopt letters vs usage"
