@@ -164,8 +164,12 @@ stats_tick(void)
 	}
 }
 
-/* The value under which fraction q of the interval's counts lie, us. */
-static double
+/*
+ * The value under which fraction q of the interval's counts lie, us:
+ * the lower bound of the bucket where the running count of now - prev
+ * reaches q of the total; 0 for an empty interval. Control thread.
+ */
+double
 stats_hist_q(const uint64_t *now, const uint64_t *prev, double q)
 {
 	uint64_t total = 0, acc = 0;

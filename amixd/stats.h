@@ -30,5 +30,6 @@ void stats_slot_del(int slot);
 void stats_tick(void);
 struct cJSON *stats_report(int slot, const char *event);
 struct cJSON *stats_levels(int slot, const char *event);
+double stats_hist_q(const uint64_t *now, const uint64_t *prev, double q);
 
 #endif /* !defined(STATS_H) */
