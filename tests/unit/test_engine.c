@@ -27,6 +27,7 @@
 #include "plan.h"
 #include "rt.h"
 #include "t.h"
+#include "tgraph.h"
 #include "util.h"
 
 #define EDITS	3000
@@ -41,22 +42,7 @@ static _Atomic uint32_t dev_rate = 48000;	/* as the "device" runs */
 static struct node *
 mknode(const struct node_ops *ops)
 {
-	struct node_val v[NODE_ARG_MAX];
-	struct node *n;
-	char err[128];
-	int i;
-
-	memset(v, 0, sizeof(v));
-	for (i = 0; i < ops->nargs; i++)
-		v[i].num = ops->args[i].def;
-	n = xcalloc(1, sizeof(*n));
-	n->ops = ops;
-	n->state = xcalloc(1, ops->size > 0 ? ops->size : 1);
-	if (ops->init != NULL && ops->init(n->state, v, 48000, err,
-	    sizeof(err)) < 0)
-		abort();
-	graph_add(&e.graph, n);
-	return n;
+	return t_node_new(&e.graph, ops, 0);
 }
 
 static void *

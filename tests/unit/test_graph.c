@@ -17,50 +17,9 @@
 #include "node.h"
 #include "plan.h"
 #include "t.h"
+#define TGRAPH_FILE_GRAPH
+#include "tgraph.h"
 #include "util.h"
-
-static struct graph g;
-
-/* A node of type ops; a resample node at rate Hz. */
-static uint32_t
-mk(const struct node_ops *ops, double rate)
-{
-	struct node_val v[NODE_ARG_MAX];
-	struct node *n;
-	char err[128];
-	int i;
-
-	memset(v, 0, sizeof(v));
-	for (i = 0; i < ops->nargs; i++)
-		v[i].num = ops->args[i].def;
-	if (ops == &node_resample_ops)
-		v[0].num = rate;
-	n = xcalloc(1, sizeof(*n));
-	n->ops = ops;
-	n->state = xcalloc(1, ops->size > 0 ? ops->size : 1);
-	if (ops->init != NULL && ops->init(n->state, v, 48000, err,
-	    sizeof(err)) < 0)
-		abort();
-	graph_add(&g, n);
-	return n->id;
-}
-
-static void
-clear(void)
-{
-	while (g.nodes != NULL)
-		node_del(graph_remove(&g, g.nodes->id));
-	graph_done(&g);
-	graph_init(&g);
-}
-
-static int
-link_(uint32_t from, uint32_t to)
-{
-	char err[160];
-
-	return graph_link(&g, from, to, err, sizeof(err));
-}
 
 /* The domain (owner id, 0 = graph rate) of node id. */
 static uint32_t
