@@ -36,6 +36,16 @@
  * single-threaded (soxr runtime spec: one thread) and both engines
  * free of randomness, a render is deterministic, bit for bit.
  *
+ * Push model: an app_sink gets its input a period at a time and must
+ * take all of it, so it does not pull: resampler_push hands a
+ * libsamplerate converter the input it has and takes what comes out,
+ * as much as its buffer holds; called again with the rest until the
+ * input is used up. The converter keeps its filter's history between
+ * calls, so consecutive periods join without a seam. Its input rate
+ * may change on the RT thread (a sink in a resample node's domain):
+ * src_reset, as for a retarget. Made at init with RESAMPLER_VARY, so it
+ * has a libsamplerate converter whatever the rates.
+ *
  * The RT rule: src_process neither allocates nor locks; src_new and
  * src_delete (which do) run only in init/done, on the control thread.
  * soxr_process does not lock either, but it grows its internal FIFOs on
@@ -235,6 +245,42 @@ resampler_run(struct resampler *rs, float *out, uint32_t n,
 	if (done < n)	/* the converter still filling: silence */
 		memset(out + 2 * done, 0, (size_t)(n - done) * 2 *
 		    sizeof(float));
+}
+
+/*
+ * RT, push model: convert up to n frames at in (in_rate Hz) into at most
+ * room frames at out (the converter's out_rate). *used: the input frames
+ * taken. Returns the frames made. A converter without libsamplerate
+ * (equal rates, no RESAMPLER_VARY) copies; on a converter error the
+ * input is dropped (*used = n, 0 made), never spun on.
+ */
+uint32_t
+resampler_push(struct resampler *rs, uint32_t in_rate, const float *in,
+    uint32_t n, float *out, uint32_t room, uint32_t *used)
+{
+	SRC_DATA d;
+
+	if (rs->src == NULL) {
+		*used = n < room ? n : room;
+		memcpy(out, in, (size_t)*used * 2 * sizeof(float));
+		return *used;
+	}
+	if (in_rate != rs->in_rate) {
+		src_reset(rs->src);
+		rs->in_rate = in_rate;
+	}
+	memset(&d, 0, sizeof(d));
+	d.data_in = in;
+	d.input_frames = n;
+	d.data_out = out;
+	d.output_frames = room;
+	d.src_ratio = (double)rs->out_rate / in_rate;
+	if (src_process(rs->src, &d) != 0) {
+		*used = n;
+		return 0;
+	}
+	*used = (uint32_t)d.input_frames_used;
+	return (uint32_t)d.output_frames_gen;
 }
 
 /*

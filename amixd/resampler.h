@@ -43,6 +43,8 @@ uint32_t resampler_block(uint32_t out_frames, uint32_t in_rate,
     uint32_t out_rate);
 void resampler_run(struct resampler *rs, float *out, uint32_t n,
     resampler_pull pull, void *ctx);
+uint32_t resampler_push(struct resampler *rs, uint32_t in_rate,
+    const float *in, uint32_t n, float *out, uint32_t room, uint32_t *used);
 int resampler_retarget(struct resampler *rs, uint32_t out_rate);
 
 #endif /* !defined(RESAMPLER_H) */

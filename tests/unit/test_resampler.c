@@ -14,7 +14,10 @@
  *   as each quality promises (a least-squares sine fit);
  * - retarget (RESAMPLER_VARY) to another rate keeps converting, at the
  *   new rate, without allocating;
- * - equal rates: an exact copy.
+ * - equal rates: an exact copy;
+ * - the push model (resampler_push, an app_sink's): no heap call, every
+ *   input frame taken, as many frames out as the ratio says (within the
+ *   filter's delay) and a clean sine, whatever the period.
  */
 
 #include <errno.h>
@@ -211,6 +214,50 @@ t_run(int q, uint32_t in, uint32_t out, uint32_t period, uint32_t rt,
 	return heap;
 }
 
+/*
+ * Push len input frames of a 1 kHz sine at in, in periods of period,
+ * through quality q to out, through a 256-frame output buffer as an
+ * app_sink does, into t_out[0]. *made: frames out. Returns heap calls.
+ */
+static long
+t_push(int q, uint32_t in, uint32_t out, uint32_t period, uint32_t len,
+    uint64_t *made)
+{
+	static float src[T_MAX * 2], buf[256 * 2];
+	struct resampler rs;
+	struct t_sig s = { 0, 2 * M_PI * 1000 / in, 0 };
+	char err[128];
+	uint32_t done, n, off, used, k;
+	long heap;
+
+	*made = 0;
+	if (resampler_init(&rs, q | RESAMPLER_VARY, in, out, T_MAX, err,
+	    sizeof(err)) < 0) {
+		ok(0, "resampler_init: %s", err);
+		return -1;
+	}
+	t_heap = 0;
+	for (done = 0; done < len; done += n) {
+		n = len - done < period ? len - done : period;
+		t_pull(&s, src, n);
+		t_counting = 1;
+		for (off = 0; off < n; off += used) {
+			k = resampler_push(&rs, in, src + 2 * off, n - off,
+			    buf, 256, &used);
+			if (*made + k <= T_LEN)
+				memcpy(t_out[0] + 2 * *made, buf,
+				    (size_t)k * 2 * sizeof(float));
+			*made += k;
+			if (used == 0 && k == 0)
+				break;
+		}
+		t_counting = 0;
+	}
+	heap = t_heap;
+	resampler_done(&rs);
+	return heap;
+}
+
 int
 main(void)
 {
@@ -266,6 +313,36 @@ main(void)
 			    resampler_qualities[q], nonrt ? " (off RT)" : "",
 			    snr, min_snr[q]);
 		}
+	}
+	for (q = RESAMPLER_BEST; q <= RESAMPLER_LINEAR; q++)
+		for (r = 0; r < sizeof(rates) / sizeof(rates[0]); r++)
+			for (p = 0; p < sizeof(periods) /
+			    sizeof(periods[0]); p++) {
+				uint64_t made, want = (uint64_t)T_LEN / 4 *
+				    rates[r][1] / rates[r][0];
+				/* held in the converter: its filter's
+				   delay (< 4096 frames in) and a period */
+				uint64_t slack = (4096ULL + periods[p]) *
+				    rates[r][1] / rates[r][0] + 2;
+
+				is_int(t_push(q, rates[r][0], rates[r][1],
+				    periods[p], T_LEN / 4, &made), 0, "push %s "
+				    "%u -> %u, period %u: no heap call",
+				    resampler_qualities[q], rates[r][0],
+				    rates[r][1], periods[p]);
+				ok(made <= want + 1 && made + slack > want,
+				    "push: %llu frames out for %llu",
+				    (unsigned long long)made,
+				    (unsigned long long)want);
+			}
+	/* 48 -> 44.1 kHz, medium, by 256 as the RT thread does: clean. */
+	{
+		uint64_t made;
+
+		t_push(RESAMPLER_MEDIUM, 48000, 44100, 256, T_LEN, &made);
+		snr = t_snr(t_out[0] + 44100 * 2, 44100, 1000.0 / 44100);
+		ok(snr >= 120, "push medium: 1 kHz sine "
+		    "48 -> 44.1 kHz: SNR %.1f dB", snr);
 	}
 	t_run(RESAMPLER_BEST, 48000, 48000, 128, 0, 0);
 	snr = t_snr(t_out[0], T_LEN, 1000.0 / 48000);
