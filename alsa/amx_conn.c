@@ -319,8 +319,8 @@ amx_destroy(struct amx *a, uint32_t id)
 
 /*
  * What ALSA may negotiate: interleaved access, the ring's formats,
- * 1 or 2 channels, the ring's rates (capture: the graph rate, an
- * app_sink records at it), buffers the ring can hold.
+ * 1 or 2 channels, the ring's rates (the engine converts, both ways),
+ * buffers the ring can hold.
  */
 int
 amx_constraints(struct amx *a)
@@ -337,8 +337,6 @@ amx_constraints(struct amx *a)
 	unsigned int rmin = AM_ARING_RATE_MIN, rmax = AM_ARING_RATE_MAX;
 	int rc;
 
-	if (io->stream == SND_PCM_STREAM_CAPTURE)
-		rmin = rmax = a->graph_rate;
 	if ((rc = snd_pcm_ioplug_set_param_list(io, SND_PCM_IOPLUG_HW_ACCESS,
 	    2, access)) < 0 ||
 	    (rc = snd_pcm_ioplug_set_param_list(io, SND_PCM_IOPLUG_HW_FORMAT,

@@ -45,9 +45,15 @@
  * ring holds frames below the level, the plugin sets the ring's eof,
  * which makes the engine play what is there; the next write clears it.
  *
- * Pause: the engine has no pause for one node: a paused stream plays
- * what its ring holds, then the engine underruns, which is not counted
- * as an xrun at resume.
+ * Pause: snd_pcm_pause sets the ring's "paused" flag, which the engine
+ * loads every period (no request, no system call on either side): it
+ * ramps the node down within a period and takes nothing more from the
+ * ring (capture: gives nothing more), so what the ring holds stays
+ * there and plays, in order, once the flag is cleared: a true pause,
+ * nothing lost or played twice. While paused the engine goes on
+ * stamping the ring (its read counter would be heard at the period's
+ * time), so snd_pcm_delay stays the ring's fill plus the output
+ * latency, which is what a player's clock wants to see.
  */
 
 #include <errno.h>
@@ -393,14 +399,19 @@ amx_drain(snd_pcm_ioplug_t *io)
 	return 0;
 }
 
-/* ALSA pause: nothing to tell the engine (see the essay). */
+/* ALSA pause: the ring's flag tells the engine (see the essay). */
 static int
 amx_pause(snd_pcm_ioplug_t *io, int enable)
 {
 	struct amx *a = io->private_data;
 
-	/* The underrun the engine sees while paused is no xrun. */
-	if (!enable && a->ring.hdr != NULL)
+	if (amx_check(a))
+		return -EIO;
+	if (a->ring.hdr == NULL)
+		return 0;
+	atomic_store(&a->ring.hdr->paused, enable != 0);
+	/* An engine older than the flag underruns: that is no xrun. */
+	if (!enable)
 		a->xruns0 = atomic_load(&a->ring.hdr->xruns);
 	return 0;
 }

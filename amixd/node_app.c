@@ -21,9 +21,33 @@
  *
  * app_sink: the mirror image: the engine converts its input into the
  * ring (integers through lib/afmt, s16 dithered where a sample is not
- * exact; f32 as it is) and the client drains it. What does not fit is lost, counted as
- * overruns and reported; the RT thread never waits for the client. It
- * runs at the graph rate: a ring at another rate is refused.
+ * exact; f32 as it is) and the client drains it. What does not fit is
+ * lost, counted as overruns and reported; the RT thread never waits for
+ * the client. A ring at the rate the sink runs at is written bit for
+ * bit; one at another rate is converted on the RT thread with the
+ * resampler's push model (resampler_push): the input of a period must
+ * all be taken, so the sink hands the converter what it has and writes
+ * what comes out, through a buffer in the node's state, chunk by chunk.
+ * The converter (libsamplerate, made with RESAMPLER_VARY so it exists
+ * whatever the rates) is made at init on the control thread, and again
+ * when the graph rate changes; on the RT thread src_process neither
+ * allocates nor locks.
+ *
+ * Pause: a client's "paused" flag in the ring header, or the node's
+ * live "paused" argument (amctl set aplay.1234 paused=1), stops the node
+ * within a period without losing anything. Each period the RT thread
+ * loads the flag (a plain load: zero system calls, and a hostile value
+ * is still only a flag) and moves a second level, "pause", toward 0 or
+ * 1 with dsp_ramp (at least 5 ms and a period, as "db"), so the stop
+ * and the restart are ramps, never a click. A source takes from its
+ * ring only the frames the ramp down still needs and none once at 0:
+ * what the ring holds stays there and is played, in order, after the
+ * ramp up, so a sine goes on in phase; a sink writes the ramped input
+ * and then nothing, its converter keeping its state for the restart.
+ * Neither counts an xrun while paused. A paused source still stamps the
+ * ring each period (frame rd would be heard at the period's time), so a
+ * client's delay stays what the ring holds plus the output latency. A
+ * client that left is not paused: its source plays out and goes.
  *
  * Backpressure and wake-ups: a client sleeps on the eventfd it passed
  * after setting the ring's waiting flag; when the level it waits for is
@@ -73,8 +97,11 @@
 enum {
 	APP_ARG_FD, APP_ARG_MEMFD, APP_ARG_EVENTFD, APP_ARG_FRAMES,
 	APP_ARG_CHANNELS, APP_ARG_RATE, APP_ARG_FORMAT, APP_ARG_QUALITY,
-	APP_ARG_DB
+	APP_ARG_PAUSED, APP_ARG_DB
 };
+
+#define APP_CONV_FRAMES	256	/* sink: frames per conversion chunk */
+#define APP_CONV_SPINS	64	/* bound: a chunk's rounds at 192k/8k: 26 */
 
 static const char *const app_formats[] = {
 	"auto", "s16", "s24", "s32", "f32", NULL
@@ -90,6 +117,7 @@ static const struct node_argdesc app_source_args[] = {
 	{ "format", NODE_ARG_ENUM, 0, 0, 0, app_formats, 0, 0 },
 	{ "quality", NODE_ARG_ENUM, 0, 0, RESAMPLER_MEDIUM,
 	    resampler_qualities, 0, 0 },
+	{ "paused", NODE_ARG_INT, 0, 1, 0, NULL, 0, 1 },	/* and sink */
 	{ "db", NODE_ARG_NUM, -200.0, 40.0, 0.0, NULL, 0, 1 },	/* source */
 };
 
@@ -101,8 +129,13 @@ struct app {
 	int sink;			/* app_sink */
 	int quality;			/* RESAMPLER_* */
 	uint32_t seed;			/* RT: s16 dither generator */
-	struct resampler rs;		/* source: ring rate -> rate run at */
+	struct resampler rs;		/* source: ring rate -> rate run at;
+					   sink: rate run at -> ring rate */
 	struct dsp_ramp level;		/* source: "db", linear, RT */
+	struct dsp_ramp pause;		/* RT: 1 playing, 0 paused */
+	int paused;			/* RT: the "paused" argument */
+	float tmp[APP_CONV_FRAMES * 2];	/* RT: sink: ramped input */
+	float conv[APP_CONV_FRAMES * 2];	/* RT: sink: converted */
 	uint64_t out;			/* RT: frames produced, at that rate */
 	uint32_t start;			/* frames: start playing at */
 	int playing;			/* RT: reading the ring */
@@ -323,6 +356,45 @@ app_post_wake(struct app *a, const struct node_cycle *c)
 		a->wake = 0;
 }
 
+/*
+ * RT: of a period of frames, how many the node moves: all of them
+ * playing (and ramping up), what the ramp down still needs, 0 once
+ * paused. Loads the client's flag: one plain load, no system call.
+ */
+static uint32_t
+app_pause_take(struct app *a, uint32_t frames)
+{
+	struct dsp_ramp *p = &a->pause;
+	float want = 1.0f;
+
+	if (!atomic_load_explicit(&a->gone, memory_order_relaxed) &&
+	    (a->paused || atomic_load_explicit(&a->ring.hdr->paused,
+	    memory_order_relaxed) != 0))
+		want = 0.0f;
+	if (want != p->to)
+		dsp_ramp_set(p, want);
+	if (p->to != 0.0f)
+		return frames;
+	if (p->cur == 0.0f)
+		return 0;
+	if (p->len == 0)	/* starts now: at least a period long */
+		return frames;
+	return p->len - p->pos < frames ? p->len - p->pos : frames;
+}
+
+/* RT: n frames at buf through the pause level; nothing to do at 1. */
+static void
+app_pause_run(struct app *a, float *dst, const float *src, uint32_t n,
+    uint32_t rate)
+{
+	if (a->pause.cur == 1.0f && a->pause.to == 1.0f) {
+		if (dst != src)
+			memcpy(dst, src, (size_t)n * 2 * sizeof(float));
+		return;
+	}
+	dsp_ramp_run(&a->pause, dst, src, n, rate);
+}
+
 /* RT: one period of the client's audio into out. */
 static void
 app_source_process(void *st, const struct node_cycle *c, const float *in,
@@ -330,19 +402,28 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
 {
 	struct app *a = st;
 	uint64_t lat, rd = a->ring.own;
+	uint32_t n = app_pause_take(a, c->frames);
 
 	(void)in;
-	if (c->rate == a->ring.rate)
-		app_pull(a, out, c->frames);
-	else {
+	if (n > 0 && c->rate == a->ring.rate)
+		app_pull(a, out, n);
+	else if (n > 0) {
 		if (c->rate != a->rs.out_rate)
 			resampler_retarget(&a->rs, c->rate);
-		resampler_run(&a->rs, out, c->frames, app_pull, a);
+		resampler_run(&a->rs, out, n, app_pull, a);
 	}
+	if (n < c->frames)
+		memset(out + 2 * n, 0, (size_t)(c->frames - n) * 2 *
+		    sizeof(float));
+	app_pause_run(a, out, out, n, c->rate);
 	/* the application's volume: in place, nothing to do at 0 dB */
 	dsp_ramp_run(&a->level, out, out, c->frames, c->rate);
-	/* Frames flowed from the period's start: rd is heard with it. */
-	if (a->ring.own != rd && c->time_ns != 0)
+	/*
+	 * Frames flowed from the period's start: rd is heard with it.
+	 * Paused: it would be, were the node playing; so a client's delay
+	 * stays its ring's fill plus the output latency.
+	 */
+	if ((a->ring.own != rd || n == 0) && c->time_ns != 0)
 		am_aring_play_stamp(&a->ring, rd, c->time_ns);
 	a->out += c->frames;
 	app_post_wake(a, c);
@@ -353,6 +434,51 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
 	app_report(a, c);
 }
 
+/* RT: m float frames at src into the client's ring; what fits. */
+static void
+app_sink_put(struct app *a, const float *src, uint32_t m, uint64_t now)
+{
+	struct am_aring *r = &a->ring;
+	unsigned char *p;
+	uint32_t room, n, done = 0, k;
+
+	if (am_aring_avail(r, &room) < 0) {
+		app_fault(a);
+		am_aring_avail(r, &room);
+	}
+	n = room < m ? room : m;
+	while (done < n) {
+		k = am_aring_region(r, done, n - done, &p);
+		app_from_float(a, src + 2 * done, p, k);
+		done += k;
+	}
+	if (n > 0)
+		am_aring_advance(r, n, now);
+	a->lost += m - n;
+}
+
+/*
+ * RT: m frames at src, at rate Hz, converted to the ring's rate into
+ * the ring: the converter's output buffer in the node's state, as many
+ * rounds as the input needs (each takes input or fills the buffer).
+ */
+static void
+app_sink_convert(struct app *a, const float *src, uint32_t m,
+    uint32_t rate, uint64_t now)
+{
+	uint32_t used, made, off = 0, i;
+
+	for (i = 0; off < m && i < APP_CONV_SPINS; i++) {
+		made = resampler_push(&a->rs, rate, src + 2 * off, m - off,
+		    a->conv, APP_CONV_FRAMES, &used);
+		if (made > 0)
+			app_sink_put(a, a->conv, made, now);
+		off += used;
+		if (used == 0 && made == 0)
+			break;
+	}
+}
+
 /* RT: one period of input into the client's ring. */
 static void
 app_sink_process(void *st, const struct node_cycle *c, const float *in,
@@ -360,24 +486,24 @@ app_sink_process(void *st, const struct node_cycle *c, const float *in,
 {
 	struct app *a = st;
 	struct am_aring *r = &a->ring;
-	unsigned char *p;
-	uint32_t room, n, done = 0, k;
+	uint32_t n = app_pause_take(a, c->frames), off, k;
+	uint64_t now = am_clock_ns();
+	const float *src;
 
 	(void)out;
-	if (am_aring_avail(r, &room) < 0) {
-		app_fault(a);
-		am_aring_avail(r, &room);
+	for (off = 0; off < n; off += k) {
+		k = n - off < APP_CONV_FRAMES ? n - off : APP_CONV_FRAMES;
+		src = in + 2 * off;
+		if (a->pause.cur != 1.0f || a->pause.to != 1.0f) {
+			app_pause_run(a, a->tmp, src, k, c->rate);
+			src = a->tmp;
+		}
+		if (c->rate == r->rate)
+			app_sink_put(a, src, k, now);
+		else
+			app_sink_convert(a, src, k, c->rate, now);
 	}
-	n = room < c->frames ? room : c->frames;
-	while (done < n) {
-		k = am_aring_region(r, done, n - done, &p);
-		app_from_float(a, in + 2 * done, p, k);
-		done += k;
-	}
-	am_aring_advance(r, n, am_clock_ns());
-	a->lost += c->frames - n;
-	if (a->evfd >= 0 && am_aring_wake_due(r, r->cap - room + n >=
-	    r->high))
+	if (a->evfd >= 0 && am_aring_wake_due(r, r->own - r->peer >= r->high))
 		a->wake = 1;
 	app_post_wake(a, c);
 	app_report(a, c);
@@ -441,6 +567,21 @@ app_match(const struct am_aring *r, const struct node_val *v, char *err,
 }
 
 /*
+ * Control: the converter for a graph at rate: a source's from the
+ * ring's rate, a sink's to it; RESAMPLER_VARY, so libsamplerate is
+ * there to retarget (source) or to push through (sink).
+ */
+static int
+app_conv_init(struct app *a, uint32_t rate, char *err, size_t errlen)
+{
+	if (a->sink)
+		return resampler_init(&a->rs, a->quality | RESAMPLER_VARY,
+		    rate, a->ring.rate, RT_FRAMES_MAX, err, errlen);
+	return resampler_init(&a->rs, a->quality | RESAMPLER_VARY,
+	    a->ring.rate, rate, RT_FRAMES_MAX, err, errlen);
+}
+
+/*
  * Control: attach the ring and check it against the args. Nothing is
  * kept on failure: the descriptors stay the connection's.
  */
@@ -478,19 +619,13 @@ app_init(struct app *a, const struct node_val *v, uint32_t rate, int sink,
 		goto fail;
 	if (a->evfd >= 0 && (rc = app_eventfd(a->evfd, err, errlen)) < 0)
 		goto fail;
-	if (sink && a->ring.rate != rate) {
-		snprintf(err, errlen, "app_sink: the ring is at %u Hz; it "
-		    "records at the graph rate, %u Hz", a->ring.rate, rate);
-		rc = -EINVAL;
-		goto fail;
-	}
-	a->quality = sink ? RESAMPLER_MEDIUM : (int)v[APP_ARG_QUALITY].num;
-	if (!sink && (rc = resampler_init(&a->rs, a->quality |
-	    RESAMPLER_VARY, a->ring.rate, rate, RT_FRAMES_MAX, err,
-	    errlen)) < 0)
+	a->quality = (int)v[APP_ARG_QUALITY].num;
+	if ((rc = app_conv_init(a, rate, err, errlen)) < 0)
 		goto fail;
 	dsp_ramp_init(&a->level, sink ? 1.0f :
 	    dsp_db_to_gain(v[APP_ARG_DB].num));
+	a->paused = v[APP_ARG_PAUSED].num != 0;
+	dsp_ramp_init(&a->pause, a->paused ? 0.0f : 1.0f);
 	a->start = a->ring.low > 0 ? a->ring.low : 1;
 	return 0;
 fail:
@@ -498,14 +633,19 @@ fail:
 	return rc;
 }
 
-/* RT: a new "db" for a source, ramped to from the next period on. */
+/*
+ * RT: a new "db" for a source, ramped to from the next period on; a new
+ * "paused", for either, taken at the next period (app_pause_take).
+ */
 static void
-app_source_set(void *st, int arg, double val)
+app_set(void *st, int arg, double val)
 {
 	struct app *a = st;
 
 	if (arg == APP_ARG_DB)
 		dsp_ramp_set(&a->level, dsp_db_to_gain(val));
+	else if (arg == APP_ARG_PAUSED)
+		a->paused = val != 0;
 }
 
 static int
@@ -551,24 +691,12 @@ app_done(void *st)
 
 /* Control: the graph rate changed (engine stopped): a new converter. */
 static int
-app_source_rate(void *st, uint32_t rate, char *err, size_t errlen)
+app_rate(void *st, uint32_t rate, char *err, size_t errlen)
 {
 	struct app *a = st;
 
 	resampler_done(&a->rs);
-	return resampler_init(&a->rs, a->quality | RESAMPLER_VARY,
-	    a->ring.rate, rate, RT_FRAMES_MAX, err, errlen);
-}
-
-static int
-app_sink_rate(void *st, uint32_t rate, char *err, size_t errlen)
-{
-	struct app *a = st;
-
-	if (rate == a->ring.rate)
-		return 0;
-	snprintf(err, errlen, "an app_sink records at %u Hz", a->ring.rate);
-	return -EBUSY;
+	return app_conv_init(a, rate, err, errlen);
 }
 
 /*
@@ -593,12 +721,12 @@ const struct node_ops node_app_source_ops = {
 	.size = sizeof(struct app),
 	.flags = NODE_SOURCE | NODE_OWNED,
 	.args = app_source_args,
-	.nargs = 9,
+	.nargs = 10,
 	.init = app_source_init,
-	.set = app_source_set,
+	.set = app_set,
 	.done = app_done,
 	.process = app_source_process,
-	.rate = app_source_rate,
+	.rate = app_rate,
 	.drained = app_source_drained,
 	.wake = app_wake,
 	.mem = app_mem,
@@ -609,11 +737,12 @@ const struct node_ops node_app_sink_ops = {
 	.size = sizeof(struct app),
 	.flags = NODE_SINK | NODE_OWNED,
 	.args = app_source_args,
-	.nargs = 7,
+	.nargs = 9,	/* all but "db" */
 	.init = app_sink_init,
+	.set = app_set,
 	.done = app_done,
 	.process = app_sink_process,
-	.rate = app_sink_rate,
+	.rate = app_rate,
 	.wake = app_wake,
 	.mem = app_mem,
 };

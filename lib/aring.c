@@ -32,6 +32,13 @@
  * and then tests "waiting" (am_aring_wake_due). Both are sequentially
  * consistent, so one of the two always sees the other: no lost wake-up.
  *
+ * Pause: the client's "paused" flag, beside "waiting" on its line, asks
+ * the engine to stop taking (or giving) frames, ramped, keeping what
+ * the ring holds (node_app.c). Any value is only a flag: the worst a
+ * client can do with it is pause itself. It was padding before, always
+ * 0, so the layout's version is unchanged: an older engine just plays
+ * on.
+ *
  * Threads: open/close/attach/detach on a control thread (they allocate
  * descriptors and mappings); avail/region/advance/resync/wake_due/
  * read/write are RT-safe: loads, stores, memcpy, no system call.
@@ -53,6 +60,7 @@ _Static_assert(sizeof(struct am_aring_hdr) == AM_ARING_HDR,
 _Static_assert(offsetof(struct am_aring_hdr, wr) == 64, "wr line");
 _Static_assert(offsetof(struct am_aring_hdr, rd) == 128, "rd line");
 _Static_assert(offsetof(struct am_aring_hdr, waiting) == 192, "wait line");
+_Static_assert(offsetof(struct am_aring_hdr, paused) == 196, "pause flag");
 _Static_assert(offsetof(struct am_aring_hdr, xruns) == 256, "engine line");
 _Static_assert(offsetof(struct am_aring_hdr, play_rd) == 280, "play stamp");
 _Static_assert(offsetof(struct am_aring_hdr, play_ns) == 288, "play stamp");

@@ -54,7 +54,8 @@ struct am_aring_hdr {
 	char pad2[56];
 	/* The client's line: set before it sleeps on its eventfd. */
 	_Atomic uint32_t waiting;
-	char pad3[60];
+	_Atomic uint32_t paused;	/* nonzero: the engine pauses us */
+	char pad3[56];
 	/* The engine's line: what it tells the client. */
 	_Atomic uint64_t xruns;		/* frames: underruns or overruns */
 	_Atomic uint64_t faults;	/* counters found out of range */

@@ -11,6 +11,7 @@ load helpers
 
 PLUG=$AM_TOP/build/alsa/libasound_module_pcm_amixd.so
 TONES=$AM_TOP/tests/tools/tones.py
+PAUSE=$AM_TOP/tests/tools/alsapause.py
 
 setup_file() {
 	[ -f "$PLUG" ] || flunk "$PLUG not built"
@@ -94,6 +95,12 @@ clean_sine() {
 below() {
 	awk -v m="$1" -v a="$2" 'BEGIN { exit !(a != "" && a < m) }' ||
 	    flunk "${3:-value}: expected below $1" "${3:-value}: actual $2"
+}
+
+# $2 > $1 (numbers)
+above() {
+	awk -v m="$1" -v a="$2" 'BEGIN { exit !(a != "" && a > m) }' ||
+	    flunk "${3:-value}: expected above $1" "${3:-value}: actual $2"
 }
 
 tones() {
@@ -253,7 +260,7 @@ tones() {
 	assert_near 3.0 "$(jget "$out" .active_s)" 0.15 "660 Hz seconds"
 }
 
-@test "mpv paused and resumed: the stream stops, then plays the rest" {
+@test "mpv paused and resumed: silence while paused, then the rest, in phase" {
 	sox -n -r 44100 -c 2 -b 16 "$D/in.wav" synth 2 sine 440 vol 0.5
 	rec_start pz
 	timeout 20 mpv --no-config --really-quiet --no-video --ao=alsa \
@@ -287,6 +294,76 @@ tones() {
 	# a pause of ~1.5 s in it.
 	assert_near 2.0 "$(jget "$out" .active_s)" 0.25 "seconds of sound"
 	assert_near 3.4 "$(jget "$out" .seconds)" 0.35 "seconds in all"
+	# A true pause: exact silence, then the sine goes on where it
+	# stopped: one sine fits both parts, the second one frame (the
+	# ramp down's last, silenced) after the first.
+	out=$("$PY" "$PAUSE" check "$D/pz.wav" 440 96000)
+	echo "$out"
+	above 48000 "$(jget "$out" .gap)" "frames of silence while paused"
+	assert_near 1 "$(jget "$out" .offset)" 1 "stream offset after resume"
+	below -50 "$(jget "$out" .resid_db)" "residual of one sine over both parts (dB)"
+	assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "level"
+	# Ramped down and up, not cut: no click.
+	below -14 "$(jget "$out" .edge_db)" "peak at the gap's edges (dB)"
+}
+
+# The engine's period, frames.
+engine_period() {
+	req '{"cmd":"list"}' | jq '.device.period'
+}
+
+# A pause's ramp, frames at 48 kHz: a period, at least 5 ms.
+pause_ramp() {
+	local p
+	p=$(engine_period)
+	echo $((p > 240 ? p : 240))
+}
+
+@test "snd_pcm_pause is a true pause: silence at once, then the sine goes on in phase, nothing lost (48000, 44100 Hz)" {
+	local rate r out period ramp
+	period=$(engine_period)
+	ramp=$(pause_ramp)
+	for rate in 48000 44100; do
+		rec_start "tp$rate"
+		r=$(timeout 20 "$PY" "$PAUSE" play amixd "$rate")
+		rec_stop "tp$rate"
+		echo "$r"
+		out=$("$PY" "$PAUSE" check "$D/tp$rate.wav" 997 96000 \
+		    "$period" "$ramp" "$r")
+		echo "$out"
+		# Silence while paused (exact zeros, for about the 1 s).
+		assert_near 48000 "$(jget "$out" .gap)" 9600 "$rate: gap (frames)"
+		# Sound after the pause: what the engine had taken, then at
+		# most a period and the ramp (a period more for the noise of
+		# a loaded machine between avail and pause).
+		below "$((period + ramp + period + 1))" "$(jget "$out" .after)" \
+		    "$rate: frames of sound after the pause"
+		above -2 "$(jget "$out" .after)" \
+		    "$rate: frames the engine had taken, unheard"
+		# Nothing lost, nothing twice: every frame heard but the ramp
+		# down's last, and the sine goes on where it stopped.
+		if [ "$rate" = 48000 ]; then
+			assert_eq 1 "$(jget "$out" .offset)" "$rate: stream offset after resume"
+			assert_near 1 "$(jget "$out" .missing)" 1 "$rate: frames not heard"
+		else
+			# Resampled: the converter's delay holds a few frames
+			# at the end (not drained); none go at the pause.
+			assert_near 1 "$(jget "$out" .offset)" 1 "$rate: stream offset after resume"
+			assert_near 20 "$(jget "$out" .missing)" 20 "$rate: frames not heard"
+		fi
+		below -50 "$(jget "$out" .resid_db)" "$rate: residual of one sine over both parts (dB)"
+		assert_near 997 "$(jget "$out" .freq)" 0.05 "$rate: frequency"
+		assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "$rate: level"
+		below -14 "$(jget "$out" .edge_db)" "$rate: peak at the gap's edges (dB)"
+		# snd_pcm_delay while paused: what the ring holds plus the
+		# output latency (0 to 50 ms), not falling with time (less
+		# the few frames a resampler holds, which it does not count).
+		below 4800 "$(jget "$out" .paused_delay_max)" "$rate: delay - held, paused (max)"
+		above -300 "$(jget "$out" .paused_delay_min)" "$rate: delay - held, paused (min)"
+		above "$(($(jget "$r" .paused_delays[0]) - 2 * period))" \
+		    "$(jget "$r" '.paused_delays | min')" "$rate: delay while paused (lowest)"
+	done
+	no_app_nodes
 }
 
 @test "a running stream's tail below the engine's start level is played, not held back" {
@@ -346,10 +423,77 @@ tones() {
 	no_app_nodes
 }
 
-@test "capture at another rate than the graph's goes through plug:" {
-	run -0 timeout 20 arecord -q -D plug:amixdcap -f S16_LE -r 44100 -c 2 -d 1 "$D/p.wav"
-	# plug's linear rate converter: not exact, the right tone.
-	assert_near 1000 "$(jget "$(sinefit "$D/p.wav" 0 0.05)" .freq)" 5 frequency
+@test "capture at 44100 and 22050 Hz, no plug: the engine converts, clean" {
+	local rate out
+	for rate in 44100 22050; do
+		run -0 timeout 20 arecord -q -D amixdcap -f S16_LE -r "$rate" -c 2 -d 1 "$D/r$rate.wav"
+		assert_eq "$rate" "$(soxi -r "$D/r$rate.wav")" "arecord -r $rate: rate"
+		assert_eq "$rate" "$(soxi -s "$D/r$rate.wav")" "arecord -r $rate: samples"
+		out=$(sinefit "$D/r$rate.wav" 0 0.05)
+		assert_near 1000 "$(jget "$out" .freq)" 0.05 "arecord -r $rate: frequency"
+		assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "arecord -r $rate: level"
+		below -50 "$(jget "$out" .resid_db)" "arecord -r $rate: residual"
+	done
+	run -0 timeout 20 sox -q -t alsa amixdcap -r 44100 -c 1 -b 16 "$D/sx44.wav" trim 0 1
+	assert_eq 44100 "$(soxi -r "$D/sx44.wav")" "sox: rate"
+	out=$(sinefit "$D/sx44.wav" 0 0.05)
+	assert_near 1000 "$(jget "$out" .freq)" 0.05 "sox 44100: frequency"
+	assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "sox 44100: level"
+	below -50 "$(jget "$out" .resid_db)" "sox 44100: residual"
+	no_app_nodes
+}
+
+@test "capture paused: the engine stops writing; resumed: the tone again, clean" {
+	local r out rate=44100 a
+	r=$(ALSAPAUSE_OUT=$D/cp. timeout 20 "$PY" "$PAUSE" capture amixdcap "$rate")
+	echo "$r"
+	# Paused: nothing more to read after the ramp (1 s at 44.1 kHz
+	# would be 44100 frames, or an overrun).
+	for a in $(jq '.avails[]' <<<"$r"); do
+		above -1 "$a" "avail while paused"
+		assert_eq "$(jq '.avails[0]' <<<"$r")" "$a" "avail while paused"
+	done
+	for a in before after; do
+		sox -t raw -r "$rate" -e signed -b 16 -c 2 "$D/cp.$a.raw" "$D/cp.$a.wav"
+	done
+	out=$(sinefit "$D/cp.before.wav" 0 0.05)
+	assert_near 1000 "$(jget "$out" .freq)" 0.05 "before: frequency"
+	below -50 "$(jget "$out" .resid_db)" "before: residual"
+	# After: what the ring held at the pause, the ramps, then the tone.
+	out=$(sinefit "$D/cp.after.wav" 0 0.2)
+	assert_near 1000 "$(jget "$out" .freq)" 0.05 "after: frequency"
+	assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "after: level"
+	below -50 "$(jget "$out" .resid_db)" "after: residual"
+	no_app_nodes
+}
+
+@test "amctl set NAME paused=1 pauses an application's node; paused=0 resumes it, in phase" {
+	local ap out period
+	period=$(engine_period)
+	sox -n -r 48000 -c 2 -b 16 "$D/s.wav" synth 2 sine 997 vol 0.5
+	rec_start ap
+	( exec_closed aplay -q -D amixd -B 300000 "$D/s.wav" ) &
+	ap=$!
+	wait_until 5 app_nodes_are 1
+	sleep 0.5
+	run -0 amctl set "aplay.$ap" paused=1
+	run -0 req '{"cmd":"list"}'
+	assert_eq 1 "$(jget "$output" ".nodes[] | select(.name == \"aplay.$ap\") | .args.paused")" "paused, as listed"
+	# A bad value is refused and changes nothing.
+	run ! amctl set "aplay.$ap" paused=2
+	assert_match 'paused' "$output"
+	sleep 1
+	run -0 amctl set "aplay.$ap" paused=0
+	wait_until 10 gone "$ap"
+	wait "$ap"
+	rec_stop ap
+	out=$("$PY" "$PAUSE" check "$D/ap.wav" 997 96000)
+	echo "$out"
+	above 43200 "$(jget "$out" .gap)" "frames of silence while paused"
+	assert_eq 1 "$(jget "$out" .offset)" "stream offset after resume"
+	assert_near 1 "$(jget "$out" .missing)" 1 "frames not heard"
+	below -50 "$(jget "$out" .resid_db)" "residual of one sine over both parts (dB)"
+	below -14 "$(jget "$out" .edge_db)" "peak at the gap's edges (dB)"
 }
 
 @test "the daemon gone mid-play: aplay exits with an error at once, naming why" {

@@ -36,6 +36,7 @@ MAGIC = 0x474E5241
 HDR = 512
 OFF_WR, OFF_STAMP_WR, OFF_STAMP_NS, OFF_EOF = 64, 72, 80, 88
 OFF_RD, OFF_WAITING, OFF_XRUNS, OFF_CLOSED = 128, 192, 256, 272
+OFF_PAUSED = 196
 SBYTES = {0: 2, 1: 3, 2: 4, 3: 4}
 SEALS = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL
 
@@ -137,9 +138,11 @@ def refuse(path):
     report("both_fd_and_memfd", c.req(
         {"cmd": "create_node", "type": "app_source",
          "args": {"fd": 0, "memfd": 1}}, [fd, make_ring()]))
-    report("sink_other_rate", c.req(
+    # (a sink's ring at another rate is converted: only the "rate"
+    # argument that disagrees with the ring is refused)
+    report("sink_rate_disagrees", c.req(
         {"cmd": "create_node", "type": "app_sink",
-         "args": {"fd": 0}}, [make_ring(rate=44100)]))
+         "args": {"fd": 0, "rate": 48000}}, [make_ring(rate=44100)]))
     # and a good one, as the design card writes it: "memfd":N
     report("good_memfd", c.req(
         {"cmd": "create_node", "type": "app_source",

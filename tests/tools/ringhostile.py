@@ -10,7 +10,7 @@ plays it:
 
   counters  scribble both the write and the read counter (the read
             counter is the engine's) with absurd values, and the
-            engine's report fields
+            engine's report fields, and the pause flag
   magic     zero the header: magic, version, geometry, watermarks
   truncate  try to ftruncate the sealed memfd smaller, to 0 and larger
             (all must fail with EPERM), then keep playing
@@ -27,7 +27,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ringclient import (HDR, OFF_RD, OFF_WR,  # noqa: E402
-                        OFF_XRUNS, OFF_CLOSED, OFF_EOF, Player)
+                        OFF_XRUNS, OFF_CLOSED, OFF_EOF, OFF_PAUSED,
+                        Player)
 
 
 def main():
@@ -51,6 +52,7 @@ def main():
                 struct.pack_into("<Q", mm, OFF_XRUNS, rng.getrandbits(64))
                 struct.pack_into("<I", mm, OFF_CLOSED, rng.getrandbits(32))
                 struct.pack_into("<I", mm, OFF_EOF, rng.getrandbits(32))
+                struct.pack_into("<I", mm, OFF_PAUSED, rng.getrandbits(32))
                 time.sleep(0.002)
                 continue
             if mode == "magic" and not spoilt:

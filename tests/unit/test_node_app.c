@@ -5,7 +5,11 @@
  * (bit-exact, full scale, -1, the most negative values), of floats and
  * the integers they become (rounding, clipping both ways, NaN, exact
  * s16 samples never dithered), and of
- * hostile f32 samples and their clamp.
+ * hostile f32 samples and their clamp; and, through process with a
+ * real ring: a paused source ramps down within a period, takes nothing
+ * while paused and resumes at the next frame of its ring; a sink at
+ * another rate writes as many frames as the ratio says, and stops
+ * while paused.
  */
 
 #include "../../amixd/node_app.c"
@@ -63,6 +67,172 @@ static const struct out_row out_rows[] = {
 	{ AM_ARING_S16, NAN, 0 },		/* silence, not a click */
 };
 
+#define T_P	128		/* period, frames */
+
+/* The args of an app node over the ring in fd: all defaults. */
+static void
+t_args(struct node_val *v, int fd)
+{
+	memset(v, 0, 10 * sizeof(*v));
+	v[APP_ARG_FD].num = fd;
+	v[APP_ARG_MEMFD].num = -1;
+	v[APP_ARG_EVENTFD].num = -1;
+	v[APP_ARG_QUALITY].num = RESAMPLER_MEDIUM;
+}
+
+/* Frame k of the test stream: both channels k / 65536, exact. */
+static float
+t_val(uint64_t k)
+{
+	return (float)(k % 65536) / 65536.0f;
+}
+
+/*
+ * A source over an f32 ring of 4096 frames, paused by the ring's flag
+ * (by_arg 0) or its "paused" argument (1).
+ */
+static void
+t_source_pause(int by_arg)
+{
+	static struct app a;
+	static float out[T_P * 2], buf[4096 * 2];
+	struct am_aring cli;
+	struct node_val v[10];
+	struct node_stats st;
+	struct node_cycle c;
+	char err[128];
+	uint64_t next = 0, rd;
+	uint32_t i, k, ramp = dsp_ramp_frames(T_P, 48000), bad = 0;
+	int p;
+
+	memset(&a, 0, sizeof(a));
+	memset(&st, 0, sizeof(st));
+	memset(&c, 0, sizeof(c));
+	c.frames = T_P;
+	c.rate = 48000;
+	c.stats = &st;
+	if (am_aring_open(&cli, 1, AM_ARING_F32, 2, 48000, 4096, 0, 4096) <
+	    0) {
+		ok(0, "ring");
+		return;
+	}
+	for (i = 0; i < 4096; i++)
+		buf[2 * i] = buf[2 * i + 1] = t_val(i);
+	am_aring_write(&cli, buf, 4096, 1);
+	t_args(v, cli.fd);
+	if (app_init(&a, v, 48000, 0, err, sizeof(err)) < 0) {
+		ok(0, "app_init: %s", err);
+		return;
+	}
+	app_source_process(&a, &c, NULL, out);
+	for (i = 0; i < T_P; i++)
+		bad += out[2 * i] != t_val(next + i);
+	next += T_P;
+	is_int(bad, 0, "playing: the ring's frames as they are");
+	if (by_arg)
+		app_set(&a, APP_ARG_PAUSED, 1);
+	else
+		atomic_store(&cli.hdr->paused, 1);
+	/* The ramp down: ramp frames taken, falling to 0, then none. */
+	for (k = 0, p = 0; p < 20; p++) {
+		app_source_process(&a, &c, NULL, out);
+		for (i = 0; i < T_P; i++) {
+			if (fabsf(out[2 * i]) > t_val(next + k) + 1e-6f)
+				bad++;
+			if (k < ramp)
+				k++;
+		}
+	}
+	rd = atomic_load(&cli.hdr->rd);
+	is_int(bad, 0, "pausing: never louder than the stream");
+	ok(rd == next + ramp, "paused: the ramp down took %u frames (%llu "
+	    "in all, want %llu)", ramp, (unsigned long long)rd,
+	    (unsigned long long)(next + ramp));
+	for (i = 0; i < T_P; i++)
+		bad += out[2 * i] != 0.0f;
+	is_int(bad, 0, "paused: silence");
+	next = rd;
+	if (by_arg)
+		app_set(&a, APP_ARG_PAUSED, 0);
+	else
+		atomic_store(&cli.hdr->paused, 0);
+	/* The ramp up, from the next frame on, then the frames exactly. */
+	for (p = 0; p < 8; p++) {
+		app_source_process(&a, &c, NULL, out);
+		for (i = 0; i < T_P; i++) {
+			if (next + i >= rd + ramp && out[2 * i] !=
+			    t_val(next + i))
+				bad++;
+			if (fabsf(out[2 * i]) > t_val(next + i) + 1e-6f)
+				bad++;
+		}
+		next += T_P;
+	}
+	is_int(bad, 0, "resumed: the stream goes on at frame %llu",
+	    (unsigned long long)rd);
+	is_int((int)atomic_load(&st.underruns), 0, "no underrun counted");
+	app_done(&a);
+	am_aring_close(&cli);
+}
+
+/* A sink at 48 kHz into a 44.1 kHz ring; then paused. */
+static void
+t_sink_rate(void)
+{
+	static struct app a;
+	static float in[480 * 2];
+	struct am_aring cli;
+	struct node_val v[10];
+	struct node_stats st;
+	struct node_cycle c;
+	char err[128];
+	uint64_t wr, wr2;
+	uint32_t i, p;
+	double ph = 0;
+
+	memset(&a, 0, sizeof(a));
+	memset(&st, 0, sizeof(st));
+	memset(&c, 0, sizeof(c));
+	c.frames = 480;
+	c.rate = 48000;
+	c.stats = &st;
+	if (am_aring_open(&cli, 0, AM_ARING_F32, 2, 44100, 65536, 0, 65536) <
+	    0) {
+		ok(0, "ring");
+		return;
+	}
+	t_args(v, cli.fd);
+	if (app_init(&a, v, 48000, 1, err, sizeof(err)) < 0) {
+		ok(0, "app_init: %s", err);
+		return;
+	}
+	for (p = 0; p < 100; p++) {
+		for (i = 0; i < 480; i++) {
+			in[2 * i] = in[2 * i + 1] = (float)(0.5 * sin(ph));
+			ph += 2 * M_PI * 1000 / 48000;
+		}
+		app_sink_process(&a, &c, in, NULL);
+	}
+	wr = atomic_load(&cli.hdr->wr);
+	ok(wr <= 44100 && wr + 480 > 44100, "1 s at 48 kHz: %llu frames "
+	    "at 44.1 kHz (44100 less the filter's delay)",
+	    (unsigned long long)wr);
+	is_int((int)atomic_load(&st.overruns), 0, "no overrun");
+	app_set(&a, APP_ARG_PAUSED, 1);
+	app_sink_process(&a, &c, in, NULL);
+	wr = atomic_load(&cli.hdr->wr);
+	for (p = 0; p < 10; p++)
+		app_sink_process(&a, &c, in, NULL);
+	wr2 = atomic_load(&cli.hdr->wr);
+	ok(wr2 == wr, "paused: the sink writes nothing (%llu, then %llu)",
+	    (unsigned long long)wr, (unsigned long long)wr2);
+	app_set(&a, APP_ARG_PAUSED, 0);
+	app_sink_process(&a, &c, in, NULL);
+	ok(atomic_load(&cli.hdr->wr) > wr2, "resumed: it writes again");
+	app_done(&a);
+	am_aring_close(&cli);
+}
+
 int
 main(void)
 {
@@ -111,5 +281,8 @@ main(void)
 		v += b[2] != (unsigned char)i || b[3] != (unsigned char)(i >> 8);
 	}
 	is_int(v, 0, "s16 -> float -> s16 is exact for all 65536 values");
+	t_source_pause(0);
+	t_source_pause(1);
+	t_sink_rate();
 	return t_done();
 }
