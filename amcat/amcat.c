@@ -19,7 +19,8 @@
  * eof and waits until the engine has taken every frame, then removes
  * its nodes and exits 0.
  *
- * Record: an app_sink at the graph rate (float stereo) connected from
+ * Record: an app_sink at the graph rate, or at -r (the engine converts;
+ * float stereo), connected from
  * --from (by default the node named master, else the first mixer, else
  * what feeds the first device_sink); amcat sleeps until the engine has filled a quarter of
  * the ring, then writes what it holds to standard output, as WAV or
@@ -78,8 +79,8 @@
 static const char usage_str[] =
     "usage: amcat [-v] [-s SOCK] [-r RATE] [-c CH] [-f s16|s24|s32|f32]\n"
     "\t[--to NODE] [--db GAIN] [--latency MS] [--name NAME] [FILE|-]\n"
-    "       amcat --record [-s SOCK] [--from NODE] [-d SECONDS] "
-    "[-t wav|raw] [--name NAME]\n";
+    "       amcat --record [-s SOCK] [-r RATE] [--from NODE] [-d SECONDS] "
+    "\n\t[-t wav|raw] [--name NAME]\n";
 
 struct cat {
 	struct am_conn conn;
@@ -766,10 +767,13 @@ cat_record_loop(struct cat *c, uint64_t frames, int endless)
 	return cat_quit ? -1 : 0;
 }
 
-/* Record node from to standard output. The exit status. */
+/*
+ * Record node from to standard output, at rate Hz (0: the graph's). The
+ * exit status.
+ */
 static int
 cat_record(struct cat *c, const char *sock, const char *want, double secs,
-    int wav)
+    int wav, uint32_t rate)
 {
 	uint64_t frames, lost;
 	uint32_t cap, from;
@@ -777,7 +781,7 @@ cat_record(struct cat *c, const char *sock, const char *want, double secs,
 
 	if (cat_setup(c, sock, want, &from, 1) < 0)
 		return 1;
-	c->rate = c->graph_rate;
+	c->rate = rate != 0 ? rate : c->graph_rate;
 	c->channels = 2;
 	c->format = AM_ARING_F32;
 	cap = cat_pow2(c->rate * CAT_REC_MS / 1000);
@@ -862,7 +866,7 @@ main(int argc, char *argv[])
 	double db = 0, latency = CAT_LATENCY_DEF, secs = -1;
 	long rate = 48000, ch = 2;
 	int opt, record = 0, have_db = 0, wav = 1, fmt = AM_ARING_F32;
-	int play_only = 0, rec_only = 0, i, rc;
+	int play_only = 0, rec_only = 0, have_rate = 0, i, rc;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
@@ -898,7 +902,7 @@ main(int argc, char *argv[])
 			if (opt_long("-r", optarg, AM_ARING_RATE_MIN,
 			    AM_ARING_RATE_MAX, &rate) < 0)
 				goto bad;
-			play_only = 1;
+			have_rate = 1;	/* record too: the engine converts */
 			break;
 		case 's':
 			sock = optarg;
@@ -964,8 +968,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (record && play_only) {
-		fprintf(stderr, "amcat: --record takes only -s, --from, -d, "
-		    "-t and --name\n");
+		fprintf(stderr, "amcat: --record takes only -s, -r, --from, "
+		    "-d, -t and --name\n");
 		goto bad;
 	}
 	if (!record && rec_only) {
@@ -997,7 +1001,8 @@ main(int argc, char *argv[])
 	else if (am_client_name(c.name, sizeof(c.name)) < 0)
 		snprintf(c.name, sizeof(c.name), "amcat");
 	if (record)
-		rc = cat_record(&c, sock, node, secs, wav);
+		rc = cat_record(&c, sock, node, secs, wav, have_rate ?
+		    (uint32_t)rate : 0);
 	else
 		rc = cat_play(&c, sock, file, node, db, have_db, latency);
 	if (cat_quit && rc == 1)

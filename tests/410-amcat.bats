@@ -45,7 +45,7 @@ pstat() {
 @test "amcat: -h prints the usage; bad usage exits 2" {
 	run -0 --separate-stderr amcat -h
 	assert_match '^usage: amcat \[-v\] \[-s SOCK\]' "$output"
-	run -2 --separate-stderr amcat --record -r 44100
+	run -2 --separate-stderr amcat --record -c 1
 	assert_match 'record takes only' "$stderr"
 	run -2 --separate-stderr amcat --from 3
 	assert_match 'need --record' "$stderr"
@@ -239,6 +239,24 @@ streams() {
 	sox -t f32 -r 48000 -c 2 "$BATS_TEST_TMPDIR/r.f32" "$BATS_TEST_TMPDIR/r.wav"
 	out=$(sinefit "$BATS_TEST_TMPDIR/r.wav" 0 0.1)
 	assert_near 1000 "$(jget "$out" .freq)" 0.1 "frequency (Hz)"
+}
+
+@test "amcat --record -r 44100 and -r 22050: the engine converts; a clean tone at the rate asked" {
+	local tone rate out d=$BATS_TEST_TMPDIR
+	req '{"cmd":"start"}' >/dev/null
+	tone=$(jget "$(req '{"cmd":"create_node","type":"tone","args":{"freq":997,"db":-6}}')" .id)
+	for rate in 44100 22050; do
+		timeout 60 amcat --record --from "$tone" -r "$rate" -d 1 >"$d/r$rate.wav"
+		assert_eq "$rate" "$(soxi -r "$d/r$rate.wav")" "-r $rate: rate"
+		assert_eq "$rate" "$(soxi -s "$d/r$rate.wav")" "-r $rate: frames"
+		out=$(sinefit "$d/r$rate.wav" 0 0.05)
+		assert_near 997 "$(jget "$out" .freq)" 0.05 "-r $rate: frequency"
+		assert_near -6.02 "$(jget "$out" .amp_db)" 0.1 "-r $rate: level"
+		[ "$(jq '.resid_db < -60' <<<"$out")" = true ] ||
+		    flunk "-r $rate: residual above -60 dB" "$out"
+	done
+	destroy "$tone"
+	wait_until 5 no_app_nodes
 }
 
 @test "amcat shows a progress line on a terminal" {
