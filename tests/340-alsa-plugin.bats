@@ -97,6 +97,26 @@ below() {
 	    flunk "${3:-value}: expected below $1" "${3:-value}: actual $2"
 }
 
+# $1 (a recording, skipping $2 s) holds a clean 1 kHz tone at -6 dBFS,
+# the "capture" tone node.
+capture_tone() {
+	local out
+	out=$(sinefit "$1" 0 "$2")
+	assert_near 1000 "$(jget "$out" .freq)" 0.05 "$3: frequency"
+	assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "$3: level"
+	below -50 "$(jget "$out" .resid_db)" "$3: residual"
+}
+
+# $1, alsapause.py check's line for a recording with one pause: after it
+# the sine goes on in phase, the second part $3 (default 0) frames from
+# one frame (the ramp down's last, silenced) after the first; ramped at
+# both edges, no click.
+paused_in_phase() {
+	assert_near 1 "$(jget "$1" .offset)" "${3:-0}" "$2: stream offset after resume"
+	below -50 "$(jget "$1" .resid_db)" "$2: residual of one sine over both parts (dB)"
+	below -14 "$(jget "$1" .edge_db)" "$2: peak at the gap's edges (dB)"
+}
+
 # $2 > $1 (numbers)
 above() {
 	awk -v m="$1" -v a="$2" 'BEGIN { exit !(a != "" && a > m) }' ||
@@ -300,11 +320,9 @@ tones() {
 	out=$("$PY" "$PAUSE" check "$D/pz.wav" 440 96000)
 	echo "$out"
 	above 48000 "$(jget "$out" .gap)" "frames of silence while paused"
-	assert_near 1 "$(jget "$out" .offset)" 1 "stream offset after resume"
-	below -50 "$(jget "$out" .resid_db)" "residual of one sine over both parts (dB)"
+	# (resampled: within a frame)
+	paused_in_phase "$out" mpv 1
 	assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "level"
-	# Ramped down and up, not cut: no click.
-	below -14 "$(jget "$out" .edge_db)" "peak at the gap's edges (dB)"
 }
 
 # The engine's period, frames.
@@ -343,18 +361,16 @@ pause_ramp() {
 		# Nothing lost, nothing twice: every frame heard but the ramp
 		# down's last, and the sine goes on where it stopped.
 		if [ "$rate" = 48000 ]; then
-			assert_eq 1 "$(jget "$out" .offset)" "$rate: stream offset after resume"
+			paused_in_phase "$out" "$rate"
 			assert_near 1 "$(jget "$out" .missing)" 1 "$rate: frames not heard"
 		else
 			# Resampled: the converter's delay holds a few frames
 			# at the end (not drained); none go at the pause.
-			assert_near 1 "$(jget "$out" .offset)" 1 "$rate: stream offset after resume"
+			paused_in_phase "$out" "$rate" 1
 			assert_near 20 "$(jget "$out" .missing)" 20 "$rate: frames not heard"
 		fi
-		below -50 "$(jget "$out" .resid_db)" "$rate: residual of one sine over both parts (dB)"
 		assert_near 997 "$(jget "$out" .freq)" 0.05 "$rate: frequency"
 		assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "$rate: level"
-		below -14 "$(jget "$out" .edge_db)" "$rate: peak at the gap's edges (dB)"
 		# snd_pcm_delay while paused: what the ring holds plus the
 		# output latency (0 to 50 ms), not falling with time (less
 		# the few frames a resampler holds, which it does not count).
@@ -424,27 +440,21 @@ pause_ramp() {
 }
 
 @test "capture at 44100 and 22050 Hz, no plug: the engine converts, clean" {
-	local rate out
+	local rate
 	for rate in 44100 22050; do
 		run -0 timeout 20 arecord -q -D amixdcap -f S16_LE -r "$rate" -c 2 -d 1 "$D/r$rate.wav"
 		assert_eq "$rate" "$(soxi -r "$D/r$rate.wav")" "arecord -r $rate: rate"
 		assert_eq "$rate" "$(soxi -s "$D/r$rate.wav")" "arecord -r $rate: samples"
-		out=$(sinefit "$D/r$rate.wav" 0 0.05)
-		assert_near 1000 "$(jget "$out" .freq)" 0.05 "arecord -r $rate: frequency"
-		assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "arecord -r $rate: level"
-		below -50 "$(jget "$out" .resid_db)" "arecord -r $rate: residual"
+		capture_tone "$D/r$rate.wav" 0.05 "arecord -r $rate"
 	done
 	run -0 timeout 20 sox -q -t alsa amixdcap -r 44100 -c 1 -b 16 "$D/sx44.wav" trim 0 1
 	assert_eq 44100 "$(soxi -r "$D/sx44.wav")" "sox: rate"
-	out=$(sinefit "$D/sx44.wav" 0 0.05)
-	assert_near 1000 "$(jget "$out" .freq)" 0.05 "sox 44100: frequency"
-	assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "sox 44100: level"
-	below -50 "$(jget "$out" .resid_db)" "sox 44100: residual"
+	capture_tone "$D/sx44.wav" 0.05 "sox 44100"
 	no_app_nodes
 }
 
 @test "capture paused: the engine stops writing; resumed: the tone again, clean" {
-	local r out rate=44100 a
+	local r rate=44100 a
 	r=$(ALSAPAUSE_OUT=$D/cp. timeout 20 "$PY" "$PAUSE" capture amixdcap "$rate")
 	echo "$r"
 	# Paused: nothing more to read after the ramp (1 s at 44.1 kHz
@@ -456,14 +466,9 @@ pause_ramp() {
 	for a in before after; do
 		sox -t raw -r "$rate" -e signed -b 16 -c 2 "$D/cp.$a.raw" "$D/cp.$a.wav"
 	done
-	out=$(sinefit "$D/cp.before.wav" 0 0.05)
-	assert_near 1000 "$(jget "$out" .freq)" 0.05 "before: frequency"
-	below -50 "$(jget "$out" .resid_db)" "before: residual"
+	capture_tone "$D/cp.before.wav" 0.05 before
 	# After: what the ring held at the pause, the ramps, then the tone.
-	out=$(sinefit "$D/cp.after.wav" 0 0.2)
-	assert_near 1000 "$(jget "$out" .freq)" 0.05 "after: frequency"
-	assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "after: level"
-	below -50 "$(jget "$out" .resid_db)" "after: residual"
+	capture_tone "$D/cp.after.wav" 0.2 after
 	no_app_nodes
 }
 
@@ -490,10 +495,8 @@ pause_ramp() {
 	out=$("$PY" "$PAUSE" check "$D/ap.wav" 997 96000)
 	echo "$out"
 	above 43200 "$(jget "$out" .gap)" "frames of silence while paused"
-	assert_eq 1 "$(jget "$out" .offset)" "stream offset after resume"
+	paused_in_phase "$out" "amctl set"
 	assert_near 1 "$(jget "$out" .missing)" 1 "frames not heard"
-	below -50 "$(jget "$out" .resid_db)" "residual of one sine over both parts (dB)"
-	below -14 "$(jget "$out" .edge_db)" "peak at the gap's edges (dB)"
 }
 
 @test "the daemon gone mid-play: aplay exits with an error at once, naming why" {

@@ -38,11 +38,13 @@ import ctypes
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sinefit import decode  # noqa: E402
 
 FREQ = 997.0
 AMP = 0.5
@@ -154,14 +156,8 @@ def fit(t, x, f):
 
 
 def check(path, freq, frames, extra):
-    rate = int(subprocess.run(["soxi", "-r", path], capture_output=True,
-                              text=True, check=True).stdout.strip())
-    chans = int(subprocess.run(["soxi", "-c", path], capture_output=True,
-                               text=True, check=True).stdout.strip())
-    raw = subprocess.run(["sox", "-V1", path, "-t", "f32", "-"],
-                         capture_output=True, check=True).stdout
-    x = np.frombuffer(raw, dtype="<f4").reshape(-1, chans)[:, 0]
-    x = x.astype(np.float64)
+    rate, data = decode(path)
+    x = data[:, 0].astype(np.float64)
     # The stream: from its first to its last sound (a resampler's tail
     # after the end rings below -80 dBFS).
     nz = np.flatnonzero(np.abs(x) > 1e-4)

@@ -80,6 +80,17 @@ t_args(struct node_val *v, int fd)
 	v[APP_ARG_QUALITY].num = RESAMPLER_MEDIUM;
 }
 
+/* A cycle of frames at 48 kHz, counters in st, no events (no rt). */
+static void
+t_cycle(struct node_cycle *c, struct node_stats *st, uint32_t frames)
+{
+	memset(st, 0, sizeof(*st));
+	memset(c, 0, sizeof(*c));
+	c->frames = frames;
+	c->rate = 48000;
+	c->stats = st;
+}
+
 /* Frame k of the test stream: both channels k / 65536, exact. */
 static float
 t_val(uint64_t k)
@@ -106,11 +117,7 @@ t_source_pause(int by_arg)
 	int p;
 
 	memset(&a, 0, sizeof(a));
-	memset(&st, 0, sizeof(st));
-	memset(&c, 0, sizeof(c));
-	c.frames = T_P;
-	c.rate = 48000;
-	c.stats = &st;
+	t_cycle(&c, &st, T_P);
 	if (am_aring_open(&cli, 1, AM_ARING_F32, 2, 48000, 4096, 0, 4096) <
 	    0) {
 		ok(0, "ring");
@@ -191,11 +198,7 @@ t_sink_rate(void)
 	double ph = 0;
 
 	memset(&a, 0, sizeof(a));
-	memset(&st, 0, sizeof(st));
-	memset(&c, 0, sizeof(c));
-	c.frames = 480;
-	c.rate = 48000;
-	c.stats = &st;
+	t_cycle(&c, &st, 480);
 	if (am_aring_open(&cli, 0, AM_ARING_F32, 2, 44100, 65536, 0, 65536) <
 	    0) {
 		ok(0, "ring");
