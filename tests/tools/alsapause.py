@@ -24,7 +24,8 @@ check: the recording WAV (channel 0) of one stream that was paused once:
 the sound, a run of exact silence, the sound again. With FRAMES the
 frames the stream should hold at the recording's rate: "missing", the frames
 not heard (sound before the gap plus after it; 1 when all are: the ramp
-down's last frame is silenced), and "offset", where the second part
+down's last frame is silenced; one more for each end that is a zero
+sample), and "offset", where the second part
 sits in the stream after the first for the sine to go on (a least-
 squares fit of one sine at FREQ over both, the ramps left out; 1 when
 nothing was lost or played twice), with its residual; "edge_db", the
