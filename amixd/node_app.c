@@ -28,10 +28,10 @@
  * resampler's push model (resampler_push): the input of a period must
  * all be taken, so the sink hands the converter what it has and writes
  * what comes out, through a buffer in the node's state, chunk by chunk.
- * The converter (libsamplerate, made with RESAMPLER_VARY so it exists
- * whatever the rates) is made at init on the control thread, and again
- * when the graph rate changes; on the RT thread src_process neither
- * allocates nor locks.
+ * The converter (libsamplerate) is made at init on the control thread
+ * when the rates differ, and again when the graph rate changes (a sink
+ * is never inside a resample node's domain: it feeds none); on the RT
+ * thread src_process neither allocates nor locks.
  *
  * Pause: a client's "paused" flag in the ring header, or the node's
  * live "paused" argument (amctl set aplay.1234 paused=1), stops the node
@@ -568,15 +568,15 @@ app_match(const struct am_aring *r, const struct node_val *v, char *err,
 
 /*
  * Control: the converter for a graph at rate: a source's from the
- * ring's rate, a sink's to it; RESAMPLER_VARY, so libsamplerate is
- * there to retarget (source) or to push through (sink).
+ * ring's rate, with RESAMPLER_VARY to retarget it in a resample node's
+ * domain; a sink's to the ring's rate, none when they are equal.
  */
 static int
 app_conv_init(struct app *a, uint32_t rate, char *err, size_t errlen)
 {
 	if (a->sink)
-		return resampler_init(&a->rs, a->quality | RESAMPLER_VARY,
-		    rate, a->ring.rate, RT_FRAMES_MAX, err, errlen);
+		return resampler_init(&a->rs, a->quality, rate, a->ring.rate,
+		    RT_FRAMES_MAX, err, errlen);
 	return resampler_init(&a->rs, a->quality | RESAMPLER_VARY,
 	    a->ring.rate, rate, RT_FRAMES_MAX, err, errlen);
 }

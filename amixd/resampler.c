@@ -41,10 +41,10 @@
  * libsamplerate converter the input it has and takes what comes out,
  * as much as its buffer holds; called again with the rest until the
  * input is used up. The converter keeps its filter's history between
- * calls, so consecutive periods join without a seam. Its input rate
- * may change on the RT thread (a sink in a resample node's domain):
- * src_reset, as for a retarget. Made at init with RESAMPLER_VARY, so it
- * has a libsamplerate converter whatever the rates.
+ * calls, so consecutive periods join without a seam. Should its input
+ * rate change on the RT thread, it starts from a clean state: src_reset,
+ * as for a retarget. Any converter made without RESAMPLER_NONRT for
+ * two rates (or with RESAMPLER_VARY) is libsamplerate.
  *
  * The RT rule: src_process neither allocates nor locks; src_new and
  * src_delete (which do) run only in init/done, on the control thread.
