@@ -31,7 +31,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "backend.h"
+#include "backends/backend.h"
 #include "cmdline.h"
 #include "ctl.h"
 #include "engine.h"

@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "backend.h"
+#include "backends/backend.h"
 #include "graph.h"
 #include "rt.h"
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit test of the ALSA backend's wait (amixd/backend_alsa.c, included
- * with poll, ppoll and the snd_pcm calls alsa_wait makes replaced by
- * fakes): a PCM whose descriptor is always ready while it has nothing to
- * do (the busy-spin of PipeWire's ALSA PCM) must not keep alsa_wait
+ * Unit test of the ALSA backend's wait (amixd/backends/alsa_rt.c, included
+ * with poll, ppoll and the snd_pcm calls backend_alsa_wait makes
+ * replaced by fakes): a PCM whose descriptor is always ready while it has nothing to
+ * do (the busy-spin of PipeWire's ALSA PCM) must not keep backend_alsa_wait
  * looping: after AL_EMPTY_MAX empty wake-ups it sleeps in timed waits,
  * finds the period when the device has one, and gives up with -ETIMEDOUT
  * after AL_POLL_MS when it never does. An alarm ends the test if the
@@ -32,7 +32,7 @@ static snd_pcm_sframes_t fake_avail(snd_pcm_t *pcm);
 #define snd_pcm_poll_descriptors_revents fake_revents
 #define snd_pcm_avail fake_avail
 
-#include "backend_alsa.c"
+#include "backends/alsa_rt.c"
 #include "t.h"
 
 static long polls, ppolls, avails;
@@ -98,7 +98,7 @@ static void
 on_alarm(int sig)
 {
 	(void)sig;
-	printf("not ok - alsa_wait did not return: an unbounded loop\n");
+	printf("not ok - backend_alsa_wait did not return: unbounded\n");
 	exit(1);
 }
 
@@ -106,8 +106,8 @@ int
 main(void)
 {
 	static struct engine e;
-	struct alsa_dev d;
-	struct alsa_pcm *bad = NULL;
+	struct backend_alsa d;
+	struct backend_alsa_pcm *bad = NULL;
 	snd_pcm_sframes_t rc;
 	uint64_t t0, dt;
 
@@ -123,7 +123,7 @@ main(void)
 	/* The device has a period after 40 empty wake-ups. */
 	avail_after = 40;
 	alarm(5);
-	rc = alsa_wait(&d, &bad);
+	rc = backend_alsa_wait(&d, &bad);
 	alarm(0);
 	is_int(rc, 4800, "the period is found after the empty wake-ups");
 	is_int(polls, AL_EMPTY_MAX, "descriptors polled AL_EMPTY_MAX times");
@@ -138,7 +138,7 @@ main(void)
 	avail_after = 1L << 40;
 	t0 = am_clock_ns();
 	alarm(5);
-	rc = alsa_wait(&d, &bad);
+	rc = backend_alsa_wait(&d, &bad);
 	alarm(0);
 	dt = am_clock_ns() - t0;
 	is_int(rc, -ETIMEDOUT, "a PCM that never has a period: -ETIMEDOUT");
@@ -149,6 +149,6 @@ main(void)
 
 	/* A quit request still ends the wait at once. */
 	atomic_store(&d.quit, 1);
-	is_int(alsa_wait(&d, &bad), 0, "quit returns 0");
+	is_int(backend_alsa_wait(&d, &bad), 0, "quit returns 0");
 	return t_done();
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the ALSA backend's sample conversions (amixd/backend_alsa.c
- * is included to reach its statics): stereo float to every device format
- * and channel count, bit-exact for the integer formats at the edges (full
+ * Unit tests of the ALSA backend's sample conversions
+ * (amixd/backends/alsa_format.c, through its header alsa.h): stereo
+ * float to every device format and channel count, bit-exact for the integer formats at the edges (full
  * scale, -1, clipping, NaN), f32 clipped too, s16 TPDF dither checked for
  * its bounds, its mean and spread, its determinism, and for leaving exact
  * samples alone (lib/afmt.c does the conversions; tests/unit/test_afmt.c
@@ -15,7 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "backend_alsa.c"
+#include "backends/alsa.h"
+#include "util.h"
 #include "t.h"
 
 #define N	4
@@ -24,29 +25,29 @@
 static uint64_t
 enc(int fmt, uint32_t ch, const float *src, uint32_t n, void *out)
 {
-	struct alsa_pcm p;
+	struct backend_alsa_pcm p;
 
 	memset(&p, 0, sizeof(p));
 	p.fmt = fmt;
 	p.channels = ch;
-	p.bpf = ch * alsa_fmts[fmt].bytes;
+	p.bpf = ch * backend_alsa_fmts[fmt].bytes;
 	p.buf = out;
 	p.seed = AL_DITHER_SEED;
-	return alsa_encode(&p, src, n);
+	return backend_alsa_encode(&p, src, n);
 }
 
 /* Decode n device frames of ch channels and format fmt to stereo. */
 static void
 dec(int fmt, uint32_t ch, const void *in, uint32_t n, float *dst)
 {
-	struct alsa_pcm p;
+	struct backend_alsa_pcm p;
 
 	memset(&p, 0, sizeof(p));
 	p.fmt = fmt;
 	p.channels = ch;
-	p.bpf = ch * alsa_fmts[fmt].bytes;
+	p.bpf = ch * backend_alsa_fmts[fmt].bytes;
 	p.buf = (void *)in;
-	alsa_decode(&p, dst, n);
+	backend_alsa_decode(&p, dst, n);
 }
 
 static void

@@ -25,7 +25,7 @@
 #include <sndfile.h>
 
 #include "aring.h"
-#include "backend.h"
+#include "backends/backend.h"
 #include "dl.h"
 #include "engine.h"
 #include "graph.h"

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend.h"
+#include "backends/backend.h"
 #include "dsp.h"
 #include "engine.h"
 #include "graph.h"

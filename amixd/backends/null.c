@@ -13,8 +13,8 @@
  * (the output latency of a double buffer), and its capture entered one
  * period before (the input latency).
  *
- * open/close/start/stop run on the control thread; null_thread is the
- * real-time thread: it only sleeps on its deadline and runs rt_cycle.
+ * open/close/start/stop run on the control thread; backend_null_thread is
+ * the real-time thread: it only sleeps on its deadline and runs rt_cycle.
  * abandon (the watchdog) replaces a thread stuck in a node; the old one
  * quits should it ever come back (rt_left).
  */
@@ -33,7 +33,7 @@
 #include "engine.h"
 #include "util.h"
 
-struct null_dev {
+struct backend_null {
 	struct engine *e;		/* borrowed: main */
 	pthread_t thread;
 	_Atomic int quit;
@@ -42,9 +42,9 @@ struct null_dev {
 
 /* The real-time thread. */
 static void *
-null_thread(void *arg)
+backend_null_thread(void *arg)
 {
-	struct null_dev *d = arg;
+	struct backend_null *d = arg;
 	struct rt *rt = &d->e->rt;
 	struct timespec ts;
 	uint64_t t0, k = 0, deadline, next, now, end, per;
@@ -78,9 +78,10 @@ null_thread(void *arg)
 }
 
 static int
-null_open(struct engine *e, struct dev_config *cfg, char *err, size_t errlen)
+backend_null_open(struct engine *e, struct dev_config *cfg, char *err,
+    size_t errlen)
 {
-	struct null_dev *d;
+	struct backend_null *d;
 
 	(void)err;
 	(void)errlen;
@@ -96,20 +97,20 @@ null_open(struct engine *e, struct dev_config *cfg, char *err, size_t errlen)
 }
 
 static void
-null_close(struct engine *e)
+backend_null_close(struct engine *e)
 {
 	free(e->bdata);
 	e->bdata = NULL;
 }
 
 static int
-null_start(struct engine *e, char *err, size_t errlen)
+backend_null_start(struct engine *e, char *err, size_t errlen)
 {
-	struct null_dev *d = e->bdata;
+	struct backend_null *d = e->bdata;
 	int rc;
 
 	atomic_store(&d->quit, 0);
-	rc = engine_rt_spawn(e, &d->thread, null_thread, d);
+	rc = engine_rt_spawn(e, &d->thread, backend_null_thread, d);
 	if (rc < 0)
 		snprintf(err, errlen, "cannot start the real-time thread: %s",
 		    strerror(-rc));
@@ -122,18 +123,18 @@ null_start(struct engine *e, char *err, size_t errlen)
  * and start a fresh one. Control thread. 0 or -errno.
  */
 static int
-null_abandon(struct engine *e, char *err, size_t errlen)
+backend_null_abandon(struct engine *e, char *err, size_t errlen)
 {
-	struct null_dev *d = e->bdata;
+	struct backend_null *d = e->bdata;
 
 	pthread_detach(d->thread);
-	return null_start(e, err, errlen);
+	return backend_null_start(e, err, errlen);
 }
 
 static void
-null_stop(struct engine *e)
+backend_null_stop(struct engine *e)
 {
-	struct null_dev *d = e->bdata;
+	struct backend_null *d = e->bdata;
 
 	atomic_store_explicit(&d->quit, 1, memory_order_release);
 	pthread_join(d->thread, NULL);
@@ -141,9 +142,9 @@ null_stop(struct engine *e)
 
 const struct backend_ops backend_null_ops = {
 	.name = "null",
-	.open = null_open,
-	.close = null_close,
-	.start = null_start,
-	.stop = null_stop,
-	.abandon = null_abandon,
+	.open = backend_null_open,
+	.close = backend_null_close,
+	.start = backend_null_start,
+	.stop = backend_null_stop,
+	.abandon = backend_null_abandon,
 };
