@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gain: scales its input by a level in dB. A change ramps linearly over
- * one period or 5 ms, whichever is longer, across as many periods as
- * that takes (dsp_ramp: no click even at 16 frames a period); at 0 dB
- * the path is an exact copy.
- * init runs on the control thread; set and process on the real-time one.
+ * gain and mixer: one level, in dB, on the node's input. They are the
+ * same code under two names: a mixer is a gain one links many inputs
+ * into (the plan sums every link into a node's input, as for any node
+ * with several; a mixer with no links outputs silence), and its level
+ * is the master level. A change ramps linearly over one period or 5 ms,
+ * whichever is longer, across as many periods as that takes (dsp_ramp:
+ * no click even at 16 frames a period); at 0 dB the path is an exact
+ * copy. init runs on the control thread; set and process on the
+ * real-time one.
  */
 
 #include "dsp.h"
@@ -51,12 +55,16 @@ gain_process(void *st, const struct node_cycle *c, const float *in,
 	dsp_ramp_run(&g->level, out, in, c->frames, c->rate);
 }
 
-const struct node_ops node_gain_ops = {
-	.type = "gain",
-	.size = sizeof(struct gain),
-	.args = gain_args,
-	.nargs = 1,
-	.init = gain_init,
-	.set = gain_set,
-	.process = gain_process,
-};
+/* One table under two names: a mixer is a gain a graph links many into. */
+#define GAIN_OPS(name) {						\
+	.type = (name),							\
+	.size = sizeof(struct gain),					\
+	.args = gain_args,						\
+	.nargs = 1,							\
+	.init = gain_init,						\
+	.set = gain_set,						\
+	.process = gain_process,					\
+}
+
+const struct node_ops node_gain_ops = GAIN_OPS("gain");
+const struct node_ops node_mixer_ops = GAIN_OPS("mixer");
