@@ -19,7 +19,6 @@ struct node {
 	void *state;			/* ops->size bytes, owned */
 	struct cJSON *args;		/* current args, for "list" */
 	struct node_stats stats;	/* written by RT */
-	struct node_snap snap[NODE_SNAP_MAX];	/* per stats consumer */
 	const void *owner;		/* borrowed: ctl client, or NULL */
 	const void *creator;		/* borrowed: ctl client, for quotas */
 	int orphan;			/* owner gone: remove once drained */

@@ -84,16 +84,6 @@ struct node_stats {
 #define NODE_EV_WAKE		4	/* the node's client is due a wake-up */
 #define NODE_EV_ERROR		5	/* a: errno; the text from ops->error */
 
-#define NODE_SNAP_MAX	128	/* stats consumers at once (stats.c) */
-
-/* What one stats consumer last saw of a node; control thread only. */
-struct node_snap {
-	uint64_t frames;
-	uint64_t cost_ns;
-	double sumsq;
-	float peak;			/* max since that consumer's report */
-};
-
 /*
  * A node type. size bytes of state are allocated zeroed by node_new and
  * given to every callback. init and done run on the control thread and

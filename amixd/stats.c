@@ -11,10 +11,19 @@
  * second and folds the values into every used slot. Sums (frames, time,
  * squares) are free-running and need no reset. Control thread only:
  * nothing here touches the real-time thread but through atomics.
+ *
+ * What a slot saw of each node (struct stats_snap) is telemetry, not
+ * graph: it lives here, not in struct node, in a table with one entry
+ * per node of the graph in the graph's order (ascending id), which
+ * stats_sync brings up to date before every walk over the nodes: a new
+ * node gets an entry of zeros (its whole life is its first interval),
+ * a removed one loses its entry. All of it is allocated and freed here,
+ * on the control thread; the RT side only ever writes node->stats.
  */
 
 #include <math.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -23,17 +32,88 @@
 #include "engine.h"
 #include "log.h"
 #include "stats.h"
+#include "util.h"
 #include "watchdog.h"
 
 #define STATS_READ_TRIES 1000	/* seqlock retries, then take it */
 
+/* What one consumer last saw of a node. */
+struct stats_snap {
+	uint64_t frames;
+	uint64_t cost_ns;
+	double sumsq;
+	float peak;			/* max since that consumer's report */
+};
+
+/* A node's snapshots, one per slot. */
+struct stats_node {
+	uint32_t id;			/* the node's */
+	struct stats_snap snap[NODE_SNAP_MAX];
+};
+
 static struct engine *stats_engine;	/* borrowed: main */
 static struct stats_slot stats_slots[NODE_SNAP_MAX];
+/* One entry per graph node, in the graph's order (stats_sync). */
+static struct stats_node **stats_tab, **stats_tab2;
+static size_t stats_ntab, stats_cap;
 
 void
 stats_init(struct engine *e)
 {
 	stats_engine = e;
+}
+
+/* Does the table have the graph's nodes, in its order? */
+static int
+stats_synced(void)
+{
+	struct node *n;
+	size_t i = 0;
+
+	for (n = stats_engine->graph.nodes; n != NULL; n = n->next, i++) {
+		if (i >= stats_ntab || stats_tab[i]->id != n->id)
+			return 0;
+	}
+	return i == stats_ntab;
+}
+
+/*
+ * Bring the table up to date with the graph: afterwards entry i is the
+ * i-th node of graph.nodes. Entries of nodes still there are kept (the
+ * ids ascend in both), a new node's entry is all zeros, a gone node's
+ * is freed. Control thread; allocates only when the graph changed.
+ */
+static void
+stats_sync(void)
+{
+	struct stats_node **t;
+	struct node *n;
+	size_t i = 0, j = 0, want = 0;
+
+	if (stats_synced())
+		return;
+	for (n = stats_engine->graph.nodes; n != NULL; n = n->next)
+		want++;
+	if (want > stats_cap) {
+		stats_cap = want * 2;
+		stats_tab2 = xrealloc(stats_tab2, stats_cap * sizeof(*t));
+	}
+	for (n = stats_engine->graph.nodes; n != NULL; n = n->next, i++) {
+		while (j < stats_ntab && stats_tab[j]->id < n->id)
+			free(stats_tab[j++]);
+		if (j < stats_ntab && stats_tab[j]->id == n->id)
+			stats_tab2[i] = stats_tab[j++];
+		else {
+			stats_tab2[i] = xcalloc(1, sizeof(**t));
+			stats_tab2[i]->id = n->id;
+		}
+	}
+	while (j < stats_ntab)
+		free(stats_tab[j++]);
+	t = stats_tab;
+	stats_tab = stats_tab2;
+	stats_tab2 = xrealloc(t, stats_cap * sizeof(*t));
+	stats_ntab = want;
 }
 
 /* A caller's bug, not the client's: say so, and touch nothing. */
@@ -94,6 +174,7 @@ stats_mark(int s)
 {
 	struct rt *rt = &stats_engine->rt;
 	struct stats_slot *sl = &stats_slots[s];
+	struct stats_snap *sn;
 	struct node *n;
 	int i;
 
@@ -105,10 +186,12 @@ stats_mark(int s)
 		sl->cost[i] = atomic_load(&rt->cost.b[i]);
 	}
 	sl->late_max = sl->cycle_max = 0;
-	for (n = stats_engine->graph.nodes; n != NULL; n = n->next) {
-		stats_read(&n->stats, &n->snap[s].frames, &n->snap[s].cost_ns,
-		    &n->snap[s].sumsq);
-		n->snap[s].peak = 0;
+	stats_sync();
+	for (n = stats_engine->graph.nodes, i = 0; n != NULL;
+	    n = n->next, i++) {
+		sn = &stats_tab[i]->snap[s];
+		stats_read(&n->stats, &sn->frames, &sn->cost_ns, &sn->sumsq);
+		sn->peak = 0;
 	}
 }
 
@@ -142,7 +225,9 @@ stats_tick(void)
 	struct rt *rt = &stats_engine->rt;
 	union { uint32_t u; float f; } pk;
 	uint64_t late, cycle;
+	struct stats_snap *sn;
 	struct node *n;
+	size_t i;
 	int s;
 
 	late = atomic_exchange(&rt->late_int_ns, 0);
@@ -155,11 +240,14 @@ stats_tick(void)
 		stats_slots[s].cycle_max = stats_max(
 		    stats_slots[s].cycle_max, cycle);
 	}
-	for (n = stats_engine->graph.nodes; n != NULL; n = n->next) {
+	stats_sync();
+	for (n = stats_engine->graph.nodes, i = 0; n != NULL;
+	    n = n->next, i++) {
 		pk.u = atomic_exchange(&n->stats.peak, 0);
+		sn = stats_tab[i]->snap;
 		for (s = 0; s < NODE_SNAP_MAX; s++) {
-			if (stats_slots[s].used && pk.f > n->snap[s].peak)
-				n->snap[s].peak = pk.f;
+			if (stats_slots[s].used && pk.f > sn[s].peak)
+				sn[s].peak = pk.f;
 		}
 	}
 }
@@ -194,12 +282,15 @@ stats_nodes(int s, int full)
 	cJSON *a = cJSON_CreateArray(), *o;
 	uint64_t frames, cost, df;
 	double sumsq;
-	struct node_snap *sn;
+	struct stats_snap *sn;
 	struct node *n;
 	double cycles;
+	size_t i;
 
-	for (n = stats_engine->graph.nodes; n != NULL; n = n->next) {
-		sn = &n->snap[s];
+	stats_sync();
+	for (n = stats_engine->graph.nodes, i = 0; n != NULL;
+	    n = n->next, i++) {
+		sn = &stats_tab[i]->snap[s];
 		stats_read(&n->stats, &frames, &cost, &sumsq);
 		df = frames - sn->frames;
 		o = cJSON_CreateObject();

@@ -10,11 +10,12 @@ struct cJSON;
 struct engine;
 
 #define STATS_TICK_NS	(1000000000ULL / 30)	/* meter fold, 30 Hz */
+#define NODE_SNAP_MAX	128	/* stats consumers (slots) at once */
 
 /*
  * One consumer of telemetry (a subscription, or the stats command):
  * what it saw at its last report, so each report covers the interval
- * since. Slot numbers index node->snap[].
+ * since. Its view of each node is in stats.c's table, by slot number.
  */
 struct stats_slot {
 	int used;

@@ -6,15 +6,23 @@
  * rt_hist_value its inverse at every bucket's bounds, and stats_hist_q,
  * which the stats events' late_us_p99 and cycle_us_p50/p99 come from,
  * on tables: an empty interval, one bucket, a spread, only what came
- * since the consumer's last report, and q = 1.
+ * since the consumer's last report, and q = 1. And stats.c's table of
+ * what a consumer saw of each node, kept outside struct node: as nodes
+ * come and go each report must still measure each node against its own
+ * snapshot (a new node from zero), in the graph's order.
  */
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "engine.h"
 #include "rt.h"
 #include "stats.h"
 #include "t.h"
+#include "tgraph.h"
 
 static const struct {
 	uint64_t us;
@@ -94,10 +102,98 @@ test_quantiles(void)
 	    "nothing new since the last report: 0");
 }
 
+static struct engine e;
+
+/* Counters as the RT side leaves them: frames, their squares, a peak. */
+static void
+feed(struct node *n, uint64_t frames, double level)
+{
+	union { uint64_t u; double d; } sq;
+	union { uint32_t u; float f; } pk;
+
+	atomic_fetch_add(&n->stats.frames, frames);
+	sq.u = atomic_load(&n->stats.sumsq);
+	sq.d += 2.0 * (double)frames * level * level;
+	atomic_store(&n->stats.sumsq, sq.u);
+	pk.f = (float)level;
+	atomic_store(&n->stats.peak, pk.u);
+}
+
+/* Node i of a report: id, and its rms_db (or -1000 when absent). */
+static double
+rms_of(cJSON *r, int i, uint32_t *id)
+{
+	cJSON *n = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "nodes"), i);
+
+	*id = 0;
+	if (n == NULL)
+		return -1000.0;
+	*id = (uint32_t)cJSON_GetObjectItem(n, "id")->valuedouble;
+	return cJSON_GetObjectItem(n, "rms_db")->valuedouble;
+}
+
+static void
+test_table(void)
+{
+	struct dev_config dev;
+	struct node *a, *b, *c, *d;
+	uint32_t id;
+	cJSON *r;
+	int s;
+
+	memset(&dev, 0, sizeof(dev));
+	dev.rate = 48000;
+	dev.period = 128;
+	dev.channels = 2;
+	is_int(engine_init(&e, &backend_null_ops, &dev), 0, "engine_init");
+	stats_init(&e);
+	a = t_node_new(&e.graph, &node_gain_ops, 0);
+	b = t_node_new(&e.graph, &node_gain_ops, 0);
+	c = t_node_new(&e.graph, &node_gain_ops, 0);
+	s = stats_slot_new();
+	ok(s >= 0, "a slot");
+	feed(b, 128, 0.5);
+	r = stats_report(s, NULL);
+	is_int(cJSON_GetArraySize(cJSON_GetObjectItem(r, "nodes")), 3,
+	    "three nodes");
+	is_double(rms_of(r, 0, &id), -200.0, 0.01, "a: silent");
+	is_int(id, a->id, "a first");
+	is_double(rms_of(r, 1, &id), -6.02, 0.01, "b: -6 dB");
+	is_int(id, b->id, "b second");
+	cJSON_Delete(r);
+
+	/* a goes, d comes: b keeps its own snapshot, d starts from zero. */
+	node_del(graph_remove(&e.graph, a->id));
+	d = t_node_new(&e.graph, &node_gain_ops, 0);
+	feed(b, 128, 0.1);
+	feed(d, 128, 0.25);
+	r = stats_report(s, NULL);
+	is_int(cJSON_GetArraySize(cJSON_GetObjectItem(r, "nodes")), 3,
+	    "three nodes again");
+	is_double(rms_of(r, 0, &id), -20.0, 0.01,
+	    "b: only its new interval, against its own snapshot");
+	is_int(id, b->id, "b first now");
+	is_double(rms_of(r, 1, &id), -200.0, 0.01, "c: silent");
+	is_int(id, c->id, "c second");
+	is_double(rms_of(r, 2, &id), -12.04, 0.01, "d: its whole life");
+	is_int(id, d->id, "d last");
+	cJSON_Delete(r);
+
+	/* Every node gone: an empty report, nothing stale. */
+	t_graph_clear(&e.graph);
+	r = stats_report(s, NULL);
+	is_int(cJSON_GetArraySize(cJSON_GetObjectItem(r, "nodes")), 0,
+	    "no nodes");
+	cJSON_Delete(r);
+	stats_slot_del(s);
+	engine_done(&e);
+}
+
 int
 main(void)
 {
 	test_buckets();
 	test_quantiles();
+	test_table();
 	return t_done();
 }
