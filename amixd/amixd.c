@@ -40,6 +40,7 @@
 #include "policy.h"
 #include "proto.h"
 #include "sig.h"
+#include "stats.h"
 #include "util.h"
 #include "watchdog.h"
 
@@ -576,6 +577,7 @@ main(int argc, char **argv)
 	(void)err;
 	ctl_done();
 	engine_done(&engine);
+	stats_done();
 	watchdog_done();
 	ev_file_del(sigev);
 	ev_done();

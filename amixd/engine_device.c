@@ -151,7 +151,7 @@ engine_flush(struct engine *e)
  * engine from stopping).
  */
 static int
-engine_flushed(struct engine *e)
+engine_is_flushed(struct engine *e)
 {
 	struct node *n;
 	uint64_t now = am_clock_ns();
@@ -290,7 +290,7 @@ engine_poll(struct engine *e, char *err, size_t errlen)
 			return -EINPROGRESS;	/* a cycle may use anything */
 		if (!e->settled)
 			engine_settle(e);
-		if (!engine_flushed(e) || busy)
+		if (!engine_is_flushed(e) || busy)
 			return -EINPROGRESS;
 		e->state = ENGINE_STOPPED;
 	}

@@ -63,9 +63,24 @@ stats_init(struct engine *e)
 	stats_engine = e;
 }
 
+/* Free the table of snapshots; stats_init starts afresh. Control. */
+void
+stats_done(void)
+{
+	size_t i;
+
+	for (i = 0; i < stats_ntab; i++)
+		free(stats_tab[i]);
+	free(stats_tab);
+	free(stats_tab2);
+	stats_tab = stats_tab2 = NULL;
+	stats_ntab = stats_cap = 0;
+	stats_engine = NULL;
+}
+
 /* Does the table have the graph's nodes, in its order? */
 static int
-stats_synced(void)
+stats_is_synced(void)
 {
 	struct node *n;
 	size_t i = 0;
@@ -90,7 +105,7 @@ stats_sync(void)
 	struct node *n;
 	size_t i = 0, j = 0, want = 0;
 
-	if (stats_synced())
+	if (stats_is_synced())
 		return;
 	for (n = stats_engine->graph.nodes; n != NULL; n = n->next)
 		want++;

@@ -26,6 +26,7 @@ struct stats_slot {
 };
 
 void stats_init(struct engine *e);
+void stats_done(void);
 int stats_slot_new(void);
 void stats_slot_del(int slot);
 void stats_tick(void);

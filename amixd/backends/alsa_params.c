@@ -34,7 +34,7 @@ static _Thread_local char *backend_alsa_errbuf;
 static _Thread_local size_t backend_alsa_errlen;
 
 static void
-backend_alsa_lib_error(const char *file, int line, const char *func, int err,
+backend_alsa_on_lib_error(const char *file, int line, const char *func, int err,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -65,7 +65,7 @@ backend_alsa_lib_catch(char *buf, size_t len)
 	static int set;
 
 	if (!set) {
-		snd_lib_error_set_handler(backend_alsa_lib_error);
+		snd_lib_error_set_handler(backend_alsa_on_lib_error);
 		set = 1;
 	}
 	if (buf != NULL)

@@ -86,7 +86,7 @@ backend_alsa_restart(struct backend_alsa *d, int err)
 
 /* RT: is err the device gone rather than a glitch? */
 static int
-backend_alsa_gone(int err)
+backend_alsa_is_gone(int err)
 {
 	return err == -ENODEV || err == -EBADFD || err == -EIO ||
 	    err == -ENXIO || err == -ESHUTDOWN || err == -ENOTTY;
@@ -101,7 +101,7 @@ backend_alsa_fail(struct backend_alsa *d, struct backend_alsa_pcm *p, int err)
 {
 	uint64_t now = am_clock_ns(), since;
 
-	if (backend_alsa_gone(err) || ++d->fails > AL_FAILS_MAX)
+	if (backend_alsa_is_gone(err) || ++d->fails > AL_FAILS_MAX)
 		return err;
 	since = p->capture ? d->t_full : d->t_dry;
 	rt_xrun(&d->e->rt, p->capture ? RT_XRUN_OVERRUN : RT_XRUN_UNDERRUN,

@@ -110,7 +110,7 @@ static _Atomic int backend_jack_ctl_set;	/* backend_jack_ctl is valid */
  * messages say what failed in any case.
  */
 static void
-backend_jack_msg(const char *msg)
+backend_jack_on_message(const char *msg)
 {
 	if (atomic_load_explicit(&backend_jack_ctl_set,
 	    memory_order_acquire) &&
@@ -191,7 +191,7 @@ backend_jack_late(struct backend_jack *d, struct rt *rt, jack_nframes_t n)
  * port feeds both.
  */
 static int
-backend_jack_process(jack_nframes_t n, void *arg)
+backend_jack_on_process(jack_nframes_t n, void *arg)
 {
 	struct backend_jack *d = arg;
 	struct rt *rt = &d->e->rt;
@@ -248,7 +248,7 @@ backend_jack_process(jack_nframes_t n, void *arg)
 
 /* Notification thread: an xrun somewhere in the JACK graph. */
 static int
-backend_jack_xrun(void *arg)
+backend_jack_on_xrun(void *arg)
 {
 	struct backend_jack *d = arg;
 	uint64_t usec, old;
@@ -279,7 +279,7 @@ backend_jack_reconfig(struct backend_jack *d, uint32_t rate, uint32_t period)
 }
 
 static int
-backend_jack_bufsize(jack_nframes_t n, void *arg)
+backend_jack_on_buffer_size(jack_nframes_t n, void *arg)
 {
 	struct backend_jack *d = arg;
 
@@ -288,7 +288,7 @@ backend_jack_bufsize(jack_nframes_t n, void *arg)
 }
 
 static int
-backend_jack_srate(jack_nframes_t rate, void *arg)
+backend_jack_on_sample_rate(jack_nframes_t rate, void *arg)
 {
 	struct backend_jack *d = arg;
 
@@ -298,7 +298,7 @@ backend_jack_srate(jack_nframes_t rate, void *arg)
 
 /* Notification thread: freewheel mode starts or ends. */
 static void
-backend_jack_freewheel(int starting, void *arg)
+backend_jack_on_freewheel(int starting, void *arg)
 {
 	struct backend_jack *d = arg;
 
@@ -313,7 +313,7 @@ backend_jack_freewheel(int starting, void *arg)
  * start fails on dead).
  */
 static void
-backend_jack_shutdown(jack_status_t code, const char *reason, void *arg)
+backend_jack_on_shutdown(jack_status_t code, const char *reason, void *arg)
 {
 	struct backend_jack *d = arg;
 
@@ -524,8 +524,8 @@ backend_jack_open(struct engine *e, struct dev_config *cfg, char *err,
 		atomic_store_explicit(&backend_jack_ctl_set, 1,
 		    memory_order_release);
 	}
-	jack_set_error_function(backend_jack_msg);
-	jack_set_info_function(backend_jack_msg);
+	jack_set_error_function(backend_jack_on_message);
+	jack_set_info_function(backend_jack_on_message);
 
 	name = strcmp(cfg->name, "default") == 0 ? "amixd" : cfg->name;
 	if (strlen(name) >= (size_t)jack_client_name_size()) {
@@ -565,21 +565,21 @@ backend_jack_open(struct engine *e, struct dev_config *cfg, char *err,
 	rc = backend_jack_ports(d, err, errlen);
 	if (rc < 0)
 		goto fail;
-	if (jack_set_process_callback(d->client, backend_jack_process,
+	if (jack_set_process_callback(d->client, backend_jack_on_process,
 	    d) != 0 ||
-	    jack_set_buffer_size_callback(d->client, backend_jack_bufsize,
-	    d) != 0 ||
-	    jack_set_sample_rate_callback(d->client, backend_jack_srate,
-	    d) != 0 ||
-	    jack_set_xrun_callback(d->client, backend_jack_xrun, d) != 0 ||
-	    jack_set_freewheel_callback(d->client, backend_jack_freewheel,
+	    jack_set_buffer_size_callback(d->client,
+	    backend_jack_on_buffer_size, d) != 0 ||
+	    jack_set_sample_rate_callback(d->client,
+	    backend_jack_on_sample_rate, d) != 0 ||
+	    jack_set_xrun_callback(d->client, backend_jack_on_xrun, d) != 0 ||
+	    jack_set_freewheel_callback(d->client, backend_jack_on_freewheel,
 	    d) != 0) {
 		snprintf(err, errlen, "jack: cannot set the client's "
 		    "callbacks");
 		rc = -EIO;
 		goto fail;
 	}
-	jack_on_info_shutdown(d->client, backend_jack_shutdown, d);
+	jack_on_info_shutdown(d->client, backend_jack_on_shutdown, d);
 
 	snprintf(cfg->name, sizeof(cfg->name), "%s",
 	    jack_get_client_name(d->client));
@@ -626,7 +626,7 @@ backend_jack_is_rt(struct backend_jack *d)
 }
 
 /*
- * Activate the client: the server starts calling backend_jack_process.
+ * Activate the client: the server starts calling backend_jack_on_process.
  * Then connect to the physical ports unless asked not to. Control
  * thread; 0 or -errno with a message in err.
  */

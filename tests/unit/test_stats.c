@@ -187,6 +187,7 @@ test_table(void)
 	cJSON_Delete(r);
 	stats_slot_del(s);
 	engine_done(&e);
+	stats_done();
 }
 
 int
