@@ -589,6 +589,12 @@ cmd_create_node(struct client *c, const cJSON *req)
 		return am_proto_err(req, AM_ERR_QUOTA,
 		    "this connection made %d nodes already",
 		    policy.client_nodes);
+	/* One descriptor rides with a reply; the last must be sent. */
+	i = node_arg_find(ops, "wake");
+	if (c != NULL && i >= 0 && v[i].num != 0 && (c->reply_fd >= 0 ||
+	    c->out_fd >= 0))
+		return am_proto_err(req, AM_ERR_STATE, "an earlier reply's "
+		    "descriptor is still being sent: read it first");
 
 	n = xcalloc(1, sizeof(*n));
 	n->ops = ops;
@@ -638,6 +644,9 @@ cmd_create_node(struct client *c, const cJSON *req)
 	cJSON_AddNumberToObject(r, "id", n->id);
 	if (name[0] != '\0')
 		cJSON_AddStringToObject(r, "name", name);
+	if (c != NULL && ops->reply_fd != NULL &&
+	    (c->reply_fd = ops->reply_fd(n->state)) >= 0)
+		cJSON_AddNumberToObject(r, "wake_fd", 0);  /* ctl sends it */
 	return r;
 }
 

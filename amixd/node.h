@@ -116,6 +116,8 @@ struct node_ops {
 	void (*run_rate)(void *st, uint32_t rate);
 	int (*drained)(void *st);	/* orphaned: 1 once it may go */
 	void (*wake)(void *st);		/* control: NODE_EV_WAKE arrived */
+	/* Control, after create_node: a descriptor for the reply, or -1. */
+	int (*reply_fd)(void *st);
 	size_t (*mem)(void *st);	/* shared memory it maps, bytes */
 	const char *(*error)(void *st);	/* control: NODE_EV_ERROR's text */
 };

@@ -49,14 +49,36 @@
  * client's delay stays what the ring holds plus the output latency. A
  * client that left is not paused: its source plays out and goes.
  *
- * Backpressure and wake-ups: a client sleeps on the eventfd it passed
- * after setting the ring's waiting flag; when the level it waits for is
- * reached (a source's ring drained to its low watermark, or empty after
- * eof; a sink's filled to its high one) the RT side posts a wake node
- * event, and the control thread writes the eventfd, only if a zero-time
- * poll says the write cannot block: the client shares the descriptor's
- * flags and could make it blocking with its counter at the top, which
- * must not stall anything of the engine's.
+ * Backpressure and wake-ups: a client sets the ring's waiting flag and
+ * sleeps; when the level it waits for is reached (a source's ring
+ * drained to its low watermark, or empty after eof; a sink's filled to
+ * its high one) the engine wakes it. Two ways:
+ *
+ * "wake": true (amcat, the ALSA plugin): the engine makes a pipe and
+ * owns it. The real-time thread writes one byte to the write end itself,
+ * at the end of the node's process, at most once a period (the waiting
+ * flag is taken by am_aring_wake_due, so once per sleep as well): no
+ * hop through the control thread, whose wake-up every period was most
+ * of what a low-latency stream cost (and its lateness, the underruns).
+ * The read end goes to the client with the create_node reply
+ * (SCM_RIGHTS, "wake_fd"). Why a pipe and not an eventfd: O_NONBLOCK
+ * lives in the open file description, and an eventfd has only one,
+ * which a client holding it could make blocking, with its counter at
+ * the top, and stall the RT write; an eventfd cannot be reopened into a
+ * description of its own (/proc/self/fd gives ENXIO). A pipe's write
+ * end is a description only the engine holds, non-blocking for good;
+ * the client's read end cannot write into it. A client that never
+ * reads fills the pipe (64 KiB of wake-ups): the write gives EAGAIN, a
+ * wake-up it did not want anyway. One that closes its end: EPIPE
+ * (SIGPIPE is ignored by amixd.c); the node then stops writing. The
+ * write end is closed at done, so a client blocked in read(2) sees the
+ * end (0) when its node is destroyed or the daemon exits.
+ *
+ * "eventfd": N (the older way, kept): the client passes an eventfd; the
+ * RT side posts a wake node event, and the control thread writes the
+ * eventfd, only if a zero-time poll says the write cannot block (the
+ * client shares that descriptor's flags). It costs the control thread a
+ * wake-up for every client wake-up.
  *
  * Hostile rings: everything the client can write is checked at the
  * point of use: counters through am_aring_avail (out of range: a fault,
@@ -96,8 +118,8 @@
 
 enum {
 	APP_ARG_FD, APP_ARG_MEMFD, APP_ARG_EVENTFD, APP_ARG_FRAMES,
-	APP_ARG_CHANNELS, APP_ARG_RATE, APP_ARG_FORMAT, APP_ARG_QUALITY,
-	APP_ARG_PAUSED, APP_ARG_DB
+	APP_ARG_CHANNELS, APP_ARG_RATE, APP_ARG_FORMAT, APP_ARG_WAKE,
+	APP_ARG_QUALITY, APP_ARG_PAUSED, APP_ARG_DB
 };
 
 #define APP_CONV_FRAMES	256	/* sink: frames per conversion chunk */
@@ -115,6 +137,7 @@ static const struct node_argdesc app_source_args[] = {
 	{ "channels", NODE_ARG_INT, 0, AM_ARING_CHAN_MAX, 0, NULL, 0, 0 },
 	{ "rate", NODE_ARG_INT, 0, AM_ARING_RATE_MAX, 0, NULL, 0, 0 },
 	{ "format", NODE_ARG_ENUM, 0, 0, 0, app_formats, 0, 0 },
+	{ "wake", NODE_ARG_BOOL, 0, 1, 0, NULL, 0, 0 },
 	{ "quality", NODE_ARG_ENUM, 0, 0, RESAMPLER_MEDIUM,
 	    resampler_qualities, 0, 0 },
 	{ "paused", NODE_ARG_INT, 0, 1, 0, NULL, 0, 1 },	/* and sink */
@@ -124,8 +147,11 @@ static const struct node_argdesc app_source_args[] = {
 struct app {
 	struct am_aring ring;		/* geometry private, counters shared */
 	int memfd;			/* owned once init succeeded */
-	int evfd;			/* owned, or -1 */
+	int evfd;			/* owned: the client's eventfd, or -1 */
+	int wfd;			/* owned: wake pipe's write end, or -1 */
+	int rfd;			/* owned until given: its read end, or -1 */
 	int wake;			/* RT: the client is due a wake-up */
+	int wake_dead;			/* RT: EPIPE, the client closed its end */
 	int sink;			/* app_sink */
 	int quality;			/* RESAMPLER_* */
 	uint32_t seed;			/* RT: s16 dither generator */
@@ -239,6 +265,19 @@ app_wake(void *st)
 	(void)rc;
 }
 
+/*
+ * RT: frames the ring must hold before a (re)start: its low watermark,
+ * and at least the n frames of this period, so a start is never an
+ * underrun at once; no more than the ring can hold.
+ */
+static inline uint32_t
+app_start(const struct app *a, uint32_t n)
+{
+	uint32_t need = a->start > n ? a->start : n;
+
+	return need < a->ring.cap ? need : a->ring.cap;
+}
+
 /* RT: a counter out of range: count a ring's worth lost, resync. */
 static void
 app_fault(struct app *a)
@@ -269,7 +308,7 @@ app_pull(void *ctx, float *dst, uint32_t n)
 	}
 	eof = atomic_load_explicit(&r->hdr->eof, memory_order_relaxed) ||
 	    atomic_load_explicit(&a->gone, memory_order_relaxed);
-	if (!a->playing && (have >= a->start || (eof && have > 0)))
+	if (!a->playing && (have >= app_start(a, n) || (eof && have > 0)))
 		a->playing = a->started = 1;
 	if (a->playing) {
 		take = have < n ? have : n;
@@ -290,8 +329,8 @@ app_pull(void *ctx, float *dst, uint32_t n)
 		}
 	}
 	fill = have - take;
-	if (a->evfd >= 0 && am_aring_wake_due(r, eof ? fill == 0 :
-	    fill <= r->low))
+	if ((a->wfd >= 0 || a->evfd >= 0) && am_aring_wake_due(r, eof ?
+	    fill == 0 : fill <= r->low))
 		a->wake = 1;
 }
 
@@ -348,11 +387,31 @@ app_report(struct app *a, const struct node_cycle *c)
 	a->ev_sent = 1;
 }
 
-/* RT: post a due wake-up; one the full event queue drops waits a period. */
+/*
+ * RT: send a due wake-up. The engine's pipe: one write(2) of one byte
+ * to the write end, O_NONBLOCK in a file description no one else has,
+ * so it never waits: EAGAIN (the client left 64 KiB of wake-ups
+ * unread) loses a wake-up it would not read anyway; after EPIPE (the
+ * client closed its end) none is tried again. A client's eventfd: a
+ * node event for the control thread (app_wake); one the full event
+ * queue drops waits a period.
+ */
 static void
 app_post_wake(struct app *a, const struct node_cycle *c)
 {
-	if (a->wake && node_event(c, NODE_EV_WAKE, 0) == 0)
+	static const char one = 1;
+	ssize_t rc;
+
+	if (!a->wake)
+		return;
+	if (a->wfd >= 0) {
+		a->wake = 0;
+		if (a->wake_dead)
+			return;
+		rc = write(a->wfd, &one, 1);
+		if (rc < 0 && errno == EPIPE)
+			a->wake_dead = 1;
+	} else if (node_event(c, NODE_EV_WAKE, 0) == 0)
 		a->wake = 0;
 }
 
@@ -503,7 +562,8 @@ app_sink_process(void *st, const struct node_cycle *c, const float *in,
 		else
 			app_sink_convert(a, src, k, c->rate, now);
 	}
-	if (a->evfd >= 0 && am_aring_wake_due(r, r->own - r->peer >= r->high))
+	if ((a->wfd >= 0 || a->evfd >= 0) && am_aring_wake_due(r,
+	    r->own - r->peer >= r->high))
 		a->wake = 1;
 	app_post_wake(a, c);
 	app_report(a, c);
@@ -531,6 +591,48 @@ app_eventfd(int fd, char *err, size_t errlen)
 		return -errno;
 	}
 	return 0;
+}
+
+/*
+ * Control: the engine's wake pipe (see the essay): the write end made
+ * O_NONBLOCK, the read end left blocking for the client (its own file
+ * description: it may change that). 0 or -errno.
+ */
+static int
+app_pipe(struct app *a, char *err, size_t errlen)
+{
+	int p[2], rc;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "wake: cannot make a pipe: %s",
+		    strerror(errno));
+		return rc;
+	}
+	if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "wake: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return rc;
+	}
+	a->rfd = p[0];
+	a->wfd = p[1];
+	return 0;
+}
+
+/*
+ * Control, after create_node succeeded: the read end of the wake pipe
+ * for the reply, handed over (the caller sends and closes it), or -1.
+ */
+static int
+app_reply_fd(void *st)
+{
+	struct app *a = st;
+	int fd = a->rfd;
+
+	a->rfd = -1;
+	return fd;
 }
 
 /* Control: the args that were given must agree with the ring. */
@@ -595,6 +697,12 @@ app_init(struct app *a, const struct node_val *v, uint32_t rate, int sink,
 	a->sink = sink;
 	a->seed = AM_AFMT_DITHER_SEED;
 	a->evfd = (int)v[APP_ARG_EVENTFD].num;
+	a->wfd = a->rfd = -1;
+	if (a->evfd >= 0 && v[APP_ARG_WAKE].num != 0) {
+		snprintf(err, errlen, "give an \"eventfd\" or ask for "
+		    "\"wake\", not both");
+		return -EINVAL;
+	}
 	if (fd >= 0 && mfd >= 0 && fd != mfd) {
 		snprintf(err, errlen, "give the ring as fd or as memfd, not "
 		    "both");
@@ -622,6 +730,12 @@ app_init(struct app *a, const struct node_val *v, uint32_t rate, int sink,
 	a->quality = (int)v[APP_ARG_QUALITY].num;
 	if ((rc = app_conv_init(a, rate, err, errlen)) < 0)
 		goto fail;
+	if (v[APP_ARG_WAKE].num != 0 && (rc = app_pipe(a, err,
+	    errlen)) < 0) {
+		if (!sink)
+			resampler_done(&a->rs);
+		goto fail;
+	}
 	dsp_ramp_init(&a->level, sink ? 1.0f :
 	    dsp_db_to_gain(v[APP_ARG_DB].num));
 	a->paused = v[APP_ARG_PAUSED].num != 0;
@@ -683,6 +797,10 @@ app_done(void *st)
 		app_wake(a);
 		close(a->evfd);
 	}
+	if (a->wfd >= 0)
+		close(a->wfd);		/* the client's read(2) sees the end */
+	if (a->rfd >= 0)
+		close(a->rfd);
 	am_aring_detach(&a->ring);
 	if (a->memfd >= 0)
 		close(a->memfd);
@@ -721,7 +839,7 @@ const struct node_ops node_app_source_ops = {
 	.size = sizeof(struct app),
 	.flags = NODE_SOURCE | NODE_OWNED,
 	.args = app_source_args,
-	.nargs = 10,
+	.nargs = 11,
 	.init = app_source_init,
 	.set = app_set,
 	.done = app_done,
@@ -729,6 +847,7 @@ const struct node_ops node_app_source_ops = {
 	.rate = app_rate,
 	.drained = app_source_drained,
 	.wake = app_wake,
+	.reply_fd = app_reply_fd,
 	.mem = app_mem,
 };
 
@@ -737,12 +856,13 @@ const struct node_ops node_app_sink_ops = {
 	.size = sizeof(struct app),
 	.flags = NODE_SINK | NODE_OWNED,
 	.args = app_source_args,
-	.nargs = 9,	/* all but "db" */
+	.nargs = 10,	/* all but "db" */
 	.init = app_sink_init,
 	.set = app_set,
 	.done = app_done,
 	.process = app_sink_process,
 	.rate = app_rate,
 	.wake = app_wake,
+	.reply_fd = app_reply_fd,
 	.mem = app_mem,
 };

@@ -542,13 +542,15 @@ am_conn_send(struct am_conn *c, const char *line, const int *fds, int nfds)
 
 /*
  * Next line from the daemon, waiting at most timeout_ms (-1: forever).
- * *line is valid until the next call. Descriptors the daemon sends are
- * closed. Return 1 with a line, 0 on timeout, -EPIPE at end of file,
+ * *line is valid until the next call. With rfd, the first descriptor
+ * the daemon passes is kept in *rfd when it holds -1; every other one
+ * is closed. Return 1 with a line, 0 on timeout, -EPIPE at end of file,
  * -E2BIG for an oversized line (skipped; call again), or -errno.
  */
-int
-am_conn_recv(struct am_conn *c, char **line, int timeout_ms)
+static int
+conn_recv(struct am_conn *c, char **line, int timeout_ms, int *rfd)
 {
+	int fds[AM_SOCK_FD_MAX], nfds, i;
 	struct pollfd pfd;
 	uint64_t deadline = 0, now;
 	size_t avail;
@@ -578,7 +580,15 @@ am_conn_recv(struct am_conn *c, char **line, int timeout_ms)
 		if (rc == 0)
 			return 0;
 		p = am_lbuf_space(&c->lb, &avail);
-		n = am_sock_recv(c->fd, p, avail, NULL, NULL);
+		nfds = rfd != NULL ? AM_SOCK_FD_MAX : 0;
+		n = am_sock_recv(c->fd, p, avail, rfd != NULL ? fds : NULL,
+		    rfd != NULL ? &nfds : NULL);
+		for (i = 0; rfd != NULL && n > 0 && i < nfds; i++) {
+			if (*rfd < 0)
+				*rfd = fds[i];
+			else
+				close(fds[i]);
+		}
 		if (n == -EINTR || n == -EAGAIN)
 			continue;
 		if (n < 0)
@@ -587,6 +597,13 @@ am_conn_recv(struct am_conn *c, char **line, int timeout_ms)
 			return -EPIPE;
 		am_lbuf_commit(&c->lb, (size_t)n);
 	}
+}
+
+/* am_conn_recv's contract: conn_recv with descriptors closed. */
+int
+am_conn_recv(struct am_conn *c, char **line, int timeout_ms)
+{
+	return conn_recv(c, line, timeout_ms, NULL);
 }
 
 /*
@@ -599,22 +616,43 @@ int
 am_conn_request(struct am_conn *c, const char *line, const int *fds,
     int nfds, cJSON **reply)
 {
+	return am_conn_request_fd(c, line, fds, nfds, reply, NULL);
+}
+
+/*
+ * am_conn_request, and with rfd the descriptor the daemon passed with
+ * the reply (create_node's "wake_fd", clock_map's page) in *rfd, the
+ * caller's to close; -1 when none came (or on failure: nothing kept).
+ */
+int
+am_conn_request_fd(struct am_conn *c, const char *line, const int *fds,
+    int nfds, cJSON **reply, int *rfd)
+{
 	char *l;
 	cJSON *j;
 	int rc;
 
 	*reply = NULL;
+	if (rfd != NULL)
+		*rfd = -1;
 	if ((rc = am_conn_send(c, line, fds, nfds)) < 0)
 		return rc;
 	for (;;) {
-		if ((rc = am_conn_recv(c, &l, -1)) < 0)
+		if ((rc = conn_recv(c, &l, -1, rfd)) < 0) {
+			if (rfd != NULL && *rfd >= 0) {
+				close(*rfd);
+				*rfd = -1;
+			}
 			return rc;
+		}
 		if (rc == 0)
 			continue;
-		if ((j = cJSON_Parse(l)) == NULL)
-			return -EPROTO;
-		if (!cJSON_IsObject(j)) {
+		if ((j = cJSON_Parse(l)) == NULL || !cJSON_IsObject(j)) {
 			cJSON_Delete(j);
+			if (rfd != NULL && *rfd >= 0) {
+				close(*rfd);
+				*rfd = -1;
+			}
 			return -EPROTO;
 		}
 		if (cJSON_GetObjectItemCaseSensitive(j, "event") != NULL) {

@@ -78,5 +78,7 @@ int am_conn_send(struct am_conn *c, const char *line, const int *fds,
 int am_conn_recv(struct am_conn *c, char **line, int timeout_ms);
 int am_conn_request(struct am_conn *c, const char *line, const int *fds,
     int nfds, struct cJSON **reply);
+int am_conn_request_fd(struct am_conn *c, const char *line, const int *fds,
+    int nfds, struct cJSON **reply, int *rfd);
 
 #endif /* !defined(AM_PROTO_H) */
