@@ -6,18 +6,27 @@
  * -r -c -f, or a sound file libsndfile recognises by its first bytes
  * (WAV, FLAC, ...): those are peeked without being consumed (pread on a
  * file, tee(2) on a pipe), so raw input loses nothing. amcat makes an
- * app ring (lib/aring.c) sized by --latency, and an eventfd; creates an
- * app_source with both (and a gain node for --db), named after the
- * client ("amcat.PID", or --name) so a user can find and turn it down,
- * connects it to --to (a node id or name; by default the graph's default
- * target, lib/target.c), then copies the input straight
- * into the ring's memory. Backpressure: it fills the ring to its high
- * watermark (the latency), sets the ring's waiting flag and sleeps in
- * poll(2) on the eventfd and the control socket until the engine has
- * drained the ring to its low watermark (half the latency): one wake-up
- * per half latency, not one per period. At the end of the input it sets
- * eof and waits until the engine has taken every frame, then removes
- * its nodes and exits 0.
+ * app ring (lib/aring.c) sized by --latency (at least one period of the
+ * engine, which "list" tells), creates an app_source on it asking for
+ * the engine's wake pipe ("wake": true; the reply passes its read end),
+ * and a gain node for --db, named after the client ("amcat.PID", or
+ * --name) so a user can find and turn it down, connects it to --to (a
+ * node id or name; by default the graph's default target, lib/target.c),
+ * then copies the input straight into the ring's memory.
+ *
+ * Backpressure: it fills the ring to its high watermark (the latency),
+ * sets the ring's waiting flag and sleeps in one blocking read(2) of the
+ * wake pipe until the engine's real-time thread has drained the ring to
+ * its low watermark (half the latency) and written it: one wake-up per
+ * half latency (every period at one or two periods of latency), and per
+ * wake-up one read of the pipe, one read of the input, no poll(2). The
+ * end of the pipe (read gives 0) says the engine let go: the node was
+ * destroyed (the ring says "closed") or the daemon is gone. With a
+ * progress line on a terminal it polls the pipe with a timeout instead.
+ * Below CAT_RT_MS of latency amcat asks for SCHED_FIFO (CAT_RT_PRIO,
+ * below the engine's) and carries on without it when refused. At the
+ * end of the input it sets eof and waits until the engine has taken
+ * every frame, then removes its nodes and exits 0.
  *
  * Record: an app_sink at the graph rate, or at -r (the engine converts;
  * float stereo), connected from
@@ -33,7 +42,6 @@
  * or read in progress (no SA_RESTART) and end amcat cleanly, status 1.
  */
 
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -41,6 +49,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -68,12 +77,13 @@
 #define OPT_NAME	261
 
 #define CAT_LATENCY_DEF	100.0		/* ms */
-#define CAT_LATENCY_MIN	5.0		/* ms */
+#define CAT_LATENCY_MIN	0.0		/* ms: raised to one period */
 #define CAT_LATENCY_MAX	5000.0		/* ms */
 #define CAT_PEEK	4		/* bytes of magic looked at */
 #define CAT_PROGRESS_MS	250		/* progress line period */
-#define CAT_SLACK_MS	100		/* a wake-up later than due */
 #define CAT_REC_MS	500		/* record ring, ms */
+#define CAT_RT_MS	20.0		/* ms: ask SCHED_FIFO below */
+#define CAT_RT_PRIO	50		/* below amixd's ENGINE_RT_PRIO */
 #define WAV_FLOAT	3		/* WAVE_FORMAT_IEEE_FLOAT */
 
 static const char usage_str[] =
@@ -85,12 +95,13 @@ static const char usage_str[] =
 struct cat {
 	struct am_conn conn;
 	struct am_aring ring;
-	int evfd;
+	int wakefd;			/* read end of the engine's pipe */
 	int in;				/* input descriptor */
 	SNDFILE *sf;			/* input through libsndfile, or NULL */
 	uint32_t src_id, gain_id;	/* our nodes, or 0 */
 	uint32_t rate, channels, format;
 	uint32_t graph_rate;		/* Hz */
+	uint32_t period;		/* frames at graph_rate */
 	char name[AM_NODE_NAME_MAX + 1];	/* our app node's name */
 	int progress;			/* stderr is a terminal */
 	int verbose;			/* -v: clock and presentation delay */
@@ -117,21 +128,19 @@ cat_signal(int sig)
 /*
  * Send one request (printf-style), with nfds descriptors, and return
  * the reply if it is ok. Otherwise print "amcat: what: message" and
- * return NULL.
+ * return NULL. With rfd, the descriptor passed with the reply lands
+ * there (-1: none), the caller's to close.
  */
-static cJSON * __attribute__((format(printf, 5, 6)))
-cat_req(struct cat *c, const char *what, const int *fds, int nfds,
-    const char *fmt, ...)
+static cJSON *
+cat_vreq(struct cat *c, const char *what, const int *fds, int nfds,
+    int *rfd, const char *fmt, va_list ap)
 {
 	char line[1024];
 	cJSON *reply;
-	va_list ap;
 	int rc;
 
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	rc = am_conn_request(&c->conn, line, fds, nfds, &reply);
+	rc = am_conn_request_fd(&c->conn, line, fds, nfds, &reply, rfd);
 	if (rc < 0) {
 		fprintf(stderr, "amcat: %s: %s\n", what, rc == -EPIPE ?
 		    "the daemon went away" : strerror(-rc));
@@ -140,6 +149,42 @@ cat_req(struct cat *c, const char *what, const int *fds, int nfds,
 	if (!am_proto_is_ok(reply)) {
 		fprintf(stderr, "amcat: %s: %s\n", what,
 		    am_proto_err_message(reply));
+		cJSON_Delete(reply);
+		return NULL;
+	}
+	return reply;
+}
+
+static cJSON * __attribute__((format(printf, 5, 6)))
+cat_req(struct cat *c, const char *what, const int *fds, int nfds,
+    const char *fmt, ...)
+{
+	cJSON *reply;
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply = cat_vreq(c, what, fds, nfds, NULL, fmt, ap);
+	va_end(ap);
+	return reply;
+}
+
+/*
+ * create_node of an app node with "wake": true: the reply, with the
+ * wake pipe's read end kept in c->wakefd; NULL (said why) otherwise.
+ */
+static cJSON * __attribute__((format(printf, 3, 4)))
+cat_app_req(struct cat *c, const char *what, const char *fmt, ...)
+{
+	int fds[1] = { c->ring.fd };
+	cJSON *reply;
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply = cat_vreq(c, what, fds, 1, &c->wakefd, fmt, ap);
+	va_end(ap);
+	if (reply != NULL && c->wakefd < 0) {
+		fprintf(stderr, "amcat: %s: the daemon passed no wake "
+		    "descriptor\n", what);
 		cJSON_Delete(reply);
 		return NULL;
 	}
@@ -207,7 +252,7 @@ static int
 cat_setup(struct cat *c, const char *sock, const char *want, uint32_t *node,
     int record)
 {
-	const cJSON *dev, *rate;
+	const cJSON *dev, *rate, *period;
 	char err[256];
 	cJSON *list;
 	int rc;
@@ -224,6 +269,9 @@ cat_setup(struct cat *c, const char *sock, const char *want, uint32_t *node,
 	rate = cJSON_GetObjectItemCaseSensitive(dev, "rate");
 	c->graph_rate = cJSON_IsNumber(rate) ? (uint32_t)rate->valuedouble :
 	    48000;
+	period = cJSON_GetObjectItemCaseSensitive(dev, "period");
+	c->period = cJSON_IsNumber(period) ? (uint32_t)period->valuedouble :
+	    0;
 	rc = 0;
 	*node = 0;
 	if (want != NULL || !record) {
@@ -270,35 +318,33 @@ cat_cleanup(struct cat *c)
 }
 
 /*
- * Sleep until the engine writes our eventfd, the daemon goes away, a
- * signal comes, or timeout_ms passes (-1: no limit). The waiting flag
- * must be set and the level checked again by the caller before.
- * 0, or -1 when the daemon is gone or let go of the ring (said why).
+ * Sleep until the engine writes the wake pipe, lets go of it, a signal
+ * comes, or timeout_ms passes (-1: no limit, one blocking read). The
+ * waiting flag must be set and the level checked again by the caller
+ * before. 0, or -1 when the daemon is gone or let go of the ring (said
+ * why).
  */
 static int
 cat_sleep(struct cat *c, int timeout_ms)
 {
-	struct pollfd pfd[2];
-	uint64_t cnt;
-	ssize_t n;
+	struct pollfd pfd;
+	char buf[64];
+	ssize_t n = 1;
 
-	pfd[0].fd = c->evfd;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = c->conn.fd;
-	pfd[1].events = POLLIN;
-	if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR) {
-		fprintf(stderr, "amcat: poll: %s\n", strerror(errno));
-		return -1;
-	}
-	if (pfd[0].revents & POLLIN) {
-		n = read(c->evfd, &cnt, sizeof(cnt));
-		(void)n;
-	}
-	if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-		/* We send no requests meanwhile: only the end can come. */
-		fprintf(stderr, "amcat: the daemon went away\n");
-		close(c->conn.fd);
-		c->conn.fd = -1;
+	if (timeout_ms >= 0) {
+		pfd.fd = c->wakefd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR) {
+			fprintf(stderr, "amcat: poll: %s\n",
+			    strerror(errno));
+			return -1;
+		}
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+			n = read(c->wakefd, buf, sizeof(buf));
+	} else
+		n = read(c->wakefd, buf, sizeof(buf));
+	if (n < 0 && errno != EINTR) {
+		fprintf(stderr, "amcat: read: %s\n", strerror(errno));
 		return -1;
 	}
 	if (atomic_load(&c->ring.hdr->closed)) {
@@ -306,7 +352,35 @@ cat_sleep(struct cat *c, int timeout_ms)
 		c->src_id = 0;
 		return -1;
 	}
+	if (n == 0) {
+		/* The engine let go without closing the ring: it died. */
+		fprintf(stderr, "amcat: the daemon went away\n");
+		close(c->conn.fd);
+		c->conn.fd = -1;
+		return -1;
+	}
 	return 0;
+}
+
+/*
+ * Below CAT_RT_MS of latency, SCHED_FIFO for amcat's one thread, so a
+ * busy machine does not make it late for the engine. Refused (no
+ * privilege, no rtprio limit): it runs as it is; -v says which.
+ */
+static void
+cat_rt(const struct cat *c, double latency)
+{
+	struct sched_param sp;
+	int rc;
+
+	if (latency >= CAT_RT_MS)
+		return;
+	memset(&sp, 0, sizeof(sp));
+	sp.sched_priority = CAT_RT_PRIO;
+	rc = sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp);
+	if (c->verbose)
+		fprintf(stderr, "amcat: SCHED_FIFO %d: %s\n", CAT_RT_PRIO,
+		    rc == 0 ? "yes" : strerror(errno));
 }
 
 /* Milliseconds the engine takes to move frames through the ring. */
@@ -464,16 +538,11 @@ cat_play_loop(struct cat *c)
 			continue;
 		}
 		/*
-		 * The engine wakes us at the level we wait for; a bound
-		 * past that time, so a wake-up lost anyway cannot leave us
-		 * asleep (a stopped engine costs a poll a latency).
+		 * The engine's real-time thread wakes us at the level we
+		 * wait for (it loses none: see lib/aring.c), or closes
+		 * the pipe: no bound but the progress line's.
 		 */
-		if (eof)
-			timeout = cat_due_ms(r, fill) * 2 + CAT_SLACK_MS;
-		else
-			timeout = cat_due_ms(r, fill - r->low) + CAT_SLACK_MS;
-		if (c->progress && timeout > CAT_PROGRESS_MS)
-			timeout = CAT_PROGRESS_MS;
+		timeout = c->progress ? CAT_PROGRESS_MS : -1;
 		if (cat_sleep(c, timeout) < 0)
 			return -1;
 	}
@@ -573,7 +642,7 @@ cat_pow2(uint32_t n)
 	return p;
 }
 
-/* Make the ring and its eventfd. 0 or -1 (said why). */
+/* Make the ring. 0 or -1 (said why). */
 static int
 cat_ring(struct cat *c, int producer, uint32_t cap, uint32_t low,
     uint32_t high)
@@ -585,11 +654,6 @@ cat_ring(struct cat *c, int producer, uint32_t cap, uint32_t low,
 	if (rc < 0) {
 		fprintf(stderr, "amcat: cannot make the ring: %s\n",
 		    strerror(-rc));
-		return -1;
-	}
-	c->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (c->evfd < 0) {
-		fprintf(stderr, "amcat: eventfd: %s\n", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -612,8 +676,8 @@ static int
 cat_play(struct cat *c, const char *sock, const char *file, const char *want,
     double db, int have_db, double latency)
 {
-	uint32_t high, to;
-	int fds[2], rc;
+	uint32_t high, one, to;
+	int rc;
 
 	c->in = STDIN_FILENO;
 	if (file != NULL && strcmp(file, "-") != 0 &&
@@ -625,9 +689,15 @@ cat_play(struct cat *c, const char *sock, const char *file, const char *want,
 		return 1;
 	if (c->verbose)
 		cat_verbose_clock(sock);
+	/* At least one period of the engine, in the ring's frames. */
 	high = (uint32_t)fmin(latency * c->rate / 1000.0, AM_ARING_CAP_MAX);
+	one = (uint32_t)(((uint64_t)c->period * c->rate + c->graph_rate - 1) /
+	    c->graph_rate);
+	if (high < one)
+		high = one;
 	if (high < AM_ARING_CAP_MIN)
 		high = AM_ARING_CAP_MIN;
+	cat_rt(c, high * 1000.0 / c->rate);
 	if (cat_ring(c, 1, cat_pow2(high), high / 2, high) < 0)
 		return 1;
 	if (have_db) {
@@ -639,12 +709,10 @@ cat_play(struct cat *c, const char *sock, const char *file, const char *want,
 		to = c->gain_id;
 	}
 	/* An empty ring: the engine starts once it holds low frames. */
-	fds[0] = c->ring.fd;
-	fds[1] = c->evfd;
-	c->src_id = cat_id(cat_req(c, "app_source", fds, 2,
+	c->src_id = cat_id(cat_app_req(c, "app_source",
 	    "{\"cmd\":\"create_node\",\"type\":\"app_source\","
 	    "\"name\":\"%s\",\"args\":"
-	    "{\"fd\":0,\"eventfd\":1,\"frames\":%u,\"channels\":%u,"
+	    "{\"fd\":0,\"wake\":true,\"frames\":%u,\"channels\":%u,"
 	    "\"rate\":%u,\"format\":\"%s\"}}", c->name, c->ring.cap,
 	    c->channels, c->rate, am_aring_formats[c->format]));
 	if (c->src_id == 0 || cat_connect(c, c->src_id, to) < 0)
@@ -754,13 +822,13 @@ cat_record_loop(struct cat *c, uint64_t frames, int endless)
 			continue;
 		}
 		/*
-		 * The engine wakes us at high frames; the tail is shorter.
-		 * Bounded, as in cat_play_loop, against a lost wake-up.
+		 * The engine wakes us at high frames; the tail is shorter,
+		 * so that wait is bounded by the time it takes.
 		 */
 		if (!endless && left < r->high)
 			timeout = cat_due_ms(r, (uint32_t)left) + 20;
 		else
-			timeout = cat_due_ms(r, r->high - have) + CAT_SLACK_MS;
+			timeout = -1;
 		if (cat_sleep(c, timeout) < 0)
 			return -1;
 	}
@@ -777,7 +845,7 @@ cat_record(struct cat *c, const char *sock, const char *want, double secs,
 {
 	uint64_t frames, lost;
 	uint32_t cap, from;
-	int fds[2], rc, endless = secs < 0;
+	int rc, endless = secs < 0;
 
 	if (cat_setup(c, sock, want, &from, 1) < 0)
 		return 1;
@@ -788,12 +856,10 @@ cat_record(struct cat *c, const char *sock, const char *want, double secs,
 	if (cat_ring(c, 0, cap, 0, cap / 4) < 0)
 		return 1;
 	frames = endless ? 0 : (uint64_t)llround(secs * c->rate);
-	fds[0] = c->ring.fd;
-	fds[1] = c->evfd;
-	c->src_id = cat_id(cat_req(c, "app_sink", fds, 2,
+	c->src_id = cat_id(cat_app_req(c, "app_sink",
 	    "{\"cmd\":\"create_node\",\"type\":\"app_sink\","
 	    "\"name\":\"%s\",\"args\":"
-	    "{\"fd\":0,\"eventfd\":1,\"frames\":%u,\"channels\":2,"
+	    "{\"fd\":0,\"wake\":true,\"frames\":%u,\"channels\":2,"
 	    "\"rate\":%u,\"format\":\"f32\"}}", c->name, cap, c->rate));
 	if (c->src_id == 0 || cat_connect(c, from, c->src_id) < 0)
 		goto fail;
@@ -990,7 +1056,7 @@ main(int argc, char *argv[])
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	c.conn.fd = -1;
-	c.evfd = -1;
+	c.wakefd = -1;
 	c.ring.fd = -1;
 	c.progress = !record && isatty(STDERR_FILENO);
 	c.rate = (uint32_t)rate;
@@ -1010,8 +1076,8 @@ main(int argc, char *argv[])
 	if (c.sf != NULL)
 		sf_close(c.sf);
 	am_aring_close(&c.ring);
-	if (c.evfd >= 0)
-		close(c.evfd);
+	if (c.wakefd >= 0)
+		close(c.wakefd);
 	am_conn_close(&c.conn);
 	return rc;
 bad:

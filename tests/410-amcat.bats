@@ -51,7 +51,9 @@ pstat() {
 	assert_match 'need --record' "$stderr"
 	run -2 --separate-stderr amcat -f u8
 	assert_match 'unknown format: u8' "$stderr"
-	run -2 --separate-stderr amcat --latency 1
+	run -2 --separate-stderr amcat --latency -1
+	assert_match 'out of range' "$stderr"
+	run -2 --separate-stderr amcat --latency 5001
 	assert_match 'out of range' "$stderr"
 	run -1 --separate-stderr amcat --to 999 </dev/null
 	assert_match 'no node 999' "$stderr"
