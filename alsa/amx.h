@@ -15,7 +15,8 @@ struct amx {
 	snd_pcm_ioplug_t io;		/* first: ALSA's view */
 	struct am_conn conn;		/* control connection */
 	struct am_aring ring;		/* this stream's ring, once prepared */
-	int evfd;			/* the engine wakes us here */
+	int evfd;			/* poll: the wake pipe's read end */
+	int kickfd;			/* our own write end of it, or -1 */
 	char sock[256];			/* socket path */
 	char *want;			/* "target" option, or NULL */
 	char name[64];			/* our node's name */

@@ -16,6 +16,16 @@
  *			the default target's mix.
  *
  * The app node is named after the client: "aplay.1234".
+ *
+ * Wake-ups: the PCM's poll descriptor (evfd) is the read end of a pipe
+ * and keeps its number for the PCM's life, as ALSA's callers expect.
+ * While no node exists it is a pipe of our own. amx_create asks the
+ * engine for its wake pipe ("wake": true), which its real-time thread
+ * writes directly, and puts the read end it is given in evfd's place
+ * (dup3); kickfd is then a write end of that same pipe opened anew
+ * through /proc/self/fd, a file description of our own, so amx_arm can
+ * make the descriptor ready itself when the level is already there,
+ * while the engine's write end stays non-blocking and ours alone.
  */
 
 #include <errno.h>
@@ -24,7 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -60,16 +70,18 @@ struct amx *
 amx_new(void)
 {
 	struct amx *a = calloc(1, sizeof(*a));
+	int p[2];
 
 	if (a == NULL)
 		return NULL;
 	a->conn.fd = -1;
 	a->ring.fd = -1;
-	a->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (a->evfd < 0) {
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
 		free(a);
 		return NULL;
 	}
+	a->evfd = p[0];
+	a->kickfd = p[1];
 	a->boundary = (snd_pcm_uframes_t)1 << 62;
 	amx_name(a);
 	return a;
@@ -86,6 +98,8 @@ amx_free(struct amx *a)
 	am_aring_close(&a->ring);
 	if (a->evfd >= 0)
 		close(a->evfd);
+	if (a->kickfd >= 0)
+		close(a->kickfd);
 	am_conn_close(&a->conn);
 	free(a->want);
 	free(a);
@@ -141,9 +155,10 @@ amx_config(struct amx *a, snd_config_t *conf)
 /*
  * Send one request (printf-style) and return its reply if ok; else say
  * "amixd: what: why" and return NULL. A daemon gone marks the PCM dead.
+ * With rfd, a descriptor passed with an ok reply lands there (-1: none).
  */
-static cJSON * __attribute__((format(printf, 5, 6)))
-amx_req(struct amx *a, const char *what, const int *fds, int nfds,
+static cJSON * __attribute__((format(printf, 6, 7)))
+amx_req(struct amx *a, const char *what, const int *fds, int nfds, int *rfd,
     const char *fmt, ...)
 {
 	char line[1024];
@@ -154,7 +169,7 @@ amx_req(struct amx *a, const char *what, const int *fds, int nfds,
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	rc = am_conn_request(&a->conn, line, fds, nfds, &reply);
+	rc = am_conn_request_fd(&a->conn, line, fds, nfds, &reply, rfd);
 	if (rc < 0) {
 		if (rc == -EPIPE || rc == -ECONNRESET) {
 			if (!a->dead)
@@ -168,6 +183,10 @@ amx_req(struct amx *a, const char *what, const int *fds, int nfds,
 	if (!am_proto_is_ok(reply)) {
 		SNDERR("amixd: %s: %s", what, am_proto_err_message(reply));
 		cJSON_Delete(reply);
+		if (rfd != NULL && *rfd >= 0) {
+			close(*rfd);
+			*rfd = -1;
+		}
 		return NULL;
 	}
 	return reply;
@@ -265,8 +284,8 @@ amx_connect(struct amx *a, snd_pcm_stream_t stream)
 		    "daemon running?)", a->sock, strerror(-rc));
 		return rc;
 	}
-	if ((list = amx_req(a, "list", NULL, 0, "{\"cmd\":\"list\"}")) ==
-	    NULL)
+	if ((list = amx_req(a, "list", NULL, 0, NULL,
+	    "{\"cmd\":\"list\"}")) == NULL)
 		return -EIO;
 	dev = cJSON_GetObjectItemCaseSensitive(list, "device");
 	a->graph_rate = amx_num(dev, "rate", 48000);
@@ -278,22 +297,68 @@ amx_connect(struct amx *a, snd_pcm_stream_t stream)
 	return rc;
 }
 
-/* Make an app node on ring fds[0] with eventfd fds[1]: its id, or 0. */
+/*
+ * Put the engine's wake pipe (read end rfd, taken) in place of evfd,
+ * non-blocking, and open kickfd anew on it (see the essay). 0, or -1
+ * (said why).
+ */
+static int
+amx_wake_take(struct amx *a, int rfd)
+{
+	char path[64];
+	int fd, rc = -1;
+
+	if (dup3(rfd, a->evfd, O_CLOEXEC) < 0 ||
+	    fcntl(a->evfd, F_SETFL, O_NONBLOCK) < 0) {
+		SNDERR("amixd: the wake pipe: %s", strerror(errno));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", a->evfd);
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		SNDERR("amixd: the wake pipe: %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (a->kickfd >= 0)
+		close(a->kickfd);
+	a->kickfd = fd;
+	rc = 0;
+out:
+	close(rfd);
+	return rc;
+}
+
+/*
+ * Make an app node on ring fds[0], with the engine's wake pipe put on
+ * descriptor fds[1] (the PCM's evfd): its id, or 0.
+ */
 uint32_t
 amx_create(struct amx *a, const char *type, const int fds[2], uint32_t cap,
     uint32_t channels, uint32_t rate, const char *fmt)
 {
 	cJSON *r;
 	uint32_t id;
+	int rfd = -1;
 
-	r = amx_req(a, type, fds, 2, "{\"cmd\":\"create_node\",\"type\":"
-	    "\"%s\",\"name\":\"%s\",\"args\":{\"fd\":0,\"eventfd\":1,"
-	    "\"frames\":%u,\"channels\":%u,\"rate\":%u,\"format\":"
-	    "\"%s\"}}", type, a->name, cap, channels, rate, fmt);
+	if (fds[1] != a->evfd)
+		return 0;
+	r = amx_req(a, type, fds, 1, &rfd, "{\"cmd\":\"create_node\","
+	    "\"type\":\"%s\",\"name\":\"%s\",\"args\":{\"fd\":0,"
+	    "\"wake\":true,\"frames\":%u,\"channels\":%u,\"rate\":%u,"
+	    "\"format\":\"%s\"}}", type, a->name, cap, channels, rate,
+	    fmt);
 	if (r == NULL)
 		return 0;
 	id = amx_num(r, "id", 0);
 	cJSON_Delete(r);
+	if (rfd < 0)
+		SNDERR("amixd: %s: the daemon passed no wake descriptor",
+		    type);
+	if (rfd < 0 || amx_wake_take(a, rfd) < 0) {
+		if (id != 0)
+			amx_destroy(a, id);
+		return 0;
+	}
 	return id;
 }
 
@@ -303,7 +368,7 @@ amx_link(struct amx *a, uint32_t from, uint32_t to)
 {
 	cJSON *r;
 
-	r = amx_req(a, "connect", NULL, 0,
+	r = amx_req(a, "connect", NULL, 0, NULL,
 	    "{\"cmd\":\"connect\",\"from\":%u,\"to\":%u}", from, to);
 	cJSON_Delete(r);
 	return r != NULL ? 0 : -EIO;
@@ -313,7 +378,7 @@ amx_link(struct amx *a, uint32_t from, uint32_t to)
 void
 amx_destroy(struct amx *a, uint32_t id)
 {
-	cJSON_Delete(amx_req(a, "destroy_node", NULL, 0,
+	cJSON_Delete(amx_req(a, "destroy_node", NULL, 0, NULL,
 	    "{\"cmd\":\"destroy_node\",\"id\":%u}", id));
 }
 
@@ -360,13 +425,14 @@ amx_constraints(struct amx *a)
 
 /*
  * Before sleeping: set the ring's waiting flag, then look at the level
- * again; when it is already there, make the eventfd ready ourselves.
+ * again; when it is already there, make the poll descriptor ready
+ * ourselves, one byte through our own write end.
  */
 void
 amx_arm(struct amx *a)
 {
 	struct am_aring_hdr *h = a->ring.hdr;
-	uint64_t fill, one = 1;
+	uint64_t fill;
 	ssize_t n;
 	int ready;
 
@@ -383,8 +449,8 @@ amx_arm(struct amx *a)
 		if (ready)
 			atomic_store(&h->waiting, 0);
 	}
-	if (ready)
-		n = write(a->evfd, &one, sizeof(one));
+	if (ready && a->kickfd >= 0)
+		n = write(a->kickfd, "", 1);
 	(void)n;
 }
 

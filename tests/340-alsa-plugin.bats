@@ -198,6 +198,32 @@ tones() {
 	[ "$n" -lt 80 ] || flunk "aplay slept $n times in 2 s"
 }
 
+@test "aplay at 128-frame periods is woken by the engine's pipe, not the control thread" {
+	local pid v0 v1 ctl rc=0
+	sox -n -r 48000 -c 2 -b 16 "$D/lo-in.wav" synth 3 sine 440 vol 0.5
+	rec_start lo
+	timeout 20 aplay -q -B 10667 -F 2667 -D amixd "$D/lo-in.wav" 3>&- &
+	pid=$!
+	sleep 1
+	# The main thread is the daemon's control thread.
+	v0=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' \
+	    "/proc/$AMIXD_PID/task/$AMIXD_PID/status")
+	sleep 1
+	v1=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' \
+	    "/proc/$AMIXD_PID/task/$AMIXD_PID/status")
+	wait "$pid" || rc=$?
+	assert_eq 0 "$rc" "aplay's status"
+	rec_stop lo
+	ctl=$((v1 - v0))
+	echo "# control thread: $ctl wake-ups/s; aplay wakes each 2.67 ms" >&3
+	# Through the control thread that was one a period of aplay's
+	# (375/s) at least; what is left is its timers.
+	[ "$ctl" -le 150 ] || flunk "control thread: $ctl wake-ups/s"
+	# An xrun of this loaded machine may cut the stream: a sine still.
+	assert_near 440 "$(jget "$(sinefit "$D/lo.trim.wav")" .freq)" 0.5 \
+	    "frequency"
+}
+
 @test "speaker-test -t sine plays a clean sine, S16_LE and S24_LE (24 in 32)" {
 	local f out lvl=
 	for f in S16_LE S24_LE; do
