@@ -1,14 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # App rings (null backend, period 128): N concurrent "amtone | amcat"
-# streams into a mixer for SECS seconds, for N = 1 and N = 32. Figures:
-# CPU of the daemon and of all clients (amtone and amcat) in % of one
-# core, stream underrun events and engine xruns over the run, and the
-# wake-ups per second of each amcat (voluntary context switches; the
-# engine runs 48000 / 128 = 375 periods a second). SECS defaults to 30.
+# streams into a mixer for SECS seconds, for each N of NS (default
+# "1 16 64") and each latency of LATS (default "def 0": amcat's default
+# ring, 100 ms, and --latency 0, one period of the engine, 2.67 ms).
+# Figures: CPU of the daemon and of all clients (amtone and amcat) in %
+# of one core, stream underrun events and frames and engine xruns over
+# the run, the wake-ups per second of each amcat and of the daemon's
+# control thread (voluntary context switches; the engine runs
+# 48000 / 128 = 375 periods a second), and the load average at the
+# start. SECS defaults to 30. Figures at the default latency are named
+# apprings_N_*, the others apprings_latMS_N_*.
 set -u
 . "$(dirname "$0")/lib.sh"
 SECS=${SECS:-30}
+NS=${NS:-1 16 64}
+LATS=${LATS:-def 0}
 
 # CPU ticks (user + system) of the processes named by the pids in $@,
 # summed; shell builtins only, so sampling 64 processes is quick even
@@ -34,19 +41,27 @@ vcs() {
 }
 
 run_streams() {
-	local n=$1 i c bad alive hz mix ev pids=() cats=() c0 c1 d0 d1 x0 x1 v0 v1 t0 t1 k
+	local n=$1 lat=$2 i c bad alive hz mix ev pids=() cats=() c0 c1 d0 d1 x0 x1 v0 v1 w0 w1 t0 t1 k
+	local f=apprings_$n opt=
+	if [ "$lat" != def ]; then
+		f=apprings_lat${lat}_$n
+		opt="--latency $lat"
+	fi
+	figure "${f}_loadavg" "$(cut -d' ' -f1 /proc/loadavg)" "load, 1 min"
 	bench_amixd_start -p 128
 	mix=$(amctl create mixer | jq .id)
 	dev=$(amctl create device_sink | jq .id)
 	amctl -q connect "$mix" "$dev"
 	amctl -q start
-	amctl '{"cmd":"subscribe","events":["xrun"]}' >"$BENCH_DIR/ev.$n" &
+	# appended, so the file can be emptied at the window's start
+	: >"$BENCH_DIR/ev.$n"
+	amctl '{"cmd":"subscribe","events":["xrun"]}' >>"$BENCH_DIR/ev.$n" &
 	ev=$!
 	for i in $(seq 1 "$n"); do
 		amtone -f $((200 + 20 * i)) --db -40 -d $((SECS + 20)) |
-		    amcat --to "$mix" 2>>"$BENCH_DIR/amcat.err" &
+		    amcat $opt --to "$mix" 2>>"$BENCH_DIR/amcat.err" &
 	done
-	sleep 2	# past the start-up of every stream
+	sleep $((2 + n / 16))	# past the start-up of every stream
 	# Both ends of every pipeline are children of this shell.
 	cats=($(pgrep -P $$ -x amcat))
 	pids=("${cats[@]}" $(pgrep -P $$ -x amtone))
@@ -56,7 +71,11 @@ run_streams() {
 	d0=$(cpu_ticks "$BENCH_PID")
 	c0=$(cpu_ticks "${pids[@]}")
 	v0=$(vcs "${cats[@]}")
+	w0=$(vcs "$BENCH_PID")
+	: >"$BENCH_DIR/ev.$n"
 	sleep "$SECS"
+	w1=$(vcs "$BENCH_PID")
+	cp "$BENCH_DIR/ev.$n" "$BENCH_DIR/win.$n"
 	d1=$(cpu_ticks "$BENCH_PID")
 	c1=$(cpu_ticks "${pids[@]}")
 	v1=$(vcs "${cats[@]}")
@@ -76,14 +95,19 @@ run_streams() {
 	wait "$ev" 2>/dev/null
 	k=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')
 	hz=$(getconf CLK_TCK)
-	figure "apprings_${n}_daemon_cpu_pct" \
+	figure "${f}_daemon_cpu_pct" \
 	    "$(awk -v a="$d0" -v b="$d1" -v k="$k" -v hz="$hz" 'BEGIN { printf "%.2f", 100 * (b - a) / hz / k }')" "% of one core"
-	figure "apprings_${n}_clients_cpu_pct" \
+	figure "${f}_clients_cpu_pct" \
 	    "$(awk -v a="$c0" -v b="$c1" -v k="$k" -v hz="$hz" 'BEGIN { printf "%.2f", 100 * (b - a) / hz / k }')" "% of one core"
-	figure "apprings_${n}_stream_underruns" \
-	    "$(jq -s '[.[] | select(.event == "xrun" and .frames != null)] | length' "$BENCH_DIR/ev.$n")" "events"
-	figure "apprings_${n}_engine_xruns" "$((x1 - x0))" "xruns"
-	figure "apprings_${n}_amcat_wakeups" \
+	figure "${f}_stream_underruns" \
+	    "$(jq -s '[.[] | select(.event == "xrun" and .frames != null)] | length' "$BENCH_DIR/win.$n")" "events"
+	figure "${f}_underrun_frames" \
+	    "$(jq -s '[.[] | select(.event == "xrun" and .type == "underrun" and .frames != null) | .frames] | add // 0' "$BENCH_DIR/win.$n")" "frames"
+	figure "${f}_engine_xruns" "$((x1 - x0))" "xruns"
+	figure "${f}_daemon_ctl_wakeups" \
+	    "$(awk -v a="$w0" -v b="$w1" -v k="$k" 'BEGIN { printf "%.1f", (b - a) / k }')" \
+	    "per second, control thread"
+	figure "${f}_amcat_wakeups" \
 	    "$(awk -v a="$v0" -v b="$v1" -v k="$k" -v n="$n" 'BEGIN { printf "%.1f", (b - a) / k / n }')" \
 	    "per second per amcat" "engine periods" 375
 	bench_amixd_stop
@@ -94,6 +118,9 @@ run_streams() {
 	fi
 }
 
-run_streams 1
-run_streams 32
+for lat in $LATS; do
+	for n in $NS; do
+		run_streams "$n" "$lat"
+	done
+done
 rm -rf "$BENCH_DIR"

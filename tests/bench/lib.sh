@@ -5,7 +5,7 @@
 # run.sh gathers those lines into the report.
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-B=$top/build
+B=${BENCH_BUILD:-$top/build}
 PATH=$B/amixd:$B/amctl:$B/amtone:$B/amcat:$B/amstat:$B/tests/bench:$PATH
 BENCH_DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/amixd-bench.XXXXXX")}
 export AUDIOMIXERD_SOCKET=$BENCH_DIR/amixd.sock

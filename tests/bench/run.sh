@@ -32,7 +32,7 @@ files     | 120 | RUNS=3 SECONDS_EACH=10 |
 mix       | 420 | SECS=30 |
 stress    |  90 | SECS=30 |
 telemetry |  90 | RUNS=1 WINDOW=5 |
-apprings  |  90 | SECS=10 |
+apprings  | 180 | SECS=8 |
 headroom  | 180 | WINDOW=3 |
 clock     | 180 | SECS=120 |
 jack      | 120 | | 5
