@@ -27,10 +27,11 @@
  * a scribbling client can do is make its own samples garbage: the
  * engine clamps f32 samples (node_app.c), so even those stay finite.
  *
- * Wake-ups: a client sets "waiting" before it sleeps on its eventfd and
- * then checks the counters once more; the engine publishes its counter
- * and then tests "waiting" (am_aring_wake_due). Both are sequentially
- * consistent, so one of the two always sees the other: no lost wake-up.
+ * Wake-ups: a client sets "waiting" before it sleeps (on the engine's
+ * wake pipe, or an eventfd of its own: node_app.c) and then checks the
+ * counters once more; the engine publishes its counter and then tests
+ * "waiting" (am_aring_wake_due). Both are sequentially consistent, so
+ * one of the two always sees the other: no lost wake-up.
  *
  * Pause: the client's "paused" flag, beside "waiting" on its line, asks
  * the engine to stop taking (or giving) frames, ramped, keeping what

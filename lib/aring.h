@@ -52,7 +52,7 @@ struct am_aring_hdr {
 	/* Consumer's line. */
 	_Atomic uint64_t rd;		/* frames read */
 	char pad2[56];
-	/* The client's line: set before it sleeps on its eventfd. */
+	/* The client's line: set before it sleeps on its wake-up. */
 	_Atomic uint32_t waiting;
 	_Atomic uint32_t paused;	/* nonzero: the engine pauses us */
 	char pad3[56];

@@ -7,8 +7,8 @@
 # progress line, and the EXAMPLES of amcat(1).
 
 load helpers
+load apphelpers
 
-SEG=$AM_TOP/tests/tools/segcmp.py
 
 setup_file() {
 	amixd_start
@@ -19,22 +19,6 @@ setup_file() {
 
 teardown_file() {
 	amixd_stop
-}
-
-seg() {
-	PYTHONPATH=$AM_TOP/tests/tools "$PY" "$SEG" "$@"
-}
-
-file_sink() {
-	jget "$(req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$1\"}}")" .id
-}
-
-destroy() {
-	req "{\"cmd\":\"destroy_node\",\"id\":$1}" >/dev/null
-}
-
-no_app_nodes() {
-	[ "$(req '{"cmd":"list"}' | jq '[.nodes[] | select(.type | startswith("app_"))] | length')" = 0 ]
 }
 
 # A status field of process $1 (voluntary_ctxt_switches, VmRSS...).

@@ -10,9 +10,9 @@
 # and the stream beside them fine; amcat sees the daemon go.
 
 load helpers
+load apphelpers
 
 HOSTILE=$AM_TOP/tests/tools/wakehostile.py
-SEG=$AM_TOP/tests/tools/segcmp.py
 
 setup_file() {
 	amixd_start -p 128
@@ -23,22 +23,6 @@ setup_file() {
 
 teardown_file() {
 	amixd_stop
-}
-
-seg() {
-	PYTHONPATH=$AM_TOP/tests/tools "$PY" "$SEG" "$@"
-}
-
-file_sink() {
-	jget "$(req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$1\"}}")" .id
-}
-
-destroy() {
-	req "{\"cmd\":\"destroy_node\",\"id\":$1}" >/dev/null
-}
-
-no_app_nodes() {
-	[ "$(req '{"cmd":"list"}' | jq '[.nodes[] | select(.type | startswith("app_"))] | length')" = 0 ]
 }
 
 # Underrun frames the xrun events in file $1 report for node name $2.
