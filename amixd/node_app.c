@@ -52,33 +52,10 @@
  * Backpressure and wake-ups: a client sets the ring's waiting flag and
  * sleeps; when the level it waits for is reached (a source's ring
  * drained to its low watermark, or empty after eof; a sink's filled to
- * its high one) the engine wakes it. Two ways:
- *
- * "wake": true (amcat, the ALSA plugin): the engine makes a pipe and
- * owns it. The real-time thread writes one byte to the write end itself,
- * at the end of the node's process, at most once a period (the waiting
- * flag is taken by am_aring_wake_due, so once per sleep as well): no
- * hop through the control thread, whose wake-up every period was most
- * of what a low-latency stream cost (and its lateness, the underruns).
- * The read end goes to the client with the create_node reply
- * (SCM_RIGHTS, "wake_fd"). Why a pipe and not an eventfd: O_NONBLOCK
- * lives in the open file description, and an eventfd has only one,
- * which a client holding it could make blocking, with its counter at
- * the top, and stall the RT write; an eventfd cannot be reopened into a
- * description of its own (/proc/self/fd gives ENXIO). A pipe's write
- * end is a description only the engine holds, non-blocking for good;
- * the client's read end cannot write into it. A client that never
- * reads fills the pipe (64 KiB of wake-ups): the write gives EAGAIN, a
- * wake-up it did not want anyway. One that closes its end: EPIPE
- * (SIGPIPE is ignored by amixd.c); the node then stops writing. The
- * write end is closed at done, so a client blocked in read(2) sees the
- * end (0) when its node is destroyed or the daemon exits.
- *
- * "eventfd": N (the older way, kept): the client passes an eventfd; the
- * RT side posts a wake node event, and the control thread writes the
- * eventfd, only if a zero-time poll says the write cannot block (the
- * client shares that descriptor's flags). It costs the control thread a
- * wake-up for every client wake-up.
+ * its high one) the node takes the flag and app_wake.c wakes the
+ * client at the end of the period: through the engine's wake pipe,
+ * written by the real-time thread itself ("wake": true), or through
+ * the client's eventfd, written by the control thread.
  *
  * Hostile rings: everything the client can write is checked at the
  * point of use: counters through am_aring_avail (out of range: a fault,
@@ -98,7 +75,6 @@
  */
 
 #include <errno.h>
-#include <poll.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -106,6 +82,7 @@
 #include <unistd.h>
 
 #include "afmt.h"
+#include "app_wake.h"
 #include "aring.h"
 #include "clock.h"
 #include "dsp.h"
@@ -147,11 +124,7 @@ static const struct node_argdesc app_source_args[] = {
 struct app {
 	struct am_aring ring;		/* geometry private, counters shared */
 	int memfd;			/* owned once init succeeded */
-	int evfd;			/* owned: the client's eventfd, or -1 */
-	int wfd;			/* owned: wake pipe's write end, or -1 */
-	int rfd;			/* owned until given: its read end, or -1 */
-	int wake;			/* RT: the client is due a wake-up */
-	int wake_dead;			/* RT: EPIPE, the client closed its end */
+	struct app_wake w;		/* how the client is woken */
 	int sink;			/* app_sink */
 	int quality;			/* RESAMPLER_* */
 	uint32_t seed;			/* RT: s16 dither generator */
@@ -245,25 +218,6 @@ app_from_float(struct app *a, const float *src, unsigned char *dst,
 		app_put(a, src[i], dst + (size_t)i * sb);
 }
 
-/*
- * Control: wake the client sleeping on its eventfd. Only when a write
- * cannot block: the client shares the descriptor's flags and could make
- * it blocking, and push its counter to the top. The RT side never
- * writes it; it asks through a node event (NODE_EV_WAKE).
- */
-static void
-app_wake(void *st)
-{
-	struct app *a = st;
-	struct pollfd pfd = { a->evfd, POLLOUT, 0 };
-	uint64_t one = 1;
-	ssize_t rc;
-
-	if (a->evfd < 0 || poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT))
-		return;
-	rc = write(a->evfd, &one, sizeof(one));
-	(void)rc;
-}
 
 /*
  * RT: frames the ring must hold before a (re)start: its low watermark,
@@ -329,9 +283,9 @@ app_pull(void *ctx, float *dst, uint32_t n)
 		}
 	}
 	fill = have - take;
-	if ((a->wfd >= 0 || a->evfd >= 0) && am_aring_wake_due(r, eof ?
-	    fill == 0 : fill <= r->low))
-		a->wake = 1;
+	if (app_wake_on(&a->w) && am_aring_wake_due(r, eof ? fill == 0 :
+	    fill <= r->low))
+		a->w.due = 1;
 }
 
 /*
@@ -387,33 +341,6 @@ app_report(struct app *a, const struct node_cycle *c)
 	a->ev_sent = 1;
 }
 
-/*
- * RT: send a due wake-up. The engine's pipe: one write(2) of one byte
- * to the write end, O_NONBLOCK in a file description no one else has,
- * so it never waits: EAGAIN (the client left 64 KiB of wake-ups
- * unread) loses a wake-up it would not read anyway; after EPIPE (the
- * client closed its end) none is tried again. A client's eventfd: a
- * node event for the control thread (app_wake); one the full event
- * queue drops waits a period.
- */
-static void
-app_post_wake(struct app *a, const struct node_cycle *c)
-{
-	static const char one = 1;
-	ssize_t rc;
-
-	if (!a->wake)
-		return;
-	if (a->wfd >= 0) {
-		a->wake = 0;
-		if (a->wake_dead)
-			return;
-		rc = write(a->wfd, &one, 1);
-		if (rc < 0 && errno == EPIPE)
-			a->wake_dead = 1;
-	} else if (node_event(c, NODE_EV_WAKE, 0) == 0)
-		a->wake = 0;
-}
 
 /*
  * RT: of a period of frames, how many the node moves: all of them
@@ -485,7 +412,7 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
 	if ((a->ring.own != rd || n == 0) && c->time_ns != 0)
 		am_aring_play_stamp(&a->ring, rd, c->time_ns);
 	a->out += c->frames;
-	app_post_wake(a, c);
+	app_wake_post(&a->w, c);
 	lat = app_latency(a, am_clock_ns());
 	if (lat != 0)
 		atomic_store_explicit(&c->stats->latency_ns, lat,
@@ -562,78 +489,15 @@ app_sink_process(void *st, const struct node_cycle *c, const float *in,
 		else
 			app_sink_convert(a, src, k, c->rate, now);
 	}
-	if ((a->wfd >= 0 || a->evfd >= 0) && am_aring_wake_due(r,
-	    r->own - r->peer >= r->high))
-		a->wake = 1;
-	app_post_wake(a, c);
+	if (app_wake_on(&a->w) && am_aring_wake_due(r, r->own - r->peer >=
+	    r->high))
+		a->w.due = 1;
+	app_wake_post(&a->w, c);
 	app_report(a, c);
 }
 
-/* Control: is fd an eventfd? Then make it non-blocking. 0 or -errno. */
-static int
-app_eventfd(int fd, char *err, size_t errlen)
-{
-	char path[64], link[64];
-	ssize_t n;
-	int fl;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0 || (link[n] = '\0', strcmp(link,
-	    "anon_inode:[eventfd]") != 0)) {
-		snprintf(err, errlen, "eventfd: the descriptor is not an "
-		    "eventfd");
-		return -EINVAL;
-	}
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
 
-/*
- * Control: the engine's wake pipe (see the essay): the write end made
- * O_NONBLOCK, the read end left blocking for the client (its own file
- * description: it may change that). 0 or -errno.
- */
-static int
-app_pipe(struct app *a, char *err, size_t errlen)
-{
-	int p[2], rc;
-
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "wake: cannot make a pipe: %s",
-		    strerror(errno));
-		return rc;
-	}
-	if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "wake: %s", strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		return rc;
-	}
-	a->rfd = p[0];
-	a->wfd = p[1];
-	return 0;
-}
-
-/*
- * Control, after create_node succeeded: the read end of the wake pipe
- * for the reply, handed over (the caller sends and closes it), or -1.
- */
-static int
-app_reply_fd(void *st)
-{
-	struct app *a = st;
-	int fd = a->rfd;
-
-	a->rfd = -1;
-	return fd;
-}
 
 /* Control: the args that were given must agree with the ring. */
 static int
@@ -692,17 +556,10 @@ app_init(struct app *a, const struct node_val *v, uint32_t rate, int sink,
     char *err, size_t errlen)
 {
 	int fd = (int)v[APP_ARG_FD].num, mfd = (int)v[APP_ARG_MEMFD].num;
-	int rc;
+	int evfd = (int)v[APP_ARG_EVENTFD].num, rc;
 
 	a->sink = sink;
 	a->seed = AM_AFMT_DITHER_SEED;
-	a->evfd = (int)v[APP_ARG_EVENTFD].num;
-	a->wfd = a->rfd = -1;
-	if (a->evfd >= 0 && v[APP_ARG_WAKE].num != 0) {
-		snprintf(err, errlen, "give an \"eventfd\" or ask for "
-		    "\"wake\", not both");
-		return -EINVAL;
-	}
 	if (fd >= 0 && mfd >= 0 && fd != mfd) {
 		snprintf(err, errlen, "give the ring as fd or as memfd, not "
 		    "both");
@@ -715,7 +572,7 @@ app_init(struct app *a, const struct node_val *v, uint32_t rate, int sink,
 		    "app_source");
 		return -EINVAL;
 	}
-	if (a->evfd >= 0 && a->evfd == a->memfd) {
+	if (evfd >= 0 && evfd == a->memfd) {
 		snprintf(err, errlen, "eventfd: the same descriptor as the "
 		    "ring");
 		return -EINVAL;
@@ -725,15 +582,12 @@ app_init(struct app *a, const struct node_val *v, uint32_t rate, int sink,
 		return rc;
 	if ((rc = app_match(&a->ring, v, err, errlen)) < 0)
 		goto fail;
-	if (a->evfd >= 0 && (rc = app_eventfd(a->evfd, err, errlen)) < 0)
-		goto fail;
 	a->quality = (int)v[APP_ARG_QUALITY].num;
 	if ((rc = app_conv_init(a, rate, err, errlen)) < 0)
 		goto fail;
-	if (v[APP_ARG_WAKE].num != 0 && (rc = app_pipe(a, err,
+	if ((rc = app_wake_init(&a->w, evfd, v[APP_ARG_WAKE].num != 0, err,
 	    errlen)) < 0) {
-		if (!sink)
-			resampler_done(&a->rs);
+		resampler_done(&a->rs);
 		goto fail;
 	}
 	dsp_ramp_init(&a->level, sink ? 1.0f :
@@ -776,6 +630,24 @@ app_sink_init(void *st, const struct node_val *v, uint32_t rate,
 	return app_init(st, v, rate, 1, err, errlen);
 }
 
+/* Control: NODE_EV_WAKE arrived: the client's eventfd (app_wake.c). */
+static void
+app_wake(void *st)
+{
+	struct app *a = st;
+
+	app_wake_control(&a->w);
+}
+
+/* Control, after create_node: the wake pipe's read end, or -1. */
+static int
+app_reply_fd(void *st)
+{
+	struct app *a = st;
+
+	return app_wake_reply_fd(&a->w);
+}
+
 /* Control: the ring's mapped size, for the ring_mb quota. */
 static size_t
 app_mem(void *st)
@@ -793,14 +665,7 @@ app_done(void *st)
 
 	if (a->ring.hdr != NULL)
 		atomic_store(&a->ring.hdr->closed, 1);
-	if (a->evfd >= 0) {
-		app_wake(a);
-		close(a->evfd);
-	}
-	if (a->wfd >= 0)
-		close(a->wfd);		/* the client's read(2) sees the end */
-	if (a->rfd >= 0)
-		close(a->rfd);
+	app_wake_done(&a->w);		/* a client in read(2) sees the end */
 	am_aring_detach(&a->ring);
 	if (a->memfd >= 0)
 		close(a->memfd);

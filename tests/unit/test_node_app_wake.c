@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of amixd/node_app.c's wake pipe ("wake": true), included
- * here to reach its statics: the read end is handed over once, is a
+ * Unit tests of the wake pipe ("wake": true) of amixd/node_app.c and
+ * app_wake.c, node_app.c included here to reach its statics: the read end is handed over once, is a
  * pipe and cannot write; the real-time side writes one byte when the
  * waiting flag is set and the level reached, none otherwise; a pipe the
  * client filled (through a write end of its own, every descriptor it
@@ -42,7 +42,7 @@ period(struct app *a, uint32_t n)
 	static float buf[2 * CAP];
 
 	app_pull(a, buf, n);
-	app_post_wake(a, NULL);
+	app_wake_post(&a->w, NULL);
 }
 
 /* Bytes the read end holds now (non-blocking), or -errno. */
@@ -86,7 +86,7 @@ main(void)
 	ok(rfd >= 0 && app_reply_fd(&a) == -1, "the read end, handed once");
 	ok(fstat(rfd, &st) == 0 && S_ISFIFO(st.st_mode), "a pipe");
 	ok(write(rfd, "x", 1) < 0, "the client's end cannot write");
-	fl = fcntl(a.wfd, F_GETFL);
+	fl = fcntl(a.w.wfd, F_GETFL);
 	ok(fl >= 0 && (fl & O_NONBLOCK), "the engine's end is non-blocking");
 
 	/* Waiting, drained to the low watermark: one byte. */
@@ -114,7 +114,7 @@ main(void)
 	alarm(5);
 	period(&a, LOW);
 	alarm(0);
-	ok(!a.wake && !a.wake_dead, "a full pipe: the wake-up is dropped");
+	ok(!a.w.due && !a.w.dead, "a full pipe: the wake-up is dropped");
 
 	/* The client closes its ends: EPIPE once, then no more writes. */
 	close(own);
@@ -122,7 +122,7 @@ main(void)
 	am_aring_write(&prod, frames, LOW, 0);
 	atomic_store(&prod.hdr->waiting, 1);
 	period(&a, LOW);
-	ok(a.wake_dead && !a.wake, "EPIPE: the node stops writing");
+	ok(a.w.dead && !a.w.due, "EPIPE: the node stops writing");
 
 	app_done(&a);
 	am_aring_close(&prod);
