@@ -32,10 +32,12 @@
 #include <cjson/cJSON.h>
 
 #include "backends/backend.h"
+#include "cmd.h"
 #include "cmdline.h"
 #include "ctl.h"
 #include "engine.h"
 #include "ev.h"
+#include "events.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
@@ -69,7 +71,7 @@ amixd_signal_cb(void *arg, int revents)
 	(void)revents;
 	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		logx(2, "%s: stopping", strsignal((int)si.ssi_signo));
-		ctl_quit();
+		cmd_quit();
 	}
 }
 
@@ -92,7 +94,7 @@ amixd_script(const char *path)
 		return -1;
 	}
 	am_script_init(&s);
-	while (!ctl_quit_requested() && fgets(line, sizeof(line), fp)) {
+	while (!cmd_quit_requested() && fgets(line, sizeof(line), fp)) {
 		lineno++;
 		rc = am_script_line(&s, line, &req, bind, sizeof(bind), err,
 		    sizeof(err));
@@ -514,12 +516,12 @@ main(int argc, char **argv)
 	watchdog_init(&engine, (uint32_t)wdog);
 	cmd_init(&engine, render);
 	sigev = ev_file_new(sigfd, POLLIN, amixd_signal_cb, &sigfd);
+	events_init(&engine);
 
 	if (render > 0 && argc == 1) {
-		ctl_init(&engine, NULL, -1);
 		if (amixd_script(argv[0]) < 0)
 			status = 1;
-		else if (!ctl_quit_requested()) {
+		else if (!cmd_quit_requested()) {
 			cJSON *req = cJSON_Parse("{\"cmd\":\"start\"}");
 			cJSON *reply = cmd_dispatch(NULL, req);
 
@@ -542,7 +544,7 @@ main(int argc, char **argv)
 			}
 			sockpath = path;
 		}
-		rc = ctl_init(&engine, sockpath, amixd_listen_fd());
+		rc = ctl_init(sockpath, amixd_listen_fd(), &cmd_handler);
 		if (rc < 0) {
 			if (rc == -EADDRINUSE)
 				fprintf(stderr, "amixd: %s: another amixd "
@@ -560,14 +562,14 @@ main(int argc, char **argv)
 		if (script != NULL) {
 			logx(2, "running %s", script);
 			if (amixd_script(script) < 0)
-				ctl_quit();
-			status = ctl_quit_requested() ? 1 : 0;
+				cmd_quit();
+			status = cmd_quit_requested() ? 1 : 0;
 		}
-		if (!ctl_quit_requested())
+		if (!cmd_quit_requested())
 			logx(2, "listening on %s, backend %s, period %u at "
 			    "%u Hz", sockpath, backend->name, dev.period,
 			    dev.rate);
-		while (!ctl_quit_requested()) {
+		while (!cmd_quit_requested()) {
 			if (ev_run() < 0) {
 				status = 1;
 				break;
@@ -576,6 +578,8 @@ main(int argc, char **argv)
 	}
 	(void)err;
 	ctl_done();
+	cmd_done();
+	events_done();
 	engine_done(&engine);
 	stats_done();
 	watchdog_done();

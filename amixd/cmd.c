@@ -22,26 +22,38 @@
 #include <cjson/cJSON.h>
 
 #include "clock.h"
+#include "cmd.h"
+#include "cmd_clock.h"
+#include "cmd_subscribe.h"
 #include "cmd_wait.h"
-#include "ctl.h"
 #include "edit.h"
 #include "engine.h"
+#include "ev.h"
+#include "events.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
+#include "req.h"
 #include "stats.h"
 #include "util.h"
 
 #define CMD_ERRLEN	256
 #define CMD_STR_MAX	4096		/* longest string argument */
 #define CMD_RENDER_MAX	86400.0		/* seconds */
+#define CMD_RECLAIM_NS	(20 * 1000000ULL)
 
 static struct engine *cmd_engine;	/* borrowed: main */
 static double cmd_render_secs;		/* --render: start renders this */
 
 static int cmd_stats_slot;
 static int cmd_script;			/* handling a --render script line */
-static int cmd_created(const struct client *c);
+static int cmd_quitting;			/* the daemon is asked to end */
+static int cmd_orphans_left;		/* cmd_orphans has work left */
+static struct ev_timer cmd_reclaim_timer;
+static int cmd_orphans(void);
+static void cmd_reclaim_cb(void *arg);
+static int cmd_reclaim_want(void *arg);
+static int cmd_created(const struct req_peer *c);
 static int cmd_rings_over(size_t bytes, char *err, size_t errlen);
 /* Resolved file arguments, valid while a request is being handled. */
 static char cmd_paths[NODE_ARG_MAX][PATH_MAX];		/* the stats command's interval */
@@ -55,21 +67,45 @@ cmd_init(struct engine *e, double render_seconds)
 	stats_init(e);
 	cmd_stats_slot = stats_slot_new();
 	cmd_clock_init(e);
+	cmd_subscribe_init(e);
+	ev_timer_add(&cmd_reclaim_timer, CMD_RECLAIM_NS, cmd_reclaim_cb,
+	    NULL);
+	ev_timer_want(&cmd_reclaim_timer, cmd_reclaim_want);
+}
+
+/* Undo cmd_init's timers and waits. */
+void
+cmd_done(void)
+{
+	ev_timer_del(&cmd_reclaim_timer);
+	cmd_subscribe_done();
+	cmd_wait_done();
+}
+
+/* The daemon is asked to end: the control loop stops. */
+void
+cmd_quit(void)
+{
+	cmd_quitting = 1;
+}
+
+int
+cmd_quit_requested(void)
+{
+	return cmd_quitting;
 }
 
 /*
  * A connection closes: its subscriptions end and the nodes it owned go
  * (at once, or once drained for those that play out what they hold).
  */
-void
-cmd_client_gone(struct client *c)
+static void
+cmd_client_gone(struct req_peer *c)
 {
 	struct node *n;
 
 	cmd_wait_gone(c);
-	stats_slot_del(c->stats_slot);
-	stats_slot_del(c->levels_slot);
-	c->stats_slot = c->levels_slot = -1;
+	cmd_subscribe_gone(c);
 	for (n = cmd_engine->graph.nodes; n != NULL; n = n->next) {
 		if (n->creator == c)
 			n->creator = NULL;
@@ -78,6 +114,7 @@ cmd_client_gone(struct client *c)
 			n->orphan = 1;
 		}
 	}
+	cmd_orphans_left = 1;	/* its nodes may still be playing out */
 	cmd_orphans();
 }
 
@@ -264,7 +301,7 @@ cmd_arg_value(const struct node_argdesc *d0, const struct node_argdesc *d,
  * number the client had for it.
  */
 static int
-cmd_arg_fd(struct client *c, const struct node_argdesc *d,
+cmd_arg_fd(struct req_peer *c, const struct node_argdesc *d,
     struct node_val *v, char *err, size_t errlen)
 {
 	int idx = (int)v->num;
@@ -287,7 +324,7 @@ cmd_arg_fd(struct client *c, const struct node_argdesc *d,
 
 /* After a successful init, the node owns the descriptors it took. */
 static void
-cmd_take_fds(struct client *c, const struct node_ops *ops,
+cmd_take_fds(struct req_peer *c, const struct node_ops *ops,
     const struct node_val *v, const int *given)
 {
 	int i, k;
@@ -321,7 +358,7 @@ cmd_arg_names(const struct node_ops *ops, char *buf, size_t len)
  * first). live: only arguments that "set" may change. 0 or -errno.
  */
 static int
-cmd_args(struct client *c, const struct node_ops *ops, const cJSON *args,
+cmd_args(struct req_peer *c, const struct node_ops *ops, const cJSON *args,
     struct node_val *v, int *given, int live, char *err, size_t errlen)
 {
 	const cJSON *j;
@@ -389,7 +426,7 @@ cmd_arg_json(const struct node_argdesc *d, const struct node_val *v)
 }
 
 static cJSON *
-cmd_ping(struct client *c, const cJSON *req)
+cmd_ping(struct req_peer *c, const cJSON *req)
 {
 	cJSON *r = am_proto_ok(req);
 
@@ -421,7 +458,7 @@ cmd_device_json(void)
 }
 
 static cJSON *
-cmd_backend(struct client *c, const cJSON *req)
+cmd_backend(struct req_peer *c, const cJSON *req)
 {
 	const cJSON *drv = cJSON_GetObjectItemCaseSensitive(req, "driver");
 	const struct backend_ops *b;
@@ -487,7 +524,7 @@ cmd_flag(const cJSON *req, const char *field, int def, int *out, char *err,
 }
 
 static cJSON *
-cmd_device_open(struct client *c, const cJSON *req)
+cmd_device_open(struct req_peer *c, const cJSON *req)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(req, "name");
 	const cJSON *cname = cJSON_GetObjectItemCaseSensitive(req,
@@ -542,7 +579,7 @@ cmd_device_open(struct client *c, const cJSON *req)
 }
 
 static cJSON *
-cmd_device_close(struct client *c, const cJSON *req)
+cmd_device_close(struct req_peer *c, const cJSON *req)
 {
 	(void)c;
 	if (cmd_engine->state == ENGINE_RUNNING || engine_busy(cmd_engine))
@@ -553,7 +590,7 @@ cmd_device_close(struct client *c, const cJSON *req)
 }
 
 static cJSON *
-cmd_create_node(struct client *c, const cJSON *req)
+cmd_create_node(struct req_peer *c, const cJSON *req)
 {
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(req, "type");
 	const cJSON *args = cJSON_GetObjectItemCaseSensitive(req, "args");
@@ -591,8 +628,7 @@ cmd_create_node(struct client *c, const cJSON *req)
 		    policy.client_nodes);
 	/* One descriptor rides with a reply; the last must be sent. */
 	i = node_arg_find(ops, "wake");
-	if (c != NULL && i >= 0 && v[i].num != 0 && (c->reply_fd >= 0 ||
-	    c->out_fd >= 0))
+	if (c != NULL && i >= 0 && v[i].num != 0 && req_fd_queued(c))
 		return am_proto_err(req, AM_ERR_STATE, "an earlier reply's "
 		    "descriptor is still being sent: read it first");
 
@@ -646,12 +682,12 @@ cmd_create_node(struct client *c, const cJSON *req)
 		cJSON_AddStringToObject(r, "name", name);
 	if (c != NULL && ops->reply_fd != NULL &&
 	    (c->reply_fd = ops->reply_fd(n->state)) >= 0)
-		cJSON_AddNumberToObject(r, "wake_fd", 0);  /* ctl sends it */
+		cJSON_AddNumberToObject(r, "wake_fd", 0);  /* sent with it */
 	return r;
 }
 
 static cJSON *
-cmd_link(struct client *c, const cJSON *req, int on)
+cmd_link(struct req_peer *c, const cJSON *req, int on)
 {
 	uint32_t from, to;
 	char err[CMD_ERRLEN];
@@ -683,13 +719,13 @@ cmd_link(struct client *c, const cJSON *req, int on)
 }
 
 static cJSON *
-cmd_connect(struct client *c, const cJSON *req)
+cmd_connect(struct req_peer *c, const cJSON *req)
 {
 	return cmd_link(c, req, 1);
 }
 
 static cJSON *
-cmd_disconnect(struct client *c, const cJSON *req)
+cmd_disconnect(struct req_peer *c, const cJSON *req)
 {
 	return cmd_link(c, req, 0);
 }
@@ -725,7 +761,7 @@ cmd_rings_over(size_t bytes, char *err, size_t errlen)
 
 /* Nodes connection c made that still exist. */
 static int
-cmd_created(const struct client *c)
+cmd_created(const struct req_peer *c)
 {
 	struct node *n;
 	int count = 0;
@@ -736,7 +772,7 @@ cmd_created(const struct client *c)
 }
 
 static cJSON *
-cmd_destroy_node(struct client *c, const cJSON *req)
+cmd_destroy_node(struct req_peer *c, const cJSON *req)
 {
 	uint32_t id;
 	cJSON *r = NULL;
@@ -759,7 +795,7 @@ cmd_destroy_node(struct client *c, const cJSON *req)
  * left plays out what its ring holds first). Called periodically, while
  * it returns 1: orphans are left that still play.
  */
-int
+static int
 cmd_orphans(void)
 {
 	struct node *n, *next;
@@ -780,8 +816,25 @@ cmd_orphans(void)
 	return left;
 }
 
+/* Free what the RT thread let go of; remove the orphans that drained. */
+static void
+cmd_reclaim_cb(void *arg)
+{
+	(void)arg;
+	engine_reclaim(cmd_engine);
+	cmd_orphans_left = cmd_orphans();
+}
+
+/* The reclaim timer runs only while there is garbage or an orphan. */
+static int
+cmd_reclaim_want(void *arg)
+{
+	(void)arg;
+	return cmd_orphans_left || engine_garbage(cmd_engine);
+}
+
 static cJSON *
-cmd_set(struct client *c, const cJSON *req)
+cmd_set(struct req_peer *c, const cJSON *req)
 {
 	const cJSON *args = cJSON_GetObjectItemCaseSensitive(req, "args");
 	struct node_val v[NODE_ARG_MAX];
@@ -834,7 +887,7 @@ cmd_set(struct client *c, const cJSON *req)
  * script: here and now.
  */
 static cJSON *
-cmd_render_frames(struct client *c, const cJSON *req, double secs)
+cmd_render_frames(struct req_peer *c, const cJSON *req, double secs)
 {
 	char err[CMD_ERRLEN];
 	uint64_t frames;
@@ -847,11 +900,11 @@ cmd_render_frames(struct client *c, const cJSON *req, double secs)
 		    sizeof(err)) < 0)
 			return am_proto_err(req, AM_ERR_STATE, "%s", err);
 		cmd_wait_add(c, req, 1, frames, secs);
-		ctl_state_event();
+		events_state();
 		return NULL;
 	}
 	rc = engine_render(cmd_engine, frames, err, sizeof(err));
-	ctl_node_errors();	/* a sink that failed after the last period */
+	events_node_errors();	/* a sink that failed after the last period */
 	if (rc < 0)
 		return am_proto_err(req, AM_ERR_STATE, "%s", err);
 	r = am_proto_ok(req);
@@ -869,14 +922,14 @@ cmd_busy(const cJSON *req)
 }
 
 static cJSON *
-cmd_start(struct client *c, const cJSON *req)
+cmd_start(struct req_peer *c, const cJSON *req)
 {
 	char err[CMD_ERRLEN];
 	cJSON *r;
 
 	if (cmd_render_secs > 0) {
 		r = cmd_render_frames(NULL, req, cmd_render_secs);
-		ctl_quit();
+		cmd_quit();
 		return r;
 	}
 	(void)c;
@@ -886,7 +939,7 @@ cmd_start(struct client *c, const cJSON *req)
 		return cmd_busy(req);
 	if (engine_start(cmd_engine, err, sizeof(err)) < 0)
 		return am_proto_err(req, AM_ERR_DEVICE, "%s", err);
-	ctl_state_event();
+	events_state();
 	return am_proto_ok(req);
 }
 
@@ -896,27 +949,27 @@ cmd_start(struct client *c, const cJSON *req)
  * done (deferred: NULL); other clients are served meanwhile.
  */
 static cJSON *
-cmd_stop(struct client *c, const cJSON *req)
+cmd_stop(struct req_peer *c, const cJSON *req)
 {
 	if (cmd_engine->state == ENGINE_STOPPED)
 		return am_proto_ok(req);
 	if (c == NULL) {
 		engine_stop(cmd_engine);
-		ctl_node_errors();	/* a sink that failed after the last period */
-		ctl_state_event();
+		events_node_errors();	/* a sink that failed after the last period */
+		events_state();
 		return am_proto_ok(req);
 	}
 	if (engine_stop_begin(cmd_engine)) {
 		cmd_wait_add(c, req, 0, 0, 0.0);
 		return NULL;
 	}
-	ctl_node_errors();
-	ctl_state_event();
+	events_node_errors();
+	events_state();
 	return am_proto_ok(req);
 }
 
 static cJSON *
-cmd_render(struct client *c, const cJSON *req)
+cmd_render(struct req_peer *c, const cJSON *req)
 {
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(req, "seconds");
 
@@ -933,176 +986,8 @@ cmd_render(struct client *c, const cJSON *req)
 	return cmd_render_frames(c, req, s->valuedouble);
 }
 
-static const struct {
-	const char *name;
-	unsigned mask;
-} cmd_events[] = {
-	{ "state", CTL_EV_STATE },
-	{ "xrun", CTL_EV_XRUN },
-	{ "stats", CTL_EV_STATS },
-	{ "levels", CTL_EV_LEVELS },
-	{ "node", CTL_EV_NODE },
-	{ "watchdog", CTL_EV_WATCHDOG },
-	{ "clock", CTL_EV_CLOCK },
-};
-
-#define CMD_EVENT_NAMES	"state, xrun, stats, levels, node, watchdog, clock"
-
-/* The mask of an "events" array; -EINVAL with a message if bad. */
-static int
-cmd_event_mask(const cJSON *req, unsigned *mask, char *err, size_t errlen)
-{
-	const cJSON *evs = cJSON_GetObjectItemCaseSensitive(req, "events");
-	const cJSON *e;
-	size_t i;
-
-	*mask = 0;
-	if (!cJSON_IsArray(evs) || evs->child == NULL) {
-		snprintf(err, errlen, "\"events\" must be a non-empty array "
-		    "of: %s", CMD_EVENT_NAMES);
-		return -EINVAL;
-	}
-	cJSON_ArrayForEach(e, evs) {
-		for (i = 0; i < AM_NELEM(cmd_events); i++) {
-			if (cJSON_IsString(e) &&
-			    strcmp(e->valuestring, cmd_events[i].name) == 0)
-				break;
-		}
-		if (i == AM_NELEM(cmd_events)) {
-			snprintf(err, errlen, "unknown event %.32s (%s)",
-			    cJSON_IsString(e) ? e->valuestring :
-			    "(not a string)", CMD_EVENT_NAMES);
-			return -EINVAL;
-		}
-		*mask |= cmd_events[i].mask;
-	}
-	return 0;
-}
-
 static cJSON *
-cmd_events_json(unsigned mask)
-{
-	cJSON *a = cJSON_CreateArray();
-	size_t i;
-
-	for (i = 0; i < AM_NELEM(cmd_events); i++) {
-		if (mask & cmd_events[i].mask)
-			cJSON_AddItemToArray(a,
-			    cJSON_CreateString(cmd_events[i].name));
-	}
-	return a;
-}
-
-/* An optional interval field in seconds, [min, 3600], into *ns. */
-static int
-cmd_interval(const cJSON *req, const char *field, double min, uint64_t *ns,
-    char *err, size_t errlen)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, field);
-
-	if (v == NULL)
-		return 0;
-	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
-	    v->valuedouble < min || v->valuedouble > 3600) {
-		snprintf(err, errlen, "\"%s\" must be seconds from %g to "
-		    "3600", field, min);
-		return -EINVAL;
-	}
-	*ns = (uint64_t)(v->valuedouble * 1e9);
-	return 0;
-}
-
-/* Take a telemetry slot for *slot if it has none. */
-static int
-cmd_slot(int *slot)
-{
-	if (*slot < 0)
-		*slot = stats_slot_new();
-	return *slot < 0 ? -ENOSPC : 0;
-}
-
-/*
- * Subscribe to events. "interval" sets the stats period (default 1 s),
- * "levels_interval" the levels period (default 0.1 s, at least 1/30),
- * "clock_interval" the clock period (default 1 s, at least 1/30).
- */
-static cJSON *
-cmd_subscribe(struct client *c, const cJSON *req)
-{
-	uint64_t sns = CTL_STATS_NS, lns = CTL_LEVELS_NS, cns = CTL_CLOCK_NS;
-	char err[CMD_ERRLEN];
-	unsigned mask;
-	cJSON *r;
-
-	if (cmd_event_mask(req, &mask, err, sizeof(err)) < 0 ||
-	    cmd_interval(req, "interval", 0.1, &sns, err, sizeof(err)) < 0 ||
-	    cmd_interval(req, "levels_interval", 1.0 / 30, &lns, err,
-	    sizeof(err)) < 0 ||
-	    cmd_interval(req, "clock_interval", 1.0 / 30, &cns, err,
-	    sizeof(err)) < 0)
-		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
-	if (c == NULL)
-		return am_proto_err(req, AM_ERR_STATE,
-		    "subscribe needs a connection");
-	if (c->subs == 0 && ctl_subscribers() >= policy.subscribers)
-		return am_proto_err(req, AM_ERR_QUOTA,
-		    "%d subscribers already", policy.subscribers);
-	if (((mask & CTL_EV_STATS) && cmd_slot(&c->stats_slot) < 0) ||
-	    ((mask & CTL_EV_LEVELS) && cmd_slot(&c->levels_slot) < 0)) {
-		if (!(c->subs & CTL_EV_STATS)) {
-			stats_slot_del(c->stats_slot);
-			c->stats_slot = -1;
-		}
-		return am_proto_err(req, AM_ERR_QUOTA,
-		    "too many telemetry subscribers (%d)", NODE_SNAP_MAX);
-	}
-	if (mask & CTL_EV_STATS) {
-		c->stats_ns = sns;
-		c->stats_due = am_clock_ns() + sns;
-	}
-	if (mask & CTL_EV_LEVELS) {
-		c->levels_ns = lns;
-		c->levels_due = am_clock_ns() + lns;
-	}
-	if (mask & CTL_EV_CLOCK) {
-		c->clock_ns = cns;
-		c->clock_due = am_clock_ns() + cns;
-	}
-	c->subs |= mask;
-	r = am_proto_ok(req);
-	cJSON_AddItemToObject(r, "events", cmd_events_json(c->subs));
-	return r;
-}
-
-static cJSON *
-cmd_unsubscribe(struct client *c, const cJSON *req)
-{
-	char err[CMD_ERRLEN];
-	unsigned mask = ~0U;
-	cJSON *r;
-
-	if (cJSON_GetObjectItemCaseSensitive(req, "events") != NULL &&
-	    cmd_event_mask(req, &mask, err, sizeof(err)) < 0)
-		return am_proto_err(req, AM_ERR_BAD_REQUEST, "%s", err);
-	if (c == NULL)
-		return am_proto_err(req, AM_ERR_STATE,
-		    "unsubscribe needs a connection");
-	c->subs &= ~mask;
-	if (!(c->subs & CTL_EV_STATS)) {
-		stats_slot_del(c->stats_slot);
-		c->stats_slot = -1;
-	}
-	if (!(c->subs & CTL_EV_LEVELS)) {
-		stats_slot_del(c->levels_slot);
-		c->levels_slot = -1;
-	}
-	r = am_proto_ok(req);
-	cJSON_AddItemToObject(r, "events", cmd_events_json(c->subs));
-	return r;
-}
-
-static cJSON *
-cmd_list(struct client *c, const cJSON *req)
+cmd_list(struct req_peer *c, const cJSON *req)
 {
 	struct graph *g = &cmd_engine->graph;
 	cJSON *r, *nodes, *links, *o;
@@ -1137,7 +1022,7 @@ cmd_list(struct client *c, const cJSON *req)
 }
 
 static cJSON *
-cmd_stats_cmd(struct client *c, const cJSON *req)
+cmd_stats_cmd(struct req_peer *c, const cJSON *req)
 {
 	cJSON *r = am_proto_ok(req), *s, *item;
 
@@ -1153,7 +1038,7 @@ cmd_stats_cmd(struct client *c, const cJSON *req)
 
 static const struct {
 	const char *name;
-	cJSON *(*fn)(struct client *c, const cJSON *req);
+	cJSON *(*fn)(struct req_peer *c, const cJSON *req);
 } cmd_table[] = {
 	{ "ping", cmd_ping },
 	{ "backend", cmd_backend },
@@ -1180,7 +1065,7 @@ static const struct {
  * Always returns a reply; the caller sends and frees it.
  */
 cJSON *
-cmd_dispatch(struct client *c, const cJSON *req)
+cmd_dispatch(struct req_peer *c, const cJSON *req)
 {
 	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(req, "cmd");
 	cJSON *r;
@@ -1200,3 +1085,9 @@ cmd_dispatch(struct client *c, const cJSON *req)
 	return am_proto_err(req, AM_ERR_UNKNOWN_CMD, "unknown command '%.64s'",
 	    cmd->valuestring);
 }
+
+/* The commands, as the connection layer calls them (ctl_init). */
+const struct req_handler cmd_handler = {
+	.request = cmd_dispatch,
+	.gone = cmd_client_gone,
+};

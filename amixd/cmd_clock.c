@@ -28,10 +28,11 @@
 
 #include "aclock.h"
 #include "clock.h"
-#include "ctl.h"
+#include "cmd_clock.h"
 #include "engine.h"
 #include "log.h"
 #include "proto.h"
+#include "req.h"
 
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE	0x0010	/* Linux 5.1 */
@@ -141,7 +142,7 @@ cmd_clock_event(int discont)
 
 /* {"cmd":"clock"}: when engine frame "frames" is heard, and more. */
 cJSON *
-cmd_clock(struct client *c, const cJSON *req)
+cmd_clock(struct req_peer *c, const cJSON *req)
 {
 	struct am_clock k;
 	cJSON *r;
@@ -161,7 +162,7 @@ cmd_clock(struct client *c, const cJSON *req)
  * page's size and version.
  */
 cJSON *
-cmd_clock_map(struct client *c, const cJSON *req)
+cmd_clock_map(struct req_peer *c, const cJSON *req)
 {
 	char path[64];
 	struct am_clock k;
@@ -174,7 +175,7 @@ cmd_clock_map(struct client *c, const cJSON *req)
 	if (cmd_clock_fd < 0)
 		return am_proto_err(req, AM_ERR_UNSUPPORTED,
 		    "no clock page: %s", cmd_clock_why);
-	if (c->reply_fd >= 0 || c->out_fd >= 0)
+	if (req_fd_queued(c))
 		return am_proto_err(req, AM_ERR_STATE,
 		    "the last clock page has not been sent yet");
 	if (cmd_clock_get(&k) < 0)
@@ -187,7 +188,7 @@ cmd_clock_map(struct client *c, const cJSON *req)
 	if (fd < 0)
 		return am_proto_err(req, AM_ERR_INTERNAL,
 		    "cannot pass the clock page: %s", strerror(errno));
-	c->reply_fd = fd;		/* ctl sends it with the reply */
+	c->reply_fd = fd;		/* sent with the reply */
 	r = am_proto_ok(req);
 	cJSON_AddNumberToObject(r, "size", AM_CLOCK_PAGE_SIZE);
 	cJSON_AddNumberToObject(r, "version", AM_CLOCK_VERSION);
@@ -202,7 +203,7 @@ cmd_clock_discont(void)
 	cJSON *ev = cmd_clock_event(1);
 
 	if (ev != NULL)
-		ctl_event(CTL_EV_CLOCK, ev);
+		req_event(REQ_EV_CLOCK, ev);
 }
 
 /*
@@ -210,7 +211,7 @@ cmd_clock_discont(void)
  * due, else NULL. The caller sends and frees it.
  */
 cJSON *
-cmd_clock_tick(struct client *c, uint64_t now)
+cmd_clock_tick(struct req_peer *c, uint64_t now)
 {
 	if (now < c->clock_due)
 		return NULL;

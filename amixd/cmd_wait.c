@@ -19,16 +19,17 @@
 
 #include "clock.h"
 #include "cmd_wait.h"
-#include "ctl.h"
 #include "engine.h"
 #include "ev.h"
+#include "events.h"
 #include "proto.h"
+#include "req.h"
 #include "util.h"
 
 #define CMD_WAIT_NS	(10 * 1000000ULL)	/* poll period */
 
 struct cmd_waiter {
-	struct client *c;		/* borrowed: ctl, NULL once gone */
+	struct req_peer *c;		/* borrowed: ctl, NULL once gone */
 	cJSON *req;			/* owned: the request, for its tag */
 	int render;			/* gets the render's result */
 	uint64_t frames;		/* render: frames asked for */
@@ -73,8 +74,8 @@ cmd_wait_poll(void)
 	rc = engine_poll(cmd_wait_engine, err, sizeof(err));
 	if (rc == -EINPROGRESS)
 		return rc;
-	ctl_node_errors();	/* a sink that failed after the last period */
-	ctl_state_event();
+	events_node_errors();	/* a sink that failed after the last period */
+	events_state();
 	/* Answering may run the next requests, which may wait again. */
 	cmd_due = cmd_waiters;
 	cmd_ndue = cmd_nwaiters;
@@ -82,7 +83,7 @@ cmd_wait_poll(void)
 	cmd_nwaiters = cmd_waiters_cap = 0;
 	for (i = 0; i < cmd_ndue; i++) {
 		if (cmd_due[i].c != NULL)
-			ctl_reply_deferred(cmd_due[i].c,
+			req_reply_deferred(cmd_due[i].c,
 			    cmd_wait_reply(&cmd_due[i], rc, err));
 		cJSON_Delete(cmd_due[i].req);
 	}
@@ -133,7 +134,7 @@ cmd_wait_done(void)
  * frames or secs seconds). The caller returns no reply to ctl.
  */
 void
-cmd_wait_add(struct client *c, const cJSON *req, int render,
+cmd_wait_add(struct req_peer *c, const cJSON *req, int render,
     uint64_t frames, double secs)
 {
 	struct cmd_waiter *w;
@@ -153,7 +154,7 @@ cmd_wait_add(struct client *c, const cJSON *req, int render,
 
 /* Client c is going away: nobody to answer. */
 void
-cmd_wait_gone(const struct client *c)
+cmd_wait_gone(const struct req_peer *c)
 {
 	size_t i;
 

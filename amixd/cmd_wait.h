@@ -5,14 +5,14 @@
 #include <stdint.h>
 
 struct cJSON;
-struct client;
+struct req_peer;
 struct engine;
 
 void cmd_wait_init(struct engine *e);
 void cmd_wait_done(void);
-void cmd_wait_add(struct client *c, const struct cJSON *req, int render,
+void cmd_wait_add(struct req_peer *c, const struct cJSON *req, int render,
     uint64_t frames, double secs);
-void cmd_wait_gone(const struct client *c);
+void cmd_wait_gone(const struct req_peer *c);
 int cmd_wait_poll(void);
 
 #endif /* !defined(CMD_WAIT_H) */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The control socket: the listener, one state machine per client, and
- * event fan-out. Each client's bytes go through a line assembler; each
+ * The connection layer: the control socket's listener, who may connect
+ * (peer credentials), one state machine per client, and event fan-out.
+ * It knows nothing of commands: each request goes, parsed, to the
+ * handler given to ctl_init, which sees a peer through req.h. Each
+ * client's bytes go through a line assembler; each
  * complete line is one request, answered by exactly one reply line, in
  * order. Descriptors passed beside the bytes (SCM_RIGHTS) wait in a
  * per-client queue tagged with their stream offset (fdq.c) until the
@@ -15,8 +18,8 @@
  *   there is room again. Nothing a client does can stall the loop.
  *
  * A request whose work takes long (render, a stop that waits) gets a
- * deferred reply (cmd_wait.c): the client is not read until
- * ctl_reply_deferred sends it, so its replies stay in order, and every
+ * deferred reply (the handler returns NULL): the client is not read
+ * until req_reply_deferred sends it, so its replies stay in order, and every
  * other client goes on meanwhile.
  *
  * Clients are closed by marking them dead; ctl_reap frees them after the
@@ -29,6 +32,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,47 +42,53 @@
 #include <cjson/cJSON.h>
 
 #include "clock.h"
-#include "cmd_wait.h"
 #include "ctl.h"
-#include "engine.h"
 #include "ev.h"
+#include "fdq.h"
 #include "log.h"
 #include "policy.h"
-#include "stats.h"
+#include "proto.h"
+#include "req.h"
+#include "sock.h"
 #include "util.h"
 
-#define CTL_RECLAIM_NS	(20 * 1000000ULL)
-#define CTL_RETRY_MIN_NS (100 * 1000000ULL)	/* device retry backoff */
-#define CTL_RETRY_MAX_NS (2000 * 1000000ULL)
+#define CTL_OUT_HIGH	(256 * 1024)	/* bytes queued: stop reading */
+#define CTL_EVENT_ROOM	(512 * 1024)	/* bytes queued: drop events */
 
-static struct engine *ctl_engine;	/* borrowed: main */
+/* One control connection; ctl owns it. */
+struct client {
+	struct req_peer peer;		/* what the commands see */
+	int fd;
+	struct ev_file *ev;		/* owned */
+	struct am_lbuf in;
+	struct am_fdq fdq;		/* descriptors of lines to come */
+	char *out;			/* replies and events to send */
+	size_t outlen, outoff, outcap;	/* bytes */
+	uint64_t dropped;		/* events lost, not yet told */
+	int out_fd;			/* queued: passed with out[out_fd_at] */
+	size_t out_fd_at;		/* bytes into out */
+	int eof;			/* peer closed its side */
+	int waiting;			/* a deferred reply is due first */
+	double tokens;			/* request-rate bucket */
+	uint64_t rate_ns;		/* its last refill, ns */
+	struct client *next;
+};
+
+static const struct req_handler *ctl_handler;	/* the commands */
 static int ctl_fd = -1;
 static struct ev_file *ctl_ev;
-static struct ev_file *ctl_rt_ev;
-static struct ev_timer ctl_stats_timer;
-static struct ev_timer ctl_reclaim_timer;
-static struct ev_timer ctl_retry_timer;
-static uint64_t ctl_retry_ns, ctl_retry_due;
 static char ctl_path[256];
 static struct client *ctl_clients;
 static int ctl_nclients;
-static int ctl_quitting;
-static int ctl_orphans_left;		/* cmd_orphans has work left */
 
 static void ctl_client_cb(void *arg, int revents);
 static void ctl_process(struct client *c);
-static void ctl_node_event(const struct rt_event *rev);
 
-int
-ctl_quit_requested(void)
+/* The client whose peer p is. */
+static struct client *
+ctl_client(const struct req_peer *p)
 {
-	return ctl_quitting;
-}
-
-void
-ctl_quit(void)
-{
-	ctl_quitting = 1;
+	return (struct client *)((char *)p - offsetof(struct client, peer));
 }
 
 static void
@@ -86,11 +96,11 @@ ctl_close_fds(struct client *c)
 {
 	int i;
 
-	for (i = 0; i < c->nfds; i++) {
-		if (c->fds[i] >= 0)
-			close(c->fds[i]);
+	for (i = 0; i < c->peer.nfds; i++) {
+		if (c->peer.fds[i] >= 0)
+			close(c->peer.fds[i]);
 	}
-	c->nfds = 0;
+	c->peer.nfds = 0;
 }
 
 /* Mark c for closing; ctl_reap frees it once no callback uses it. */
@@ -99,8 +109,7 @@ ctl_kill(struct client *c)
 {
 	if (c->fd < 0)
 		return;
-	cmd_client_gone(c);
-	ctl_orphans_left = 1;	/* its nodes may still be playing out */
+	ctl_handler->gone(&c->peer);
 	ev_file_del(c->ev);
 	close(c->fd);
 	c->fd = -1;
@@ -202,11 +211,11 @@ ctl_reply(struct client *c, cJSON *reply)
 
 	s = am_proto_print(reply, &len);
 	cJSON_Delete(reply);
-	if (c->reply_fd >= 0) {
-		/* cmd_clock_map made sure no other one is queued. */
-		c->out_fd = c->reply_fd;
+	if (c->peer.reply_fd >= 0) {
+		/* req_fd_queued told the command none was queued. */
+		c->out_fd = c->peer.reply_fd;
 		c->out_fd_at = c->outlen;
-		c->reply_fd = -1;
+		c->peer.reply_fd = -1;
 	}
 	ctl_queue(c, s, len);
 	free(s);
@@ -227,7 +236,7 @@ ctl_update(struct client *c)
 	ev_file_events(c->ev, events);
 	/* A subscriber that closed its sending side still gets events. */
 	if (c->eof && !c->waiting && ctl_queued(c) == 0 &&
-	    am_lbuf_pending(&c->in) == 0 && c->subs == 0)
+	    am_lbuf_pending(&c->in) == 0 && c->peer.subs == 0)
 		ctl_kill(c);
 }
 
@@ -275,22 +284,24 @@ ctl_line(struct client *c, const char *line, size_t len)
 		reply = am_proto_err(NULL, AM_ERR_BAD_REQUEST,
 		    "a request is one JSON object");
 	} else
-		reply = cmd_dispatch(c, req);
+		reply = ctl_handler->request(&c->peer, req);
 	cJSON_Delete(req);
 	ctl_close_fds(c);
 	if (reply == NULL)
-		c->waiting = 1;		/* ctl_reply_deferred answers */
+		c->waiting = 1;		/* req_reply_deferred answers */
 	else
 		ctl_reply(c, reply);
 }
 
 /*
- * The deferred reply of c's last request: send it, then go on with the
- * requests c sent meanwhile. Takes reply.
+ * The deferred reply of p's last request: send it, then go on with the
+ * requests p sent meanwhile. Takes reply.
  */
 void
-ctl_reply_deferred(struct client *c, cJSON *reply)
+req_reply_deferred(struct req_peer *p, cJSON *reply)
 {
+	struct client *c = ctl_client(p);
+
 	c->waiting = 0;
 	if (c->fd < 0) {
 		cJSON_Delete(reply);
@@ -314,9 +325,9 @@ ctl_process(struct client *c)
 
 	while (c->fd >= 0 && !c->waiting && ctl_queued(c) < CTL_OUT_HIGH) {
 		ctl_close_fds(c);
-		c->nfds = AM_SOCK_FD_MAX;
-		rc = am_fdq_next(&c->fdq, &c->in, &line, &len, c->fds,
-		    &c->nfds);
+		c->peer.nfds = AM_SOCK_FD_MAX;
+		rc = am_fdq_next(&c->fdq, &c->in, &line, &len, c->peer.fds,
+		    &c->peer.nfds);
 		if (rc == 0)
 			break;
 		if (rc == -EMFILE) {
@@ -488,8 +499,8 @@ ctl_accept_cb(void *arg, int revents)
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
-	c->stats_slot = c->levels_slot = -1;
-	c->reply_fd = c->out_fd = -1;
+	c->peer.stats_slot = c->peer.levels_slot = -1;
+	c->peer.reply_fd = c->out_fd = -1;
 	c->tokens = policy.rate;
 	c->rate_ns = am_clock_ns();
 	am_lbuf_init(&c->in);
@@ -501,10 +512,6 @@ ctl_accept_cb(void *arg, int revents)
 	logx(3, "client %d connected, pid %d", fd, (int)pid);
 }
 
-/*
- * Send ev to every client subscribed to mask, then free it. A client
- * whose queue is too long loses it, and is told how many it lost.
- */
 /*
  * Queue one event line for c, unless its queue is too long: then c
  * loses it, and is told how many it lost once there is room again.
@@ -531,16 +538,16 @@ ctl_event_one(struct client *c, const char *s, size_t len)
 	ctl_update(c);
 }
 
-/* Send ev to every client subscribed to mask, then free it. */
+/* Send ev to every peer subscribed to mask, then free it. */
 void
-ctl_event(unsigned mask, cJSON *ev)
+req_event(unsigned mask, cJSON *ev)
 {
 	struct client *c;
 	char *s = NULL;
 	size_t len = 0;
 
 	for (c = ctl_clients; c != NULL; c = c->next) {
-		if (c->fd < 0 || !(c->subs & mask))
+		if (c->fd < 0 || !(c->peer.subs & mask))
 			continue;
 		if (s == NULL)
 			s = am_proto_print(ev, &len);
@@ -550,303 +557,75 @@ ctl_event(unsigned mask, cJSON *ev)
 	cJSON_Delete(ev);
 }
 
-/* Connections subscribed to anything. */
+/*
+ * Send ev to p alone, then free it. 0, or -EPIPE when p turned out to be
+ * gone (it stays until req_free_dead).
+ */
 int
-ctl_subscribers(void)
+req_event_to(struct req_peer *p, cJSON *ev)
+{
+	struct client *c = ctl_client(p);
+	char *s;
+	size_t len;
+
+	if (c->fd >= 0) {
+		s = am_proto_print(ev, &len);
+		ctl_event_one(c, s, len);
+		free(s);
+	}
+	cJSON_Delete(ev);
+	return c->fd >= 0 ? 0 : -EPIPE;
+}
+
+/* Peers subscribed to anything. */
+int
+req_subscribers(void)
 {
 	struct client *c;
 	int n = 0;
 
 	for (c = ctl_clients; c != NULL; c = c->next)
-		n += c->fd >= 0 && c->subs != 0;
+		n += c->fd >= 0 && c->peer.subs != 0;
 	return n;
 }
 
-/* Tell state subscribers the engine's state. */
-void
-ctl_state_event(void)
-{
-	cJSON *ev = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(ev, "event", "state");
-	cJSON_AddStringToObject(ev, "value",
-	    engine_state_name(ctl_engine->state));
-	ctl_event(CTL_EV_STATE, ev);
-}
-
-/*
- * While the device is lost, try to get it back with a growing backoff
- * (100 ms doubling to 2 s); the graph and control plane keep working.
- */
-static void
-ctl_retry_cb(void *arg)
-{
-	char err[256];
-	uint64_t now = am_clock_ns();
-
-	(void)arg;
-	if (ctl_engine->state != ENGINE_LOST || now < ctl_retry_due)
-		return;
-	if (engine_recover(ctl_engine, err, sizeof(err)) == 0) {
-		logx(1, "device back: running");
-		ctl_state_event();
-		ctl_reap();
-		return;
-	}
-	logx(3, "device still gone: %s", err);
-	ctl_retry_ns = ctl_retry_ns * 2 > CTL_RETRY_MAX_NS ?
-	    CTL_RETRY_MAX_NS : ctl_retry_ns * 2;
-	ctl_retry_due = now + ctl_retry_ns;
-}
-
-/* Events from the real-time thread. */
-static void
-ctl_rt_cb(void *arg, int revents)
-{
-	struct rt_event rev;
-	uint64_t cnt, reconf;
-	cJSON *ev;
-	ssize_t rc;
-
-	(void)arg;
-	(void)revents;
-	rc = read(ctl_engine->rt.evfd, &cnt, sizeof(cnt));
-	(void)rc;
-	reconf = atomic_exchange(&ctl_engine->rt.reconfig, 0);
-	if (reconf != 0 && engine_reconfig(ctl_engine, reconf >> 32,
-	    reconf & 0xffffffff) == 0)
-		logx(2, "device now at %u Hz, period %u",
-		    (unsigned)(reconf >> 32), ctl_engine->dev.period);
-	if (atomic_exchange(&ctl_engine->rt.lost, 0) &&
-	    ctl_engine->state == ENGINE_RUNNING) {
-		logx(1, "device lost: retrying");
-		engine_lost(ctl_engine);
-		ctl_retry_ns = CTL_RETRY_MIN_NS;
-		ctl_retry_due = am_clock_ns() + ctl_retry_ns;
-		ctl_state_event();
-	}
-	while (am_ring_pop(&ctl_engine->rt.events, &rev) == 0) {
-		if (rev.type == RT_EV_NODE) {
-			ctl_node_event(&rev);
-			continue;
-		}
-		if (rev.type == RT_EV_CLOCK) {
-			cmd_clock_discont();
-			continue;
-		}
-		if (rev.type != RT_EV_XRUN)
-			continue;
-		logx(3, "xrun: %llu us late", (unsigned long long)rev.a);
-		ev = cJSON_CreateObject();
-		cJSON_AddStringToObject(ev, "event", "xrun");
-		cJSON_AddStringToObject(ev, "type",
-		    rev.b == RT_XRUN_OVERRUN ? "overrun" : "underrun");
-		cJSON_AddNumberToObject(ev, "usec", (double)rev.a);
-		cJSON_AddNumberToObject(ev, "node", rev.node);
-		ctl_event(CTL_EV_XRUN, ev);
-	}
-	ctl_reap();
-}
-
-/* Send ev to c alone, then free it. */
-static void
-ctl_event_to(struct client *c, cJSON *ev)
-{
-	char *s;
-	size_t len;
-
-	s = am_proto_print(ev, &len);
-	ctl_event_one(c, s, len);
-	free(s);
-	cJSON_Delete(ev);
-}
-
-/* 30 times a second: fold meters, send the reports that are due. */
-static void
-ctl_stats_cb(void *arg)
-{
-	struct client *c;
-	uint64_t now;
-	cJSON *ev;
-
-	(void)arg;
-	stats_tick();
-	now = am_clock_ns();
-	for (c = ctl_clients; c != NULL; c = c->next) {
-		if (c->fd < 0)
-			continue;
-		if ((c->subs & CTL_EV_STATS) && now >= c->stats_due) {
-			/* Keep the period: no drift from tick rounding. */
-			c->stats_due += c->stats_ns;
-			if (c->stats_due <= now)
-				c->stats_due = now + c->stats_ns;
-			ev = stats_report(c->stats_slot, "stats");
-			ctl_event_to(c, ev);
-		}
-		/* Sending may have found the peer gone: c is dead then. */
-		if (c->fd >= 0 && (c->subs & CTL_EV_LEVELS) &&
-		    now >= c->levels_due) {
-			c->levels_due += c->levels_ns;
-			if (c->levels_due <= now)
-				c->levels_due = now + c->levels_ns;
-			ev = stats_levels(c->levels_slot, "levels");
-			ctl_event_to(c, ev);
-		}
-		if (c->fd >= 0 && (c->subs & CTL_EV_CLOCK) &&
-		    (ev = cmd_clock_tick(c, now)) != NULL)
-			ctl_event_to(c, ev);
-	}
-	ctl_reap();
-}
-
-static void
-ctl_reclaim_cb(void *arg)
-{
-	(void)arg;
-	engine_reclaim(ctl_engine);
-	ctl_orphans_left = cmd_orphans();
-}
-
-/*
- * The timers run only while they have work, so an idle daemon does not
- * wake: meters move and reports fall due while the engine runs or a
- * client subscribed; garbage waits for the real-time thread only while
- * it runs; a lost device is retried only while lost.
- */
-static int
-ctl_stats_want(void *arg)
+/* The live peer after p (the first for NULL), or NULL. */
+struct req_peer *
+req_peer_next(struct req_peer *p)
 {
 	struct client *c;
 
-	(void)arg;
-	if (ctl_engine->state != ENGINE_STOPPED)
-		return 1;
-	for (c = ctl_clients; c != NULL; c = c->next) {
-		if (c->fd >= 0 && (c->subs & (CTL_EV_STATS | CTL_EV_LEVELS)))
-			return 1;
-	}
-	return 0;
+	c = p == NULL ? ctl_clients : ctl_client(p)->next;
+	while (c != NULL && c->fd < 0)
+		c = c->next;
+	return c != NULL ? &c->peer : NULL;
 }
 
-static int
-ctl_reclaim_want(void *arg)
+/* 1 when a descriptor still waits to go out to p with a reply. */
+int
+req_fd_queued(const struct req_peer *p)
 {
-	(void)arg;
-	return ctl_orphans_left || engine_garbage(ctl_engine);
+	return p->reply_fd >= 0 || ctl_client(p)->out_fd >= 0;
 }
 
-static int
-ctl_retry_want(void *arg)
-{
-	(void)arg;
-	return ctl_engine->state == ENGINE_LOST;
-}
-
-/*
- * A node failed at something it does off the real-time thread (a file
- * sink's write): log its message and send it as a node event of type
- * "error", once per node. Nothing for a node that is gone or has not
- * failed.
- */
-static void
-ctl_node_error(struct node *n)
-{
-	const char *msg;
-	cJSON *ev;
-
-	if (n == NULL || n->error_told || n->ops->error == NULL ||
-	    (msg = n->ops->error(n->state)) == NULL)
-		return;
-	n->error_told = 1;
-	logx(1, "%s", msg);
-	ev = cJSON_CreateObject();
-	cJSON_AddStringToObject(ev, "event", "node");
-	cJSON_AddNumberToObject(ev, "id", n->id);
-	if (n->name[0] != '\0')
-		cJSON_AddStringToObject(ev, "name", n->name);
-	cJSON_AddStringToObject(ev, "type", "error");
-	cJSON_AddStringToObject(ev, "message", msg);
-	ctl_event(CTL_EV_NODE, ev);
-}
-
-/*
- * After a stop or a render, once file sinks are flushed: a failure that
- * came after the last period, which no NODE_EV_ERROR announced, is told
- * now.
- */
+/* Free the peers that went away; call once a callback is done with them. */
 void
-ctl_node_errors(void)
+req_free_dead(void)
 {
-	struct node *n;
-
-	for (n = ctl_engine->graph.nodes; n != NULL; n = n->next)
-		ctl_node_error(n);
-}
-
-/* A node event from the RT thread, as protocol events. */
-static void
-ctl_node_event(const struct rt_event *rev)
-{
-	static const char *const kinds[] = {
-		NULL, "eof", "underrun", "overrun"
-	};
-	struct node *n;
-	cJSON *ev;
-
-	if (rev->b == NODE_EV_WAKE) {
-		n = graph_node(&ctl_engine->graph, rev->node);
-		if (n != NULL && n->ops->wake != NULL)
-			n->ops->wake(n->state);
-		return;
-	}
-	if (rev->b == NODE_EV_ERROR) {
-		ctl_node_error(graph_node(&ctl_engine->graph, rev->node));
-		return;
-	}
-	if (rev->b == 0 || rev->b > NODE_EV_OVERRUN)
-		return;
-	ev = cJSON_CreateObject();
-	if (rev->b == NODE_EV_EOF) {
-		cJSON_AddStringToObject(ev, "event", "node");
-		cJSON_AddNumberToObject(ev, "id", rev->node);
-		n = graph_node(&ctl_engine->graph, rev->node);
-		if (n != NULL && n->name[0] != '\0')
-			cJSON_AddStringToObject(ev, "name", n->name);
-		cJSON_AddStringToObject(ev, "type", kinds[rev->b]);
-		ctl_event(CTL_EV_NODE, ev);
-		return;
-	}
-	cJSON_AddStringToObject(ev, "event", "xrun");
-	cJSON_AddStringToObject(ev, "type", kinds[rev->b]);
-	cJSON_AddNumberToObject(ev, "usec", (double)(rev->a * 1000000 /
-	    ctl_engine->dev.rate));
-	cJSON_AddNumberToObject(ev, "node", rev->node);
-	n = graph_node(&ctl_engine->graph, rev->node);
-	if (n != NULL && n->name[0] != '\0')
-		cJSON_AddStringToObject(ev, "name", n->name);
-	cJSON_AddNumberToObject(ev, "frames", (double)rev->a);
-	ctl_event(CTL_EV_XRUN, ev);
+	ctl_reap();
 }
 
 /*
  * Listen on path, or on listen_fd when it is not -1 (a socket passed by
  * systemd: then the file is not ours to remove). No path and no
- * descriptor: commands come from a --render script only. 0 or -errno
- * (-EADDRINUSE: a daemon answers there).
+ * descriptor: requests come from a --render script only, not through
+ * here. Requests go to h. 0 or -errno (-EADDRINUSE: a daemon answers
+ * there).
  */
 int
-ctl_init(struct engine *e, const char *path, int listen_fd)
+ctl_init(const char *path, int listen_fd, const struct req_handler *h)
 {
-	ctl_engine = e;
-	ctl_rt_ev = ev_file_new(e->rt.evfd, POLLIN, ctl_rt_cb, NULL);
-	ev_timer_add(&ctl_stats_timer, STATS_TICK_NS, ctl_stats_cb, NULL);
-	ev_timer_add(&ctl_reclaim_timer, CTL_RECLAIM_NS, ctl_reclaim_cb,
-	    NULL);
-	ev_timer_add(&ctl_retry_timer, CTL_RETRY_MIN_NS / 2, ctl_retry_cb,
-	    NULL);
-	ev_timer_want(&ctl_stats_timer, ctl_stats_want);
-	ev_timer_want(&ctl_reclaim_timer, ctl_reclaim_want);
-	ev_timer_want(&ctl_retry_timer, ctl_retry_want);
+	ctl_handler = h;
 	if (listen_fd >= 0) {
 		ctl_fd = listen_fd;
 		ctl_ev = ev_file_new(ctl_fd, POLLIN, ctl_accept_cb, NULL);
@@ -880,9 +659,4 @@ ctl_done(void)
 			unlink(ctl_path);
 		ctl_fd = -1;
 	}
-	ev_file_del(ctl_rt_ev);
-	ev_timer_del(&ctl_stats_timer);
-	ev_timer_del(&ctl_reclaim_timer);
-	ev_timer_del(&ctl_retry_timer);
-	cmd_wait_done();
 }

@@ -58,6 +58,13 @@ struct engine {
 	uint64_t render_frames;		/* frames asked for */
 	uint32_t render_rate;		/* Hz, fixed while it runs */
 	uint32_t render_period;		/* frames per cycle */
+	/*
+	 * Told when the real-time thread starts and before it stops: the
+	 * watchdog sets these (watchdog_init), so the engine needs not know
+	 * it. NULL: nobody watches.
+	 */
+	void (*watch_start)(struct engine *e);
+	void (*watch_stop)(struct engine *e);
 };
 
 int engine_init(struct engine *e, const struct backend_ops *b,

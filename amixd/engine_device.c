@@ -26,10 +26,25 @@
 #include "engine.h"
 #include "engine_impl.h"
 #include "log.h"
-#include "watchdog.h"
 
 #define ENGINE_FLUSH_NS	(10 * AM_NSEC_PER_SEC)	/* file sinks, at most */
 #define ENGINE_HALT_NS	(2 * AM_NSEC_PER_SEC)	/* engine_stop's wait */
+
+/* Tell the watchdog, if one watches, that the RT thread started. */
+void
+engine_watch_start(struct engine *e)
+{
+	if (e->watch_start != NULL)
+		e->watch_start(e);
+}
+
+/* Tell the watchdog, if one watches, that the RT thread is to stop. */
+void
+engine_watch_stop(struct engine *e)
+{
+	if (e->watch_stop != NULL)
+		e->watch_stop(e);
+}
 
 /*
  * Open the device (closing one already open). Engine stopped. When the
@@ -112,7 +127,7 @@ engine_start(struct engine *e, char *err, size_t errlen)
 	if (rc < 0)
 		e->state = ENGINE_STOPPED;
 	else
-		watchdog_start(e);
+		engine_watch_start(e);
 	return rc;
 }
 
@@ -229,7 +244,7 @@ engine_stop(struct engine *e)
 		engine_render_join(e, 1);
 	}
 	if (e->state == ENGINE_RUNNING) {
-		watchdog_stop(e);	/* may replace a stuck RT thread first */
+		engine_watch_stop(e);	/* may replace a stuck RT thread first */
 		if (e->state != ENGINE_RUNNING)
 			return;		/* it halted: no thread of ours to join */
 		e->backend->stop(e);
@@ -259,7 +274,7 @@ engine_stop_begin(struct engine *e)
 	if (e->state == ENGINE_LOST)
 		e->state = ENGINE_STOPPED;
 	if (e->state == ENGINE_RUNNING)
-		watchdog_stop(e);	/* may halt it: then it is stopped */
+		engine_watch_stop(e);	/* may halt it: then it is stopped */
 	if (e->state == ENGINE_RUNNING) {
 		e->backend->stop(e);
 		e->op_rc = 0;

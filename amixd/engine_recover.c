@@ -14,7 +14,6 @@
 #include "engine.h"
 #include "engine_impl.h"
 #include "log.h"
-#include "watchdog.h"
 
 /*
  * The device went away: stop the RT thread, close the device, keep the
@@ -27,7 +26,7 @@ engine_lost(struct engine *e)
 
 	if (e->state != ENGINE_RUNNING)
 		return;
-	watchdog_stop(e);
+	engine_watch_stop(e);
 	if (e->state != ENGINE_RUNNING)
 		return;
 	e->backend->stop(e);
@@ -107,6 +106,6 @@ engine_recover(struct engine *e, char *err, size_t errlen)
 		e->backend->close(e);
 		e->dev_open = 0;
 	} else
-		watchdog_start(e);
+		engine_watch_start(e);
 	return rc;
 }

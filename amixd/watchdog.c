@@ -71,11 +71,12 @@
 #include <cjson/cJSON.h>
 
 #include "clock.h"
-#include "ctl.h"
 #include "engine.h"
 #include "ev.h"
+#include "events.h"
 #include "log.h"
 #include "plan.h"
+#include "req.h"
 #include "watchdog.h"
 
 #define WATCHDOG_LEAK_MAX	(WATCHDOG_THREADS_MAX * 8)
@@ -122,6 +123,8 @@ watchdog_init(struct engine *e, uint32_t ms)
 {
 	wd.e = e;
 	wd.ms = ms;
+	e->watch_start = watchdog_start;
+	e->watch_stop = watchdog_stop;
 	if (ms == 0)
 		return;
 	wd.stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -318,7 +321,7 @@ watchdog_halt(struct engine *e, const char *why)
 	logx(1, "watchdog: %s: engine stopped", why);
 	e->state = ENGINE_STOPPED;
 	atomic_store(&e->rt.closing, 0);
-	ctl_state_event();
+	events_state();
 }
 
 /*
@@ -403,7 +406,7 @@ watchdog_fire(struct engine *e)
 	for (i = 0; i < nids; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateNumber(ids[i]));
 	cJSON_AddNumberToObject(ev, "count", (double)wd.count);
-	ctl_event(CTL_EV_WATCHDOG, ev);
+	req_event(REQ_EV_WATCHDOG, ev);
 }
 
 /*

@@ -44,3 +44,22 @@ DOC=$AM_TOP/ARCHITECTURE.md
 	done
 	assert_eq "" "$missing" "names ARCHITECTURE.md gives that the code lacks"
 }
+
+@test "amixd's modules include each other one way: no include loop" {
+	run "$AM_TOP/tests/include-loops.py" "$AM_TOP"
+	assert_eq "" "$output" "include loops (tests/include-loops.py)"
+	assert_eq 0 "$status" "include-loops.py's status"
+}
+
+@test "include-loops.py finds a loop planted in a copy of the tree" {
+	local d=$BATS_TEST_TMPDIR/tree
+	mkdir -p "$d"
+	cp -r "$AM_TOP/amixd" "$d/"
+	# The engine calling the watchdog by name, not through its hooks:
+	# the loop engine -> watchdog -> engine.
+	sed -i 's/^#include "log.h"$/#include "log.h"\n#include "watchdog.h"/' \
+	    "$d/amixd/engine_device.c"
+	run "$AM_TOP/tests/include-loops.py" "$d"
+	assert_eq 1 "$status" "include-loops.py's status on a loop"
+	assert_match 'engine -> watchdog' "$output" "the planted edge"
+}
