@@ -1,26 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The connection layer: the control socket's listener, who may connect
- * (peer credentials), one state machine per client, and event fan-out.
- * It knows nothing of commands: each request goes, parsed, to the
- * handler given to ctl_init, which sees a peer through req.h. Each
- * client's bytes go through a line assembler; each
- * complete line is one request, answered by exactly one reply line, in
- * order. Descriptors passed beside the bytes (SCM_RIGHTS) wait in a
- * per-client queue tagged with their stream offset (fdq.c) until the
- * line they belong to is answered, then close unless a node took them.
- * Replies and events queue in a per-client output buffer:
- *
- * - a client that does not read its replies stops being read once its
- *   queue passes CTL_OUT_HIGH (backpressure, no unbounded growth);
- * - events that do not fit under CTL_EVENT_ROOM are dropped for that
- *   client only, counted, and announced with a "dropped" event once
- *   there is room again. Nothing a client does can stall the loop.
+ * The connection layer's way in: the control socket's listener, who may
+ * connect (peer credentials: root, the daemon's user, the -g group),
+ * each client's life, and its requests. It knows nothing of commands:
+ * each request goes, parsed, to the handler given to ctl_init, which
+ * sees the client through req.h (struct req_peer). Each client's bytes
+ * go through a line assembler; each complete line is one request,
+ * answered by exactly one reply line, in order. Descriptors passed
+ * beside the bytes (SCM_RIGHTS) wait in a per-client queue tagged with
+ * their stream offset (fdq.c) until the line they belong to is
+ * answered, then close unless the handler took them. A client is read
+ * only while its output queue is short (ctl_out.c), so nothing a client
+ * does can stall the loop.
  *
  * A request whose work takes long (render, a stop that waits) gets a
  * deferred reply (the handler returns NULL): the client is not read
- * until req_reply_deferred sends it, so its replies stay in order, and every
- * other client goes on meanwhile.
+ * until req_reply_deferred sends it, so its replies stay in order, and
+ * every other client goes on meanwhile.
  *
  * Clients are closed by marking them dead; ctl_reap frees them after the
  * callback, so no list is changed while it is being walked. Control
@@ -32,7 +28,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +38,8 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "ctl_impl.h"
 #include "ev.h"
-#include "fdq.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
@@ -52,44 +47,15 @@
 #include "sock.h"
 #include "util.h"
 
-#define CTL_OUT_HIGH	(256 * 1024)	/* bytes queued: stop reading */
-#define CTL_EVENT_ROOM	(512 * 1024)	/* bytes queued: drop events */
-
-/* One control connection; ctl owns it. */
-struct client {
-	struct req_peer peer;		/* what the commands see */
-	int fd;
-	struct ev_file *ev;		/* owned */
-	struct am_lbuf in;
-	struct am_fdq fdq;		/* descriptors of lines to come */
-	char *out;			/* replies and events to send */
-	size_t outlen, outoff, outcap;	/* bytes */
-	uint64_t dropped;		/* events lost, not yet told */
-	int out_fd;			/* queued: passed with out[out_fd_at] */
-	size_t out_fd_at;		/* bytes into out */
-	int eof;			/* peer closed its side */
-	int waiting;			/* a deferred reply is due first */
-	double tokens;			/* request-rate bucket */
-	uint64_t rate_ns;		/* its last refill, ns */
-	struct client *next;
-};
 
 static const struct req_handler *ctl_handler;	/* the commands */
 static int ctl_fd = -1;
 static struct ev_file *ctl_ev;
 static char ctl_path[256];
-static struct client *ctl_clients;
+struct client *ctl_clients;
 static int ctl_nclients;
 
 static void ctl_client_cb(void *arg, int revents);
-static void ctl_process(struct client *c);
-
-/* The client whose peer p is. */
-static struct client *
-ctl_client(const struct req_peer *p)
-{
-	return (struct client *)((char *)p - offsetof(struct client, peer));
-}
 
 static void
 ctl_close_fds(struct client *c)
@@ -104,7 +70,7 @@ ctl_close_fds(struct client *c)
 }
 
 /* Mark c for closing; ctl_reap frees it once no callback uses it. */
-static void
+void
 ctl_kill(struct client *c)
 {
 	if (c->fd < 0)
@@ -116,7 +82,7 @@ ctl_kill(struct client *c)
 }
 
 /* Free the clients marked dead. */
-static void
+void
 ctl_reap(void)
 {
 	struct client **cp, *c;
@@ -136,108 +102,6 @@ ctl_reap(void)
 		free(c);
 		ctl_nclients--;
 	}
-}
-
-/*
- * Send what is queued without blocking; a dead peer is killed. A reply
- * with a descriptor (out_fd) is sent up to its first byte, then that
- * byte onwards with the descriptor attached (SCM_RIGHTS), which is then
- * closed here: the peer has its copy.
- */
-static void
-ctl_flush(struct client *c)
-{
-	ssize_t n;
-	size_t end;
-
-	while (c->fd >= 0 && c->outoff < c->outlen) {
-		end = c->out_fd >= 0 && c->out_fd_at > c->outoff ?
-		    c->out_fd_at : c->outlen;
-		if (c->out_fd >= 0 && c->out_fd_at == c->outoff) {
-			n = am_sock_send(c->fd, c->out + c->outoff,
-			    c->outlen - c->outoff, &c->out_fd, 1);
-			if (n < 0)
-				errno = (int)-n;
-			else {
-				close(c->out_fd);
-				c->out_fd = -1;
-			}
-		} else
-			n = send(c->fd, c->out + c->outoff, end - c->outoff,
-			    MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				ctl_kill(c);
-			break;
-		}
-		c->outoff += n;
-	}
-	if (c->outoff == c->outlen)
-		c->outoff = c->outlen = 0;
-}
-
-/* Queue len bytes for c. */
-static void
-ctl_queue(struct client *c, const char *buf, size_t len)
-{
-	if (c->outoff > 0 && c->outlen + len > c->outcap) {
-		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
-		c->outlen -= c->outoff;
-		c->out_fd_at -= c->out_fd >= 0 ? c->outoff : 0;
-		c->outoff = 0;
-	}
-	if (c->outlen + len > c->outcap) {
-		c->outcap = (c->outlen + len) * 2;
-		c->out = xrealloc(c->out, c->outcap);
-	}
-	memcpy(c->out + c->outlen, buf, len);
-	c->outlen += len;
-}
-
-static size_t
-ctl_queued(const struct client *c)
-{
-	return c->outlen - c->outoff;
-}
-
-/* Queue a reply object and free it. */
-static void
-ctl_reply(struct client *c, cJSON *reply)
-{
-	char *s;
-	size_t len;
-
-	s = am_proto_print(reply, &len);
-	cJSON_Delete(reply);
-	if (c->peer.reply_fd >= 0) {
-		/* req_fd_queued told the command none was queued. */
-		c->out_fd = c->peer.reply_fd;
-		c->out_fd_at = c->outlen;
-		c->peer.reply_fd = -1;
-	}
-	ctl_queue(c, s, len);
-	free(s);
-}
-
-/* Poll for input only while the client's queue is short. */
-static void
-ctl_update(struct client *c)
-{
-	int events = 0;
-
-	if (c->fd < 0)
-		return;
-	if (!c->eof && !c->waiting && ctl_queued(c) < CTL_OUT_HIGH)
-		events |= POLLIN;
-	if (ctl_queued(c) > 0)
-		events |= POLLOUT;
-	ev_file_events(c->ev, events);
-	/* A subscriber that closed its sending side still gets events. */
-	if (c->eof && !c->waiting && ctl_queued(c) == 0 &&
-	    am_lbuf_pending(&c->in) == 0 && c->peer.subs == 0)
-		ctl_kill(c);
 }
 
 /*
@@ -293,30 +157,8 @@ ctl_line(struct client *c, const char *line, size_t len)
 		ctl_reply(c, reply);
 }
 
-/*
- * The deferred reply of p's last request: send it, then go on with the
- * requests p sent meanwhile. Takes reply.
- */
-void
-req_reply_deferred(struct req_peer *p, cJSON *reply)
-{
-	struct client *c = ctl_client(p);
-
-	c->waiting = 0;
-	if (c->fd < 0) {
-		cJSON_Delete(reply);
-		return;
-	}
-	ctl_reply(c, reply);
-	ctl_process(c);
-	if (c->fd >= 0)
-		ctl_flush(c);
-	ctl_update(c);
-	ctl_reap();
-}
-
 /* Answer complete lines while the client keeps up with its replies. */
-static void
+void
 ctl_process(struct client *c)
 {
 	char *line;
@@ -510,109 +352,6 @@ ctl_accept_cb(void *arg, int revents)
 	ctl_clients = c;
 	ctl_nclients++;
 	logx(3, "client %d connected, pid %d", fd, (int)pid);
-}
-
-/*
- * Queue one event line for c, unless its queue is too long: then c
- * loses it, and is told how many it lost once there is room again.
- */
-static void
-ctl_event_one(struct client *c, const char *s, size_t len)
-{
-	char note[80];
-	int n;
-
-	if (ctl_queued(c) + len + sizeof(note) > CTL_EVENT_ROOM) {
-		c->dropped++;
-		return;
-	}
-	if (c->dropped > 0) {
-		n = snprintf(note, sizeof(note),
-		    "{\"event\":\"dropped\",\"count\":%llu}\n",
-		    (unsigned long long)c->dropped);
-		ctl_queue(c, note, n);
-		c->dropped = 0;
-	}
-	ctl_queue(c, s, len);
-	ctl_flush(c);
-	ctl_update(c);
-}
-
-/* Send ev to every peer subscribed to mask, then free it. */
-void
-req_event(unsigned mask, cJSON *ev)
-{
-	struct client *c;
-	char *s = NULL;
-	size_t len = 0;
-
-	for (c = ctl_clients; c != NULL; c = c->next) {
-		if (c->fd < 0 || !(c->peer.subs & mask))
-			continue;
-		if (s == NULL)
-			s = am_proto_print(ev, &len);
-		ctl_event_one(c, s, len);
-	}
-	free(s);
-	cJSON_Delete(ev);
-}
-
-/*
- * Send ev to p alone, then free it. 0, or -EPIPE when p turned out to be
- * gone (it stays until req_free_dead).
- */
-int
-req_event_to(struct req_peer *p, cJSON *ev)
-{
-	struct client *c = ctl_client(p);
-	char *s;
-	size_t len;
-
-	if (c->fd >= 0) {
-		s = am_proto_print(ev, &len);
-		ctl_event_one(c, s, len);
-		free(s);
-	}
-	cJSON_Delete(ev);
-	return c->fd >= 0 ? 0 : -EPIPE;
-}
-
-/* Peers subscribed to anything. */
-int
-req_subscribers(void)
-{
-	struct client *c;
-	int n = 0;
-
-	for (c = ctl_clients; c != NULL; c = c->next)
-		n += c->fd >= 0 && c->peer.subs != 0;
-	return n;
-}
-
-/* The live peer after p (the first for NULL), or NULL. */
-struct req_peer *
-req_peer_next(struct req_peer *p)
-{
-	struct client *c;
-
-	c = p == NULL ? ctl_clients : ctl_client(p)->next;
-	while (c != NULL && c->fd < 0)
-		c = c->next;
-	return c != NULL ? &c->peer : NULL;
-}
-
-/* 1 when a descriptor still waits to go out to p with a reply. */
-int
-req_fd_queued(const struct req_peer *p)
-{
-	return p->reply_fd >= 0 || ctl_client(p)->out_fd >= 0;
-}
-
-/* Free the peers that went away; call once a callback is done with them. */
-void
-req_free_dead(void)
-{
-	ctl_reap();
 }
 
 /*
