@@ -43,6 +43,7 @@ int cmd_flag(const struct cJSON *req, const char *field, int def, int *out,
 void cmd_node_init(void);
 void cmd_node_done(void);
 void cmd_node_gone(const struct req_peer *c);
+int cmd_orphans(void);
 int cmd_created(const struct req_peer *c);
 struct cJSON *cmd_create_node(struct req_peer *c, const struct cJSON *req);
 struct cJSON *cmd_connect(struct req_peer *c, const struct cJSON *req);

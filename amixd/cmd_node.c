@@ -33,7 +33,6 @@ static int cmd_orphans_left;		/* cmd_orphans has work left */
 static struct ev_timer cmd_reclaim_timer;
 
 static int cmd_rings_over(size_t bytes, char *err, size_t errlen);
-static int cmd_orphans(void);
 
 cJSON *
 cmd_create_node(struct req_peer *c, const cJSON *req)
@@ -55,9 +54,6 @@ cmd_create_node(struct req_peer *c, const cJSON *req)
 		return am_proto_err(req, AM_ERR_BAD_REQUEST,
 		    "unknown node type '%s' (types: %s)", type->valuestring,
 		    node_types());
-	if (ops->flags & NODE_LATER)
-		return am_proto_err(req, AM_ERR_UNSUPPORTED,
-		    "%s nodes are not available in this build", ops->type);
 	if (cmd_new_name(req, name, sizeof(name), &r) < 0)
 		return r;
 	if ((rc = cmd_args(c, ops, args, v, given, 0, err, sizeof(err))) < 0)
@@ -241,7 +237,7 @@ cmd_destroy_node(struct req_peer *c, const cJSON *req)
  * left plays out what its ring holds first). Called periodically, while
  * it returns 1: orphans are left that still play.
  */
-static int
+int
 cmd_orphans(void)
 {
 	struct node *n, *next;
@@ -276,7 +272,7 @@ static int
 cmd_reclaim_want(void *arg)
 {
 	(void)arg;
-	return cmd_orphans_left || engine_garbage(cmd_engine);
+	return cmd_orphans_left || engine_has_garbage(cmd_engine);
 }
 
 cJSON *

@@ -157,7 +157,7 @@ cmd_subscribe(struct req_peer *c, const cJSON *req)
 			c->stats_slot = -1;
 		}
 		return am_proto_err(req, AM_ERR_QUOTA,
-		    "too many telemetry subscribers (%d)", NODE_SNAP_MAX);
+		    "too many telemetry subscribers (%d)", STATS_SLOTS_MAX);
 	}
 	if (mask & REQ_EV_STATS) {
 		c->stats_ns = sns;
@@ -247,7 +247,7 @@ cmd_subscribe_tick(void *arg)
 		    (ev = cmd_clock_tick(p, now)) != NULL)
 			req_event_to(p, ev);
 	}
-	req_free_dead();
+	req_free_closed();
 }
 
 /*

@@ -18,9 +18,9 @@
  * until req_reply_deferred sends it, so its replies stay in order, and
  * every other client goes on meanwhile.
  *
- * Clients are closed by marking them dead; ctl_reap frees them after the
- * callback, so no list is changed while it is being walked. Control
- * thread only.
+ * Clients are closed by marking them (ctl_close); ctl_free_closed frees
+ * them after the callback, so no list is changed while it is being
+ * walked. Control thread only.
  */
 
 #include <sys/socket.h>
@@ -69,9 +69,9 @@ ctl_close_fds(struct client *c)
 	c->peer.nfds = 0;
 }
 
-/* Mark c for closing; ctl_reap frees it once no callback uses it. */
+/* Close c: ctl_free_closed frees it once no callback uses it. */
 void
-ctl_kill(struct client *c)
+ctl_close(struct client *c)
 {
 	if (c->fd < 0)
 		return;
@@ -83,7 +83,7 @@ ctl_kill(struct client *c)
 
 /* Free the clients marked dead. */
 void
-ctl_reap(void)
+ctl_free_closed(void)
 {
 	struct client **cp, *c;
 
@@ -222,7 +222,7 @@ ctl_read(struct client *c)
 	if (n == -EAGAIN || n == -EINTR)
 		return;
 	if (n < 0) {
-		ctl_kill(c);
+		ctl_close(c);
 		return;
 	}
 	am_fdq_put(&c->fdq, pos, fds, nfds);
@@ -242,8 +242,8 @@ ctl_client_cb(void *arg, int revents)
 		ctl_read(c);
 	else if (revents & (POLLHUP | POLLERR)) {
 		if (!(revents & POLLOUT) || (revents & POLLERR)) {
-			ctl_kill(c);
-			ctl_reap();
+			ctl_close(c);
+			ctl_free_closed();
 			return;
 		}
 	}
@@ -256,7 +256,7 @@ ctl_client_cb(void *arg, int revents)
 	if (c->fd >= 0)
 		ctl_flush(c);
 	ctl_update(c);
-	ctl_reap();
+	ctl_free_closed();
 }
 
 /* Refuse a connection with one clear error line. */
@@ -388,9 +388,9 @@ ctl_done(void)
 
 	for (c = ctl_clients; c != NULL; c = c->next) {
 		ctl_flush(c);
-		ctl_kill(c);
+		ctl_close(c);
 	}
-	ctl_reap();
+	ctl_free_closed();
 	if (ctl_fd >= 0) {
 		ev_file_del(ctl_ev);
 		close(ctl_fd);

@@ -41,8 +41,8 @@ struct client {
 extern struct client *ctl_clients;
 
 /* ctl.c: clients come and go, requests in */
-void ctl_kill(struct client *c);
-void ctl_reap(void);
+void ctl_close(struct client *c);
+void ctl_free_closed(void);
 void ctl_process(struct client *c);
 
 /* ctl_out.c: replies and events out */

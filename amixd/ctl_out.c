@@ -72,7 +72,7 @@ ctl_flush(struct client *c)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				ctl_kill(c);
+				ctl_close(c);
 			break;
 		}
 		c->outoff += n;
@@ -140,7 +140,7 @@ ctl_update(struct client *c)
 	/* A subscriber that closed its sending side still gets events. */
 	if (c->eof && !c->waiting && ctl_queued(c) == 0 &&
 	    am_lbuf_pending(&c->in) == 0 && c->peer.subs == 0)
-		ctl_kill(c);
+		ctl_close(c);
 }
 
 /*
@@ -188,7 +188,7 @@ req_reply_deferred(struct req_peer *p, cJSON *reply)
 	if (c->fd >= 0)
 		ctl_flush(c);
 	ctl_update(c);
-	ctl_reap();
+	ctl_free_closed();
 }
 
 /* Send ev to every peer subscribed to mask, then free it. */
@@ -212,7 +212,7 @@ req_event(unsigned mask, cJSON *ev)
 
 /*
  * Send ev to p alone, then free it. 0, or -EPIPE when p turned out to be
- * gone (it stays until req_free_dead).
+ * gone (it stays until req_free_closed).
  */
 int
 req_event_to(struct req_peer *p, cJSON *ev)
@@ -263,7 +263,7 @@ req_fd_queued(const struct req_peer *p)
 
 /* Free the peers that went away; call once a callback is done with them. */
 void
-req_free_dead(void)
+req_free_closed(void)
 {
-	ctl_reap();
+	ctl_free_closed();
 }

@@ -72,7 +72,7 @@ int engine_init(struct engine *e, const struct backend_ops *b,
 void engine_done(struct engine *e);
 int engine_commit(struct engine *e);
 void engine_reclaim(struct engine *e);
-int engine_garbage(const struct engine *e);
+int engine_has_garbage(const struct engine *e);
 void engine_retire(struct engine *e, struct node *n);
 int engine_set(struct engine *e, struct node *n, int arg, double val);
 int engine_open(struct engine *e, struct dev_config *cfg, char *err,
@@ -84,8 +84,9 @@ int engine_stop_begin(struct engine *e);
 int engine_poll(struct engine *e, char *err, size_t errlen);
 int engine_busy(const struct engine *e);
 int engine_live(const struct engine *e);
-void engine_lost(struct engine *e);
-int engine_reconfig(struct engine *e, uint32_t rate, uint32_t period);
+void engine_on_device_lost(struct engine *e);
+int engine_on_device_changed(struct engine *e, uint32_t rate,
+    uint32_t period);
 int engine_recover(struct engine *e, char *err, size_t errlen);
 int engine_render(struct engine *e, uint64_t frames, char *err,
     size_t errlen);

@@ -13,7 +13,7 @@
  *
  * A change of device rate while running (JACK's sample-rate callback)
  * must rebuild the rate-dependent state of nodes (converters, a file
- * sink's file), which the RT thread may be using. engine_reconfig
+ * sink's file), which the RT thread may be using. engine_on_device_changed
  * therefore publishes a plan with no nodes at all (silence for a period
  * or two) and remembers the rate; engine_reclaim, once rt.seen says the
  * RT thread runs that plan and has applied every queued command, changes
@@ -163,7 +163,7 @@ engine_reclaim(struct engine *e)
 
 /* Is there work for engine_reclaim: plans, nodes, a rate change? */
 int
-engine_garbage(const struct engine *e)
+engine_has_garbage(const struct engine *e)
 {
 	return (e->wedged && e->bdata != NULL) || (engine_live(e) &&
 	    ((e->plans != NULL && e->plans->next != NULL) ||

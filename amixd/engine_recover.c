@@ -2,9 +2,11 @@
 /*
  * The engine when the device changes under it: lost (stop, close, keep
  * the graph, let the control plane work on; engine_recover reopens it
- * later), or running on at another rate or period (engine_reconfig: a
- * new period is a new plan, a new rate waits for a plan without nodes,
- * see engine_plan.c). Control thread only.
+ * later), or running on at another rate or period
+ * (engine_on_device_changed: a new period is a new plan, a new rate
+ * waits for a plan without nodes, see engine_plan.c). Events the
+ * control thread hears of from the RT side (events.c). Control thread
+ * only.
  */
 
 #include <errno.h>
@@ -20,7 +22,7 @@
  * graph. engine_recover reopens it; the control plane works meanwhile.
  */
 void
-engine_lost(struct engine *e)
+engine_on_device_lost(struct engine *e)
 {
 	struct node *n;
 
@@ -51,7 +53,8 @@ engine_lost(struct engine *e)
  * -errno.
  */
 int
-engine_reconfig(struct engine *e, uint32_t rate, uint32_t period)
+engine_on_device_changed(struct engine *e, uint32_t rate,
+    uint32_t period)
 {
 	int rc;
 

@@ -105,13 +105,13 @@ engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)
 	}
 	memset(e->rt.dev_in, 0, sizeof(e->rt.dev_in));
 	rt_enter(&e->rt);	/* after a watchdog, a new generation */
-	e->rt.offline = 1;	/* nobody watches meters of a render */
+	e->rt.skip_meters = 1;	/* nobody watches meters of a render */
 	fpmode = dsp_ftz();
 	while (done < frames) {
 		if ((done / e->dev.period) % 256 == 0 &&
 		    engine_render_interrupted()) {
 			dsp_ftz_restore(fpmode);
-			e->rt.offline = 0;
+			e->rt.skip_meters = 0;
 			engine_flush(e);
 			snprintf(err, errlen, "interrupted after %llu frames",
 			    (unsigned long long)done);
@@ -124,7 +124,7 @@ engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)
 		done += n;
 	}
 	dsp_ftz_restore(fpmode);
-	e->rt.offline = 0;
+	e->rt.skip_meters = 0;
 	engine_flush(e);
 	return 0;
 }
@@ -175,7 +175,7 @@ engine_render_begin(struct engine *e, uint64_t frames, char *err,
 		return -EBUSY;
 	}
 	memset(e->rt.dev_in, 0, sizeof(e->rt.dev_in));
-	e->rt.offline = 1;	/* nobody watches meters of a render */
+	e->rt.skip_meters = 1;	/* nobody watches meters of a render */
 	e->render_frames = frames;
 	e->render_rate = e->dev.rate;
 	e->render_period = e->dev.period;
@@ -189,7 +189,7 @@ engine_render_begin(struct engine *e, uint64_t frames, char *err,
 	rc = pthread_create(&e->render_thread, NULL, engine_render_thread, e);
 	if (rc != 0) {
 		e->state = ENGINE_STOPPED;
-		e->rt.offline = 0;
+		e->rt.skip_meters = 0;
 		snprintf(err, errlen, "cannot start the render thread: %s",
 		    strerror(rc));
 		return -rc;
@@ -215,7 +215,7 @@ engine_render_join(struct engine *e, int wait)
 	    memory_order_acquire))
 		return -EINPROGRESS;
 	pthread_join(e->render_thread, NULL);
-	e->rt.offline = 0;
+	e->rt.skip_meters = 0;
 	done = atomic_load(&e->render_pos);
 	if (done < e->render_frames) {
 		e->op_rc = -EINTR;

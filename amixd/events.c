@@ -64,7 +64,7 @@ events_retry_cb(void *arg)
 	if (engine_recover(events_engine, err, sizeof(err)) == 0) {
 		logx(1, "device back: running");
 		events_state();
-		req_free_dead();
+		req_free_closed();
 		return;
 	}
 	logx(3, "device still gone: %s", err);
@@ -87,14 +87,14 @@ events_rt_cb(void *arg, int revents)
 	rc = read(events_engine->rt.evfd, &cnt, sizeof(cnt));
 	(void)rc;
 	reconf = atomic_exchange(&events_engine->rt.reconfig, 0);
-	if (reconf != 0 && engine_reconfig(events_engine, reconf >> 32,
-	    reconf & 0xffffffff) == 0)
+	if (reconf != 0 && engine_on_device_changed(events_engine,
+	    reconf >> 32, reconf & 0xffffffff) == 0)
 		logx(2, "device now at %u Hz, period %u",
 		    (unsigned)(reconf >> 32), events_engine->dev.period);
 	if (atomic_exchange(&events_engine->rt.lost, 0) &&
 	    events_engine->state == ENGINE_RUNNING) {
 		logx(1, "device lost: retrying");
-		engine_lost(events_engine);
+		engine_on_device_lost(events_engine);
 		events_retry_ns = EVENTS_RETRY_MIN_NS;
 		events_retry_due = am_clock_ns() + events_retry_ns;
 		events_state();
@@ -119,7 +119,7 @@ events_rt_cb(void *arg, int revents)
 		cJSON_AddNumberToObject(ev, "node", rev.node);
 		req_event(REQ_EV_XRUN, ev);
 	}
-	req_free_dead();
+	req_free_closed();
 }
 
 /* The retry timer runs only while the device is lost. */

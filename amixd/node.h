@@ -94,7 +94,6 @@ struct node_ops {
 	size_t size;			/* state, bytes */
 #define NODE_SOURCE	0x1		/* takes no input */
 #define NODE_SINK	0x2		/* has no output */
-#define NODE_LATER	0x4		/* type of a later phase: refused */
 #define NODE_DOMAIN	0x8		/* upstream runs at domain_rate */
 #define NODE_OWNED	0x10		/* belongs to the creating connection */
 #define NODE_DEVICE	0x20		/* device rate and period: no domain */

@@ -146,7 +146,7 @@ plan_new(struct graph *g, uint32_t frames, uint32_t rate)
 		s->state = order[i]->state;
 		s->ops = order[i]->ops;
 		s->stats = &order[i]->stats;
-		s->sink = (s->ops->flags & NODE_SINK) != 0;
+		s->meter_in = (s->ops->flags & NODE_SINK) != 0;
 		s->frames = blk[i];
 		s->silence = p->silence;
 		s->out = next;

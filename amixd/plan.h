@@ -20,7 +20,7 @@ struct plan_step {
 	uint32_t nsrc;
 	float *sum;			/* input sum when nsrc > 1 */
 	float *out;			/* output; scratch for a sink */
-	int sink;			/* meter the input, not the output */
+	int meter_in;			/* meter the input, not the output */
 	uint32_t frames;		/* buffers hold this many frames */
 	struct plan_step *dom;		/* NODE_DOMAIN: its upstream steps */
 	uint32_t ndom;

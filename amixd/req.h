@@ -58,6 +58,6 @@ void req_reply_deferred(struct req_peer *p, struct cJSON *reply);
 int req_fd_queued(const struct req_peer *p);
 int req_subscribers(void);
 struct req_peer *req_peer_next(struct req_peer *p);
-void req_free_dead(void);
+void req_free_closed(void);
 
 #endif /* !defined(REQ_H) */

@@ -322,11 +322,11 @@ rt_finish(struct rt *rt, struct plan_step *s, const float *in, uint32_t n)
 	double sumsq;
 	float pk;
 
-	if (rt->offline) {
-		if (!s->sink)
+	if (rt->skip_meters) {
+		if (!s->meter_in)
 			bad = dsp_finite(s->out, n);
 	} else {
-		if (s->sink) {
+		if (s->meter_in) {
 			pk = dsp_peak(in, n);
 			sumsq = dsp_sumsq(in, n);
 		} else

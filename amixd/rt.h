@@ -62,7 +62,7 @@ struct rt {
 	int evfd;			/* eventfd: events waiting */
 	uint64_t pos;			/* frames since start, RT */
 	_Atomic int lost;		/* the backend lost its device */
-	int offline;			/* rendering: no meters to feed */
+	int skip_meters;		/* rendering: no meters to feed */
 	int in_cycle;			/* RT: inside rt_cycle */
 	int ev_due;			/* RT: events queued, no wake-up yet */
 	int ev_woke;			/* RT: control woken this period */

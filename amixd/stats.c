@@ -48,11 +48,11 @@ struct stats_snap {
 /* A node's snapshots, one per slot. */
 struct stats_node {
 	uint32_t id;			/* the node's */
-	struct stats_snap snap[NODE_SNAP_MAX];
+	struct stats_snap snap[STATS_SLOTS_MAX];
 };
 
 static struct engine *stats_engine;	/* borrowed: main */
-static struct stats_slot stats_slots[NODE_SNAP_MAX];
+static struct stats_slot stats_slots[STATS_SLOTS_MAX];
 /* One entry per graph node, in the graph's order (stats_sync). */
 static struct stats_node **stats_tab, **stats_tab2;
 static size_t stats_ntab, stats_cap;
@@ -216,7 +216,7 @@ stats_slot_new(void)
 {
 	int s;
 
-	for (s = 0; s < NODE_SNAP_MAX; s++) {
+	for (s = 0; s < STATS_SLOTS_MAX; s++) {
 		if (!stats_slots[s].used) {
 			stats_slots[s].used = 1;
 			stats_mark(s);
@@ -247,7 +247,7 @@ stats_tick(void)
 
 	late = atomic_exchange(&rt->late_int_ns, 0);
 	cycle = atomic_exchange(&rt->cycle_max_ns, 0);
-	for (s = 0; s < NODE_SNAP_MAX; s++) {
+	for (s = 0; s < STATS_SLOTS_MAX; s++) {
 		if (!stats_slots[s].used)
 			continue;
 		stats_slots[s].late_max = stats_max(stats_slots[s].late_max,
@@ -260,7 +260,7 @@ stats_tick(void)
 	    n = n->next, i++) {
 		pk.u = atomic_exchange(&n->stats.peak, 0);
 		sn = stats_tab[i]->snap;
-		for (s = 0; s < NODE_SNAP_MAX; s++) {
+		for (s = 0; s < STATS_SLOTS_MAX; s++) {
 			if (stats_slots[s].used && pk.f > sn[s].peak)
 				sn[s].peak = pk.f;
 		}
@@ -371,7 +371,7 @@ stats_rt(cJSON *o, const struct engine *e)
 cJSON *
 stats_report(int s, const char *event)
 {
-	if (s < 0 || s >= NODE_SNAP_MAX)
+	if (s < 0 || s >= STATS_SLOTS_MAX)
 		return stats_bad_slot(s, event);
 	struct engine *e = stats_engine;
 	struct stats_slot *sl = &stats_slots[s];
@@ -434,7 +434,7 @@ stats_report(int s, const char *event)
 cJSON *
 stats_levels(int s, const char *event)
 {
-	if (s < 0 || s >= NODE_SNAP_MAX)
+	if (s < 0 || s >= STATS_SLOTS_MAX)
 		return stats_bad_slot(s, event);
 	cJSON *o = cJSON_CreateObject();
 

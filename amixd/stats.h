@@ -10,7 +10,7 @@ struct cJSON;
 struct engine;
 
 #define STATS_TICK_NS	(1000000000ULL / 30)	/* meter fold, 30 Hz */
-#define NODE_SNAP_MAX	128	/* stats consumers (slots) at once */
+#define STATS_SLOTS_MAX	128	/* stats consumers (slots) at once */
 
 /*
  * One consumer of telemetry (a subscription, or the stats command):

@@ -307,7 +307,7 @@ backend_jack_on_freewheel(int starting, void *arg)
 
 /*
  * JACK thread: the server shut us down (it quit or threw us out). Only
- * flags: the control thread stops and closes (engine_lost), as
+ * flags: the control thread stops and closes (engine_on_device_lost), as
  * jack_client_close may not be called from here. A client that is not
  * active has no engine running on it: nothing to report (its next
  * start fails on dead).

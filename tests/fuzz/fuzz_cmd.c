@@ -15,9 +15,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "ctl.h"
+#include "cmd.h"
 #include "engine.h"
 #include "ev.h"
+#include "events.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
@@ -42,7 +43,7 @@ fz_init(void)
 	if (engine_init(&fz_engine, &backend_null_ops, &dev) < 0)
 		abort();
 	cmd_init(&fz_engine, 0);
-	ctl_init(&fz_engine, NULL, -1);
+	events_init(&fz_engine);
 }
 
 static void

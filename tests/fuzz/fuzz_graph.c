@@ -225,9 +225,9 @@ fz_ring_new(struct fz_in *in, int sink)
 		return;
 	fr->sink = sink;
 	fr->node = 0;
-	fz_client.fds[0] = dup(fr->r.fd);
-	fz_client.fds[1] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	fz_client.nfds = 2;
+	fz_client.peer.fds[0] = dup(fr->r.fd);
+	fz_client.peer.fds[1] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	fz_client.peer.nfds = 2;
 	fz_nrings++;
 }
 

@@ -31,10 +31,14 @@
 #include <sndfile.h>
 
 #include "clock.h"
+#include "cmd.h"
+#include "cmd_impl.h"
 #include "cmd_wait.h"
+#include "ctl.h"
 #include "dl.h"
 #include "fdq.h"
 #include "ev.h"
+#include "events.h"
 #include "fz_graph.h"
 #include "log.h"
 #include "plan.h"
@@ -245,7 +249,7 @@ fz_control(void)
 	(void)rc;
 	reconf = atomic_exchange(&e->rt.reconfig, 0);
 	if (reconf != 0)
-		engine_reconfig(e, reconf >> 32, reconf & 0xffffffff);
+		engine_on_device_changed(e, reconf >> 32, reconf & 0xffffffff);
 	while (am_ring_pop(&e->rt.events, &rev) == 0) {
 		if (rev.type == RT_EV_NODE && rev.b == NODE_EV_WAKE &&
 		    (n = graph_node(&e->graph, rev.node)) != NULL &&
@@ -333,7 +337,7 @@ fz_list(void)
 	char *s;
 
 	cJSON_AddStringToObject(req, "cmd", "list");
-	r = cmd_dispatch(&fz_client, req);
+	r = cmd_dispatch(&fz_client.peer, req);
 	s = cJSON_PrintUnformatted(r);
 	cJSON_Delete(r);
 	cJSON_Delete(req);
@@ -346,11 +350,11 @@ fz_close_fds(void)
 {
 	int i;
 
-	for (i = 0; i < fz_client.nfds; i++) {
-		if (fz_client.fds[i] >= 0)
-			close(fz_client.fds[i]);
+	for (i = 0; i < fz_client.peer.nfds; i++) {
+		if (fz_client.peer.fds[i] >= 0)
+			close(fz_client.peer.fds[i]);
 	}
-	fz_client.nfds = 0;
+	fz_client.peer.nfds = 0;
 }
 
 /*
@@ -409,7 +413,7 @@ fz_req(cJSON *req)
 
 	before = fz_list();
 	text = cJSON_PrintUnformatted(req);
-	r = cmd_dispatch(&fz_client, req);
+	r = cmd_dispatch(&fz_client.peer, req);
 	if (fz_trace) {
 		char *rs = r != NULL ? cJSON_PrintUnformatted(r) : NULL;
 
@@ -554,7 +558,8 @@ fz_init(void)
 	if (engine_init(&fz_engine, &fz_backend, &dev) < 0)
 		abort();
 	cmd_init(&fz_engine, 0);
-	ctl_init(&fz_engine, NULL, -1);
+	events_init(&fz_engine);
+	ctl_init(NULL, -1, &cmd_handler);
 	/* A socket, so that deferred replies can be read back. */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		abort();
@@ -563,7 +568,8 @@ fz_init(void)
 	fz_client.ev = &fz_client_ev;
 	am_lbuf_init(&fz_client.in);	/* ctl reads on after a late reply */
 	am_fdq_init(&fz_client.fdq);
-	fz_client.stats_slot = fz_client.levels_slot = -1;
+	fz_client.peer.stats_slot = fz_client.peer.levels_slot = -1;
+	fz_client.peer.reply_fd = fz_client.out_fd = -1;
 	/* A capture within full scale, as a device delivers it. */
 	for (i = 0; i < RT_FRAMES_MAX * 2; i++)
 		fz_engine.rt.dev_in[i] = (float)sin(i * 0.01) * 0.5f;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "aring.h"
-#include "ctl.h"
+#include "ctl_impl.h"
 #include "engine.h"
 
 /*
@@ -27,7 +27,7 @@ struct fz_ring {
 struct cJSON;
 
 extern struct engine fz_engine;
-extern struct client fz_client;		/* the one connection */
+extern struct client fz_client;		/* the one connection (ctl_impl.h) */
 extern char fz_dir[64];			/* private, under $TMPDIR */
 extern char fz_files[FZ_FILES][128];	/* for file_source */
 extern struct fz_ring fz_rings[FZ_RINGS];

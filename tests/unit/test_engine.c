@@ -130,7 +130,8 @@ test_edits(void)
 /*
  * The device changes rate under a running RT thread, as JACK tells it:
  * the rate the cycles run at changes first, then the control thread
- * hears of it (engine_reconfig) and finishes it in engine_reclaim. The
+ * hears of it (engine_on_device_changed) and finishes it in
+ * engine_reclaim. The
  * graph has two resample domains, one nested, and edits and parameter
  * changes keep coming meanwhile.
  */
@@ -167,7 +168,7 @@ test_rates(void)
 	pthread_create(&t, NULL, rt_thread, NULL);
 	for (i = 0; i < RATES; i++) {
 		atomic_store(&dev_rate, rates[i % 4]);
-		rc |= engine_reconfig(&e, rates[i % 4], 128);
+		rc |= engine_on_device_changed(&e, rates[i % 4], 128);
 		/* An edit and a change while the rate change waits. */
 		extra = mknode(&node_gain_ops);
 		rc |= graph_link(&e.graph, tone->id, extra->id, err,
@@ -338,7 +339,7 @@ test_stuck(void)
 	    "start refused while wedged: %s", err);
 	atomic_store(&fk_hold, 0);
 	pthread_join(fk_thread, NULL);
-	ok(engine_garbage(&e), "reclaim has work once it may look again");
+	ok(engine_has_garbage(&e), "reclaim has work once it may look again");
 	engine_reclaim(&e);
 	ok(!e.wedged && e.graph.zombies == NULL && e.plans->next == NULL,
 	    "freed once the backend confirms");

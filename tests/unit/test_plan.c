@@ -266,8 +266,8 @@ test_plan(void)
 	ok(st != NULL && (st->nsrc == 0 || st->src[0] == p->silence),
 	    "a node with no link reads silence");
 	st = step_of(p, s);
-	ok(st != NULL && st->sink, "the device sink meters its input");
-	ok(!step_of(p, t)->sink, "a tone meters its output");
+	ok(st != NULL && st->meter_in, "the device sink meters its input");
+	ok(!step_of(p, t)->meter_in, "a tone meters its output");
 	st = step_of(p, r);
 	ok(st != NULL && st->ndom == 1 && st->dom[0].id == t2,
 	    "the resample step holds its domain: the tone behind it");

@@ -341,13 +341,13 @@ t_nonfinite(int offline)
 	src_events = 0;
 	src_value = 0.25f;
 	src_odd = NAN;
-	e.rt.offline = offline;
+	e.rt.skip_meters = offline;
 	rt_cycle(&e.rt, 64, 48000);
 	src_odd = INFINITY;
 	rt_cycle(&e.rt, 64, 48000);
 	src_odd = -INFINITY;
 	rt_cycle(&e.rt, 64, 48000);
-	e.rt.offline = 0;
+	e.rt.skip_meters = 0;
 	for (i = 0; i < 128; i++)
 		bad += e.rt.dev_out[i] != (i % 4 == 1 ? 0.0f : 0.25f);
 	is_int(bad, 0, "%s: NaN and Inf reach the mix as 0",
