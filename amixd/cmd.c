@@ -74,6 +74,7 @@ cmd_quit(void)
 	cmd_quitting = 1;
 }
 
+/* 1 once cmd_quit was called. */
 int
 cmd_quit_requested(void)
 {

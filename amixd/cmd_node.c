@@ -34,6 +34,10 @@ static struct ev_timer cmd_reclaim_timer;
 
 static int cmd_rings_over(size_t bytes, char *err, size_t errlen);
 
+/*
+ * {"cmd":"create_node"}: a node of a type, with checked arguments and
+ * quotas, put into the graph and published (or nothing changes).
+ */
 cJSON *
 cmd_create_node(struct req_peer *c, const cJSON *req)
 {
@@ -160,12 +164,14 @@ cmd_link(struct req_peer *c, const cJSON *req, int on)
 	return am_proto_ok(req);
 }
 
+/* {"cmd":"connect"}: a link from one node to another. */
 cJSON *
 cmd_connect(struct req_peer *c, const cJSON *req)
 {
 	return cmd_link(c, req, 1);
 }
 
+/* {"cmd":"disconnect"}: that link removed. */
 cJSON *
 cmd_disconnect(struct req_peer *c, const cJSON *req)
 {
@@ -213,6 +219,7 @@ cmd_created(const struct req_peer *c)
 	return count;
 }
 
+/* {"cmd":"destroy_node"}: a node and its links removed. */
 cJSON *
 cmd_destroy_node(struct req_peer *c, const cJSON *req)
 {
@@ -275,6 +282,7 @@ cmd_reclaim_want(void *arg)
 	return cmd_orphans_left || engine_has_garbage(cmd_engine);
 }
 
+/* {"cmd":"set"}: a node's live arguments changed, checked first. */
 cJSON *
 cmd_set(struct req_peer *c, const cJSON *req)
 {
@@ -354,6 +362,7 @@ cmd_node_init(void)
 	ev_timer_want(&cmd_reclaim_timer, cmd_reclaim_want);
 }
 
+/* Remove the reclaim timer. */
 void
 cmd_node_done(void)
 {

@@ -177,6 +177,7 @@ cmd_subscribe(struct req_peer *c, const cJSON *req)
 	return r;
 }
 
+/* Unsubscribe from events; the slots of stats and levels go with them. */
 cJSON *
 cmd_unsubscribe(struct req_peer *c, const cJSON *req)
 {
@@ -269,6 +270,7 @@ cmd_subscribe_want(void *arg)
 	return 0;
 }
 
+/* Set the report tick up (not yet running: it runs while it has work). */
 void
 cmd_subscribe_init(struct engine *e)
 {
@@ -278,6 +280,7 @@ cmd_subscribe_init(struct engine *e)
 	ev_timer_want(&cmd_subscribe_timer, cmd_subscribe_want);
 }
 
+/* Remove the report tick. */
 void
 cmd_subscribe_done(void)
 {

@@ -227,6 +227,7 @@ events_init(struct engine *e)
 	ev_timer_want(&events_retry_timer, events_retry_want);
 }
 
+/* Stop listening and retrying. */
 void
 events_done(void)
 {
