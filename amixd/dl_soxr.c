@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libsoxr, loaded when the first converter that may use it is made
- * (resampler_init with RESAMPLER_NONRT: a file source at another rate)
- * rather than when amixd starts: it brings libgomp with it, two more
- * libraries to map and relocate on every start for a feature most
- * graphs never use. As in dl_sndfile.c, each function amixd calls is
- * defined with libsoxr's own prototype and forwards through a pointer
- * that dl_soxr_load fills; only the control thread and the file nodes'
- * decoder threads call them, never the real-time thread.
+ * (resampler_init: a file source, app stream or resample node at
+ * another rate) rather than when amixd starts: it brings libgomp with
+ * it, two more libraries to map and relocate on every start for a
+ * feature most graphs never use. As in dl_sndfile.c, each function
+ * amixd calls is defined with libsoxr's own prototype and forwards
+ * through a pointer that dl_soxr_load fills (RTLD_NOW: no lazy binding
+ * later). The real-time thread calls soxr_process through it once
+ * resampler.c has primed the converter on the control thread: one
+ * indirect call, no lock (resampler_soxr.c).
  */
 
 #include <pthread.h>

@@ -34,6 +34,14 @@ struct resampler {
 	float *fifo;			/* input not consumed yet */
 	uint32_t fifo_off, fifo_len;	/* frames */
 	uint32_t fifo_cap;		/* frames */
+	/* soxr on the real-time thread, in fixed calls (resampler_soxr.c) */
+	int fixed;			/* soxr is called that way */
+	uint32_t chunk;			/* input frames per call */
+	uint32_t skip;			/* output frames still to drop */
+	uint32_t spins;			/* bound on calls per run */
+	float *obuf;			/* converted, not taken yet */
+	uint32_t obuf_off, obuf_len;	/* frames */
+	uint32_t obuf_cap;		/* frames */
 };
 
 int resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
@@ -46,5 +54,10 @@ void resampler_run(struct resampler *rs, float *out, uint32_t n,
 uint32_t resampler_push(struct resampler *rs, uint32_t in_rate,
     const float *in, uint32_t n, float *out, uint32_t room, uint32_t *used);
 int resampler_retarget(struct resampler *rs, uint32_t out_rate);
+
+uint32_t resampler_soxr_unit(uint32_t in_rate, uint32_t out_rate);
+int resampler_soxr_prime(struct resampler *rs, uint32_t max_out);
+void resampler_soxr_run(struct resampler *rs, float *out, uint32_t n,
+    resampler_pull pull, void *ctx);
 
 #endif /* !defined(RESAMPLER_H) */

@@ -91,7 +91,8 @@ set \$m db=0
 render 0.25
 EOS
 
-# A resample domain (libsamplerate on the RT path) at each quality.
+# A resample domain (libsoxr on the RT path, libsamplerate at linear) at
+# each quality.
 for q in best medium fast linear; do
 	render "resample-$q" 0.5 <<EOS
 t = create tone freq=1000 db=-6

@@ -6,9 +6,13 @@
  *   (malloc, calloc, realloc, free... are wrapped here, or under ASan
  *   and TSan counted through the sanitizer's allocator hooks, while the
  *   real-time side runs), for every quality, period and rate pair,
- *   for a converter made for the real-time thread (no RESAMPLER_NONRT);
- * - RESAMPLER_NONRT (libsoxr): as clean as libsamplerate or cleaner,
- *   and deterministic too;
+ *   for a converter made for the real-time thread (no RESAMPLER_NONRT:
+ *   libsoxr, primed and called in fixed blocks: resampler_soxr.c),
+ *   also over 120 s of random periods at more rate pairs, and it is
+ *   libsoxr that converts there, its output lined up with that of a
+ *   fresh soxr off the real-time thread);
+ * - RESAMPLER_NONRT (libsoxr as resampler_run needs it): clean and
+ *   deterministic too;
  * - determinism: the same input in the same periods gives the same bytes;
  * - quality: a 1 kHz sine at 44.1 -> 48 kHz comes out at least as clean
  *   as each quality promises (a least-squares sine fit);
@@ -129,6 +133,7 @@ memalign(size_t align, size_t n)
 
 #define T_MAX		4096		/* largest period */
 #define T_LEN		(48000 * 3)	/* output frames per run */
+#define T_LONG		120		/* seconds, random periods */
 
 struct t_sig {
 	double phase, step;		/* radians */
@@ -181,32 +186,57 @@ t_snr(const float *x, size_t n, double f)
 
 static float t_out[2][T_LEN * 2];
 
+/* The largest difference between a and b over frames [from, to). */
+static double
+t_maxdiff(const float *a, const float *b, size_t from, size_t to)
+{
+	double d, m = 0;
+	size_t i;
+
+	for (i = 2 * from; i < 2 * to; i++) {
+		d = fabs((double)a[i] - b[i]);
+		if (d > m)
+			m = d;
+	}
+	return m;
+}
+
+static float t_big[T_MAX * 2];
+static int t_fixed;		/* the last t_run's converter: rs.fixed */
+
 /*
- * Run quality q from in to out in periods of period frames into
- * t_out[slot]; retarget to rt (if not 0) halfway. Returns heap calls
- * made by resampler_run and resampler_retarget.
+ * Run quality q from in to out, len output frames, in periods of
+ * period frames (0: random ones) into t_out[slot] (slot -1: nowhere,
+ * any len); retarget to rt (if not 0) halfway. Returns heap calls made
+ * by resampler_run and resampler_retarget.
  */
 static long
-t_run(int q, uint32_t in, uint32_t out, uint32_t period, uint32_t rt,
-    int slot)
+t_run_len(int q, uint32_t in, uint32_t out, uint32_t period, uint32_t rt,
+    int slot, uint32_t len)
 {
 	struct resampler rs;
 	struct t_sig s = { 0, 2 * M_PI * 1000 / in, 0 };
 	char err[128];
-	uint32_t done, n;
+	uint32_t done, n, seed = in ^ out ^ (uint32_t)q;
 	long heap;
 
 	if (resampler_init(&rs, q, in, out, T_MAX, err, sizeof(err)) < 0) {
 		ok(0, "resampler_init: %s", err);
 		return -1;
 	}
+	t_fixed = rs.fixed;
 	t_heap = 0;
 	t_counting = 1;
-	for (done = 0; done < T_LEN; done += n) {
-		n = T_LEN - done < period ? T_LEN - done : period;
-		if (rt != 0 && done >= T_LEN / 2 && rs.out_rate != rt)
+	for (done = 0; done < len; done += n) {
+		/* Period 0: random periods of 1 to T_MAX frames. */
+		seed = seed * 1103515245u + 12345u;
+		n = period != 0 ? period : 1 + (seed >> 8) % T_MAX;
+		if (n > len - done)
+			n = len - done;
+		if (rt != 0 && done >= len / 2 && rs.out_rate != rt)
 			resampler_retarget(&rs, rt);
-		resampler_run(&rs, t_out[slot] + 2 * done, n, t_pull, &s);
+		resampler_run(&rs, slot >= 0 ? t_out[slot] + 2 * done : t_big,
+		    n, t_pull, &s);
 	}
 	t_counting = 0;
 	heap = t_heap;
@@ -257,14 +287,26 @@ t_push(int q, uint32_t in, uint32_t out, uint32_t period, uint32_t len,
 	return heap;
 }
 
+static long
+t_run(int q, uint32_t in, uint32_t out, uint32_t period, uint32_t rt,
+    int slot)
+{
+	return t_run_len(q, in, out, period, rt, slot, T_LEN);
+}
+
 int
 main(void)
 {
-	static const uint32_t periods[] = { 64, 128, 1000, 1024, T_MAX };
+	static const uint32_t periods[] = { 64, 128, 1000, 1024, T_MAX, 0 };
 	static const double min_snr[] = { 140, 140, 115, 60 };
 	static const uint32_t rates[][2] = {
 		{ 44100, 48000 }, { 48000, 44100 }, { 8000, 192000 },
 		{ 192000, 8000 }, { 22050, 48000 },
+	};
+	static const uint32_t more[][2] = {
+		{ 44100, 48000 }, { 48000, 44100 }, { 32000, 48000 },
+		{ 96000, 44100 }, { 44100, 96000 }, { 11025, 48000 },
+		{ 48000, 16000 }, { 88200, 48000 },
 	};
 	size_t p, r;
 	int q, same, nonrt;
@@ -342,6 +384,29 @@ main(void)
 		snr = t_snr(t_out[0] + 44100 * 2, 44100, 1000.0 / 44100);
 		ok(snr >= 120, "push medium: 1 kHz sine "
 		    "48 -> 44.1 kHz: SNR %.1f dB", snr);
+	}
+	/*
+	 * soxr on the real-time thread (resampler_soxr.c): used at best,
+	 * medium and fast; no heap call over minutes of random periods at
+	 * more rate pairs; its output lines up with a fresh soxr's.
+	 */
+	for (q = RESAMPLER_BEST; q < RESAMPLER_LINEAR; q++) {
+		for (r = 0; r < sizeof(more) / sizeof(more[0]); r++) {
+			is_int(t_run_len(q | RESAMPLER_VARY, more[r][0],
+			    more[r][1], 0, 0, -1, more[r][1] * T_LONG), 0,
+			    "%s %u -> %u, %u s of random periods: no heap "
+			    "call", resampler_qualities[q], more[r][0],
+			    more[r][1], T_LONG);
+			ok(t_fixed, "%s %u -> %u: libsoxr in fixed calls "
+			    "converts", resampler_qualities[q], more[r][0],
+			    more[r][1]);
+		}
+		t_run(q, 44100, 48000, 1000, 0, 0);
+		t_run(q | RESAMPLER_NONRT, 44100, 48000, 1000, 0, 1);
+		ok(t_maxdiff(t_out[0], t_out[1], 4800, T_LEN) < 1e-5,
+		    "%s: on the RT thread, the output of a fresh soxr, lined "
+		    "up (%g)", resampler_qualities[q],
+		    t_maxdiff(t_out[0], t_out[1], 4800, T_LEN));
 	}
 	t_run(RESAMPLER_BEST, 48000, 48000, 128, 0, 0);
 	snr = t_snr(t_out[0], T_LEN, 1000.0 / 48000);

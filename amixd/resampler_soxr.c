@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libsoxr on the real-time thread (resampler.c's converters made without
+ * RESAMPLER_NONRT: the resample node, app streams), without a heap call
+ * there.
+ *
+ * What soxr allocates after soxr_create: its transform buffers, on the
+ * first call; and its FIFOs, one per stage and channel plus the output
+ * one, which it grows (realloc) when what a FIFO holds plus what is
+ * added exceeds its allocation while its read offset is below 16 KiB;
+ * nothing ever shrinks. What a FIFO holds and what is added at once
+ * depend only on the sizes of the calls made, never on the samples. A
+ * caller that asks for whatever its period needs makes calls of ever
+ * new sizes, and a FIFO may first need to grow long after start: the
+ * unit test found such growth, at some rate pairs and periods, after
+ * priming on silence with large calls and with calls of varied sizes.
+ *
+ * So here soxr is only ever called one way: chunk input frames in, a
+ * whole number of ratio cycles (resampler_soxr_unit), and everything
+ * it can give out, into obuf; resampler_soxr_run copies from obuf what
+ * each period takes and makes the next call when obuf is empty. Every
+ * call is the same, whatever the period, so soxr's state after a call
+ * is a function of the number of calls made alone, eventually periodic
+ * since it is bounded, and the FIFOs stop growing once that is reached.
+ * resampler_soxr_prime makes RS_PRIME_CALLS such calls on silence at
+ * init, on the control thread. That this is enough is measured, not
+ * proven: tests/unit/test_resampler.c counts the heap calls of
+ * resampler_run after it, for every quality, several rate pairs, and
+ * periods fixed and random, over minutes of audio.
+ *
+ * The silence fed is a whole number of cycles, K frames, so the signal
+ * after it comes out at output frame K * out / in exactly: the frames
+ * soxr still holds of the silence (skip) are dropped as they come, and
+ * the output lines up with the input as a fresh converter's would.
+ * Conversion is deterministic: the calls are fixed and soxr runs
+ * single-threaded.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <soxr.h>
+
+#include "resampler.h"
+#include "util.h"
+
+#define RS_CHUNK	256		/* input frames per call, about */
+#define RS_PRIME_CALLS	1024		/* calls on silence at init */
+#define RS_PRIME_OUT	(1u << 17)	/* priming: output frames per call */
+
+/*
+ * Input frames in the shortest whole cycle of the ratio: in_rate /
+ * gcd(in_rate, out_rate). That many frames in make a whole number out.
+ */
+uint32_t
+resampler_soxr_unit(uint32_t in_rate, uint32_t out_rate)
+{
+	uint32_t a = in_rate, b = out_rate, t;
+
+	while (b != 0) {
+		t = a % b;
+		a = b;
+		b = t;
+	}
+	return in_rate / a;
+}
+
+/*
+ * Control: ready rs->soxr, just made, for resampler_soxr_run: the call
+ * size, RS_PRIME_CALLS calls on silence, obuf sized at twice the most
+ * one call gave, and a bound on the calls one run of max_out frames
+ * may need. Grows rs->fifo_cap to a call's input if it is smaller
+ * (resampler_init allocates the FIFO after). 0, or -1: not primed, the
+ * caller does without soxr.
+ */
+int
+resampler_soxr_prime(struct resampler *rs, uint32_t max_out)
+{
+	uint64_t made = 0, want;
+	uint32_t unit, i, first = 0, gap = 0, gapmax = 0, most = 0, per;
+	size_t idone, odone;
+	float *zin, *zout;
+	int rc = 0;
+
+	unit = resampler_soxr_unit(rs->in_rate, rs->out_rate);
+	rs->chunk = unit * ((RS_CHUNK + unit - 1) / unit);
+	if (rs->fifo_cap < rs->chunk)
+		rs->fifo_cap = rs->chunk;
+	per = (uint32_t)((uint64_t)rs->chunk * rs->out_rate / rs->in_rate);
+	zin = xcalloc((size_t)rs->chunk * 2, sizeof(float));
+	zout = xcalloc((size_t)RS_PRIME_OUT * 2, sizeof(float));
+	for (i = 0; i < RS_PRIME_CALLS && rc == 0; i++) {
+		odone = 0;
+		if (soxr_process(rs->soxr, zin, rs->chunk, &idone, zout,
+		    RS_PRIME_OUT, &odone) != NULL || idone != rs->chunk ||
+		    odone >= RS_PRIME_OUT)
+			rc = -1;
+		made += odone;
+		if (odone > most)
+			most = (uint32_t)odone;
+		/* Calls before the first output; most calls without. */
+		if (made == 0)
+			first = i + 1;
+		else if (odone == 0 && ++gap > gapmax)
+			gapmax = gap;
+		else if (odone > 0)
+			gap = 0;
+	}
+	want = (uint64_t)RS_PRIME_CALLS * per;
+	if (rc == 0 && (made > want || want - made > UINT32_MAX || most == 0))
+		rc = -1;
+	free(zin);
+	free(zout);
+	if (rc < 0)
+		return -1;
+	rs->skip = (uint32_t)(want - made);
+	rs->obuf_cap = 2 * most + per;
+	rs->obuf = xcalloc((size_t)rs->obuf_cap * 2, sizeof(float));
+	rs->obuf_off = rs->obuf_len = 0;
+	rs->spins = (max_out + per - 1) / per + 2 * gapmax + first + 4;
+	rs->fixed = 1;
+	return 0;
+}
+
+/*
+ * RT: n output frames into out from obuf, refilled by one fixed call
+ * of chunk frames whenever it is empty, pulled into the FIFO in pieces
+ * no longer than resampler_block(n) (a resample node's domain runs in
+ * blocks of at most that, plan.c); the silence still held from
+ * priming is dropped first. At most spins calls; what they could not
+ * make is silence.
+ */
+void
+resampler_soxr_run(struct resampler *rs, float *out, uint32_t n,
+    resampler_pull pull, void *ctx)
+{
+	uint32_t done = 0, i = 0, k, m, piece;
+	size_t idone, odone;
+
+	piece = resampler_block(n, rs->in_rate, rs->out_rate);
+	while (done < n) {
+		if (rs->obuf_len == 0) {
+			if (i++ >= rs->spins)
+				break;
+			/* In pieces no longer than the blocks for n. */
+			for (k = 0; k < rs->chunk; k += m) {
+				m = rs->chunk - k < piece ? rs->chunk - k :
+				    piece;
+				pull(ctx, rs->fifo + 2 * k, m);
+			}
+			odone = 0;
+			if (soxr_process(rs->soxr, rs->fifo, rs->chunk, &idone,
+			    rs->obuf, rs->obuf_cap, &odone) != NULL)
+				break;
+			rs->obuf_off = 0;
+			rs->obuf_len = (uint32_t)odone;
+			k = rs->skip < rs->obuf_len ? rs->skip : rs->obuf_len;
+			rs->obuf_off += k;
+			rs->obuf_len -= k;
+			rs->skip -= k;
+			continue;
+		}
+		k = n - done < rs->obuf_len ? n - done : rs->obuf_len;
+		memcpy(out + 2 * done, rs->obuf + 2 * rs->obuf_off,
+		    (size_t)k * 2 * sizeof(float));
+		done += k;
+		rs->obuf_off += k;
+		rs->obuf_len -= k;
+	}
+	if (done < n)	/* only on a converter error */
+		memset(out + 2 * done, 0, (size_t)(n - done) * 2 *
+		    sizeof(float));
+}
