@@ -3,7 +3,12 @@
  * srcbench: the three sample-rate converters amixd could use, side by
  * side on the same signals: libsamplerate (its four converters), libsoxr
  * (the engine of sox's "rate": its five recipes, and HQ/MQ made for
- * variable ratios, SOXR_VR) and speexdsp (qualities 10, 8, 5, 3, 0).
+ * variable ratios, SOXR_VR) and speexdsp (qualities 10, 8, 5, 3, 0);
+ * and amixd's own converter (amixd/resampler.c) at each quality as the
+ * real-time thread runs it (lib "amixd-rt": the resample node, app
+ * streams) and as a file source's decoder thread does ("amixd-file"),
+ * asked for 1024 output frames at a time through its pull model; their
+ * held_ms is how far ahead of what they gave out they read.
  *
  *	srcbench [IN_RATE [OUT_RATE [SECONDS]]]	(44100 48000 10)
  *
@@ -34,6 +39,9 @@
 #include <soxr.h>
 #include <speex/speex_resampler.h>
 
+#include "dl.h"
+#include "resampler.h"
+
 #define SB_BLOCK	1024
 
 struct engine {
@@ -41,7 +49,7 @@ struct engine {
 	int kind, q;
 };
 
-enum { SB_LSR, SB_SOXR, SB_SOXR_VR, SB_SPEEX };
+enum { SB_LSR, SB_SOXR, SB_SOXR_VR, SB_SPEEX, SB_AMIXD };
 
 static const struct engine engines[] = {
 	{ "libsamplerate", "best", SB_LSR, SRC_SINC_BEST_QUALITY },
@@ -62,6 +70,14 @@ static const struct engine engines[] = {
 	{ "speexdsp", "5", SB_SPEEX, 5 },
 	{ "speexdsp", "3", SB_SPEEX, 3 },
 	{ "speexdsp", "0", SB_SPEEX, 0 },
+	{ "amixd-rt", "best", SB_AMIXD, RESAMPLER_BEST },
+	{ "amixd-rt", "medium", SB_AMIXD, RESAMPLER_MEDIUM },
+	{ "amixd-rt", "fast", SB_AMIXD, RESAMPLER_FAST },
+	{ "amixd-rt", "linear", SB_AMIXD, RESAMPLER_LINEAR },
+	{ "amixd-file", "best", SB_AMIXD, RESAMPLER_BEST | RESAMPLER_NONRT },
+	{ "amixd-file", "medium", SB_AMIXD,
+	    RESAMPLER_MEDIUM | RESAMPLER_NONRT },
+	{ "amixd-file", "fast", SB_AMIXD, RESAMPLER_FAST | RESAMPLER_NONRT },
 };
 
 struct conv {
@@ -70,6 +86,10 @@ struct conv {
 	SRC_STATE *lsr;
 	soxr_t soxr;
 	SpeexResamplerState *spx;
+	struct resampler rs;		/* SB_AMIXD */
+	int rs_on;
+	const float *in;		/* SB_AMIXD: what pull reads */
+	size_t in_len, in_pos;		/* frames */
 };
 
 static void
@@ -79,6 +99,7 @@ conv_open(struct conv *c, const struct engine *e, unsigned in, unsigned out)
 	soxr_runtime_spec_t rt;
 	soxr_io_spec_t io;
 	soxr_error_t se;
+	char ebuf[128];
 	int err = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -107,8 +128,13 @@ conv_open(struct conv *c, const struct engine *e, unsigned in, unsigned out)
 		c->spx = speex_resampler_init(2, in, out, e->q, &err);
 		speex_resampler_skip_zeros(c->spx);
 		break;
+	case SB_AMIXD:
+		c->rs_on = resampler_init(&c->rs, e->q, in, out, SB_BLOCK,
+		    ebuf, sizeof(ebuf)) == 0;
+		break;
 	}
-	if (c->lsr == NULL && c->soxr == NULL && c->spx == NULL) {
+	if (c->lsr == NULL && c->soxr == NULL && c->spx == NULL &&
+	    !c->rs_on) {
 		fprintf(stderr, "srcbench: %s %s: cannot create\n", e->lib,
 		    e->name);
 		exit(1);
@@ -124,6 +150,24 @@ conv_close(struct conv *c)
 		soxr_delete(c->soxr);
 	if (c->spx != NULL)
 		speex_resampler_destroy(c->spx);
+	if (c->rs_on)
+		resampler_done(&c->rs);
+}
+
+/* SB_AMIXD's pull callback: the input, then silence. */
+static void
+conv_pull(void *ctx, float *dst, uint32_t frames)
+{
+	struct conv *c = ctx;
+	size_t k = 0;
+
+	if (c->in_pos < c->in_len) {
+		k = c->in_len - c->in_pos < frames ? c->in_len - c->in_pos :
+		    frames;
+		memcpy(dst, c->in + 2 * c->in_pos, k * 2 * sizeof(float));
+	}
+	memset(dst + 2 * k, 0, (frames - k) * 2 * sizeof(float));
+	c->in_pos += frames;
 }
 
 /* Converts in (n frames), appends to out; returns frames made. */
@@ -179,8 +223,23 @@ static size_t
 conv_all(struct conv *c, const float *in, size_t frames, float *out,
     size_t room)
 {
-	size_t i, n, made = 0;
+	size_t i, n, made = 0, want;
 
+	if (c->e->kind == SB_AMIXD) {
+		/* Output-driven: as much as the input makes, by periods. */
+		c->in = in;
+		c->in_len = frames;
+		c->in_pos = 0;
+		want = (size_t)((double)frames * c->ratio);
+		if (want > room)
+			want = room;
+		for (; made < want; made += n) {
+			n = want - made < SB_BLOCK ? want - made : SB_BLOCK;
+			resampler_run(&c->rs, out + 2 * made, (uint32_t)n,
+			    conv_pull, c);
+		}
+		return made;
+	}
 	for (i = 0; i < frames; i += n) {
 		n = frames - i < SB_BLOCK ? frames - i : SB_BLOCK;
 		made += conv_run(c, in + 2 * i, n, out + 2 * made,
@@ -263,6 +322,7 @@ main(int argc, char **argv)
 	size_t frames = (size_t)(in * secs), room, made, skip, len, i, peak;
 	unsigned lo = in < out ? in : out;
 	double t0, t1, snr, hf, amp, pass, lat, mx, align;
+	char ebuf[128];
 	const size_t ne = sizeof(engines) / sizeof(engines[0]);
 	float *x, *y;
 	struct conv c;
@@ -271,6 +331,11 @@ main(int argc, char **argv)
 	if (in < 1000 || out < 1000 || secs < 2) {
 		fprintf(stderr, "usage: srcbench [IN [OUT [SECONDS>=2]]]\n");
 		return 2;
+	}
+	/* amixd's libsoxr calls go through dl_soxr.c, as in amixd. */
+	if (dl_soxr_load(ebuf, sizeof(ebuf)) < 0) {
+		fprintf(stderr, "srcbench: %s\n", ebuf);
+		return 1;
 	}
 	room = (size_t)((double)frames * out / in) + 8192;
 	x = calloc(frames * 2, sizeof(float));
@@ -316,6 +381,9 @@ main(int argc, char **argv)
 		align = (double)peak - (double)(in / 2) * out / in;
 		/* Held back: what 2 s of input should have made, less. */
 		lat = (2.0 * out - (double)made) * 1000.0 / out;
+		/* amixd's: what it read beyond what it gave out. */
+		if (engines[k].kind == SB_AMIXD)
+			lat = ((double)c.in_pos - 2.0 * in) * 1000.0 / in;
 		printf("{\"lib\":\"%s\",\"setting\":\"%s\",\"in\":%u,"
 		    "\"out\":%u,\"mfps\":%.3f,\"snr_db\":%.1f,"
 		    "\"hf_snr_db\":%.1f,\"pass_db\":%.3f,\"held_ms\":%.2f,"
