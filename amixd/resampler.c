@@ -17,10 +17,10 @@
  * It is loaded on first use (dl_soxr.c); should that fail, libsamplerate
  * converts instead, at the same quality names. The last column is the
  * look-ahead: what the converter reads beyond what it gives out.
- * Off the real-time thread (RESAMPLER_NONRT: a file source's decoder
- * thread) soxr is called as resampler_run needs; on it (the resample
- * node, app streams) it is called in fixed blocks after priming at
- * init, so that it never allocates there (resampler_soxr.c).
+ * soxr is always called in fixed blocks (resampler_soxr.c): on the
+ * real-time thread (the resample node, app streams) after priming at
+ * init, so that it never allocates there; off it (RESAMPLER_NONRT: a
+ * file source's decoder thread) without.
  *
  * Variable ratio: a converter made with RESAMPLER_VARY may be asked on
  * the real-time thread to convert to another output rate (a source that
@@ -157,7 +157,9 @@ resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
 		if (rs->soxr == NULL)
 			return -ENOMEM;
 		/* Not primed: libsamplerate converts instead. */
-		if (!nonrt && resampler_soxr_prime(rs, max_out) < 0) {
+		if (nonrt)
+			resampler_soxr_open(rs, max_out);
+		else if (resampler_soxr_prime(rs, max_out) < 0) {
 			soxr_delete(rs->soxr);
 			rs->soxr = NULL;
 		}
@@ -189,7 +191,7 @@ resampler_done(struct resampler *rs)
 }
 
 /*
- * RT: one converter call on what the FIFO holds, into out (room
+ * RT: one libsamplerate call on what the FIFO holds, into out (room
  * frames). Sets *used and *made; -1 on a converter error.
  */
 static int
@@ -197,16 +199,7 @@ resampler_step(struct resampler *rs, float *out, uint32_t room,
     uint32_t *used, uint32_t *made)
 {
 	SRC_DATA d;
-	size_t idone = 0, odone = 0;
 
-	if (rs->on_soxr) {
-		if (soxr_process(rs->soxr, rs->fifo + 2 * rs->fifo_off,
-		    rs->fifo_len, &idone, out, room, &odone) != NULL)
-			return -1;
-		*used = (uint32_t)idone;
-		*made = (uint32_t)odone;
-		return 0;
-	}
 	memset(&d, 0, sizeof(d));
 	d.data_in = rs->fifo + 2 * rs->fifo_off;
 	d.input_frames = rs->fifo_len;
@@ -234,7 +227,7 @@ resampler_run(struct resampler *rs, float *out, uint32_t n,
 		pull(ctx, out, n);
 		return;
 	}
-	if (rs->on_soxr && rs->fixed) {
+	if (rs->on_soxr) {
 		resampler_soxr_run(rs, out, n, pull, ctx);
 		return;
 	}

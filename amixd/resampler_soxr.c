@@ -2,7 +2,8 @@
 /*
  * libsoxr on the real-time thread (resampler.c's converters made without
  * RESAMPLER_NONRT: the resample node, app streams), without a heap call
- * there.
+ * there; and off it (a file source's decoder), in the same fixed calls
+ * but not primed (resampler_soxr_open).
  *
  * What soxr allocates after soxr_create: its transform buffers, on the
  * first call; and its FIFOs, one per stage and channel plus the output
@@ -48,6 +49,12 @@
 #define RS_CHUNK	256		/* input frames per call, about */
 #define RS_PRIME_CALLS	1024		/* calls on silence at init */
 #define RS_PRIME_OUT	(1u << 17)	/* priming: output frames per call */
+#define RS_FILE_CHUNK	1024		/* off RT: input frames per call */
+#define RS_FILE_OBUF	16384		/* off RT: obuf beyond two calls' */
+#define RS_FILE_SPINS	4096		/* off RT: calls a run, beyond n's */
+
+static void resampler_soxr_fix(struct resampler *rs, uint32_t obuf_cap,
+    uint32_t spins);
 
 /*
  * Input frames in the shortest whole cycle of the ratio: in_rate /
@@ -115,12 +122,45 @@ resampler_soxr_prime(struct resampler *rs, uint32_t max_out)
 	if (rc < 0)
 		return -1;
 	rs->skip = (uint32_t)(want - made);
-	rs->obuf_cap = 2 * most + per;
+	resampler_soxr_fix(rs, 2 * most + per, (max_out + per - 1) / per +
+	    2 * gapmax + first + 4);
+	return 0;
+}
+
+/* Control: obuf of obuf_cap frames, at most spins calls a run. */
+static void
+resampler_soxr_fix(struct resampler *rs, uint32_t obuf_cap, uint32_t spins)
+{
+	rs->obuf_cap = obuf_cap;
 	rs->obuf = xcalloc((size_t)rs->obuf_cap * 2, sizeof(float));
 	rs->obuf_off = rs->obuf_len = 0;
-	rs->spins = (max_out + per - 1) / per + 2 * gapmax + first + 4;
+	rs->spins = spins;
 	rs->fixed = 1;
-	return 0;
+}
+
+/*
+ * Control: ready rs->soxr, just made, for resampler_soxr_run off the
+ * real-time thread (a file source's decoder), where it may allocate:
+ * calls of RS_FILE_CHUNK frames, no priming; what one call gives beyond
+ * obuf stays in soxr until the next. Being called with input fixed
+ * rather than as the period needs also keeps soxr from taking input in
+ * dribs while it waits for a whole transform block (soxr takes only as
+ * much input per call as the output asked for: near the end of a
+ * period, a few frames), which ran out of calls and left gaps of
+ * silence, every few seconds, in files converted before.
+ */
+void
+resampler_soxr_open(struct resampler *rs, uint32_t max_out)
+{
+	uint32_t per;
+
+	rs->chunk = RS_FILE_CHUNK;
+	if (rs->fifo_cap < rs->chunk)
+		rs->fifo_cap = rs->chunk;
+	per = (uint32_t)((uint64_t)rs->chunk * rs->out_rate / rs->in_rate) + 1;
+	rs->skip = 0;
+	resampler_soxr_fix(rs, 2 * per + RS_FILE_OBUF, (max_out + per - 1) /
+	    per + RS_FILE_SPINS);
 }
 
 /*

@@ -73,6 +73,26 @@ EOS
 	play_check "$BATS_FILE_TMPDIR/s44.flac"
 }
 
+@test "20 s of a 44.1 kHz file play at 48 kHz at every quality without a gap" {
+	local d=$BATS_TEST_TMPDIR q out
+	# The converter used to leave a few frames of silence every few
+	# seconds (a 2 s file never showed it); a gap ruins the fit.
+	amtone -f 1000 --db -6 -r 44100 -d 20 -F f32 -t wav >"$d/long.wav"
+	for q in best medium fast; do
+		cat >"$d/l.am" <<EOS
+open rate=48000 period=256
+s = create file_source path=$d/long.wav quality=$q
+f = create file_sink path=$d/l.wav
+connect \$s \$f
+EOS
+		run -0 amixd --render 20 "$d/l.am"
+		sox "$d/l.wav" "$d/t.wav" trim 0.1 19.8
+		out=$(sinefit "$d/t.wav" 0)
+		[ "$(jget "$out" '.resid_db <= -120')" = true ] ||
+		    flunk "$q: residual $(jget "$out" .resid_db) dB"
+	done
+}
+
 @test "a mono WAV plays on both channels, equal" {
 	assert_eq 1 "$(soxi -c "$BATS_FILE_TMPDIR/m44.wav")"
 	play_check "$BATS_FILE_TMPDIR/m44.wav"
