@@ -17,9 +17,10 @@
  * priming on silence with large calls and with calls of varied sizes.
  *
  * So here soxr is only ever called one way: chunk input frames in, a
- * whole number of ratio cycles (resampler_soxr_unit), and everything
- * it can give out, into obuf; resampler_soxr_run copies from obuf what
- * each period takes and makes the next call when obuf is empty. Every
+ * whole number of ratio cycles (resampler_soxr_unit) making about
+ * RS_CHUNK frames on the faster side, and everything it can give out,
+ * into obuf; resampler_soxr_run copies from obuf what each period
+ * takes and makes the next call when obuf is empty. Every
  * call is the same, whatever the period, so soxr's state after a call
  * is a function of the number of calls made alone, eventually periodic
  * since it is bounded, and the FIFOs stop growing once that is reached.
@@ -46,7 +47,7 @@
 #include "resampler.h"
 #include "util.h"
 
-#define RS_CHUNK	256		/* input frames per call, about */
+#define RS_CHUNK	256		/* frames per call, about, in or out */
 #define RS_PRIME_CALLS	1024		/* calls on silence at init */
 #define RS_PRIME_OUT	(1u << 17)	/* priming: output frames per call */
 #define RS_FILE_CHUNK	1024		/* off RT: input frames per call */
@@ -85,13 +86,17 @@ int
 resampler_soxr_prime(struct resampler *rs, uint32_t max_out)
 {
 	uint64_t made = 0, want;
-	uint32_t unit, i, first = 0, gap = 0, gapmax = 0, most = 0, per;
+	uint32_t unit, ounit, i, first = 0, gap = 0, gapmax = 0, most = 0;
+	uint32_t per;
 	size_t idone, odone;
 	float *zin, *zout;
 	int rc = 0;
 
+	/* About RS_CHUNK frames on the faster side, whole cycles. */
 	unit = resampler_soxr_unit(rs->in_rate, rs->out_rate);
-	rs->chunk = unit * ((RS_CHUNK + unit - 1) / unit);
+	ounit = resampler_soxr_unit(rs->out_rate, rs->in_rate);
+	rs->chunk = unit * ((RS_CHUNK + (unit > ounit ? unit : ounit) - 1) /
+	    (unit > ounit ? unit : ounit));
 	if (rs->fifo_cap < rs->chunk)
 		rs->fifo_cap = rs->chunk;
 	per = (uint32_t)((uint64_t)rs->chunk * rs->out_rate / rs->in_rate);
