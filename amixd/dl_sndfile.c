@@ -28,6 +28,8 @@
 	X(int, sf_format_check, (const SF_INFO *info), (info)) \
 	X(sf_count_t, sf_readf_float, (SNDFILE *sf, float *p, \
 	    sf_count_t n), (sf, p, n)) \
+	X(sf_count_t, sf_readf_short, (SNDFILE *sf, short *p, \
+	    sf_count_t n), (sf, p, n)) \
 	X(sf_count_t, sf_writef_float, (SNDFILE *sf, const float *p, \
 	    sf_count_t n), (sf, p, n)) \
 	X(sf_count_t, sf_writef_short, (SNDFILE *sf, const short *p, \

@@ -72,6 +72,7 @@
 
 #include <sndfile.h>
 
+#include "afmt.h"
 #include "dl.h"
 #include "node.h"
 #include "resampler.h"
@@ -122,6 +123,7 @@ struct file_source {
 	int decoder_on;
 	uint64_t pass;			/* frames read since frame 0 */
 	float *dbuf;			/* FSRC_CHUNK * channels */
+	short *ibuf;			/* the same, 16-bit WAVs; or NULL */
 	float *sbuf;			/* FSRC_CHUNK * 2 */
 	float *obuf;			/* FSRC_OUT * 2, converted */
 	struct resampler conv;		/* file rate -> conv_rate */
@@ -141,6 +143,27 @@ struct file_source {
 };
 
 /*
+ * Decoder (or init): up to want frames (at most FSRC_CHUNK) of the file
+ * as float into buf. 16-bit PCM WAVs are read as they are stored and
+ * converted by am_afmt_decode, which gives the floats libsndfile would
+ * (s / 32768) in one read(2) of the chunk instead of one per 8 KiB
+ * and with vector code: the 16-bit file mix reads 16 files at once.
+ */
+static sf_count_t
+file_source_readf(struct file_source *f, float *buf, uint32_t want)
+{
+	sf_count_t got;
+
+	if (f->ibuf == NULL)
+		return sf_readf_float(f->sf, buf, want);
+	got = sf_readf_short(f->sf, f->ibuf, want);
+	if (got > 0)
+		am_afmt_decode(AM_AFMT_S16, buf, f->ibuf, (size_t)got *
+		    f->channels);
+	return got;
+}
+
+/*
  * Decoder (or init, before the decoder starts): read up to want frames,
  * at most FSRC_CHUNK, as stereo into sbuf. Seeks back to the start at
  * the end of the file when looping. Returns the frames read, 0 at the
@@ -156,12 +179,12 @@ file_source_read(struct file_source *f, uint32_t want)
 
 	if (want > FSRC_CHUNK)
 		want = FSRC_CHUNK;
-	got = sf_readf_float(f->sf, buf, want);
+	got = file_source_readf(f, buf, want);
 	if (got <= 0 && f->loop && f->pass > 0) {
 		if (sf_seek(f->sf, 0, SEEK_SET) < 0)
 			return 0;
 		f->pass = 0;
-		got = sf_readf_float(f->sf, buf, want);
+		got = file_source_readf(f, buf, want);
 	}
 	if (got <= 0)
 		return 0;
@@ -379,6 +402,22 @@ file_source_open(struct file_source *f, SF_INFO *info, char *err,
 	return 0;
 }
 
+/*
+ * Control: 1 for a 16-bit PCM WAV (or W64, RF64) on a little-endian
+ * machine, whose samples am_afmt_decode converts as libsndfile would.
+ */
+static int
+file_source_s16(const SF_INFO *info)
+{
+	int major = info->format & SF_FORMAT_TYPEMASK;
+
+	if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ ||
+	    (info->format & SF_FORMAT_SUBMASK) != SF_FORMAT_PCM_16)
+		return 0;
+	return major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX ||
+	    major == SF_FORMAT_W64 || major == SF_FORMAT_RF64;
+}
+
 /* Control: check what the header says. 0, or -EINVAL with a message. */
 static int
 file_source_check(struct file_source *f, const SF_INFO *info, char *err,
@@ -432,6 +471,9 @@ file_source_init(void *st, const struct node_val *v, uint32_t rate,
 	f->file_rate = (uint32_t)info.samplerate;
 	f->frames = info.frames;
 	f->dbuf = xcalloc((size_t)FSRC_CHUNK * f->channels, sizeof(float));
+	if (file_source_s16(&info))
+		f->ibuf = xcalloc((size_t)FSRC_CHUNK * f->channels,
+		    sizeof(short));
 	f->sbuf = xcalloc((size_t)FSRC_CHUNK * 2, sizeof(float));
 	f->obuf = xcalloc((size_t)FSRC_OUT * 2, sizeof(float));
 	/* Two seconds at the file's rate or the graph's, the larger. */
@@ -479,10 +521,12 @@ fail_ev:
 fail_rs:
 	am_ring_done(&f->ring);
 fail_bufs:
+	free(f->ibuf);
 	free(f->dbuf);
 	free(f->sbuf);
 	free(f->obuf);
 	f->dbuf = f->sbuf = f->obuf = NULL;
+	f->ibuf = NULL;
 fail_close:
 	sf_close(f->sf);
 	f->sf = NULL;
@@ -509,6 +553,7 @@ file_source_done(void *st)
 		sf_close(f->sf);
 	resampler_done(&f->conv);
 	am_ring_done(&f->ring);
+	free(f->ibuf);
 	free(f->dbuf);
 	free(f->sbuf);
 	free(f->obuf);

@@ -17,6 +17,7 @@ setup_file() {
 	sox "$d/s44.wav" "$d/m44.wav" remix 1
 	amtone -f 1000 --db -3 -r 44100 -d 0.25 -F f32 -t wav >"$d/loop44.wav"
 	amtone -f 1000 --db -3 -r 48000 -d 0.25 -F f32 -t wav >"$d/loop48.wav"
+	amtone -f 1000 --db -1 -r 48000 -d 0.25 -F s16 -t wav >"$d/loop48s16.wav"
 	amtone -f 500 --db -10 -r 44100 -d 0.2 -F s16 -t wav >"$d/short.wav"
 	amtone -f 300 --db -10 -r 22050 -d 3 -F s16 -t wav >"$d/s22.wav"
 }
@@ -99,15 +100,24 @@ EOS
 }
 
 @test "a file at the graph rate is copied bit for bit, and loops sample-exact" {
-	local d=$BATS_TEST_TMPDIR
-	cat >"$d/l.am" <<EOS
-s = create file_source path=$BATS_FILE_TMPDIR/loop48.wav loop=true
+	local d=$BATS_TEST_TMPDIR src
+	# float, and 16-bit (read as stored, converted by amixd: the same
+	# floats as sox's and libsndfile's, s / 32768)
+	for src in loop48.wav loop48s16.wav; do
+		cat >"$d/l.am" <<EOS
+s = create file_source path=$BATS_FILE_TMPDIR/$src loop=true
 f = create file_sink path=$d/l.wav
 connect \$s \$f
 EOS
-	run -0 amixd --render 1.3 "$d/l.am"
+		run -0 amixd --render 1.3 "$d/l.am"
+		copy_check "$BATS_FILE_TMPDIR/$src" "$d/l.wav"
+	done
+}
+
+# copy_check SRC OUT: OUT is SRC (12000 frames) looped, bit for bit.
+copy_check() {
 	# 12000 frames looped: output frame i is input frame i mod 12000.
-	run -0 "$PY" - "$BATS_FILE_TMPDIR/loop48.wav" "$d/l.wav" <<'EOP'
+	run -0 "$PY" - "$1" "$2" <<'EOP'
 import subprocess, sys
 import numpy as np
 def rd(p, ch):
@@ -118,7 +128,7 @@ a, b = rd(sys.argv[1], 2), rd(sys.argv[2], 2)
 want = np.tile(a, (len(b) // len(a) + 1, 1))[:len(b)]
 print(len(a), len(b), int(np.sum(want != b)))
 EOP
-	assert_eq "12000 62400 0" "$output" "input, output, frames differing"
+	assert_eq "12000 62400 0" "$output" "$1: input, output, frames differing"
 }
 
 @test "loop:true at another rate plays seamlessly across the loop points" {
