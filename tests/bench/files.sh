@@ -55,6 +55,9 @@ timed() {
 	{ time "$@" >/dev/null 2>"$BENCH_DIR/err" ; } 2>&1 | tail -n 1
 }
 
+# The machine's 1-minute load average before and after: the wall-time
+# ratios mean little when other work shares the cores.
+figure files_loadavg_before "$(cut -d' ' -f1 /proc/loadavg)" "1-min load"
 ins=$(for i in $(seq 1 "$N"); do echo "$BENCH_DIR/in$i.wav"; done)
 : >"$BENCH_DIR/sox"
 for r in $(seq "$RUNS"); do
@@ -99,4 +102,5 @@ wall=$(awk '{ print $1 }' "$BENCH_DIR/one" | median)
 figure files_render_one_ratio \
     "$(awk -v a="$wall" -v s="$sox_wall" 'BEGIN { printf "%.3f", a / s }')" \
     "amixd/sox wall time, one converter after the mix"
+figure files_loadavg_after "$(cut -d' ' -f1 /proc/loadavg)" "1-min load"
 rm -rf "$BENCH_DIR"

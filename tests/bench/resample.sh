@@ -50,6 +50,9 @@ soxrate() {	# soxrate SECONDS FILE
 	    synth "$1" sine 1000 vol -6dB rate 48000
 }
 
+# The 1-minute load average: wall-time speeds mean little when other
+# work shares the cores.
+figure resample_loadavg_before "$(cut -d' ' -f1 /proc/loadavg)" "1-min load"
 soxrate 2 "$BENCH_DIR/sox3.wav" 2>/dev/null
 sox_snr=$(snr "$BENCH_DIR/sox3.wav")
 for r in $(seq "$RUNS"); do
@@ -73,9 +76,14 @@ for q in best medium fast linear; do
 	    "$SECS s rendered (synth + convert + write f32 WAV), median of $RUNS"
 done
 
+figure resample_loadavg_after "$(cut -d' ' -f1 /proc/loadavg)" "1-min load"
+
 # The engines side by side (srcbench): libsamplerate, libsoxr and
-# speexdsp on the same signals, speed in CPU time of one thread. The
-# peer is sox's own engine at sox's default quality (soxr HQ).
+# speexdsp on the same signals, speed in CPU time of one thread, and
+# amixd's converter as the real-time thread (amixd_rt) and a file
+# source's decoder (amixd_file) run it ("holds": how far it reads
+# ahead). The peer is sox's own engine at sox's default quality (soxr
+# HQ).
 srcbench 44100 48000 "$SECS" >"$BENCH_DIR/engines.json" || exit 1
 peer_speed=$(jq -r 'select(.lib == "soxr" and .setting == "HQ") | .mfps' \
     "$BENCH_DIR/engines.json")

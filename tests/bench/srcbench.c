@@ -5,8 +5,8 @@
  * (the engine of sox's "rate": its five recipes, and HQ/MQ made for
  * variable ratios, SOXR_VR) and speexdsp (qualities 10, 8, 5, 3, 0);
  * and amixd's own converter (amixd/resampler.c) at each quality as the
- * real-time thread runs it (lib "amixd-rt": the resample node, app
- * streams) and as a file source's decoder thread does ("amixd-file"),
+ * real-time thread runs it (lib "amixd_rt": the resample node, app
+ * streams) and as a file source's decoder thread does ("amixd_file"),
  * asked for 1024 output frames at a time through its pull model; their
  * held_ms is how far ahead of what they gave out they read.
  *
@@ -70,14 +70,14 @@ static const struct engine engines[] = {
 	{ "speexdsp", "5", SB_SPEEX, 5 },
 	{ "speexdsp", "3", SB_SPEEX, 3 },
 	{ "speexdsp", "0", SB_SPEEX, 0 },
-	{ "amixd-rt", "best", SB_AMIXD, RESAMPLER_BEST },
-	{ "amixd-rt", "medium", SB_AMIXD, RESAMPLER_MEDIUM },
-	{ "amixd-rt", "fast", SB_AMIXD, RESAMPLER_FAST },
-	{ "amixd-rt", "linear", SB_AMIXD, RESAMPLER_LINEAR },
-	{ "amixd-file", "best", SB_AMIXD, RESAMPLER_BEST | RESAMPLER_NONRT },
-	{ "amixd-file", "medium", SB_AMIXD,
+	{ "amixd_rt", "best", SB_AMIXD, RESAMPLER_BEST },
+	{ "amixd_rt", "medium", SB_AMIXD, RESAMPLER_MEDIUM },
+	{ "amixd_rt", "fast", SB_AMIXD, RESAMPLER_FAST },
+	{ "amixd_rt", "linear", SB_AMIXD, RESAMPLER_LINEAR },
+	{ "amixd_file", "best", SB_AMIXD, RESAMPLER_BEST | RESAMPLER_NONRT },
+	{ "amixd_file", "medium", SB_AMIXD,
 	    RESAMPLER_MEDIUM | RESAMPLER_NONRT },
-	{ "amixd-file", "fast", SB_AMIXD, RESAMPLER_FAST | RESAMPLER_NONRT },
+	{ "amixd_file", "fast", SB_AMIXD, RESAMPLER_FAST | RESAMPLER_NONRT },
 };
 
 struct conv {
