@@ -541,8 +541,8 @@ static int
 app_conv_init(struct app *a, uint32_t rate, char *err, size_t errlen)
 {
 	if (a->sink)
-		return resampler_init(&a->rs, a->quality, rate, a->ring.rate,
-		    RT_FRAMES_MAX, err, errlen);
+		return resampler_init(&a->rs, a->quality | RESAMPLER_PUSH,
+		    rate, a->ring.rate, RT_FRAMES_MAX, err, errlen);
 	return resampler_init(&a->rs, a->quality | RESAMPLER_VARY,
 	    a->ring.rate, rate, RT_FRAMES_MAX, err, errlen);
 }

@@ -263,7 +263,7 @@ t_push(int q, uint32_t in, uint32_t out, uint32_t period, uint32_t len,
 	long heap;
 
 	*made = 0;
-	if (resampler_init(&rs, q, in, out, T_MAX, err, sizeof(err)) < 0) {
+	if (resampler_init(&rs, q | RESAMPLER_PUSH, in, out, T_MAX, err, sizeof(err)) < 0) {
 		ok(0, "resampler_init: %s", err);
 		return -1;
 	}
@@ -409,6 +409,8 @@ main(void)
 				uint64_t slack = (4096ULL + periods[p]) *
 				    rates[r][1] / rates[r][0] + 2;
 
+				if (periods[p] == 0)	/* random: pull only */
+					continue;
 				is_int(t_push(q, rates[r][0], rates[r][1],
 				    periods[p], T_LEN / 4, &made), 0, "push %s "
 				    "%u -> %u, period %u: no heap call",
