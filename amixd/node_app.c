@@ -541,10 +541,10 @@ static int
 app_conv_init(struct app *a, uint32_t rate, char *err, size_t errlen)
 {
 	if (a->sink)
-		return resampler_init(&a->rs, a->quality | RESAMPLER_PUSH,
+		return resampler_init(&a->rs, a->quality | RESAMPLER_LOWLAT,
 		    rate, a->ring.rate, RT_FRAMES_MAX, err, errlen);
-	return resampler_init(&a->rs, a->quality | RESAMPLER_VARY,
-	    a->ring.rate, rate, RT_FRAMES_MAX, err, errlen);
+	return resampler_init(&a->rs, a->quality | RESAMPLER_VARY |
+	    RESAMPLER_LOWLAT, a->ring.rate, rate, RT_FRAMES_MAX, err, errlen);
 }
 
 /*

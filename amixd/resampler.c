@@ -49,9 +49,12 @@
  * input is used up. The converter keeps its filter's history between
  * calls, so consecutive periods join without a seam. Should its input
  * rate change on the RT thread, it starts from a clean state: src_reset,
- * as for a retarget. Such a converter is made with RESAMPLER_PUSH and is
- * always libsamplerate: soxr on the RT thread is only safe called in
- * its fixed blocks, which a push of whatever the period holds is not.
+ * as for a retarget. Such a converter is made with RESAMPLER_LOWLAT.
+ *
+ * RESAMPLER_LOWLAT: libsamplerate, never soxr. App rings use it: soxr in
+ * fixed blocks reads 13-32 ms ahead, frames a client's snd_pcm_delay
+ * cannot see and a one-period ring cannot feed, and a push of whatever
+ * a period holds is not a fixed block.
  *
  * The RT rule: src_process neither allocates nor locks; src_new and
  * src_delete (which do) run only in init/done, on the control thread.
@@ -128,7 +131,7 @@ resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
 {
 	int error = 0, vary = (quality & RESAMPLER_VARY) != 0;
 	int nonrt = (quality & RESAMPLER_NONRT) != 0;
-	int push = (quality & RESAMPLER_PUSH) != 0;
+	int lowlat = (quality & RESAMPLER_LOWLAT) != 0;
 	long recipe;
 
 	memset(rs, 0, sizeof(*rs));
@@ -151,7 +154,7 @@ resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
 		rs->fifo_cap += 8 * (in_rate / 8000 + 2);
 	recipe = soxr_recipes[quality];
 	/* No libsoxr to load: libsamplerate, which is always there. */
-	if (recipe >= 0 && in_rate != out_rate && !push && (nonrt ||
+	if (recipe >= 0 && in_rate != out_rate && !lowlat && (nonrt ||
 	    resampler_soxr_unit(in_rate, out_rate) <= RESAMPLER_UNIT_MAX) &&
 	    dl_soxr_load(err, errlen) == 0) {
 		rs->soxr = resampler_soxr(recipe, in_rate, out_rate, err,

@@ -13,7 +13,7 @@
 #define RESAMPLER_QMASK		0xff	/* the quality bits of the above */
 #define RESAMPLER_VARY		0x100	/* flag: out_rate may change later */
 #define RESAMPLER_NONRT		0x200	/* flag: runs off the RT thread */
-#define RESAMPLER_PUSH		0x400	/* flag: for resampler_push (libsamplerate) */
+#define RESAMPLER_LOWLAT	0x400	/* flag: holds few frames (libsamplerate) */
 
 extern const char *const resampler_qualities[];	/* NULL-terminated */
 

@@ -263,7 +263,7 @@ t_push(int q, uint32_t in, uint32_t out, uint32_t period, uint32_t len,
 	long heap;
 
 	*made = 0;
-	if (resampler_init(&rs, q | RESAMPLER_PUSH, in, out, T_MAX, err, sizeof(err)) < 0) {
+	if (resampler_init(&rs, q | RESAMPLER_LOWLAT, in, out, T_MAX, err, sizeof(err)) < 0) {
 		ok(0, "resampler_init: %s", err);
 		return -1;
 	}
