@@ -48,8 +48,9 @@ struct node_cycle {
 	const float *dev_in;		/* device capture, interleaved */
 	struct node_stats *stats;	/* the running node's counters */
 	/*
-	 * NODE_DOMAIN only: run the upstream domain for frames frames (at
-	 * most the domain's block) and return its summed output.
+	 * NODE_DOMAIN only (NULL otherwise): run the upstream domain for
+	 * frames frames (at most the domain's block) and return its summed
+	 * output. Always rt_domain over the plan's PLAN_PULL step.
 	 */
 	const float *(*pull)(const struct node_cycle *c, uint32_t frames);
 	const void *pull_step;		/* borrowed: plan */

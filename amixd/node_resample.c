@@ -2,8 +2,9 @@
 /*
  * resample: everything upstream of it runs at "rate" (its domain, see
  * plan.c); it converts that to the graph rate. Pull model: each period
- * it asks its domain for blocks of input as the converter needs them
- * (node_cycle.pull runs the upstream nodes for one block). A resample
+ * it asks its domain for blocks of input as the converter needs them:
+ * its plan step is a PLAN_PULL step, and node_cycle.pull is rt.c's
+ * rt_domain, which runs the domain's steps for one block. A resample
  * node inside another one's domain runs at that domain's rate, not the
  * graph's: its converter is made with RESAMPLER_VARY and follows the
  * rate it is run at; at its own rate it copies. init/done/rate run on

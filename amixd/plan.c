@@ -7,7 +7,8 @@
  *
  * Rate domains (graph_domains): the nodes upstream of a resample node
  * run at its rate, in blocks of dom_frames, only when the resample node
- * pulls them (rt.c); their steps sit after the graph-rate steps, one
+ * pulls them: its step is a PLAN_PULL step naming the domain's steps,
+ * rate and block, and rt.c's rt_domain runs them; their steps sit after the graph-rate steps, one
  * contiguous run per domain, and their buffers are sized for the block.
  * Control thread only; a plan borrows its nodes from the graph.
  */
@@ -187,6 +188,11 @@ plan_new(struct graph *g, uint32_t frames, uint32_t rate)
 		s->ops = (s->ops->flags & NODE_DOMAIN) ? &node_mute_ops :
 		    &node_bypass_ops;
 		s->state = NULL;
+	}
+	/* Where each step's input comes from (a muted resample pulls none). */
+	for (i = 0; i < n; i++) {
+		s = &all[i];
+		s->kind = (s->ops->flags & NODE_DOMAIN) ? PLAN_PULL : PLAN_NODE;
 	}
 	free(order);
 	free(owner);

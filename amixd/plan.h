@@ -9,8 +9,22 @@ struct node;
 struct node_ops;
 struct node_stats;
 
+/*
+ * How rt.c gives a step its input. PLAN_NODE: the sum of its upstream
+ * outputs, which ran earlier in the same run. PLAN_PULL (a resample
+ * node): its domain, dom[0..ndom), which rt_domain (rt.c) runs at
+ * dom_rate, at most dom_frames at a time, each time the node's converter
+ * asks for a block through node_cycle.pull; the domain's steps never run
+ * otherwise.
+ */
+enum plan_kind {
+	PLAN_NODE,
+	PLAN_PULL,
+};
+
 /* One node's turn in a period. */
 struct plan_step {
+	enum plan_kind kind;		/* where its input comes from */
 	struct node *node;		/* borrowed: graph */
 	uint32_t id;			/* the node's id */
 	void *state;			/* borrowed: node */
@@ -22,8 +36,8 @@ struct plan_step {
 	float *out;			/* output; scratch for a sink */
 	int meter_in;			/* meter the input, not the output */
 	uint32_t frames;		/* buffers hold this many frames */
-	struct plan_step *dom;		/* NODE_DOMAIN: its upstream steps */
-	uint32_t ndom;
+	struct plan_step *dom;		/* PLAN_PULL: its domain's steps, */
+	uint32_t ndom;			/* in order, after the graph's */
 	uint32_t dom_rate;		/* Hz the domain runs at */
 	uint32_t dom_frames;		/* the domain's block, frames */
 	const float *silence;		/* borrowed: plan */
@@ -32,7 +46,8 @@ struct plan_step {
 /*
  * A compiled, immutable schedule: the graph-rate nodes in topological
  * order (steps[0..nsteps)), followed by the steps of each resample
- * node's domain, with their buffers. Built and freed by the control
+ * node's domain (one contiguous run each, named by the PLAN_PULL step
+ * that runs it), with their buffers. Built and freed by the control
  * thread, run by the real-time thread; seq orders plans so retired ones
  * can be freed.
  */

@@ -9,6 +9,16 @@
  * most one write(2) a period to a non-blocking eventfd to wake the
  * control thread (and one gettid(2) in a thread's first cycle).
  *
+ * The path of a period: rt_cycle runs the plan's graph-rate steps
+ * (rt_run), each reading its summed upstream outputs (PLAN_NODE). A
+ * resample node's step (PLAN_PULL) reads no buffer: the plan names its
+ * rate domain (steps, rate, block), and its converter asks for input in
+ * blocks as its filter needs them, through node_cycle.pull, which is
+ * always rt_domain: rt_run over the domain's steps at the domain's rate.
+ * The converter decides when (libsoxr's fixed calls and the FIFO keep the
+ * same input giving the same bytes, so the block sizes and their moments
+ * are its own); rt.c decides what runs. Nothing else calls back.
+ *
  * For the watchdog (watchdog.c) each step publishes the id of the node
  * it runs, one relaxed store, and checks after the node returns that
  * its thread was not left behind meanwhile (rt_left, one load): a
@@ -363,12 +373,15 @@ static void rt_run(struct plan_step *steps, uint32_t nsteps,
     const struct node_cycle *proto);
 
 /*
- * RT: a resample node asks for frames frames of its upstream: run its
- * domain's steps at the domain's rate and hand back their sum. Bounded:
- * at most dom_frames, the block the buffers were sized for.
+ * RT: run one rate domain: the PLAN_PULL step c->pull_step's domain
+ * steps, for frames frames at the domain's rate, and hand back their
+ * sum, the step's input. The only place a domain runs; it is reached
+ * only as node_cycle.pull of that step, when its converter asks for a
+ * block. Bounded: at most dom_frames, the block the buffers were sized
+ * for; a domain inside it runs the same way, one level deeper.
  */
 static const float *
-rt_pull(const struct node_cycle *c, uint32_t frames)
+rt_domain(const struct node_cycle *c, uint32_t frames)
 {
 	struct plan_step *s = (struct plan_step *)c->pull_step;
 	struct node_cycle dc = *c;
@@ -424,13 +437,20 @@ rt_run(struct plan_step *steps, uint32_t nsteps,
 		s = &steps[i];
 		c.stats = s->stats;
 		c.node_id = s->id;
-		if (s->ops->flags & NODE_DOMAIN) {
-			/* Pulls its own input; its domain's time is its own. */
+		switch (s->kind) {
+		case PLAN_PULL:
+			/* Its input is its domain, run by rt_domain on ask. */
 			in = NULL;
-			c.pull = rt_pull;
+			c.pull = rt_domain;
 			c.pull_step = s;
-		} else
+			break;
+		case PLAN_NODE:
+		default:
 			in = rt_input(s, n);
+			c.pull = NULL;
+			c.pull_step = NULL;
+			break;
+		}
 		/* What the watchdog names if this step never returns. */
 		atomic_store_explicit(&rt->step, s->id, memory_order_relaxed);
 		ts = am_clock_ns();

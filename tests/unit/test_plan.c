@@ -279,6 +279,18 @@ test_plan(void)
 		is_int(st->dom[0].frames, st->dom_frames,
 		    "the tone's buffer holds the domain's block");
 	}
+	/* The pull is in the plan: one PLAN_PULL step names each domain. */
+	bad = 0;
+	for (k = 0; k < p->nsteps; k++) {
+		if ((p->steps[k].kind == PLAN_PULL) !=
+		    ((p->steps[k].ops->flags & NODE_DOMAIN) != 0))
+			bad++;
+		if (p->steps[k].kind == PLAN_NODE && p->steps[k].ndom != 0)
+			bad++;
+	}
+	is_int(bad, 0, "resample steps, and only they, are PLAN_PULL steps");
+	ok(st != NULL && st->kind == PLAN_PULL && st->dom >= p->steps +
+	    p->nsteps, "the resample step pulls a domain after the graph's steps");
 	plan_del(p);
 	clear();
 }
