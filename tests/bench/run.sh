@@ -9,8 +9,8 @@
 # amixd's value, the peer's value and what the peer is; this script adds
 # the ratio amixd / peer. A script that is missing is skipped, and one
 # that fails or runs out of time is reported as such, with what it
-# printed before. The lengths are set for the whole run to take about
-# ten minutes on a 2-core machine; each script alone takes the longer
+# printed before. The lengths are set for the whole run to take under
+# fifteen minutes on a 2-core machine; each script alone takes the longer
 # defaults documented in it.
 #
 # usage: tests/bench/run.sh [NAME...]   (default: all, in the order below)
@@ -29,23 +29,26 @@ resample  | 120 | RUNS=3 SECS=10 |
 afmt      |  60 | RUNS=3 MS=100 |
 dsp       |  60 | RUNS=3 MS=50 |
 files     | 120 | RUNS=3 SECONDS_EACH=10 |
-mix       | 420 | SECS=30 |
-stress    |  90 | SECS=30 |
+mix       | 240 | SECS=10 |
+stress    |  60 | SECS=15 |
 telemetry |  90 | RUNS=1 WINDOW=5 |
 apprings  | 180 | SECS=8 |
 headroom  | 180 | WINDOW=3 |
-clock     | 180 | SECS=120 |
+clock     | 120 | SECS=60 |
 jack      | 120 | | 5
 alsa      | 120 | | 5
+pipewire  | 300 | RUNS=3 SECS=5 |
+alsaapps  | 150 | SECS=5 |
 '
 
 # leftovers PIDFILE: stop the daemons a script noted and left running
-# (jackd leaves timeout's process group: it makes a session of its own).
+# (jackd leaves timeout's process group: it makes a session of its own;
+# pipewire is noted too, in case a script's clean-up did not run).
 leftovers() {
 	local p c n left= names=
 	for p in $(cat "$1" 2>/dev/null); do
 		c=$(cat "/proc/$p/comm" 2>/dev/null) || continue
-		case $c in jackd|amixd) ;; *) continue ;; esac
+		case $c in jackd|amixd|pipewire) ;; *) continue ;; esac
 		# the server's name follows -n on its command line
 		n=$(tr '\0' '\n' <"/proc/$p/cmdline" | sed -n '/^-n$/{n;p;q}')
 		kill -TERM "$p" 2>/dev/null && left="$left $p" names="$names $n"
@@ -75,11 +78,12 @@ machine_json=$(jq -n \
     --arg sox "$(dpkg-query -W -f '${Version}' sox 2>/dev/null)" \
     --arg rt "$(dpkg-query -W -f '${Version}' rt-tests 2>/dev/null)" \
     --arg stress "$(dpkg-query -W -f '${Version}' stress-ng 2>/dev/null)" \
+    --arg pw "$(dpkg-query -W -f '${Version}' pipewire-bin 2>/dev/null)" \
     --arg user "$(id -un)" \
     '{cores: ($cores | tonumber), model: $model, kernel: $kernel, os: $os,
       load_at_start: $load, date: $date, commit: $commit, user: $user,
       peers: {jackd2: $jackd, sox: $sox, "rt-tests": $rt,
-              "stress-ng": $stress}}')
+              "stress-ng": $stress, pipewire: $pw}}')
 echo "bench: $(jq -r '"\(.cores) CPUs, \(.model), \(.kernel), load \(.load_at_start)"' <<<"$machine_json")"
 
 : >"$out/figures.jsonl"
@@ -145,7 +149,10 @@ jq -s --argjson m "$machine_json" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" 
 	        {script, figure, amixd: null, unit, peer: "sox", peer_value: .amixd,
 	         note: "the peer alone"}
 	    else . end |
-	    . + {ratio: ratio}]}' "$out/figures.jsonl" >"$out/report.json"
+	    . + {ratio: ratio}]}' "$out/figures.jsonl" >"$out/report.json.tmp"
+# The targets of issues 17 and 14, judged on this run (targets.jq).
+jq -f "$bench/targets.jq" "$out/report.json.tmp" >"$out/report.json"
+rm -f "$out/report.json.tmp"
 
 # Markdown
 jq -r '
@@ -160,7 +167,7 @@ jq -r '
 	"- kernel: \($m.kernel), \($m.os)",
 	"- load average at start: \($m.load_at_start); at end: \($m.load_at_end)",
 	"- date: \($m.date), commit \($m.commit), run as \($m.user), \($m.seconds) s in all",
-	"- peers: jackd2 \($m.peers.jackd2), sox \($m.peers.sox), rt-tests \($m.peers["rt-tests"]), stress-ng \($m.peers["stress-ng"])",
+	"- peers: jackd2 \($m.peers.jackd2), sox \($m.peers.sox), rt-tests \($m.peers["rt-tests"]), stress-ng \($m.peers["stress-ng"]), pipewire \($m.peers.pipewire // "")",
 	"",
 	"Each row: amixd, the peer measured in the same run, and amixd / peer",
 	"(for dB figures also the difference). `better` says which way is",
@@ -179,15 +186,43 @@ jq -r '
 	"  process involved, from /proc, over the same length of window.",
 	"- files (files.sh), resample: offline, wall time; sox in one process.",
 	"- stress, alsa: cyclictest run in parallel, in the same window.",
+	"- pipewire: a private `pipewire` (own runtime dir and config, no",
+	"  session manager, null sink driving at quantum 128), streams linked",
+	"  by pw-link; `amtone | pw-cat --latency 128` against",
+	"  `amtone | amcat` on amixd -b null -p 128, one after the other.",
+	"- alsaapps: `aplay` through the amixd plugin, the alsa-plugins jack",
+	"  PCM (jackd -S -d dummy -p 128) and pipewire-alsa (its .deb",
+	"  unpacked under build/bench-cache, not installed) in turn.",
 	"",
-	"| script | figure | amixd | peer | peer value | amixd / peer | unit | better | note |",
-	"|---|---|--:|---|--:|--:|---|---|---|",
-	(.figures[] |
+	"## Targets\n",
+	"Issue 17 (\"Targets\") and issue 14 (\"Measured\"; it names no",
+	"number, so amixd against each peer: ratio <= 1). One run: read them",
+	"with the load average above.",
+	"",
+	"| issue | target | figure | amixd | peer value | ratio | goal | met |",
+	"|---|---|---|--:|--:|--:|---|---|",
+	(.targets[] |
+	    "| \(.issue) | \(.target | esc) | \(.figure // "–") | \(.amixd | v) | \(.peer_value | v) | \(.ratio | v) | \(.goal | esc) | \(
+	        if .met == true then "met" elif .met == false then "missed"
+	        else "not measured" end)\(if .note then " (" + .note + ")" else "" end) |"),
+	"",
+	"## Figures by peer\n",
+	([.figures[] | . + {section: (
+	    if .script == "alsaapps" then "4 ALSA plugins"
+	    elif .script == "pipewire" then "3 PipeWire"
+	    elif (.peer // "" | test("sox")) then "1 sox"
+	    elif (.peer // "" | test("jack"; "i")) then "2 JACK"
+	    elif (.peer // "" | test("cyclictest")) then "5 cyclictest (the host\u0027s own timing)"
+	    else "6 amixd alone" end)}] | group_by(.section)[] |
+	 "### \(.[0].section | sub("^[0-9] "; ""))\n",
+	 "| script | figure | amixd | peer | peer value | amixd / peer | unit | better | note |",
+	 "|---|---|--:|---|--:|--:|---|---|---|",
+	 (.[] |
 	    "| \(.script) | \(.figure) | \(.amixd | v) | \(.peer // "" | esc) | \(.peer_value | v) | \(
 	        if .ratio == null then "–" else (.ratio | v) end)\(
 	        if .unit == "dB" and (.amixd | type) == "number" and (.peer_value | type) == "number"
 	        then " (\(.amixd - .peer_value | . * 100 | round / 100 | if . > 0 then "+" + tostring else tostring end) dB)" else "" end) | \(.unit | esc) | \(.better // "") | \(.note // "" | esc) |"),
-	"",
+	 ""),
 	"## Not measured\n",
 	([.scripts[] | select(.status != "ok") |
 	    "- \(.script): \(.status)\(if .note then ": " + (.note | esc) else "" end)"] +

@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# The benchmarks against PipeWire and the ALSA plugins (tests/bench/
+# pipewire.sh, alsaapps.sh) run, with the shortest lengths, and print
+# every figure they promise with a number on both sides: a peer that no
+# longer starts, links or answers shows here as a null, not as a quiet
+# hole in the report. And the targets table (targets.jq) judges met and
+# missed as the issues say. No timing is asserted: only that there are
+# numbers.
+
+load helpers
+
+BENCH=$AM_TOP/tests/bench
+
+# Every line of $1 is a figure; each figure named in $2.. is there with
+# a number for amixd and, when it has a peer, for the peer.
+figures_complete() {
+	local out=$1 f
+	shift
+	run jq -e -s 'all(.[]; has("figure") and has("amixd"))' "$out"
+	[ "$status" -eq 0 ] || flunk "not all figure lines: $(cat "$out")"
+	for f in "$@"; do
+		run jq -e -s --arg f "$f" '[.[] | select(.figure == $f)] |
+		    length == 1 and (.[0].amixd | type) == "number" and
+		    ((.[0] | has("peer") | not) or (.[0].peer_value | type) == "number")' "$out"
+		[ "$status" -eq 0 ] ||
+		    flunk "figure $f missing or null:" "$(grep "\"$f\"" "$out")"
+	done
+}
+
+@test "pipewire.sh: PipeWire and amixd side by side, every figure a number" {
+	RUNS=1 SECS=1 STREAMS="1 2" STRESS_N=1 \
+	    bash "$BENCH/pipewire.sh" >"$BATS_TEST_TMPDIR/out" \
+	    2>"$BATS_TEST_TMPDIR/err" 3>&- </dev/null ||
+	    flunk "pipewire.sh failed: $(cat "$BATS_TEST_TMPDIR/err")"
+	figures_complete "$BATS_TEST_TMPDIR/out" pw_boot_ms pw_idle_rss_mb \
+	    pw_idle_wakeups pw_1_default_cpu_per_stream_pct \
+	    pw_1_default_underruns pw_1_default_client_wakeups \
+	    pw_2_default_cpu_per_stream_pct pw_2_period_cpu_per_stream_pct \
+	    pw_2_period_underruns pw_2_period_client_wakeups \
+	    pw_stress_late_cycles pw_stress_underruns
+	# Every pw-cat was linked: none of the streams was left unplayed.
+	! grep -q "not every pw-cat linked" "$BATS_TEST_TMPDIR/err" ||
+	    flunk "$(cat "$BATS_TEST_TMPDIR/err")"
+}
+
+@test "alsaapps.sh: aplay through amixd, jack and pipewire-alsa, every figure a number" {
+	SECS=1 bash "$BENCH/alsaapps.sh" >"$BATS_TEST_TMPDIR/out" \
+	    2>"$BATS_TEST_TMPDIR/err" 3>&- </dev/null ||
+	    flunk "alsaapps.sh failed: $(cat "$BATS_TEST_TMPDIR/err")"
+	local p k list=()
+	for p in jack pipewire; do
+		for k in cpu_pct aplay_wakeups_100ms aplay_wakeups_10ms \
+		    delay_100ms delay_10ms; do
+			list+=("alsaapp_${p}_$k")
+		done
+	done
+	figures_complete "$BATS_TEST_TMPDIR/out" "${list[@]}"
+	# The pipewire-alsa package stays uninstalled: PipeWire is not
+	# everyone's default PCM after a benchmark.
+	[ ! -e /etc/alsa/conf.d/99-pipewire-default.conf ] ||
+	    dpkg -s pipewire-alsa >/dev/null 2>&1 ||
+	    flunk "99-pipewire-default.conf appeared"
+}
+
+@test "targets.jq: met, missed and not measured as the issues say" {
+	cat >"$BATS_TEST_TMPDIR/r.json" <<-'EOF'
+	{"figures": [
+	 {"figure": "pw_16_default_cpu_per_stream_pct", "amixd": 1, "peer_value": 4, "ratio": 0.25},
+	 {"figure": "pw_16_default_underruns", "amixd": 0, "peer_value": 0, "ratio": null},
+	 {"figure": "pw_64_default_cpu_per_stream_pct", "amixd": 1, "peer_value": 4, "ratio": 0.25},
+	 {"figure": "pw_64_default_underruns", "amixd": 3, "peer_value": 0, "ratio": null},
+	 {"figure": "pw_16_period_cpu_per_stream_pct", "amixd": 3, "peer_value": 4, "ratio": 0.75},
+	 {"figure": "pw_16_period_underruns", "amixd": 0, "peer_value": 0, "ratio": null},
+	 {"figure": "pw_boot_ms", "amixd": 2, "peer_value": 10, "ratio": 0.2},
+	 {"figure": "ping_p50_us", "amixd": 25},
+	 {"figure": "resample_best_speed_mfps", "amixd": 30, "peer_value": 20, "ratio": 1.5},
+	 {"figure": "resample_best_snr_db", "amixd": 100, "peer_value": 120, "ratio": 0.833},
+	 {"figure": "alsaapp_jack_delay_10ms", "amixd": 5, "peer_value": 10, "ratio": 0.5}
+	]}
+	EOF
+	run jq -c -f "$BENCH/targets.jq" "$BATS_TEST_TMPDIR/r.json"
+	[ "$status" -eq 0 ] || flunk "$output"
+	met() {
+		jq -r --arg f "$1" '.targets[] | select(.figure == $f) | .met' \
+		    <<<"$output"
+	}
+	assert_eq true "$(met pw_16_default_cpu_per_stream_pct)" "16 default"
+	assert_eq false "$(met pw_64_default_cpu_per_stream_pct)" "64 default, underruns"
+	assert_eq false "$(met pw_16_period_cpu_per_stream_pct)" "16 period, ratio"
+	assert_eq null "$(met pw_64_period_cpu_per_stream_pct)" "64 period, missing"
+	assert_eq true "$(met pw_boot_ms)" "boot"
+	assert_eq false "$(met ping_p50_us)" "ping"
+	assert_eq false "$(met resample_best_speed_mfps)" "resampler below sox's SNR"
+	assert_eq true "$(met alsaapp_jack_delay_10ms)" "alsa delay"
+	# Every target of issue 17 has a row, the issue 14 figures too.
+	assert_eq 12 "$(jq '[.targets[] | select(.issue == "17")] | length' <<<"$output")" "issue 17 rows"
+	assert_eq 10 "$(jq '[.targets[] | select(.issue == "14")] | length' <<<"$output")" "issue 14 rows"
+}

@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: MIT
+# The targets of issue 17 ("Targets") and the figures of issue 14
+# ("Measured"), judged against one run's report.json (run.sh adds the
+# result as .targets). Each: what the issue asks, the figure it reads,
+# amixd's value, the peer's, the ratio, and met (true, false, or null
+# when a figure is missing). Issue 14 names no number: its rows ask for
+# amixd to be no worse than the peer (ratio <= 1), "the lowest-latency
+# way any ALSA application can share the sound card".
+
+def fig($n): [.figures[] | select(.figure == $n)][0] // null;
+def amx($n): fig($n) | if . == null then null else .amixd end;
+def row($issue; $target; $n; $goal; ok):
+	fig($n) as $f |
+	{issue: $issue, target: $target, figure: $n, goal: $goal,
+	 amixd: ($f | if . == null then null else .amixd end),
+	 peer: ($f | if . == null then null else .peer end),
+	 peer_value: ($f | if . == null then null else .peer_value end),
+	 ratio: ($f | if . == null then null else .ratio end)} |
+	. + {met: (if .amixd == null then null else ok end)};
+
+. + {targets: [
+	row("17"; "offline 16-file mix, per-source conversion: <= 1.0x sox's time";
+	    "files_render_medium_ratio"; "<= 1.0"; .amixd <= 1.0),
+	row("17"; "offline 16-file mix, resample-domain (one converter): <= 1.0x sox's time";
+	    "files_render_one_ratio"; "<= 1.0"; .amixd <= 1.0),
+	(("fast", "medium", "best") as $q |
+	 fig("resample_\($q)_snr_db") as $snr |
+	 row("17"; "resampler \($q): >= 1.0x sox rate's speed at >= its SNR (\(
+	     if $snr == null then "SNR not measured" else "SNR \($snr.amixd) vs \($snr.peer_value) dB" end))";
+	     "resample_\($q)_speed_mfps"; ">= 1.0 and SNR >= sox";
+	     (.ratio != null and .ratio >= 1.0 and $snr != null and
+	      $snr.amixd != null and $snr.peer_value != null and
+	      $snr.amixd >= $snr.peer_value))),
+	(("16", "64") as $n | ("default", "period") as $l |
+	 amx("pw_\($n)_\($l)_underruns") as $u |
+	 row("17"; "CPU per stream (server + client), \($n) streams, \(
+	     if $l == "default" then "default client latency" else "one period of client latency" end
+	     ): <= 0.5x PipeWire's, no underrun (amixd underruns: \($u // "not measured"))";
+	     "pw_\($n)_\($l)_cpu_per_stream_pct"; "<= 0.5, 0 underruns";
+	     (.ratio != null and .ratio <= 0.5 and $u == 0))),
+	row("17"; "exec to ready: <= 0.25x PipeWire's"; "pw_boot_ms"; "<= 0.25";
+	    (.ratio != null and .ratio <= 0.25)),
+	row("17"; "request round trip p50 <= 20 us"; "ping_p50_us"; "<= 20 us";
+	    .amixd <= 20),
+	{issue: "17", target: "a stereo graph after the channels work no slower than before",
+	 figure: null, goal: "<= 1.0x before", amixd: null, peer: null,
+	 peer_value: null, ratio: null, met: null,
+	 note: "make bench keeps no figure from before the channels work to compare with"},
+	(("jack", "pipewire") as $p |
+	 row("14"; "aplay, one stream: CPU of server + aplay <= the \($p) PCM's";
+	     "alsaapp_\($p)_cpu_pct"; "<= 1.0"; (.ratio != null and .ratio <= 1.0)),
+	 row("14"; "aplay wake-ups a second, 100 ms buffer: <= the \($p) PCM's";
+	     "alsaapp_\($p)_aplay_wakeups_100ms"; "<= 1.0"; (.ratio != null and .ratio <= 1.0)),
+	 row("14"; "aplay wake-ups a second, 10 ms buffer: <= the \($p) PCM's";
+	     "alsaapp_\($p)_aplay_wakeups_10ms"; "<= 1.0"; (.ratio != null and .ratio <= 1.0)),
+	 row("14"; "latency (snd_pcm_delay), 100 ms buffer: <= the \($p) PCM's";
+	     "alsaapp_\($p)_delay_100ms"; "<= 1.0"; (.ratio != null and .ratio <= 1.0)),
+	 row("14"; "latency (snd_pcm_delay), 10 ms buffer: <= the \($p) PCM's";
+	     "alsaapp_\($p)_delay_10ms"; "<= 1.0"; (.ratio != null and .ratio <= 1.0)))
+]}
