@@ -149,8 +149,11 @@ bench_pw_link() {
 # bench_pw_profile SECONDS FILE: what the profiler module reports, one
 # line per cycle (pw-profiler's text format: 4 columns for the driver,
 # then 8 per follower: id, signal, awake, finish, ..., status, 0).
+# It runs in BENCH_DIR: at its end pw-profiler writes gnuplot scripts
+# into its working directory.
 bench_pw_profile() {
-	timeout -s INT "$1" pw-profiler -o "$2" >/dev/null 2>&1
+	(cd "$BENCH_DIR" && timeout -s INT "$1" pw-profiler -o "$2" \
+	    >/dev/null 2>&1)
 	return 0
 }
 
