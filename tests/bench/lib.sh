@@ -123,19 +123,25 @@ bench_jack_start() {
 	done
 }
 
+# bench_stop_pid PID: SIGTERM, up to 5 s to go, then SIGKILL; reaped.
+bench_stop_pid() {
+	local i
+	kill -TERM "$1" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 # Stopping the server first makes its clients leave through their
 # shutdown callbacks: closing 64 clients one by one can hang for minutes
 # here. A server or client still there after 5 s is killed.
 bench_jack_stop() {
 	local p i
 	[ -n "${JACK_PID-}" ] || return 0
-	kill -TERM "$JACK_PID" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$JACK_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$JACK_PID" 2>/dev/null
-	wait "$JACK_PID" 2>/dev/null
+	bench_stop_pid "$JACK_PID"
 	for i in $(seq 50); do
 		for p in "$@"; do
 			kill -0 "$p" 2>/dev/null && break

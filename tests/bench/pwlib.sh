@@ -96,15 +96,8 @@ bench_pw_start() {
 }
 
 bench_pw_stop() {
-	local i
 	[ -n "${PW_PID-}" ] || return 0
-	kill -TERM "$PW_PID" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$PW_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$PW_PID" 2>/dev/null
-	wait "$PW_PID" 2>/dev/null
+	bench_stop_pid "$PW_PID"
 	PW_PID=
 }
 
