@@ -39,6 +39,7 @@ jack      | 120 | | 5
 alsa      | 120 | | 5
 pipewire  | 300 | RUNS=3 SECS=5 |
 alsaapps  | 150 | SECS=5 |
+click     |  60 | RUNS=3 CLICKS=5 |
 '
 
 # leftovers PIDFILE: stop the daemons a script noted and left running
