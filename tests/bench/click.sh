@@ -16,22 +16,30 @@
 # the measured latency, the reported delay and their difference (the
 # error of snd_pcm_delay), in ms.
 #
-# Peers: not measured. The jack PCM would need a JACK client that
-# timestamps the click's frame (python3-jack-client is not installed
-# here, jack_rec gives no frame time) and PipeWire's pw-record of the
-# monitor no time base for its first frame; their figures are null.
+# The peer: the alsa-plugins jack PCM (behind plug) into jackd -S -d
+# dummy -p 128, the same writer, the click found by clickjack.py, a JACK
+# client (libjack through ctypes) on the PCM's ports that notes the JACK
+# frame of the click and turns it into a time with jack_frames_to_time
+# (the start of the period that holds it) plus system:playback_1's
+# playback latency (0 frames with the dummy driver), JACK's clock
+# (CLOCK_MONOTONIC_RAW) brought to CLOCK_MONOTONIC by their offset.
+# amixd's time is when the frame is heard: its period starts one period
+# (latency_frames) before. PipeWire is not measured: pw-record of the
+# sink's monitor gives no time base for its frames.
 set -u
 . "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-3}
 CLICKS=${CLICKS:-5}
 PLUG=$B/alsa/libasound_module_pcm_amixd.so
 trap 'exit 143' TERM
-trap 'bench_amixd_stop; rm -rf "$BENCH_DIR"' EXIT
+trap 'bench_amixd_stop; bench_jack_stop; rm -rf "$BENCH_DIR"' EXIT
 
 [ -f "$PLUG" ] || { echo "click.sh: $PLUG is not built" >&2; exit 1; }
 cat >"$BENCH_DIR/asound.conf" <<EOF
 pcm_type.amixd { lib "$PLUG" }
 pcm.bench_amixd { type amixd }
+pcm.bench_jack { type plug  slave.pcm { type jack
+    playback_ports { 0 system:playback_1  1 system:playback_2 } } }
 EOF
 export ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$BENCH_DIR/asound.conf
 cat >"$BENCH_DIR/graph.am" <<EOF
@@ -42,37 +50,68 @@ connect master out
 connect master rec
 start
 EOF
-py="/usr/bin/python3 $top/tests/bench/clickplay.py"
+py=(/usr/bin/python3 "$top/tests/bench/clickplay.py")
 
 # one BUFFER_US: a run's clickplay find line on stdout, or nothing
 one() {
 	bench_amixd_start -p 128 -f "$BENCH_DIR/graph.am" || return 1
-	timeout 30 $py play bench_amixd "$1" "$CLICKS" >"$BENCH_DIR/play.json" ||
+	timeout 30 "${py[@]}" play bench_amixd "$1" "$CLICKS" >"$BENCH_DIR/play.json" ||
 	    { bench_amixd_stop; return 1; }
 	amctl '{"cmd":"clock"}' >"$BENCH_DIR/clock.json"
 	bench_amixd_stop
-	$py find "$BENCH_DIR/rec.f32" "$BENCH_DIR/clock.json" "$BENCH_DIR/play.json"
+	"${py[@]}" find "$BENCH_DIR/rec.f32" "$BENCH_DIR/clock.json" "$BENCH_DIR/play.json"
 }
 
-for buf in 100000 10000; do
-	ms=$((buf / 1000))
-	: >"$BENCH_DIR/all.$ms"
+# runs NAME BUFFER_US: RUNS find lines into all.NAME.MS
+runs() {
+	local ms=$(($2 / 1000)) r l
+	: >"$BENCH_DIR/all.$1.$ms"
 	for r in $(seq "$RUNS"); do
-		l=$(one "$buf") || { echo "click.sh: ${ms} ms run $r failed" >&2; continue; }
-		echo "click.sh: ${ms} ms run $r: $l" >&2
-		echo "$l" >>"$BENCH_DIR/all.$ms"
+		if [ "$1" = amixd ]; then
+			l=$(one "$2")
+		else
+			l=$(timeout 30 "${py_jack[@]}" bench_jack "$2" "$CLICKS" \
+			    2>>"$BENCH_DIR/jack.err")
+		fi
+		[ -n "$l" ] || { echo "click.sh: $1 ${ms} ms run $r failed" >&2; continue; }
+		echo "click.sh: $1 ${ms} ms run $r: $l" >&2
+		echo "$l" >>"$BENCH_DIR/all.$1.$ms"
 	done
-	m=$(jq '.clicks[].measured_ms' "$BENCH_DIR/all.$ms" | median)
-	d=$(jq '.clicks[].delay_ms' "$BENCH_DIR/all.$ms" | median)
-	e=$(jq '.clicks[] | .measured_ms - .delay_ms' "$BENCH_DIR/all.$ms" | median)
-	n=$(jq -s '[.[].clicks | length] | add // 0' "$BENCH_DIR/all.$ms")
-	w=$(jq -s '[.[].written] | add // 0' "$BENCH_DIR/all.$ms")
-	J="aplay-like writer through the jack PCM into jackd -S -d dummy -p 128 (not measured: no time base for its recording here)"
-	figure "click_measured_${ms}ms" "$m" ms "$J" "" lower \
-	    "snd_pcm_writei of a click to when its frame is heard (amixd clock), median of $n clicks found of $w written, $RUNS runs, ${ms} ms buffer kept full"
-	figure "click_delay_${ms}ms" "$d" ms "$J" "" "" \
+}
+py_jack=(/usr/bin/python3 "$top/tests/bench/clickjack.py")
+
+runs amixd 100000
+runs amixd 10000
+if bench_jack_start 128; then
+	runs jack 100000
+	runs jack 10000
+	echo "click.sh: jackd xruns: $(jack_xruns)" >&2
+	bench_jack_stop
+	[ -s "$BENCH_DIR/jack.err" ] && sort "$BENCH_DIR/jack.err" | uniq -c | head -5 >&2
+else
+	echo "click.sh: jackd did not start: JACK not measured" >&2
+fi
+
+# med NAME MS JQ: median over all the clicks of NAME's runs
+med() {
+	[ -f "$BENCH_DIR/all.$1.$2" ] || return 0
+	jq ".clicks[] | $3" "$BENCH_DIR/all.$1.$2" | median
+}
+J="the jack PCM (plug) into jackd -S -d dummy -p 128"
+for ms in 100 10; do
+	n=$(jq -s '[.[].clicks | length] | add // 0' "$BENCH_DIR/all.amixd.$ms")
+	w=$(jq -s '[.[].written] | add // 0' "$BENCH_DIR/all.amixd.$ms")
+	jn=$(jq -s '[.[].clicks | length] | add // 0' "$BENCH_DIR/all.jack.$ms" 2>/dev/null)
+	e=$(jq -s '[.[].errors] | add // 0' "$BENCH_DIR/all.amixd.$ms")
+	je=$(jq -s '[.[].errors] | add // 0' "$BENCH_DIR/all.jack.$ms" 2>/dev/null)
+	figure "click_measured_${ms}ms" "$(med amixd $ms .measured_ms)" ms \
+	    "$J" "$(med jack $ms .measured_ms)" lower \
+	    "snd_pcm_writei of a click to when its frame reaches the device mix, median of $n clicks found of $w written (jack: ${jn:-0}), $RUNS runs, ${ms} ms buffer kept full; writes that underran (-EPIPE, recovered): amixd $e, jack ${je:-none}"
+	figure "click_delay_${ms}ms" "$(med amixd $ms .delay_ms)" ms \
+	    "$J" "$(med jack $ms .delay_ms)" "" \
 	    "snd_pcm_delay right before the click's write, median of the same clicks"
-	figure "click_error_${ms}ms" "$e" ms "" "" "" \
-	    "measured latency minus reported delay, per click, median (0 is a delay that is right; one period is 2.667 ms)"
+	figure "click_error_${ms}ms" "$(med amixd $ms '.measured_ms - .delay_ms')" ms \
+	    "$J" "$(med jack $ms '.measured_ms - .delay_ms')" "" \
+	    "measured latency minus reported delay, per click, median: 0 is a delay that is right (one period is 2.667 ms)"
 done
 exit 0

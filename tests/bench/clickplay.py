@@ -32,7 +32,9 @@ import time
 RATE = 48000
 
 
-def play(name, buf_us, clicks):
+def play(name, buf_us, clicks, ready=None):
+    """The play command; returns its result. ready(), if given, is
+    called once the first block is written (the PCM has started)."""
     lib = ctypes.CDLL("libasound.so.2")
     pcm = ctypes.c_void_p()
     if lib.snd_pcm_open(ctypes.byref(pcm), name.encode(), 0, 0) < 0:
@@ -59,6 +61,9 @@ def play(name, buf_us, clicks):
             errors += 1
             lib.snd_pcm_recover(pcm, n, 1)
             continue
+        if ready is not None:
+            ready()
+            ready = None
         if data is click:
             out.append({"t_ns": t, "delay_frames": delay.value})
             next_click += 0.3
@@ -71,7 +76,7 @@ def play(name, buf_us, clicks):
             lib.snd_pcm_recover(pcm, n, 1)
     lib.snd_pcm_drain(pcm)
     lib.snd_pcm_close(pcm)
-    print(json.dumps({"rate": RATE, "clicks": out, "errors": errors}))
+    return {"rate": RATE, "clicks": out, "errors": errors}
 
 
 def median(v):
@@ -96,18 +101,23 @@ def find(rec, clockf, playf):
         if loud and quiet:
             frames.append(i // 2)
         quiet = not loud
+    summary(pl, [(fr, clk["time_ns"] + (fr - clk["frames"]) * 1e9 / clk["rate"])
+                 for fr in frames], clk.get("discontinuities"))
+
+
+def summary(pl, found, discont=None):
+    """Prints the find line: pl what play returned, found the clicks in
+    the recording in order, (frame, CLOCK_MONOTONIC ns it is heard)."""
     out = []
-    for c, fr in zip(pl["clicks"], frames):
-        heard = clk["time_ns"] + (fr - clk["frames"]) * 1e9 / clk["rate"]
+    for c, (fr, heard) in zip(pl["clicks"], found):
         out.append({"frame": fr,
                     "measured_ms": round((heard - c["t_ns"]) / 1e6, 3),
                     "delay_ms": round(c["delay_frames"] * 1000 / pl["rate"], 3)})
     m = median([o["measured_ms"] for o in out])
     d = median([o["delay_ms"] for o in out])
     print(json.dumps({
-        "written": len(pl["clicks"]), "found": len(frames),
-        "errors": pl["errors"],
-        "discontinuities": clk.get("discontinuities"),
+        "written": len(pl["clicks"]), "found": len(found),
+        "errors": pl["errors"], "discontinuities": discont,
         "measured_ms": m, "delay_ms": d,
         "error_ms": None if m is None else round(m - d, 3),
         "clicks": out}))
@@ -115,7 +125,8 @@ def find(rec, clockf, playf):
 
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "play":
-        play(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        print(json.dumps(play(sys.argv[2], int(sys.argv[3]),
+                              int(sys.argv[4]))))
     elif len(sys.argv) == 5 and sys.argv[1] == "find":
         find(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
