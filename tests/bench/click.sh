@@ -12,7 +12,9 @@
 # before that snd_pcm_writei. Then amixd's {"cmd":"clock"} (engine frame
 # <-> CLOCK_MONOTONIC, when it is heard) turns the click's frame in the
 # recording into a time: measured latency = that time minus the time of
-# the write. Figures: medians over all the clicks of a buffer size of
+# the write (a run whose clock restarted, after an xrun, is left out:
+# the reply read at its end does not time frames before the restart).
+# Figures: medians over all the clicks of a buffer size of
 # the measured latency, the reported delay and their difference (the
 # error of snd_pcm_delay), in ms.
 #
@@ -75,6 +77,14 @@ runs() {
 		fi
 		[ -n "$l" ] || { echo "click.sh: $1 ${ms} ms run $r failed" >&2; continue; }
 		echo "click.sh: $1 ${ms} ms run $r: $l" >&2
+		# amixd's clock restarted after its start (an xrun): the one
+		# clock reply read at the end no longer times the frames
+		# before the restart, so the run is left out.
+		if [ "$(jq '.discontinuities // 1' <<<"$l")" -gt 1 ]; then
+			echo "click.sh: $1 ${ms} ms run $r left out: the clock restarted" >&2
+			echo "$ms" >>"$BENCH_DIR/restarted"
+			continue
+		fi
 		echo "$l" >>"$BENCH_DIR/all.$1.$ms"
 	done
 }
@@ -103,10 +113,11 @@ for ms in 100 10; do
 	w=$(jq -s '[.[].written] | add // 0' "$BENCH_DIR/all.amixd.$ms")
 	jn=$(jq -s '[.[].clicks | length] | add // 0' "$BENCH_DIR/all.jack.$ms" 2>/dev/null)
 	e=$(jq -s '[.[].errors] | add // 0' "$BENCH_DIR/all.amixd.$ms")
+	x=$(grep -cx "$ms" "$BENCH_DIR/restarted" 2>/dev/null)
 	je=$(jq -s '[.[].errors] | add // 0' "$BENCH_DIR/all.jack.$ms" 2>/dev/null)
 	figure "click_measured_${ms}ms" "$(med amixd $ms .measured_ms)" ms \
 	    "$J" "$(med jack $ms .measured_ms)" lower \
-	    "snd_pcm_writei of a click to when its frame reaches the device mix, median of $n clicks found of $w written (jack: ${jn:-0}), $RUNS runs, ${ms} ms buffer kept full; writes that underran (-EPIPE, recovered): amixd $e, jack ${je:-none}"
+	    "snd_pcm_writei of a click to when its frame reaches the device mix, median of $n clicks found of $w written (jack: ${jn:-0}), $RUNS runs (amixd's left out, its clock restarted by an xrun: ${x:-0}), ${ms} ms buffer kept full; writes that underran (-EPIPE, recovered): amixd $e, jack ${je:-none}"
 	figure "click_delay_${ms}ms" "$(med amixd $ms .delay_ms)" ms \
 	    "$J" "$(med jack $ms .delay_ms)" "" \
 	    "snd_pcm_delay right before the click's write, median of the same clicks"
