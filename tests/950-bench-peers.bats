@@ -95,5 +95,5 @@ figures_complete() {
 	assert_eq true "$(met alsaapp_jack_delay_10ms)" "alsa delay"
 	# Every target of issue 17 has a row, the issue 14 figures too.
 	assert_eq 12 "$(jq '[.targets[] | select(.issue == "17")] | length' <<<"$output")" "issue 17 rows"
-	assert_eq 10 "$(jq '[.targets[] | select(.issue == "14")] | length' <<<"$output")" "issue 14 rows"
+	assert_eq 12 "$(jq '[.targets[] | select(.issue == "14")] | length' <<<"$output")" "issue 14 rows"
 }
