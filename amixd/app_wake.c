@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * app_wake: how an app node (node_app.c) wakes the client sleeping on
+ * app_wake: how an app node (nodes/app.c) wakes the client sleeping on
  * its ring. The client sets the ring's waiting flag and sleeps; when the
- * level it waits for is reached, node_app.c takes the flag
+ * level it waits for is reached, nodes/app.c takes the flag
  * (am_aring_wake_due), marks the wake-up due, and app_wake_post sends
  * it at the end of the node's period. Two ways:
  *

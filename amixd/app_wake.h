@@ -6,7 +6,7 @@
 
 struct node_cycle;
 
-/* How an app node (node_app.c) wakes its client; see app_wake.c. */
+/* How an app node (nodes/app.c) wakes its client; see app_wake.c. */
 struct app_wake {
 	int evfd;			/* owned: the client's eventfd, or -1 */
 	int wfd;			/* owned: wake pipe's write end, or -1 */

@@ -186,7 +186,9 @@ engine_sink_id(struct engine *e)
 	struct node *n;
 
 	for (n = e->graph.nodes; n != NULL; n = n->next) {
-		if (n->ops == &node_device_sink_ops)
+		/* device_sink: the one type both a sink and the device's */
+		if ((n->ops->flags & (NODE_SINK | NODE_DEVICE)) ==
+		    (NODE_SINK | NODE_DEVICE))
 			return n->id;
 	}
 	return 0;

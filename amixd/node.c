@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The registry of node types. Each type lives in its own node_<type>.c
- * and exports one struct node_ops; this file finds them by name. Types
- * of a later phase are listed so a request for one gets a clear
- * "unsupported" answer instead of "unknown". Control thread only.
+ * The registry of node types. Each type lives in its own file,
+ * amixd/nodes/<type>.c, that describes itself in one struct node_ops
+ * (name, argument table, flags, hooks) named node_<type>_ops; this file
+ * lists them, once, and finds them by name. Adding a type is that file
+ * and one line in NODE_TYPES (GNUmakefile builds every file in nodes/).
+ * Control thread only.
  */
 
 #include <stddef.h>
@@ -12,18 +14,28 @@
 #include "node.h"
 #include "util.h"
 
+/* Every node type, in the order node_types names them. */
+#define NODE_TYPES(X)							\
+	X(tone)								\
+	X(gain)		/* nodes/gain.c */				\
+	X(mixer)	/* nodes/gain.c: the same code */		\
+	X(resample)							\
+	X(device_sink)	/* nodes/device.c */				\
+	X(device_source) /* nodes/device.c */				\
+	X(file_sink)							\
+	X(file_source)							\
+	X(app_source)	/* nodes/app.c */				\
+	X(app_sink)	/* nodes/app.c */				\
+	X(cpu_load)
+
+#define NODE_DECLARE(t)	extern const struct node_ops node_##t##_ops;
+#define NODE_ENTRY(t)	&node_##t##_ops,
+#define NODE_NAME(t)	", " #t
+
+NODE_TYPES(NODE_DECLARE)
+
 static const struct node_ops *const node_registry[] = {
-	&node_tone_ops,
-	&node_gain_ops,
-	&node_mixer_ops,
-	&node_device_sink_ops,
-	&node_device_source_ops,
-	&node_file_sink_ops,
-	&node_file_source_ops,
-	&node_app_source_ops,
-	&node_app_sink_ops,
-	&node_resample_ops,
-	&node_cpu_load_ops,
+	NODE_TYPES(NODE_ENTRY)
 };
 
 /* The ops of a type name, or NULL. */
@@ -47,8 +59,8 @@ node_ops_find(const char *type)
 const char *
 node_types(void)
 {
-	return "tone, gain, mixer, resample, device_sink, device_source, "
-	    "file_sink, file_source, app_source, app_sink, cpu_load";
+	/* ", tone, gain, ...": skip the first ", " */
+	return &NODE_TYPES(NODE_NAME)[2];
 }
 
 /* Index of an argument in the type's table, or -1. */

@@ -128,17 +128,11 @@ int node_arg_find(const struct node_ops *ops, const char *name);
 int node_event(const struct node_cycle *c, int kind, uint64_t a);
 void device_sink_clipped(const struct plan *p, uint64_t n);
 
-extern const struct node_ops node_tone_ops;
-extern const struct node_ops node_gain_ops;
-extern const struct node_ops node_mixer_ops;
-extern const struct node_ops node_device_sink_ops;
-extern const struct node_ops node_device_source_ops;
-extern const struct node_ops node_file_sink_ops;
-extern const struct node_ops node_resample_ops;
-extern const struct node_ops node_file_source_ops;
-extern const struct node_ops node_app_source_ops;
-extern const struct node_ops node_app_sink_ops;
-extern const struct node_ops node_cpu_load_ops;
+/*
+ * The node types are found by name (node_ops_find); their tables are
+ * listed once, in node.c. These two are no types: what runs in place of
+ * a node the watchdog took out (bypass.c, plan.c).
+ */
 extern const struct node_ops node_bypass_ops;
 extern const struct node_ops node_mute_ops;
 

@@ -11,7 +11,7 @@
  * the control thread, which then (watchdog_fire):
  *
  * - takes the node out of the schedule: it is marked bypassed and a new
- *   plan runs a pass-through (or silence) in its place (node_bypass.c);
+ *   plan runs a pass-through (or silence) in its place (bypass.c);
  *   if it sits in a resample node's domain, that node too, since its
  *   code is on the stuck thread's stack;
  * - leaves the stuck thread behind: its generation is bumped, so should

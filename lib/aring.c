@@ -25,17 +25,17 @@
  * data are always own + offset masked with the private capacity, so no
  * value in shared memory can steer an access outside the mapping. What
  * a scribbling client can do is make its own samples garbage: the
- * engine clamps f32 samples (node_app.c), so even those stay finite.
+ * engine clamps f32 samples (nodes/app.c), so even those stay finite.
  *
  * Wake-ups: a client sets "waiting" before it sleeps (on the engine's
- * wake pipe, or an eventfd of its own: node_app.c) and then checks the
+ * wake pipe, or an eventfd of its own: nodes/app.c) and then checks the
  * counters once more; the engine publishes its counter and then tests
  * "waiting" (am_aring_wake_due). Both are sequentially consistent, so
  * one of the two always sees the other: no lost wake-up.
  *
  * Pause: the client's "paused" flag, beside "waiting" on its line, asks
  * the engine to stop taking (or giving) frames, ramped, keeping what
- * the ring holds (node_app.c). Any value is only a flag: the worst a
+ * the ring holds (nodes/app.c). Any value is only a flag: the worst a
  * client can do with it is pause itself. It was padding before, always
  * 0, so the layout's version is unchanged: an older engine just plays
  * on.

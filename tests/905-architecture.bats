@@ -11,13 +11,43 @@ DOC=$AM_TOP/ARCHITECTURE.md
 @test "ARCHITECTURE.md: the worked node type compiles against today's headers" {
 	local d=$BATS_TEST_TMPDIR
 	awk '/^   ```c$/ { f = 1; next } /^   ```$/ { f = 0 } f' "$DOC" |
-	    sed 's/^   //' >"$d/node_invert.c"
-	[ -s "$d/node_invert.c" ] || flunk "no C example found"
+	    sed 's/^   //' >"$d/invert.c"
+	[ -s "$d/invert.c" ] || flunk "no C example found"
 	run -0 cc -std=c11 -Wall -Wextra -Werror -O2 -D_GNU_SOURCE \
-	    -I"$AM_TOP/lib" -I"$AM_TOP/amixd" -c -o "$d/node_invert.o" \
-	    "$d/node_invert.c"
-	run -0 nm "$d/node_invert.o"
+	    -I"$AM_TOP/lib" -I"$AM_TOP/amixd" -c -o "$d/invert.o" \
+	    "$d/invert.c"
+	run -0 nm "$d/invert.o"
 	assert_match ' [DR] node_invert_ops' "$output" "the ops table"
+}
+
+@test "every node type file in amixd/nodes/ is one line of NODE_TYPES, and back" {
+	# A type without its registry line cannot be created; a line
+	# without its file does not link. Both caught here by name.
+	local f t defined= listed= missing=
+	for f in "$AM_TOP"/amixd/nodes/*.c; do
+		defined="$defined $(sed -n \
+		    's/^const struct node_ops node_\([a-z0-9_]*\)_ops =.*/\1/p' "$f")"
+	done
+	listed=$(sed -n 's/^[[:space:]]*X(\([a-z0-9_]*\)).*/\1/p' \
+	    "$AM_TOP/amixd/node.c")
+	[ -n "$listed" ] || flunk "no X(type) lines in amixd/node.c"
+	for t in $defined; do
+		printf '%s\n' $listed | grep -qx "$t" ||
+		    missing="$missing file-only:$t"
+	done
+	for t in $listed; do
+		printf '%s\n' $defined | grep -qx "$t" ||
+		    missing="$missing line-only:$t"
+	done
+	assert_eq "" "$missing" "nodes/*.c against NODE_TYPES (amixd/node.c)"
+	# and each table's .type is its registry name
+	for f in "$AM_TOP"/amixd/nodes/*.c; do
+		run -0 awk '/^const struct node_ops node_[a-z0-9_]*_ops =/ {
+			n = $4; sub(/^node_/, "", n); sub(/_ops$/, "", n) }
+		    n != "" && /\.type = "/ { t = $3; gsub(/[",]/, "", t)
+			if (t != n) print FILENAME ": " n " is \"" t "\""; n = "" }' "$f"
+		assert_eq "" "$output" "type names"
+	done
 }
 
 @test "ARCHITECTURE.md: every name in backquotes is in the code" {

@@ -19,7 +19,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char path[64];
-	const struct node_ops *ops = &node_file_source_ops;
+	const struct node_ops *ops = node_ops_find("file_source");
 	struct node_val v[NODE_ARG_MAX];
 	char err[256];
 	void *st;

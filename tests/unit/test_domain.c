@@ -163,31 +163,31 @@ t_graph(uint32_t p, uint32_t g, uint32_t d, uint32_t d2)
 
 	e.dev.rate = g;
 	e.dev.period = p;
-	t1 = mk(&node_tone_ops, g, "freq", 100.0, "db", -12.0, NULL);
-	ga = mk(&node_gain_ops, g, "db", -1.0, NULL);
-	mx = mk(&node_mixer_ops, g, NULL);
-	fs = mk(&node_file_source_ops, g, "path", t_wav, "loop", 1.0,
+	t1 = mk(node_ops_find("tone"), g, "freq", 100.0, "db", -12.0, NULL);
+	ga = mk(node_ops_find("gain"), g, "db", -1.0, NULL);
+	mx = mk(node_ops_find("mixer"), g, NULL);
+	fs = mk(node_ops_find("file_source"), g, "path", t_wav, "loop", 1.0,
 	    "quality", (double)2, NULL);
-	as = mk(&node_app_source_ops, g, "fd", (double)ring(&ra, 44100),
+	as = mk(node_ops_find("app_source"), g, "fd", (double)ring(&ra, 44100),
 	    "quality", (double)2, NULL);
-	r1 = mk(&node_resample_ops, g, "rate", (double)d, "quality",
+	r1 = mk(node_ops_find("resample"), g, "rate", (double)d, "quality",
 	    (double)2, NULL);
-	t2 = mk(&node_tone_ops, g, "freq", 50.0, "db", -12.0, NULL);
-	as2 = mk(&node_app_source_ops, g, "fd", (double)ring(&ra2, d2),
+	t2 = mk(node_ops_find("tone"), g, "freq", 50.0, "db", -12.0, NULL);
+	as2 = mk(node_ops_find("app_source"), g, "fd", (double)ring(&ra2, d2),
 	    NULL);
-	r2 = mk(&node_resample_ops, g, "rate", (double)d2, "quality",
+	r2 = mk(node_ops_find("resample"), g, "rate", (double)d2, "quality",
 	    (double)2, NULL);
-	ds = mk(&node_device_sink_ops, g, NULL);
+	ds = mk(node_ops_find("device_sink"), g, NULL);
 	snprintf(path, sizeof(path), "%s/out.wav", t_dir);
-	fk = mk(&node_file_sink_ops, g, "path", path, NULL);
+	fk = mk(node_ops_find("file_sink"), g, "path", path, NULL);
 	if (am_aring_open(&rk, 0, AM_ARING_F32, 2, g, 1 << 16, 256,
 	    1 << 15) < 0)
 		abort();
-	ak = mk(&node_app_sink_ops, g, "fd", (double)dup(rk.fd), NULL);
-	dsrc = mk(&node_device_source_ops, g, NULL);
-	dsrc2 = mk(&node_device_source_ops, g, NULL);
-	g2 = mk(&node_gain_ops, g, NULL);
-	k = mk(&node_gain_ops, g, NULL);
+	ak = mk(node_ops_find("app_sink"), g, "fd", (double)dup(rk.fd), NULL);
+	dsrc = mk(node_ops_find("device_source"), g, NULL);
+	dsrc2 = mk(node_ops_find("device_source"), g, NULL);
+	g2 = mk(node_ops_find("gain"), g, NULL);
+	k = mk(node_ops_find("gain"), g, NULL);
 
 	must(t1, ga);
 	must(ga, mx);
@@ -260,9 +260,9 @@ t_probe(void)
 	e.dev.rate = 8000;
 	e.dev.period = 4096;
 	pr = mk(&probe_ops, 8000, NULL);
-	r = mk(&node_resample_ops, 8000, "rate", 192000.0, "quality",
+	r = mk(node_ops_find("resample"), 8000, "rate", 192000.0, "quality",
 	    (double)3, NULL);
-	k = mk(&node_device_sink_ops, 8000, NULL);
+	k = mk(node_ops_find("device_sink"), 8000, NULL);
 	must(pr, r);
 	must(r, k);
 	engine_commit(&e);
@@ -292,10 +292,10 @@ t_app_rate(uint32_t ringrate, uint32_t d)
 
 	e.dev.rate = 48000;
 	e.dev.period = 480;
-	as = mk(&node_app_source_ops, 48000, "fd", (double)ring(&ra,
+	as = mk(node_ops_find("app_source"), 48000, "fd", (double)ring(&ra,
 	    ringrate), NULL);
-	r = mk(&node_resample_ops, 48000, "rate", (double)d, NULL);
-	k = mk(&node_device_sink_ops, 48000, NULL);
+	r = mk(node_ops_find("resample"), 48000, "rate", (double)d, NULL);
+	k = mk(node_ops_find("device_sink"), 48000, NULL);
 	must(as, r);
 	must(r, k);
 	engine_commit(&e);

@@ -79,8 +79,8 @@ test_edits(void)
 	dev.period = 128;
 	dev.channels = 2;
 	is_int(engine_init(&e, &backend_null_ops, &dev), 0, "engine_init");
-	tone = mknode(&node_tone_ops);
-	sink = mknode(&node_device_sink_ops);
+	tone = mknode(node_ops_find("tone"));
+	sink = mknode(node_ops_find("device_sink"));
 	is_int(graph_link(&e.graph, tone->id, sink->id, err, sizeof(err)), 0,
 	    "tone -> sink");
 	is_int(engine_commit(&e), 0, "first plan");
@@ -89,7 +89,7 @@ test_edits(void)
 	e.state = ENGINE_RUNNING;
 	pthread_create(&t, NULL, rt_thread, NULL);
 	for (i = 0; i < EDITS; i++) {
-		g = mknode(&node_gain_ops);
+		g = mknode(node_ops_find("gain"));
 		rc = graph_link(&e.graph, tone->id, g->id, err, sizeof(err));
 		rc |= graph_link(&e.graph, g->id, sink->id, err, sizeof(err));
 		rc |= engine_commit(&e);
@@ -152,11 +152,11 @@ test_rates(void)
 	atomic_store(&quit, 0);
 	atomic_store(&dev_rate, 48000);
 	is_int(engine_init(&e, &backend_null_ops, &dev), 0, "engine_init");
-	tone = mknode(&node_tone_ops);
-	rs = mknode(&node_resample_ops);
-	g = mknode(&node_gain_ops);
-	rs2 = mknode(&node_resample_ops);
-	sink = mknode(&node_device_sink_ops);
+	tone = mknode(node_ops_find("tone"));
+	rs = mknode(node_ops_find("resample"));
+	g = mknode(node_ops_find("gain"));
+	rs2 = mknode(node_ops_find("resample"));
+	sink = mknode(node_ops_find("device_sink"));
 	rc |= graph_link(&e.graph, tone->id, rs->id, err, sizeof(err));
 	rc |= graph_link(&e.graph, rs->id, g->id, err, sizeof(err));
 	rc |= graph_link(&e.graph, g->id, rs2->id, err, sizeof(err));
@@ -170,7 +170,7 @@ test_rates(void)
 		atomic_store(&dev_rate, rates[i % 4]);
 		rc |= engine_on_device_changed(&e, rates[i % 4], 128);
 		/* An edit and a change while the rate change waits. */
-		extra = mknode(&node_gain_ops);
+		extra = mknode(node_ops_find("gain"));
 		rc |= graph_link(&e.graph, tone->id, extra->id, err,
 		    sizeof(err));
 		rc |= engine_commit(&e);
@@ -297,9 +297,9 @@ fk_setup(struct node **gain)
 	dev.period = 128;
 	dev.channels = 2;
 	engine_init(&e, &fk_ops, &dev);
-	tone = mknode(&node_tone_ops);
-	*gain = mknode(&node_gain_ops);
-	sink = mknode(&node_device_sink_ops);
+	tone = mknode(node_ops_find("tone"));
+	*gain = mknode(node_ops_find("gain"));
+	sink = mknode(node_ops_find("device_sink"));
 	graph_link(&e.graph, tone->id, (*gain)->id, err, sizeof(err));
 	graph_link(&e.graph, (*gain)->id, sink->id, err, sizeof(err));
 	engine_commit(&e);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of amixd/node_file_sink.c, included to reach its statics:
+ * Unit tests of amixd/nodes/file_sink.c, included to reach its statics:
  *
  * - overruns: process() against a ring with no writer draining it, as a
  *   writer that fell behind leaves it. Every frame that does not fit is
@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "node_file_sink.c"
+#include "nodes/file_sink.c"
 #include "rt.h"
 #include "t.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of amixd/node_file_source.c, included to reach its statics:
+ * Unit tests of amixd/nodes/file_source.c, included to reach its statics:
  *
  * - a file at the graph rate comes out bit for bit, through the decoder
  *   thread and the ring, then silence and exactly one eof event;
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "node_file_source.c"
+#include "nodes/file_source.c"
 #include "t.h"
 
 #define T_RATE		48000

@@ -93,10 +93,10 @@ table(void)
 	struct plan *p;
 
 	/* A mixer fed only from inside a domain runs in that domain. */
-	t = mk(&node_tone_ops, 0);
-	r = mk(&node_resample_ops, 8000);
-	s = mk(&node_device_sink_ops, 0);
-	m = mk(&node_mixer_ops, 0);
+	t = mk(node_ops_find("tone"), 0);
+	r = mk(node_ops_find("resample"), 8000);
+	s = mk(node_ops_find("device_sink"), 0);
+	m = mk(node_ops_find("mixer"), 0);
 	is_int(link_(t, r), 0, "tone -> resample");
 	is_int(link_(r, s), 0, "resample -> sink");
 	is_int(link_(t, m), 0, "tone -> a mixer that feeds nothing");
@@ -114,12 +114,12 @@ table(void)
 	clear();
 
 	/* A node feeding nothing, with inputs from two domains: refused. */
-	t = mk(&node_tone_ops, 0);
-	r = mk(&node_resample_ops, 8000);
-	t2 = mk(&node_tone_ops, 0);
-	r2 = mk(&node_resample_ops, 96000);
-	s = mk(&node_device_sink_ops, 0);
-	m = mk(&node_mixer_ops, 0);
+	t = mk(node_ops_find("tone"), 0);
+	r = mk(node_ops_find("resample"), 8000);
+	t2 = mk(node_ops_find("tone"), 0);
+	r2 = mk(node_ops_find("resample"), 96000);
+	s = mk(node_ops_find("device_sink"), 0);
+	m = mk(node_ops_find("mixer"), 0);
 	link_(t, r);
 	link_(r, s);
 	link_(t2, r2);
@@ -127,7 +127,7 @@ table(void)
 	is_int(link_(t, m), 0, "first input from one domain");
 	is_int(link_(t2, m), -EXDEV, "second input from another: refused");
 	/* A dangling tone joins the mixer's domain. */
-	x = mk(&node_tone_ops, 0);
+	x = mk(node_ops_find("tone"), 0);
 	is_int(link_(x, m), 0, "a free tone into the mixer");
 	is_int(owner_of(x), r, "runs in the mixer's domain");
 	p = plan_new(&g, 256, 44100);
@@ -138,11 +138,11 @@ table(void)
 
 	/* A device node joins no domain, even through a node that feeds
 	 * nothing yet. */
-	t = mk(&node_tone_ops, 0);
-	r = mk(&node_resample_ops, 8000);
-	s = mk(&node_device_sink_ops, 0);
-	m = mk(&node_mixer_ops, 0);
-	x = mk(&node_device_source_ops, 0);
+	t = mk(node_ops_find("tone"), 0);
+	r = mk(node_ops_find("resample"), 8000);
+	s = mk(node_ops_find("device_sink"), 0);
+	m = mk(node_ops_find("mixer"), 0);
+	x = mk(node_ops_find("device_source"), 0);
 	link_(t, r);
 	link_(r, s);
 	is_int(link_(t, m), 0, "tone -> a mixer that feeds nothing");
@@ -151,19 +151,19 @@ table(void)
 	clear();
 
 	/* A resample node would end up inside its own domain. */
-	t = mk(&node_tone_ops, 0);
-	r = mk(&node_resample_ops, 22050);
-	m = mk(&node_mixer_ops, 0);
+	t = mk(node_ops_find("tone"), 0);
+	r = mk(node_ops_find("resample"), 22050);
+	m = mk(node_ops_find("mixer"), 0);
 	is_int(link_(t, r), 0, "tone -> resample");
 	is_int(link_(r, m), 0, "resample -> mixer");
 	is_int(link_(t, m), -EXDEV, "tone -> the same mixer: refused");
 	clear();
 
 	/* Nested domains keep working; the old rule still holds. */
-	t = mk(&node_tone_ops, 0);
-	r = mk(&node_resample_ops, 8000);
-	r2 = mk(&node_resample_ops, 192000);
-	s = mk(&node_device_sink_ops, 0);
+	t = mk(node_ops_find("tone"), 0);
+	r = mk(node_ops_find("resample"), 8000);
+	r2 = mk(node_ops_find("resample"), 192000);
+	s = mk(node_ops_find("device_sink"), 0);
 	link_(t, r);
 	link_(r, r2);
 	is_int(link_(r2, s), 0, "tone -> 8k -> 192k -> sink");
@@ -193,12 +193,12 @@ random_graphs(void)
 		for (i = 0; i < 24; i++) {
 			seed = seed * 1103515245 + 12345;
 			rnd = seed >> 16;
-			ops = rnd % 6 == 0 ? &node_tone_ops :
-			    rnd % 6 == 1 ? &node_gain_ops :
-			    rnd % 6 == 2 ? &node_mixer_ops :
-			    rnd % 6 == 3 ? &node_resample_ops :
-			    rnd % 6 == 4 ? &node_device_sink_ops :
-			    &node_mixer_ops;
+			ops = rnd % 6 == 0 ? node_ops_find("tone") :
+			    rnd % 6 == 1 ? node_ops_find("gain") :
+			    rnd % 6 == 2 ? node_ops_find("mixer") :
+			    rnd % 6 == 3 ? node_ops_find("resample") :
+			    rnd % 6 == 4 ? node_ops_find("device_sink") :
+			    node_ops_find("mixer");
 			ids[i] = mk(ops, rates[(rnd >> 4) % 5]);
 		}
 		for (k = 0; k < 60 && bad == 0; k++) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of amixd/node_app.c's sample conversions, included here to
+ * Unit tests of amixd/nodes/app.c's sample conversions, included here to
  * reach its statics: tables of ring samples and the floats they become
  * (bit-exact, full scale, -1, the most negative values), of floats and
  * the integers they become (rounding, clipping both ways, NaN, exact
@@ -12,7 +12,7 @@
  * while paused.
  */
 
-#include "../../amixd/node_app.c"
+#include "../../amixd/nodes/app.c"
 
 #include "t.h"
 #include "util.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the wake pipe ("wake": true) of amixd/node_app.c and
- * app_wake.c, node_app.c included here to reach its statics: the read end is handed over once, is a
+ * Unit tests of the wake pipe ("wake": true) of amixd/nodes/app.c and
+ * app_wake.c, nodes/app.c included here to reach its statics: the read end is handed over once, is a
  * pipe and cannot write; the real-time side writes one byte when the
  * waiting flag is set and the level reached, none otherwise; a pipe the
  * client filled (through a write end of its own, every descriptor it
@@ -14,7 +14,7 @@
 
 #include <signal.h>
 
-#include "../../amixd/node_app.c"
+#include "../../amixd/nodes/app.c"
 
 #include "t.h"
 #include "util.h"

@@ -86,11 +86,11 @@ test_order_table(void)
 	uint32_t t, a, b, c, m, s, t2, s2;
 
 	/* A chain linked against id order: the sink was made first. */
-	s = mk(&node_device_sink_ops, 0);
-	c = mk(&node_gain_ops, 0);
-	b = mk(&node_gain_ops, 0);
-	a = mk(&node_gain_ops, 0);
-	t = mk(&node_tone_ops, 0);
+	s = mk(node_ops_find("device_sink"), 0);
+	c = mk(node_ops_find("gain"), 0);
+	b = mk(node_ops_find("gain"), 0);
+	a = mk(node_ops_find("gain"), 0);
+	t = mk(node_ops_find("tone"), 0);
 	link_(t, a);
 	link_(a, b);
 	link_(b, c);
@@ -100,11 +100,11 @@ test_order_table(void)
 	clear();
 
 	/* A diamond: one tone through two gains into a mixer. */
-	t = mk(&node_tone_ops, 0);
-	m = mk(&node_mixer_ops, 0);
-	a = mk(&node_gain_ops, 0);
-	b = mk(&node_gain_ops, 0);
-	s = mk(&node_device_sink_ops, 0);
+	t = mk(node_ops_find("tone"), 0);
+	m = mk(node_ops_find("mixer"), 0);
+	a = mk(node_ops_find("gain"), 0);
+	b = mk(node_ops_find("gain"), 0);
+	s = mk(node_ops_find("device_sink"), 0);
 	link_(a, m);
 	link_(b, m);
 	link_(t, a);
@@ -114,11 +114,11 @@ test_order_table(void)
 	clear();
 
 	/* Two parts that share nothing, and a node with no links. */
-	t = mk(&node_tone_ops, 0);
-	s = mk(&node_device_sink_ops, 0);
-	t2 = mk(&node_tone_ops, 0);
-	s2 = mk(&node_device_sink_ops, 0);
-	mk(&node_gain_ops, 0);
+	t = mk(node_ops_find("tone"), 0);
+	s = mk(node_ops_find("device_sink"), 0);
+	t2 = mk(node_ops_find("tone"), 0);
+	s2 = mk(node_ops_find("device_sink"), 0);
+	mk(node_ops_find("gain"), 0);
 	link_(t2, s2);
 	link_(t, s);
 	is_int(order_check("disjoint"), 0, "disjoint parts, a lone node");
@@ -131,11 +131,11 @@ test_refusals(void)
 	uint32_t t, a, b, c, s;
 	int before;
 
-	t = mk(&node_tone_ops, 0);
-	a = mk(&node_gain_ops, 0);
-	b = mk(&node_gain_ops, 0);
-	c = mk(&node_gain_ops, 0);
-	s = mk(&node_device_sink_ops, 0);
+	t = mk(node_ops_find("tone"), 0);
+	a = mk(node_ops_find("gain"), 0);
+	b = mk(node_ops_find("gain"), 0);
+	c = mk(node_ops_find("gain"), 0);
+	s = mk(node_ops_find("device_sink"), 0);
 	is_int(link_(t, a), 0, "tone -> a");
 	is_int(link_(a, b), 0, "a -> b");
 	is_int(link_(b, c), 0, "b -> c");
@@ -166,7 +166,7 @@ test_order_random(void)
 
 	for (round = 0; round < 50; round++) {
 		for (k = 0; k < 24; k++)
-			ids[k] = mk(k < 4 ? &node_tone_ops : &node_gain_ops, 0);
+			ids[k] = mk(k < 4 ? node_ops_find("tone") : node_ops_find("gain"), 0);
 		for (k = 0; k < 80; k++) {
 			am_xorshift32(&x);
 			rc = link_(ids[x % 24], ids[(x >> 8) % 24]);
@@ -217,14 +217,14 @@ test_plan(void)
 	struct plan *p;
 	int l, a, b, bad;
 
-	t = mk(&node_tone_ops, 0);
-	n = mk(&node_tone_ops, 0);
-	m = mk(&node_mixer_ops, 0);
-	gn = mk(&node_gain_ops, 0);
-	s = mk(&node_device_sink_ops, 0);
-	lone = mk(&node_gain_ops, 0);
-	t2 = mk(&node_tone_ops, 0);
-	r = mk(&node_resample_ops, 44100);
+	t = mk(node_ops_find("tone"), 0);
+	n = mk(node_ops_find("tone"), 0);
+	m = mk(node_ops_find("mixer"), 0);
+	gn = mk(node_ops_find("gain"), 0);
+	s = mk(node_ops_find("device_sink"), 0);
+	lone = mk(node_ops_find("gain"), 0);
+	t2 = mk(node_ops_find("tone"), 0);
+	r = mk(node_ops_find("resample"), 44100);
 	link_(t, m);
 	link_(n, m);
 	link_(m, gn);

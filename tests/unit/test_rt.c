@@ -127,7 +127,7 @@ t_wakeups(void)
 	int n;
 
 	s = mknode(&src_ops);
-	k = mknode(&node_device_sink_ops);
+	k = mknode(node_ops_find("device_sink"));
 	link2(s, k);
 	engine_commit(&e);
 	src_events = 0;
@@ -333,8 +333,8 @@ t_nonfinite(int offline)
 	int bad = 0;
 
 	s = mknode(&src_ops);
-	g = mknode(&node_gain_ops);
-	k = mknode(&node_device_sink_ops);
+	g = mknode(node_ops_find("gain"));
+	k = mknode(node_ops_find("device_sink"));
 	link2(s, g);
 	link2(g, k);
 	engine_commit(&e);
@@ -444,7 +444,7 @@ t_ramps(void)
 {
 	static const uint32_t periods[] = { 16, 128, 4096 };
 	static const uint32_t want[] = { 240, 240, 4096 };
-	const struct node_ops *ops[] = { &node_gain_ops, &node_mixer_ops };
+	const struct node_ops *ops[] = { node_ops_find("gain"), node_ops_find("mixer") };
 	float step;
 	uint32_t len;
 	int i, k;
@@ -502,7 +502,7 @@ t_ftz(void)
 	int i;
 
 	s = mknode(&src_ops);
-	k = mknode(&node_device_sink_ops);
+	k = mknode(node_ops_find("device_sink"));
 	link2(s, k);
 	engine_commit(&e);
 	src_events = 0;

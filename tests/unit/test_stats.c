@@ -147,9 +147,9 @@ test_table(void)
 	dev.channels = 2;
 	is_int(engine_init(&e, &backend_null_ops, &dev), 0, "engine_init");
 	stats_init(&e);
-	a = t_node_new(&e.graph, &node_gain_ops, 0);
-	b = t_node_new(&e.graph, &node_gain_ops, 0);
-	c = t_node_new(&e.graph, &node_gain_ops, 0);
+	a = t_node_new(&e.graph, node_ops_find("gain"), 0);
+	b = t_node_new(&e.graph, node_ops_find("gain"), 0);
+	c = t_node_new(&e.graph, node_ops_find("gain"), 0);
 	s = stats_slot_new();
 	ok(s >= 0, "a slot");
 	feed(b, 128, 0.5);
@@ -164,7 +164,7 @@ test_table(void)
 
 	/* a goes, d comes: b keeps its own snapshot, d starts from zero. */
 	node_del(graph_remove(&e.graph, a->id));
-	d = t_node_new(&e.graph, &node_gain_ops, 0);
+	d = t_node_new(&e.graph, node_ops_find("gain"), 0);
 	feed(b, 128, 0.1);
 	feed(d, 128, 0.25);
 	r = stats_report(s, NULL);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the tone node (node_tone.c) through its ops, as the
+ * Unit tests of the tone node (nodes/tone.c) through its ops, as the
  * real-time cycle calls them: square, saw and triangle at a frequency
  * that divides the rate give their exact tables (both channels alike),
  * across periods; a level scales them by dsp_db_to_gain exactly; the
@@ -19,6 +19,8 @@
 #include "dsp.h"
 #include "node.h"
 #include "t.h"
+
+extern const struct node_ops node_tone_ops;	/* amixd/nodes/tone.c */
 
 #define RATE	48000
 #define NMAX	48000

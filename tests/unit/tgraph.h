@@ -39,7 +39,7 @@ t_node_new(struct graph *g, const struct node_ops *ops, double rate)
 	memset(v, 0, sizeof(v));
 	for (i = 0; i < ops->nargs; i++)
 		v[i].num = ops->args[i].def;
-	if (ops == &node_resample_ops && rate > 0)
+	if (ops == node_ops_find("resample") && rate > 0)
 		v[0].num = rate;
 	n = xcalloc(1, sizeof(*n));
 	n->ops = ops;

@@ -19,6 +19,8 @@
 #include "node.h"
 #include "plan.h"
 
+extern const struct node_ops node_device_sink_ops;	/* below */
+
 /* RT */
 static void
 device_sink_process(void *st, const struct node_cycle *c, const float *in,

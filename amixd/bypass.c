@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What runs in place of a node the watchdog took out of the schedule
- * (watchdog.c, plan.c): the node's own code is never called again, since
- * an abandoned thread may still be inside it. bypass passes the input
+ * (watchdog.c, plan.c); not node types a request can name, so not in
+ * node.c's registry nor in nodes/. The node's own code is never called
+ * again, since an abandoned thread may still be inside it. bypass passes the input
  * through (an effect, a sink); mute outputs silence, for a node whose
  * input is no signal of the graph rate (a source, a resample node, whose
  * upstream runs at another rate): it is flagged NODE_DOMAIN so rt.c
