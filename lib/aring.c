@@ -14,7 +14,9 @@
  * struct am_aring and never read from the shared header again: a client
  * that rewrites its header later changes nothing the engine relies on.
  *
- * Counters: free-running 64-bit frame counts. Each side keeps its own
+ * Counters: free-running 64-bit frame counts, with the arithmetic of
+ * lib/spsc.h (the engine's private queues, lib/ring.c, use the same):
+ * this file is a hostile-checked view of that core. Each side keeps its own
  * counter privately (own) and only publishes it; the other side's
  * counter is loaded once per transfer (peer) and is hostile input. A
  * peer counter behind ours, or more than the capacity ahead, cannot come
@@ -31,7 +33,10 @@
  * wake pipe, or an eventfd of its own: nodes/app.c) and then checks the
  * counters once more; the engine publishes its counter and then tests
  * "waiting" (am_aring_wake_due). Both are sequentially consistent, so
- * one of the two always sees the other: no lost wake-up.
+ * one of the two always sees the other: no lost wake-up. That is why
+ * am_aring_advance publishes with a seq_cst store, not spsc.h's release
+ * (am_spsc_publish): release alone would let the load of "waiting"
+ * pass the store of the counter.
  *
  * Pause: the client's "paused" flag, beside "waiting" on its line, asks
  * the engine to stop taking (or giving) frames, ramped, keeping what
@@ -55,6 +60,7 @@
 #include <unistd.h>
 
 #include "aring.h"
+#include "spsc.h"
 
 _Static_assert(sizeof(struct am_aring_hdr) == AM_ARING_HDR,
     "app ring header size");
@@ -298,23 +304,9 @@ am_aring_detach(struct am_aring *r)
 int
 am_aring_avail(struct am_aring *r, uint32_t *frames)
 {
-	uint64_t d;
-
-	if (r->producer) {
-		r->peer = atomic_load_explicit(&r->hdr->rd,
-		    memory_order_acquire);
-		d = r->own - r->peer;
-	} else {
-		r->peer = atomic_load_explicit(&r->hdr->wr,
-		    memory_order_acquire);
-		d = r->peer - r->own;
-	}
-	if (d > r->cap) {
-		*frames = 0;
-		return -EPROTO;
-	}
-	*frames = r->producer ? r->cap - (uint32_t)d : (uint32_t)d;
-	return 0;
+	/* the peer's counter, loaded once: the one value checked and used */
+	r->peer = am_spsc_peer(r->producer ? &r->hdr->rd : &r->hdr->wr);
+	return am_spsc_avail(r->producer, r->own, r->peer, r->cap, frames);
 }
 
 /*
@@ -325,10 +317,11 @@ uint32_t
 am_aring_region(struct am_aring *r, uint32_t off, uint32_t n,
     unsigned char **p)
 {
-	uint32_t i = (uint32_t)((r->own + off) & r->mask);
+	uint32_t i, k;
 
+	k = am_spsc_run(r->own + off, r->cap, n, &i);
 	*p = r->data + (size_t)i * r->fbytes;
-	return n < r->cap - i ? n : r->cap - i;
+	return k;
 }
 
 /*
@@ -384,20 +377,13 @@ uint32_t
 am_aring_write(struct am_aring *r, const void *buf, uint32_t n,
     uint64_t now_ns)
 {
-	const unsigned char *src = buf;
-	unsigned char *p;
-	uint32_t room, done = 0, k;
+	uint32_t room;
 
 	if (am_aring_avail(r, &room) < 0)
 		return 0;
 	if (n > room)
 		n = room;
-	while (done < n) {
-		k = am_aring_region(r, done, n - done, &p);
-		memcpy(p, src + (size_t)done * r->fbytes,
-		    (size_t)k * r->fbytes);
-		done += k;
-	}
+	am_spsc_put(r->data, r->cap, r->fbytes, r->own, buf, n);
 	if (n > 0)
 		am_aring_advance(r, n, now_ns);
 	return n;
@@ -407,19 +393,13 @@ am_aring_write(struct am_aring *r, const void *buf, uint32_t n,
 uint32_t
 am_aring_read(struct am_aring *r, void *buf, uint32_t n)
 {
-	unsigned char *dst = buf, *p;
-	uint32_t have, done = 0, k;
+	uint32_t have;
 
 	if (am_aring_avail(r, &have) < 0)
 		return 0;
 	if (n > have)
 		n = have;
-	while (done < n) {
-		k = am_aring_region(r, done, n - done, &p);
-		memcpy(dst + (size_t)done * r->fbytes, p,
-		    (size_t)k * r->fbytes);
-		done += k;
-	}
+	am_spsc_get(r->data, r->cap, r->fbytes, r->own, buf, n);
 	if (n > 0)
 		am_aring_advance(r, n, 0);
 	return n;

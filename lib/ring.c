@@ -14,6 +14,9 @@
  * producer stores wr, only the consumer stores rd, each on its own cache
  * line so the two sides do not bounce one line between cores.
  *
+ * The counter arithmetic, the wrap and the orders are lib/spsc.h's,
+ * shared with the app ring (lib/aring.c).
+ *
  * Ordering (C11): the producer copies records in, then publishes them
  * with a release store of wr; the consumer's acquire load of wr makes
  * those bytes visible before it copies them out. Symmetrically the
@@ -33,6 +36,7 @@
 #include <string.h>
 
 #include "ring.h"
+#include "spsc.h"
 
 #define RING_NREC_MAX	(1U << 30)	/* records */
 
@@ -83,8 +87,8 @@ am_ring_count(struct am_ring *r)
 {
 	uint64_t rd, wr;
 
-	rd = atomic_load_explicit(&r->rd, memory_order_acquire);
-	wr = atomic_load_explicit(&r->wr, memory_order_acquire);
+	rd = am_spsc_peer(&r->rd);
+	wr = am_spsc_peer(&r->wr);
 	if (wr - rd > r->cap)
 		return r->cap;
 	return (uint32_t)(wr - rd);
@@ -107,26 +111,18 @@ am_ring_space(struct am_ring *r)
 uint32_t
 am_ring_write(struct am_ring *r, const void *recs, uint32_t n)
 {
-	const unsigned char *src = recs;
-	uint64_t wr, rd;
-	uint32_t space, idx, first;
-	size_t sz = r->recsz;
+	uint64_t wr;
+	uint32_t space;
 
 	wr = atomic_load_explicit(&r->wr, memory_order_relaxed);
-	rd = atomic_load_explicit(&r->rd, memory_order_acquire);
-	space = r->cap - (uint32_t)(wr - rd);
+	if (am_spsc_avail(1, wr, am_spsc_peer(&r->rd), r->cap, &space) < 0)
+		return 0;	/* cannot happen: both sides are ours */
 	if (n > space)
 		n = space;
 	if (n == 0)
 		return 0;
-	idx = (uint32_t)wr & (r->cap - 1);
-	first = r->cap - idx;
-	if (first > n)
-		first = n;
-	memcpy(r->data + idx * sz, src, first * sz);
-	if (n > first)
-		memcpy(r->data, src + first * sz, (n - first) * sz);
-	atomic_store_explicit(&r->wr, wr + n, memory_order_release);
+	am_spsc_put(r->data, r->cap, r->recsz, wr, recs, n);
+	am_spsc_publish(&r->wr, wr + n);
 	return n;
 }
 
@@ -138,26 +134,18 @@ am_ring_write(struct am_ring *r, const void *recs, uint32_t n)
 uint32_t
 am_ring_read(struct am_ring *r, void *recs, uint32_t n)
 {
-	unsigned char *dst = recs;
-	uint64_t wr, rd;
-	uint32_t count, idx, first;
-	size_t sz = r->recsz;
+	uint64_t rd;
+	uint32_t count;
 
 	rd = atomic_load_explicit(&r->rd, memory_order_relaxed);
-	wr = atomic_load_explicit(&r->wr, memory_order_acquire);
-	count = (uint32_t)(wr - rd);
+	if (am_spsc_avail(0, rd, am_spsc_peer(&r->wr), r->cap, &count) < 0)
+		return 0;	/* cannot happen: both sides are ours */
 	if (n > count)
 		n = count;
 	if (n == 0)
 		return 0;
-	idx = (uint32_t)rd & (r->cap - 1);
-	first = r->cap - idx;
-	if (first > n)
-		first = n;
-	memcpy(dst, r->data + idx * sz, first * sz);
-	if (n > first)
-		memcpy(dst + first * sz, r->data, (n - first) * sz);
-	atomic_store_explicit(&r->rd, rd + n, memory_order_release);
+	am_spsc_get(r->data, r->cap, r->recsz, rd, recs, n);
+	am_spsc_publish(&r->rd, rd + n);
 	return n;
 }
 
@@ -165,13 +153,15 @@ am_ring_read(struct am_ring *r, void *recs, uint32_t n)
 uint32_t
 am_ring_skip(struct am_ring *r, uint32_t n)
 {
-	uint64_t wr, rd;
+	uint64_t rd;
+	uint32_t count;
 
 	rd = atomic_load_explicit(&r->rd, memory_order_relaxed);
-	wr = atomic_load_explicit(&r->wr, memory_order_acquire);
-	if (n > wr - rd)
-		n = (uint32_t)(wr - rd);
-	atomic_store_explicit(&r->rd, rd + n, memory_order_release);
+	if (am_spsc_avail(0, rd, am_spsc_peer(&r->wr), r->cap, &count) < 0)
+		return 0;	/* cannot happen: both sides are ours */
+	if (n > count)
+		n = count;
+	am_spsc_publish(&r->rd, rd + n);
 	return n;
 }
 
