@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * wav: little-endian byte order and the RIFF/WAVE header the tools write
- * before a stream of samples (amtone; amcat keeps a copy of its own for
- * now). The header is the plainest one players accept: a 16-byte PCM
- * format chunk for integers, an 18-byte IEEE float one plus a "fact"
- * chunk for float, then "data". A stream of unknown length (endless)
+ * before a stream of samples (amtone, amcat's record). The header is
+ * the plainest one players accept: a 16-byte PCM format chunk for
+ * integers, an 18-byte IEEE float one plus a "fact" chunk for float,
+ * then "data". A stream of unknown length (endless)
  * has 0xffffffff in every size field, as sox and ffmpeg write to pipes;
  * so has one whose sizes do not fit in 32 bits. The samples themselves
  * are encoded by afmt.c. Any thread, no allocation.

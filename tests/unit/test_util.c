@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of lib/parse.c, lib/util.c, lib/log.c and lib/clock.c:
- * strict number parsing as tables with edge rows, panic() and logx() output captured
- * from a child's stderr, exact frame/time conversion.
+ * Unit tests of lib/parse.c, lib/opt.c, lib/util.c, lib/log.c and
+ * lib/clock.c: strict number parsing as tables with edge rows; panic(),
+ * logx() and the option messages of am_opt_* captured from a child's
+ * stderr (the words amcat's tests grep); exact frame/time conversion.
  */
 
 #include <sys/wait.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "opt.h"
 #include "log.h"
 #include "t.h"
 #include "util.h"
@@ -238,6 +240,24 @@ do_log_default(void)
 }
 
 static void
+do_opt(void)
+{
+	double d = 0;
+	long l = 0;
+
+	am_log_init("tprog");
+	if (am_opt_double("--db", "-6.5", -200, 40, &d) == 0 && d == -6.5)
+		am_warn("db ok");
+	if (am_opt_long("-r", "44100", 1000, 384000, &l) == 0 && l == 44100)
+		am_warn("rate ok");
+	if (am_opt_double("--db", "41", -200, 40, &d) < 0 && d == -6.5)
+		am_warn("kept");
+	(void)am_opt_double("--latency", "5ms", 0, 5000, &d);
+	(void)am_opt_long("-c", "9", 1, 2, &l);
+	(void)am_opt_long("-r", "48000x", 1000, 384000, &l);
+}
+
+static void
 test_panic_log(void)
 {
 	char out[8192], *nl;
@@ -268,6 +288,14 @@ test_panic_log(void)
 	is_str(out, "tprog: shown\n"
 	    "tprog: AMIXD_LOG: ignoring '9', expected 0..4\n",
 	    "default level 1, bad AMIXD_LOG ignored");
+
+	capture(do_opt, out, sizeof(out), &st);
+	is_str(out, "tprog: db ok\ntprog: rate ok\n"
+	    "tprog: --db: out of range (-200 to 40): 41\ntprog: kept\n"
+	    "tprog: --latency: not a number: 5ms\n"
+	    "tprog: -c: out of range (1 to 2): 9\n"
+	    "tprog: -r: not an integer: 48000x\n",
+	    "am_opt_double, am_opt_long: values and messages");
 }
 
 static void
