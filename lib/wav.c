@@ -4,10 +4,10 @@
  * before a stream of samples (amtone, amcat's record). The header is
  * the plainest one players accept: a 16-byte PCM format chunk for
  * integers, an 18-byte IEEE float one plus a "fact" chunk for float,
- * then "data". A stream of unknown length (endless)
- * has 0xffffffff in every size field, as sox and ffmpeg write to pipes;
- * so has one whose sizes do not fit in 32 bits. The samples themselves
- * are encoded by afmt.c. Any thread, no allocation.
+ * then "data". A stream of unknown length (endless) has 0xffffffff in
+ * every size field, as sox and ffmpeg write to pipes; so has one whose
+ * sizes do not fit in 32 bits. The samples themselves are encoded by
+ * afmt.c. Any thread, no allocation.
  */
 
 #include <string.h>
