@@ -63,14 +63,16 @@ DOC=$AM_TOP/ARCHITECTURE.md
 			continue ;;
 		*.c | *.h | *.md | *.sh | *.txt | *.bats)
 			[ -n "$(find "$AM_TOP/amixd" "$AM_TOP/lib" "$AM_TOP/amctl" \
-			    "$AM_TOP/amstat" "$AM_TOP/tests" -name "${w##*/}" \
+			    "$AM_TOP/amstat" "$AM_TOP/amcat" "$AM_TOP/amtone" \
+			    "$AM_TOP/tests" -name "${w##*/}" \
 			    -print -quit)" ] || [ -e "$AM_TOP/$w" ] ||
 			    missing="$missing $w"
 			continue ;;
 		esac
 		grep -rqw --include='*.c' --include='*.h' -e "$w" \
 		    "$AM_TOP/amixd" "$AM_TOP/lib" "$AM_TOP/amctl" \
-		    "$AM_TOP/amstat" || missing="$missing $w"
+		    "$AM_TOP/amstat" "$AM_TOP/amcat" "$AM_TOP/amtone" ||
+		    missing="$missing $w"
 	done
 	assert_eq "" "$missing" "names ARCHITECTURE.md gives that the code lacks"
 }
