@@ -315,7 +315,7 @@ cmd_set(struct req_peer *c, const cJSON *req)
 	for (i = 0; i < n->ops->nargs; i++)
 		queued += given[i];
 	if (cmd_engine->state == ENGINE_RUNNING &&
-	    am_ring_space(&cmd_engine->rt.cmds) < (size_t)queued)
+	    am_queue_space(&cmd_engine->rt.cmds) < (size_t)queued)
 		return am_proto_err(req, AM_ERR_QUOTA,
 		    "too many changes in flight; try again");
 	for (i = 0; i < n->ops->nargs; i++) {

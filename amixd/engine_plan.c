@@ -157,7 +157,7 @@ engine_reclaim(struct engine *e)
 	engine_free_before(e, seen);
 	/* No command may reach a node while its rate state changes. */
 	if (e->rate_want != 0 && seen >= e->quiet_seq &&
-	    am_ring_count(&e->rt.cmds) == 0)
+	    am_queue_count(&e->rt.cmds) == 0)
 		engine_rate_apply(e);
 }
 
@@ -261,7 +261,7 @@ engine_set(struct engine *e, struct node *n, int arg, double val)
 		n->ops->set(n->state, arg, val);
 		return 0;
 	}
-	return am_ring_push(&e->rt.cmds, &cmd);
+	return am_queue_push(&e->rt.cmds, &cmd);
 }
 
 /*
@@ -280,7 +280,7 @@ engine_settle(struct engine *e)
 	p = atomic_exchange(&e->rt.pending, NULL);
 	if (p != NULL)
 		e->rt.cur = p;
-	while (am_ring_pop(&e->rt.cmds, &cmd) == 0)
+	while (am_queue_pop(&e->rt.cmds, &cmd) == 0)
 		cmd.ops->set(cmd.state, cmd.arg, cmd.val);
 	if (e->rt.cur != NULL) {
 		atomic_store(&e->rt.seen, e->rt.cur->seq);

@@ -99,7 +99,7 @@ events_rt_cb(void *arg, int revents)
 		events_retry_due = am_clock_ns() + events_retry_ns;
 		events_state();
 	}
-	while (am_ring_pop(&events_engine->rt.events, &rev) == 0) {
+	while (am_queue_pop(&events_engine->rt.events, &rev) == 0) {
 		if (rev.type == RT_EV_NODE) {
 			events_node_event(&rev);
 			continue;

@@ -48,9 +48,9 @@ rt_init(struct rt *rt)
 	rt->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (rt->evfd < 0)
 		return -errno;
-	rc = am_ring_init(&rt->cmds, RT_CMD_MAX, sizeof(struct rt_cmd));
+	rc = am_queue_init(&rt->cmds, RT_CMD_MAX, sizeof(struct rt_cmd));
 	if (rc == 0)
-		rc = am_ring_init(&rt->events, RT_EVENT_MAX,
+		rc = am_queue_init(&rt->events, RT_EVENT_MAX,
 		    sizeof(struct rt_event));
 	if (rc < 0) {
 		close(rt->evfd);
@@ -62,8 +62,8 @@ rt_init(struct rt *rt)
 void
 rt_done(struct rt *rt)
 {
-	am_ring_done(&rt->cmds);
-	am_ring_done(&rt->events);
+	am_queue_done(&rt->cmds);
+	am_queue_done(&rt->events);
 	close(rt->evfd);
 }
 
@@ -216,7 +216,7 @@ rt_wake(struct rt *rt)
 static int
 rt_event(struct rt *rt, const struct rt_event *ev)
 {
-	if (am_ring_push(&rt->events, ev) < 0) {
+	if (am_queue_push(&rt->events, ev) < 0) {
 		rt_add(&rt->ev_dropped, 1);
 		return -1;
 	}
@@ -512,7 +512,7 @@ rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate)
 	p = atomic_exchange_explicit(&rt->pending, NULL, memory_order_acq_rel);
 	if (p != NULL)
 		rt->cur = p;
-	while (am_ring_pop(&rt->cmds, &cmd) == 0)
+	while (am_queue_pop(&rt->cmds, &cmd) == 0)
 		cmd.ops->set(cmd.state, cmd.arg, cmd.val);
 	p = rt->cur;
 	atomic_store_explicit(&rt->seen, p != NULL ? p->seq : 0,

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "aclock.h"
-#include "ring.h"
+#include "queue.h"
 
 #define RT_FRAMES_MAX	4096	/* largest period, frames */
 #define RT_FRAMES_MIN	16
@@ -57,8 +57,8 @@ struct rt {
 	_Atomic(struct plan *) pending;
 	struct plan *cur;		/* RT-owned while running */
 	_Atomic uint64_t seen;		/* seq of the plan in use */
-	struct am_ring cmds;		/* struct rt_cmd */
-	struct am_ring events;		/* struct rt_event */
+	struct am_queue cmds;		/* struct rt_cmd */
+	struct am_queue events;		/* struct rt_event */
 	int evfd;			/* eventfd: events waiting */
 	uint64_t pos;			/* frames since start, RT */
 	_Atomic int lost;		/* the backend lost its device */

@@ -15,7 +15,7 @@
  * that rewrites its header later changes nothing the engine relies on.
  *
  * Counters: free-running 64-bit frame counts, with the arithmetic of
- * lib/spsc.h (the engine's private queues, lib/ring.c, use the same):
+ * lib/spsc.h (the engine's private queues, lib/queue.c, use the same):
  * this file is a hostile-checked view of that core. Each side keeps its own
  * counter privately (own) and only publishes it; the other side's
  * counter is loaded once per transfer (peer) and is hostile input. A

@@ -4,7 +4,7 @@
 
 /*
  * spsc: the index arithmetic of a single-producer single-consumer ring,
- * shared by the engine's private queues (struct am_ring, lib/ring.c)
+ * shared by the engine's private queues (struct am_queue, lib/queue.c)
  * and the app ring in shared memory (struct am_aring, lib/aring.c).
  *
  * Both count free-running 64-bit counters, wr (the producer's) and rd

@@ -68,7 +68,7 @@
 #include "dl.h"
 #include "log.h"
 #include "node.h"
-#include "ring.h"
+#include "queue.h"
 #include "util.h"
 
 #define FS_RING_FRAMES	(1 << 17)	/* ~2.7 s at 48 kHz */
@@ -101,7 +101,7 @@ struct file_sink {
 	int major;			/* SF_FORMAT_* container */
 	int sample;			/* FS_F32, FS_S16, FS_S24 */
 	uint32_t rate;			/* Hz */
-	struct am_ring ring;		/* frames: 2 floats each */
+	struct am_queue ring;		/* frames: 2 floats each */
 	pthread_t writer;
 	int writer_on;
 	_Atomic int quit;
@@ -351,7 +351,7 @@ file_sink_writer(void *arg)
 		quit = atomic_load_explicit(&f->quit, memory_order_acquire);
 		req = atomic_load_explicit(&f->flush_req,
 		    memory_order_acquire);
-		n = am_ring_read(&f->ring, f->fbuf, FS_CHUNK);
+		n = am_queue_read(&f->ring, f->fbuf, FS_CHUNK);
 		/* After a failed write the ring is only emptied. */
 		if (n > 0 && atomic_load_explicit(&f->werr,
 		    memory_order_relaxed) == 0 && file_sink_write(f, n) == 0)
@@ -433,7 +433,7 @@ file_sink_init(void *st, const struct node_val *v, uint32_t rate, char *err,
 	rc = file_sink_open(f, err, errlen);
 	if (rc < 0)
 		goto fail;
-	rc = am_ring_init(&f->ring, FS_RING_FRAMES, 2 * sizeof(float));
+	rc = am_queue_init(&f->ring, FS_RING_FRAMES, 2 * sizeof(float));
 	if (rc < 0) {
 		snprintf(err, errlen, "file_sink: no memory for its ring");
 		goto fail_close;
@@ -445,7 +445,7 @@ file_sink_init(void *st, const struct node_val *v, uint32_t rate, char *err,
 		goto fail_ring;
 	return 0;
 fail_ring:
-	am_ring_done(&f->ring);
+	am_queue_done(&f->ring);
 fail_close:
 	sf_close(f->sf);
 	file_sink_unstamp(f);
@@ -476,7 +476,7 @@ file_sink_done(void *st)
 		    (unsigned long long)f->written,
 		    (unsigned long long)atomic_load(&f->lost_total));
 	}
-	am_ring_done(&f->ring);
+	am_queue_done(&f->ring);
 	free(f->path);
 }
 
@@ -565,7 +565,7 @@ file_sink_ready(void *st, uint32_t frames)
 {
 	struct file_sink *f = st;
 
-	return am_ring_space(&f->ring) >= frames;
+	return am_queue_space(&f->ring) >= frames;
 }
 
 /*
@@ -644,7 +644,7 @@ file_sink_process(void *st, const struct node_cycle *c, const float *in,
 		file_sink_failed(f, c);
 		return;
 	}
-	n = am_ring_write(&f->ring, in, c->frames);
+	n = am_queue_write(&f->ring, in, c->frames);
 	atomic_store_explicit(&f->pushed, atomic_load_explicit(&f->pushed,
 	    memory_order_relaxed) + n, memory_order_relaxed);
 	if (n < c->frames) {

@@ -76,7 +76,7 @@
 #include "dl.h"
 #include "node.h"
 #include "resampler.h"
-#include "ring.h"
+#include "queue.h"
 #include "rt.h"
 #include "util.h"
 
@@ -107,7 +107,7 @@ struct file_source {
 	int channels;			/* in the file */
 	uint32_t file_rate;		/* Hz */
 	uint32_t graph_rate;		/* Hz */
-	struct am_ring ring;		/* stereo float frames, flush rate */
+	struct am_queue ring;		/* stereo float frames, flush rate */
 	uint32_t low;			/* wake the decoder below, frames */
 	int evfd;			/* wakes the decoder, or -1 */
 	_Atomic int wake_sent;		/* RT woke it; decoder not yet up */
@@ -246,7 +246,7 @@ file_source_fill(struct file_source *f, uint32_t space)
 
 	if (f->conv_rate == f->file_rate) {
 		n = file_source_read(f, space);
-		am_ring_write(&f->ring, f->sbuf, n);
+		am_queue_write(&f->ring, f->sbuf, n);
 		return n;
 	}
 	n = space < FSRC_OUT ? space : FSRC_OUT;
@@ -255,7 +255,7 @@ file_source_fill(struct file_source *f, uint32_t space)
 	if (n == 0)
 		return 0;
 	resampler_run(&f->conv, f->obuf, n, file_source_feed, f);
-	am_ring_write(&f->ring, f->obuf, n);
+	am_queue_write(&f->ring, f->obuf, n);
 	f->out_left -= n;
 	return n;
 }
@@ -331,7 +331,7 @@ file_source_decoder(void *arg)
 		    f->conv_rate != 0 &&
 		    atomic_load_explicit(&f->want_rate,
 		    memory_order_relaxed) == f->conv_rate &&
-		    (space = am_ring_space(&f->ring)) >= (f->conv_rate ==
+		    (space = am_queue_space(&f->ring)) >= (f->conv_rate ==
 		    f->file_rate ? 1 : FSRC_OUT)) {
 			if (file_source_fill(f, space) == 0)
 				atomic_store_explicit(&f->eof, 1,
@@ -477,7 +477,7 @@ file_source_init(void *st, const struct node_val *v, uint32_t rate,
 	f->sbuf = xcalloc((size_t)FSRC_CHUNK * 2, sizeof(float));
 	f->obuf = xcalloc((size_t)FSRC_OUT * 2, sizeof(float));
 	/* Two seconds at the file's rate or the graph's, the larger. */
-	rc = am_ring_init(&f->ring, FSRC_AHEAD * (f->file_rate > rate ?
+	rc = am_queue_init(&f->ring, FSRC_AHEAD * (f->file_rate > rate ?
 	    f->file_rate : rate), 2 * sizeof(float));
 	if (rc < 0) {
 		snprintf(err, errlen, "file_source: no memory for its ring");
@@ -519,7 +519,7 @@ fail_ev:
 	close(f->evfd);
 	f->evfd = -1;
 fail_rs:
-	am_ring_done(&f->ring);
+	am_queue_done(&f->ring);
 fail_bufs:
 	free(f->ibuf);
 	free(f->dbuf);
@@ -552,7 +552,7 @@ file_source_done(void *st)
 	if (f->sf != NULL)
 		sf_close(f->sf);
 	resampler_done(&f->conv);
-	am_ring_done(&f->ring);
+	am_queue_done(&f->ring);
 	free(f->ibuf);
 	free(f->dbuf);
 	free(f->sbuf);
@@ -593,11 +593,11 @@ file_source_ready(void *st, uint32_t frames)
 	 */
 	rd = atomic_load_explicit(&f->ring.rd, memory_order_relaxed);
 	if (rd < at)
-		am_ring_skip(&f->ring, (uint32_t)(at - rd));
+		am_queue_skip(&f->ring, (uint32_t)(at - rd));
 	need = 4 * resampler_block(frames, rate, f->graph_rate) + FSRC_CHUNK;
 	if (need > f->ring.cap / 2)
 		need = f->ring.cap / 2;
-	if (am_ring_count(&f->ring) >= need)
+	if (am_queue_count(&f->ring) >= need)
 		return 1;
 	file_source_wake(f);
 	return 0;
@@ -644,7 +644,7 @@ file_source_pull(void *ctx, float *dst, uint32_t frames)
 	int eof;
 
 	eof = atomic_load_explicit(&f->eof, memory_order_acquire);
-	n = am_ring_read(&f->ring, dst, frames);
+	n = am_queue_read(&f->ring, dst, frames);
 	if (n == frames)
 		return;
 	memset(dst + 2 * n, 0, (size_t)(frames - n) * 2 * sizeof(float));
@@ -694,10 +694,10 @@ file_source_process(void *st, const struct node_cycle *c, const float *in,
 	at = flush >> FSRC_RBITS;
 	rd = atomic_load_explicit(&f->ring.rd, memory_order_relaxed);
 	if (rd < at) {	/* frames at the rate before: dropped */
-		skip = am_ring_count(&f->ring);
+		skip = am_queue_count(&f->ring);
 		if (skip > at - rd)
 			skip = (uint32_t)(at - rd);
-		am_ring_skip(&f->ring, skip);
+		am_queue_skip(&f->ring, skip);
 	}
 	f->cycle = c;
 	if ((flush & FSRC_RMASK) == c->rate)
@@ -707,7 +707,7 @@ file_source_process(void *st, const struct node_cycle *c, const float *in,
 	f->cycle = NULL;
 	f->out += c->frames;
 	file_source_report(f, c);
-	if (am_ring_count(&f->ring) < f->low &&
+	if (am_queue_count(&f->ring) < f->low &&
 	    !atomic_load_explicit(&f->eof, memory_order_relaxed) &&
 	    !atomic_exchange_explicit(&f->wake_sent, 1,
 	    memory_order_acq_rel)) {

@@ -250,7 +250,7 @@ fz_control(void)
 	reconf = atomic_exchange(&e->rt.reconfig, 0);
 	if (reconf != 0)
 		engine_on_device_changed(e, reconf >> 32, reconf & 0xffffffff);
-	while (am_ring_pop(&e->rt.events, &rev) == 0) {
+	while (am_queue_pop(&e->rt.events, &rev) == 0) {
 		if (rev.type == RT_EV_NODE && rev.b == NODE_EV_WAKE &&
 		    (n = graph_node(&e->graph, rev.node)) != NULL &&
 		    n->ops->wake != NULL)

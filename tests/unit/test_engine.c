@@ -99,7 +99,7 @@ test_edits(void)
 		engine_retire(&e, graph_remove(&e.graph, g->id));
 		rc |= engine_commit(&e);
 		engine_reclaim(&e);
-		while (am_ring_pop(&e.rt.events, &ev) == 0)
+		while (am_queue_pop(&e.rt.events, &ev) == 0)
 			events++;
 		fails += rc != 0;
 	}

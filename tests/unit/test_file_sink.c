@@ -48,7 +48,7 @@ t_events(uint32_t node, int kind, uint64_t *sum)
 	struct rt_event ev;
 	int n = 0;
 
-	while (am_ring_pop(&t_rt.events, &ev) == 0) {
+	while (am_queue_pop(&t_rt.events, &ev) == 0) {
 		if (ev.type == RT_EV_NODE && ev.node == node &&
 		    (int)ev.b == kind) {
 			*sum += ev.a;
@@ -69,7 +69,7 @@ t_overruns(void)
 
 	memset(&f, 0, sizeof(f));
 	memset(&st, 0, sizeof(st));
-	is_int(am_ring_init(&f.ring, 1024, 2 * sizeof(float)), 0,
+	is_int(am_queue_init(&f.ring, 1024, 2 * sizeof(float)), 0,
 	    "a ring of 1024 frames");
 	memset(&c, 0, sizeof(c));
 	c.frames = T_FRAMES;
@@ -102,9 +102,9 @@ t_overruns(void)
 	    "about ten events a second: %d in 2 s", n);
 
 	/* The writer catches up: no more loss; the rest is reported. */
-	am_ring_skip(&f.ring, UINT32_MAX);
+	am_queue_skip(&f.ring, UINT32_MAX);
 	for (i = 0; i < T_RATE / FS_EV_PER_SEC / T_FRAMES + 2; i++) {
-		am_ring_skip(&f.ring, UINT32_MAX);
+		am_queue_skip(&f.ring, UINT32_MAX);
 		file_sink_process(&f, &c, t_in, NULL);
 	}
 	t_events(7, NODE_EV_OVERRUN, &sum);
@@ -112,7 +112,7 @@ t_overruns(void)
 	is_int(atomic_load(&st.overruns), lost, "no loss once drained");
 	is_int(f.lost_total, lost, "the sink's own count agrees");
 	is_int(atomic_load(&t_rt.ev_dropped), 0, "no event dropped");
-	am_ring_done(&f.ring);
+	am_queue_done(&f.ring);
 }
 
 struct fmt_row {

@@ -62,7 +62,7 @@ t_events(int kind, uint64_t *sum)
 	struct rt_event ev;
 	int n = 0;
 
-	while (am_ring_pop(&t_rt.events, &ev) == 0) {
+	while (am_queue_pop(&t_rt.events, &ev) == 0) {
 		if (ev.type == RT_EV_NODE && (int)ev.b == kind) {
 			*sum += ev.a;
 			n++;
@@ -151,7 +151,7 @@ t_underrun(void)
 	f.file_rate = T_RATE;
 	f.evfd = -1;
 	f.flush = T_RATE;		/* the ring is at T_RATE from 0 */
-	am_ring_init(&f.ring, 4096, 2 * sizeof(float));
+	am_queue_init(&f.ring, 4096, 2 * sizeof(float));
 	f.low = 0;			/* no decoder to wake */
 	memset(&st, 0, sizeof(st));
 	memset(&c, 0, sizeof(c));
@@ -163,7 +163,7 @@ t_underrun(void)
 	memset(out, 0, sizeof(out));
 	for (i = 0; i < T_FRAMES; i++)
 		out[i] = 1.0f;
-	am_ring_write(&f.ring, out, T_FRAMES / 2);
+	am_queue_write(&f.ring, out, T_FRAMES / 2);
 	n = T_RATE / T_FRAMES;
 	for (i = 0; i < n; i++) {
 		file_source_process(&f, &c, NULL, out);
@@ -176,7 +176,7 @@ t_underrun(void)
 	    "about ten events in a second: %d", i);
 	/* The decoder catches up: the rest is reported a tenth on. */
 	for (i = 0; i < T_RATE / FSRC_EV_PER_SEC / T_FRAMES + 1; i++) {
-		am_ring_write(&f.ring, out, T_FRAMES);
+		am_queue_write(&f.ring, out, T_FRAMES);
 		file_source_process(&f, &c, NULL, out);
 	}
 	t_events(NODE_EV_UNDERRUN, &sum);
@@ -184,7 +184,7 @@ t_underrun(void)
 	    "events add up to the frames zero-filled");
 	is_int(atomic_load(&st.underruns), n, "no underrun once fed");
 	is_int(t_events(NODE_EV_EOF, &sum), 0, "and no eof");
-	am_ring_done(&f.ring);
+	am_queue_done(&f.ring);
 }
 
 int

@@ -133,12 +133,12 @@ t_wakeups(void)
 	src_events = 0;
 	rt_cycle(&e.rt, 128, 48000);
 	(void)evfd_count();
-	while (am_ring_pop(&e.rt.events, &ev) == 0)
+	while (am_queue_pop(&e.rt.events, &ev) == 0)
 		;
 
 	src_events = 20;
 	rt_cycle(&e.rt, 128, 48000);
-	for (n = 0; am_ring_pop(&e.rt.events, &ev) == 0; n++)
+	for (n = 0; am_queue_pop(&e.rt.events, &ev) == 0; n++)
 		;
 	is_int(n, 20, "20 events queued in one period");
 	is_int((long long)evfd_count(), 1, "the eventfd written once");
@@ -151,7 +151,7 @@ t_wakeups(void)
 	rt_cycle(&e.rt, 128, 48000);
 	rt_cycle(&e.rt, 128, 48000);
 	is_int((long long)evfd_count(), 2, "two busy periods: two writes");
-	while (am_ring_pop(&e.rt.events, &ev) == 0)
+	while (am_queue_pop(&e.rt.events, &ev) == 0)
 		;
 
 	/* A backend's xrun after a quiet period wakes control at once... */
@@ -174,7 +174,7 @@ t_wakeups(void)
 	rt_cycle(&e.rt, 128, 48000);
 	is_int((long long)evfd_count(), 1, "the xrun's wake-up at the next "
 	    "cycle's end");
-	for (n = 0; am_ring_pop(&e.rt.events, &ev) == 0; n++)
+	for (n = 0; am_queue_pop(&e.rt.events, &ev) == 0; n++)
 		;
 	is_int(n, 5, "every event arrived");
 	clear();

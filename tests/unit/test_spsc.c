@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of lib/spsc.h, the index arithmetic both rings share
- * (lib/ring.c, lib/aring.c): a table of counter pairs, honest and
+ * (lib/queue.c, lib/aring.c): a table of counter pairs, honest and
  * impossible, with what each side may move; the runs at and across the
  * wrap; and put/get of every length at every start of a small ring
  * against a flat model, so an off-by-one at the wrap cannot hide.

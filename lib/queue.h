@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef AM_RING_H
-#define AM_RING_H
+#ifndef AM_QUEUE_H
+#define AM_QUEUE_H
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -10,7 +10,7 @@
  * The producer owns wr, the consumer owns rd; each sits on its own cache
  * line. Capacity is a power of two; counters are free-running 64-bit.
  */
-struct am_ring {
+struct am_queue {
 	_Atomic uint64_t wr;		/* records written, producer side */
 	char pad0[64 - sizeof(uint64_t)];
 	_Atomic uint64_t rd;		/* records read, consumer side */
@@ -20,14 +20,14 @@ struct am_ring {
 	unsigned char *data;		/* cap * recsz bytes */
 };
 
-int am_ring_init(struct am_ring *r, uint32_t nrec, uint32_t recsz);
-void am_ring_done(struct am_ring *r);
-uint32_t am_ring_count(struct am_ring *r);
-uint32_t am_ring_space(struct am_ring *r);
-uint32_t am_ring_write(struct am_ring *r, const void *recs, uint32_t n);
-uint32_t am_ring_read(struct am_ring *r, void *recs, uint32_t n);
-uint32_t am_ring_skip(struct am_ring *r, uint32_t n);
-int am_ring_push(struct am_ring *r, const void *rec);
-int am_ring_pop(struct am_ring *r, void *rec);
+int am_queue_init(struct am_queue *r, uint32_t nrec, uint32_t recsz);
+void am_queue_done(struct am_queue *r);
+uint32_t am_queue_count(struct am_queue *r);
+uint32_t am_queue_space(struct am_queue *r);
+uint32_t am_queue_write(struct am_queue *r, const void *recs, uint32_t n);
+uint32_t am_queue_read(struct am_queue *r, void *recs, uint32_t n);
+uint32_t am_queue_skip(struct am_queue *r, uint32_t n);
+int am_queue_push(struct am_queue *r, const void *rec);
+int am_queue_pop(struct am_queue *r, void *rec);
 
-#endif /* !defined(AM_RING_H) */
+#endif /* !defined(AM_QUEUE_H) */

@@ -25,7 +25,7 @@
  * before the producer overwrites it. Each side reads its own counter
  * relaxed: nobody else writes it.
  *
- * am_ring_init() and am_ring_done() belong to the
+ * am_queue_init() and am_queue_done() belong to the
  * control thread and run while neither side uses the ring. The buffer
  * comes from calloc(); the daemon's mlockall(MCL_FUTURE) keeps it
  * resident so the real-time side does not take page faults on it.
@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ring.h"
+#include "queue.h"
 #include "spsc.h"
 
 #define RING_NREC_MAX	(1U << 30)	/* records */
@@ -44,10 +44,10 @@
  * Set up a ring of at least nrec records of recsz bytes each; nrec is
  * rounded up to a power of two. Control thread. Return 0, -EINVAL (nrec
  * 0 or above 2^30, recsz 0) or -ENOMEM; on error r->data is NULL and
- * am_ring_done() is harmless.
+ * am_queue_done() is harmless.
  */
 int
-am_ring_init(struct am_ring *r, uint32_t nrec, uint32_t recsz)
+am_queue_init(struct am_queue *r, uint32_t nrec, uint32_t recsz)
 {
 	uint32_t cap;
 
@@ -70,7 +70,7 @@ am_ring_init(struct am_ring *r, uint32_t nrec, uint32_t recsz)
  * Free the buffer. Control thread, neither side running.
  */
 void
-am_ring_done(struct am_ring *r)
+am_queue_done(struct am_queue *r)
 {
 	free(r->data);
 	r->data = NULL;
@@ -83,7 +83,7 @@ am_ring_done(struct am_ring *r)
  * asks; it is clamped to cap for the same reason.
  */
 uint32_t
-am_ring_count(struct am_ring *r)
+am_queue_count(struct am_queue *r)
 {
 	uint64_t rd, wr;
 
@@ -98,9 +98,9 @@ am_ring_count(struct am_ring *r)
  * RT: free records, from either side.
  */
 uint32_t
-am_ring_space(struct am_ring *r)
+am_queue_space(struct am_queue *r)
 {
-	return r->cap - am_ring_count(r);
+	return r->cap - am_queue_count(r);
 }
 
 /*
@@ -109,7 +109,7 @@ am_ring_space(struct am_ring *r)
  * fills.
  */
 uint32_t
-am_ring_write(struct am_ring *r, const void *recs, uint32_t n)
+am_queue_write(struct am_queue *r, const void *recs, uint32_t n)
 {
 	uint64_t wr;
 	uint32_t space;
@@ -132,7 +132,7 @@ am_ring_write(struct am_ring *r, const void *recs, uint32_t n)
  * ring runs empty.
  */
 uint32_t
-am_ring_read(struct am_ring *r, void *recs, uint32_t n)
+am_queue_read(struct am_queue *r, void *recs, uint32_t n)
 {
 	uint64_t rd;
 	uint32_t count;
@@ -151,7 +151,7 @@ am_ring_read(struct am_ring *r, void *recs, uint32_t n)
 
 /* RT: consumer. Drop up to n records unread; returns how many. */
 uint32_t
-am_ring_skip(struct am_ring *r, uint32_t n)
+am_queue_skip(struct am_queue *r, uint32_t n)
 {
 	uint64_t rd;
 	uint32_t count;
@@ -169,16 +169,16 @@ am_ring_skip(struct am_ring *r, uint32_t n)
  * RT: producer. Append one record. Return 0, or -EAGAIN when full.
  */
 int
-am_ring_push(struct am_ring *r, const void *rec)
+am_queue_push(struct am_queue *r, const void *rec)
 {
-	return am_ring_write(r, rec, 1) == 1 ? 0 : -EAGAIN;
+	return am_queue_write(r, rec, 1) == 1 ? 0 : -EAGAIN;
 }
 
 /*
  * RT: consumer. Take one record. Return 0, or -EAGAIN when empty.
  */
 int
-am_ring_pop(struct am_ring *r, void *rec)
+am_queue_pop(struct am_queue *r, void *rec)
 {
-	return am_ring_read(r, rec, 1) == 1 ? 0 : -EAGAIN;
+	return am_queue_read(r, rec, 1) == 1 ? 0 : -EAGAIN;
 }

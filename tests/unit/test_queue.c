@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of lib/ring.c. Tables of operations on a small ring with
+ * Unit tests of lib/queue.c. Tables of operations on a small ring with
  * the expected result of each (push/pop, bulk read/write across the
  * wrap, full and empty edges, count and space), initialisation edge
  * rows, and a two-thread stress test moving ten million 7-byte records
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ring.h"
+#include "queue.h"
 #include "t.h"
 #include "util.h"
 
@@ -109,24 +109,24 @@ static void
 test_init(void)
 {
 	const struct init_row *row;
-	struct am_ring r;
+	struct am_queue r;
 	size_t i;
 	int rc;
 
 	for (i = 0; i < AM_NELEM(init_rows); i++) {
 		row = &init_rows[i];
-		rc = am_ring_init(&r, row->nrec, row->recsz);
+		rc = am_queue_init(&r, row->nrec, row->recsz);
 		is_int(rc, row->rc, "init(%u, %u) rc", row->nrec, row->recsz);
 		if (rc == 0) {
 			is_int(r.cap, row->cap, "init(%u, %u) cap", row->nrec,
 			    row->recsz);
-			is_int(am_ring_space(&r), row->cap, "init(%u, %u) "
+			is_int(am_queue_space(&r), row->cap, "init(%u, %u) "
 			    "space", row->nrec, row->recsz);
 		} else {
 			ok(r.data == NULL, "init(%u, %u) no data", row->nrec,
 			    row->recsz);
 		}
-		am_ring_done(&r);
+		am_queue_done(&r);
 	}
 }
 
@@ -134,12 +134,12 @@ static void
 test_ops(void)
 {
 	const struct op_row *row;
-	struct am_ring r;
+	struct am_queue r;
 	uint32_t buf[8], wseq, rseq, k;
 	size_t i;
 	int got, seqok;
 
-	if (am_ring_init(&r, 3, sizeof(uint32_t)) != 0) {
+	if (am_queue_init(&r, 3, sizeof(uint32_t)) != 0) {
 		ok(0, "init for ops");
 		return;
 	}
@@ -149,37 +149,37 @@ test_ops(void)
 		seqok = 1;
 		switch (row->op) {
 		case PUSH:
-			got = am_ring_push(&r, &wseq);
+			got = am_queue_push(&r, &wseq);
 			if (got == 0)
 				wseq++;
 			break;
 		case POP:
 			buf[0] = UINT32_MAX;
-			got = am_ring_pop(&r, buf);
+			got = am_queue_pop(&r, buf);
 			if (got == 0)
 				seqok = buf[0] == rseq++;
 			break;
 		case WRITE:
 			for (k = 0; k < row->n; k++)
 				buf[k] = wseq + k;
-			got = (int)am_ring_write(&r, buf, row->n);
+			got = (int)am_queue_write(&r, buf, row->n);
 			wseq += (uint32_t)got;
 			break;
 		case READ:
 			memset(buf, 0xff, sizeof(buf));
-			got = (int)am_ring_read(&r, buf, row->n);
+			got = (int)am_queue_read(&r, buf, row->n);
 			for (k = 0; k < (uint32_t)got; k++)
 				seqok &= buf[k] == rseq++;
 			seqok &= got == (int)row->n || buf[got] == UINT32_MAX;
 			break;
 		case COUNT:
-			got = (int)am_ring_count(&r);
+			got = (int)am_queue_count(&r);
 			break;
 		case SPACE:
-			got = (int)am_ring_space(&r);
+			got = (int)am_queue_space(&r);
 			break;
 		case SKIP:
-			got = (int)am_ring_skip(&r, row->n);
+			got = (int)am_queue_skip(&r, row->n);
 			rseq += (uint32_t)got;
 			break;
 		default:
@@ -188,7 +188,7 @@ test_ops(void)
 		is_int(got, row->want, "op row %zu", i);
 		ok(seqok, "op row %zu: records in order", i);
 	}
-	am_ring_done(&r);
+	am_queue_done(&r);
 }
 
 /* Stress test: producer and consumer threads, 7-byte records. */
@@ -196,7 +196,7 @@ test_ops(void)
 #define STRESS_CHUNK	37		/* records, max per bulk call */
 
 struct stress {
-	struct am_ring ring;
+	struct am_queue ring;
 	uint64_t n;			/* records to move */
 	uint64_t bad;			/* records out of sequence */
 	uint64_t first_bad;		/* index of the first one */
@@ -234,7 +234,7 @@ producer(void *arg)
 		/* Alternate single pushes and bulk writes of varying size. */
 		if (turn++ % 5 == 0) {
 			rec_put(buf, seq);
-			if (am_ring_push(&st->ring, buf) == 0)
+			if (am_queue_push(&st->ring, buf) == 0)
 				seq++;
 			else
 				sched_yield();
@@ -245,7 +245,7 @@ producer(void *arg)
 			n = (uint32_t)(st->n - seq);
 		for (k = 0; k < n; k++)
 			rec_put(buf + k * STRESS_RECSZ, seq + k);
-		got = am_ring_write(&st->ring, buf, n);
+		got = am_queue_write(&st->ring, buf, n);
 		seq += got;
 		if (got == 0)
 			sched_yield();
@@ -264,14 +264,14 @@ consumer(void *arg)
 
 	while (seq < st->n) {
 		if (turn++ % 7 == 0) {
-			if (am_ring_pop(&st->ring, buf) != 0) {
+			if (am_queue_pop(&st->ring, buf) != 0) {
 				sched_yield();
 				continue;
 			}
 			got = 1;
 		} else {
 			n = 1 + (turn * 3) % STRESS_CHUNK;
-			got = am_ring_read(&st->ring, buf, n);
+			got = am_queue_read(&st->ring, buf, n);
 			if (got == 0) {
 				sched_yield();
 				continue;
@@ -297,7 +297,7 @@ test_stress(void)
 	st.n = 10000000;
 	if ((env = getenv("T_RING_N")) != NULL)
 		st.n = strtoull(env, NULL, 10);
-	if (am_ring_init(&st.ring, 1000, STRESS_RECSZ) != 0) {
+	if (am_queue_init(&st.ring, 1000, STRESS_RECSZ) != 0) {
 		ok(0, "stress: init");
 		return;
 	}
@@ -308,10 +308,10 @@ test_stress(void)
 	is_int(st.bad, 0, "stress: %llu records of %d bytes in sequence "
 	    "(first bad %llu)", (unsigned long long)st.n, STRESS_RECSZ,
 	    (unsigned long long)st.first_bad);
-	is_int(am_ring_count(&st.ring), 0, "stress: ring empty at the end");
+	is_int(am_queue_count(&st.ring), 0, "stress: ring empty at the end");
 	ok(atomic_load(&st.ring.wr) == st.n && atomic_load(&st.ring.rd) ==
 	    st.n, "stress: counters at %llu", (unsigned long long)st.n);
-	am_ring_done(&st.ring);
+	am_queue_done(&st.ring);
 }
 
 int
