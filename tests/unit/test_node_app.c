@@ -73,7 +73,7 @@ static const struct out_row out_rows[] = {
 static void
 t_args(struct node_val *v, int fd)
 {
-	memset(v, 0, 10 * sizeof(*v));
+	memset(v, 0, NODE_ARG_MAX * sizeof(*v));
 	v[APP_ARG_FD].num = fd;
 	v[APP_ARG_MEMFD].num = -1;
 	v[APP_ARG_EVENTFD].num = -1;
@@ -108,7 +108,7 @@ t_source_pause(int by_arg)
 	static struct app a;
 	static float out[T_P * 2], buf[4096 * 2];
 	struct am_aring cli;
-	struct node_val v[10];
+	struct node_val v[NODE_ARG_MAX];
 	struct node_stats st;
 	struct node_cycle c;
 	char err[128];
@@ -189,7 +189,7 @@ t_sink_rate(void)
 	static struct app a;
 	static float in[480 * 2];
 	struct am_aring cli;
-	struct node_val v[10];
+	struct node_val v[NODE_ARG_MAX];
 	struct node_stats st;
 	struct node_cycle c;
 	char err[128];
