@@ -19,24 +19,7 @@
 #include "t.h"
 #include "util.h"
 
-const char *__asan_default_options(void);
-const char *__tsan_default_options(void);
-
-/*
- * A -ENOMEM row asks for 2^60 bytes: let the sanitizers return NULL as
- * libc does instead of reporting an error.
- */
-const char *
-__asan_default_options(void)
-{
-	return "allocator_may_return_null=1";
-}
-
-const char *
-__tsan_default_options(void)
-{
-	return "allocator_may_return_null=1";
-}
+#include "t_nullalloc.h"	/* a -ENOMEM row asks for 2^60 bytes */
 
 struct init_row {
 	uint32_t nrec, recsz;

@@ -23,24 +23,7 @@
 #include "t.h"
 #include "util.h"
 
-const char *__asan_default_options(void);
-const char *__tsan_default_options(void);
-
-/*
- * The out-of-memory test asks for SIZE_MAX / 2: let the sanitizers
- * return NULL as libc does instead of reporting an error.
- */
-const char *
-__asan_default_options(void)
-{
-	return "allocator_may_return_null=1";
-}
-
-const char *
-__tsan_default_options(void)
-{
-	return "allocator_may_return_null=1";
-}
+#include "t_nullalloc.h"	/* the out-of-memory test asks for SIZE_MAX / 2 */
 
 struct drow {
 	const char *s;
