@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct am_layout;
 struct plan;
 
 #define NODE_ARG_MAX	12	/* arguments a node type declares */
@@ -44,6 +45,9 @@ struct node_cycle {
 	uint32_t rate;			/* graph rate, Hz */
 	uint64_t pos;			/* frames since start */
 	uint64_t time_ns;		/* pos is heard then; 0: unknown */
+	uint32_t in_ch;			/* channels of in, interleaved */
+	uint32_t out_ch;		/* channels of out, interleaved */
+	uint32_t dev_ch;		/* channels of dev_out and dev_in */
 	float *dev_out;			/* device playback, interleaved */
 	const float *dev_in;		/* device capture, interleaved */
 	struct node_stats *stats;	/* the running node's counters */
@@ -120,6 +124,18 @@ struct node_ops {
 	int (*reply_fd)(void *st);
 	size_t (*mem)(void *st);	/* shared memory it maps, bytes */
 	const char *(*error)(void *st);	/* control: NODE_EV_ERROR's text */
+	/*
+	 * Control, when a plan is compiled: the channel layouts the node
+	 * takes (in: every link into it is converted to it) and gives
+	 * (out), given up, the widest layout among its upstream nodes'
+	 * outputs (NULL: no input). Must not change what process sees
+	 * (another plan may be running it): the counts reach process in
+	 * node_cycle.in_ch/out_ch. NULL hook: in = out = up, or stereo.
+	 * Returns 0, or -errno with err (the link or plan is refused).
+	 */
+	int (*layout)(void *st, const struct am_layout *up,
+	    struct am_layout *in, struct am_layout *out, char *err,
+	    size_t errlen);
 };
 
 const struct node_ops *node_ops_find(const char *type);
