@@ -14,7 +14,8 @@
  * and default layouts either converts with no input channel (but LFE)
  * silently dropped, gains in 0..1, the same answer with m NULL, and the
  * identity exactly when the layouts are equal, or is refused with a
- * message and m left alone.
+ * message and m left alone. test_chlayout_man.c checks amixd(7)
+ * against the library.
  */
 
 #include <alsa/asoundlib.h>
