@@ -261,7 +261,8 @@ am_layout_name(const struct am_layout *l)
 /*
  * Parse s into l: a layout name, any case, or positions separated by
  * commas or blanks ("FL,FR,FC", "fl fr fc", "FL, FR"), each at most
- * once. On error l is unchanged and err says what is wrong with s.
+ * once; "AUX2..AUX5" stands for AUX2,AUX3,AUX4,AUX5 (as messages write
+ * a run). On error l is unchanged and err says what is wrong with s.
  * Any thread. Returns 0 or -EINVAL.
  */
 int
@@ -269,10 +270,10 @@ am_layout_parse(struct am_layout *l, const char *s, char *err,
     size_t errlen)
 {
 	struct am_layout t;
-	char tok[8];
+	char tok[16], *dots;
 	const char *p, *e;
 	size_t k, len;
-	int pos;
+	int pos, last;
 
 	for (k = 0; k < NLAYOUT_NAMES; k++)
 		if (strcasecmp(s, layout_names[k].name) == 0) {
@@ -299,11 +300,19 @@ am_layout_parse(struct am_layout *l, const char *s, char *err,
 			    "between commas", s);
 			return -EINVAL;
 		}
-		pos = -1;
+		pos = last = -1;
 		if (len < sizeof(tok)) {
 			memcpy(tok, p, len);
 			tok[len] = '\0';
+			if ((dots = strstr(tok, "..")) != NULL) {
+				*dots = '\0';
+				last = am_pos_find(dots + 2);
+			}
 			pos = am_pos_find(tok);
+			if (dots == NULL)
+				last = pos;
+			else if (pos < AM_POS_AUX0 || last <= pos)
+				pos = -1;	/* only AUXa..AUXb, a < b */
 		}
 		if (pos < 0) {
 			snprintf(err, errlen, "layout \"%s\": unknown position "
@@ -313,19 +322,21 @@ am_layout_parse(struct am_layout *l, const char *s, char *err,
 			    s, (int)(len < 16 ? len : 16), p);
 			return -EINVAL;
 		}
-		if (t.n == AM_CH_MAX) {
-			snprintf(err, errlen, "layout \"%.40s...\": more than "
-			    "%d channels", s, AM_CH_MAX);
-			return -EINVAL;
-		}
-		for (k = 0; k < t.n; k++)
-			if (t.pos[k] == pos) {
-				snprintf(err, errlen, "layout \"%s\": %s "
-				    "named twice (channels %zu and %u)", s,
-				    am_pos_name(pos), k, t.n);
+		for (; pos <= last; pos++) {
+			if (t.n == AM_CH_MAX) {
+				snprintf(err, errlen, "layout \"%.40s...\": "
+				    "more than %d channels", s, AM_CH_MAX);
 				return -EINVAL;
 			}
-		t.pos[t.n++] = (uint8_t)pos;
+			for (k = 0; k < t.n; k++)
+				if (t.pos[k] == pos) {
+					snprintf(err, errlen, "layout \"%s\": "
+					    "%s named twice (channels %zu and "
+					    "%u)", s, am_pos_name(pos), k, t.n);
+					return -EINVAL;
+				}
+			t.pos[t.n++] = (uint8_t)pos;
+		}
 		for (p = e; isspace((unsigned char)*p); p++)
 			;
 		if (*p == ',')
@@ -359,7 +370,7 @@ am_layout_str(const struct am_layout *l, char *buf, size_t len)
 	if (len == 0)
 		return buf;
 	buf[0] = '\0';
-	for (at = 0, i = 0; i < l->n && at < len; i++) {
+	for (at = 0, i = 0; i < l->n && i < AM_CH_MAX && at < len; i++) {
 		name = am_pos_name(l->pos[i]);
 		w = snprintf(buf + at, len - at, "%s%s", i > 0 ? "," : "",
 		    name != NULL ? name : "?");
@@ -411,7 +422,8 @@ layout_brief(const struct am_layout *l, char *buf, size_t len)
 int
 am_layout_eq(const struct am_layout *a, const struct am_layout *b)
 {
-	return a->n == b->n && memcmp(a->pos, b->pos, a->n) == 0;
+	return a->n == b->n && a->n <= AM_CH_MAX &&
+	    memcmp(a->pos, b->pos, a->n) == 0;
 }
 
 /*

@@ -27,24 +27,23 @@
 
 #include "chlayout.h"
 #include "t.h"
+#include "t_chlayout.h"
 
-#define G	0.70710678118654752f
-#define H	(G / 2)
-
-static char err[512];
-
-/* A layout from its text, which must parse. */
-static struct am_layout
-L(const char *s)
+/*
+ * am_layout_matrix of from -> to into m, every gain first set to -7
+ * (so untouched entries show); *nm := the number of gains.
+ */
+static int
+convert(const char *from, const char *to, float *m, size_t *nm)
 {
-	struct am_layout l;
+	struct am_layout a = L(from), b = L(to);
+	size_t k;
 
-	memset(&l, 0, sizeof(l));
-	if (am_layout_parse(&l, s, err, sizeof(err)) != 0) {
-		printf("# bad layout in the test: %s: %s\n", s, err);
-		l.n = 0;
-	}
-	return l;
+	*nm = (size_t)a.n * b.n;
+	for (k = 0; k < *nm; k++)
+		m[k] = -7;
+	err[0] = '\0';
+	return am_layout_matrix(&a, &b, m, err, sizeof(err));
 }
 
 /*
@@ -54,20 +53,16 @@ L(const char *s)
 static void
 matrix_is(const char *from, const char *to, int rc, const float *want)
 {
-	struct am_layout a = L(from), b = L(to);
 	float m[AM_CH_MAX * AM_CH_MAX];
-	size_t k, nm;
+	size_t k, nm, nin;
 	int got, same;
 
-	nm = (size_t)a.n * b.n;
-	for (k = 0; k < nm; k++)
-		m[k] = -7;
-	got = am_layout_matrix(&a, &b, m, err, sizeof(err));
-	same = 1;
-	for (k = 0; k < nm; k++)
+	got = convert(from, to, m, &nm);
+	nin = L(from).n;
+	for (k = 0, same = 1; k < nm; k++)
 		if (m[k] != want[k]) {
 			printf("# m[%zu] (out %zu, in %zu) = %.9g, want %.9g\n",
-			    k, k / a.n, k % a.n, m[k], want[k]);
+			    k, k / nin, k % nin, m[k], want[k]);
 			same = 0;
 		}
 	is_int(got, rc, "%s -> %s returns %d", from, to, rc);
@@ -83,11 +78,7 @@ refused(const char *from, const char *to, const char *want)
 	size_t k, nm;
 	int rc, kept;
 
-	nm = (size_t)a.n * b.n;
-	for (k = 0; k < nm; k++)
-		m[k] = -7;
-	err[0] = '\0';
-	rc = am_layout_matrix(&a, &b, m, err, sizeof(err));
+	rc = convert(from, to, m, &nm);
 	for (k = 0, kept = 1; k < nm; k++)
 		kept &= m[k] == -7;
 	is_int(rc, -EINVAL, "%s -> %s refused", from, to);
@@ -140,7 +131,7 @@ test_positions(void)
 		{ AM_POS_RLFE, SND_CHMAP_RLFE }, { AM_POS_BC, SND_CHMAP_BC },
 		{ AM_POS_BLC, SND_CHMAP_BLC }, { AM_POS_BRC, SND_CHMAP_BRC },
 	};
-	char lower[8], aux[8];
+	char lower[8], aux[16];
 	const char *name;
 	size_t k, j, bad;
 	int p;
@@ -209,6 +200,9 @@ test_parse(void)
 		{ " FL, FR ,\tSL ", "FL,FR,SL" }, { "sl sr", "SL,SR" },
 		{ "aux3,Aux0", "AUX3,AUX0" }, { "MONO", "MONO" },
 		{ "NA,UNKNOWN", "NA,UNKNOWN" }, { "FC", "FC" },
+		{ "FL,FR,AUX2..AUX4", "FL,FR,AUX2,AUX3,AUX4" },
+		{ "aux0..aux1", "AUX0,AUX1" },
+		{ "AUX62..AUX63 AUX0..AUX2", "AUX62,AUX63,AUX0,AUX1,AUX2" },
 	};
 	struct am_layout l, l2;
 	char buf[AM_LAYOUT_STRLEN], many[AM_LAYOUT_STRLEN + 8];
@@ -259,6 +253,14 @@ test_parse(void)
 	bad_parse("FL,FRONTLEFTWIDE", "unknown position \"FRONTLEFTWIDE\"");
 	bad_parse("AUX64", "AUX0 to AUX63");
 	bad_parse("5.2", "layout names: mono stereo");
+	bad_parse("AUX3..AUX3", "unknown position \"AUX3..AUX3\"");
+	bad_parse("AUX3..AUX1", "unknown position \"AUX3..AUX1\"");
+	bad_parse("FL..FR", "unknown position \"FL..FR\"");
+	bad_parse("AUX0..FR", "unknown position \"AUX0..FR\"");
+	bad_parse("AUX0..", "unknown position \"AUX0..\"");
+	bad_parse("AUX0..AUX64", "unknown position \"AUX0..AUX64\"");
+	bad_parse("AUX1,AUX0..AUX3", "AUX1 named twice (channels 0 and 2)");
+	bad_parse("FL AUX0..AUX63", "more than 64 channels");
 	/* Cut short, always terminated. */
 	l = L("5.1");
 	memset(buf, 'x', sizeof(buf));
@@ -314,71 +316,65 @@ static void
 test_mask(void)
 {
 	/* Microsoft's SPEAKER_* bits, as ALSA positions. */
-	static const char *const bits =
-	    "FL,FR,FC,LFE,RL,RR,FLC,FRC,RC,SL,SR,TC,TFL,TFC,TFR,TRL,TRC,TRR";
-	struct am_layout l, w;
-	char buf[AM_LAYOUT_STRLEN];
+#define BITS "FL,FR,FC,LFE,RL,RR,FLC,FRC,RC,SL,SR,TC,TFL,TFC,TFR,TRL,TRC,TRR"
+	static const struct {
+		unsigned n;
+		uint32_t mask;
+		const char *layout;
+		uint32_t back;		/* am_layout_to_mask of it */
+	} from[] = {
+		{ 6, 0x3F, "5.1", 0x3F },
+		{ 8, 0x63F, "7.1", 0x63F },
+		{ 7, 0x70F, "6.1", 0x70F },
+		{ 2, 0x3, "stereo", 0x3 },
+		{ 1, 0x4, "mono", 0x4 },	/* mono is 0x4, FC */
+		{ 1, 0x1, "mono", 0x4 },	/* one channel: mono */
+		{ 18, 0x3FFFF, BITS, 0x3FFFF },	/* every bit, in order */
+		{ 6, 0, "5.1", 0x3F },		/* no mask: the default */
+		{ 2, 0x80000000u, "stereo", 0x3 },	/* SPEAKER_ALL */
+		{ 3, 0x7FFC0003u, "FL,FR,AUX2", 0x3 },	/* reserved bits */
+		{ 4, 0x3, "FL,FR,AUX2,AUX3", 0x3 },	/* AUXk past them */
+		{ 2, 0x3F, "stereo", 0x3 },	/* bits past the channels */
+		{ 16, 0, "AUX0..AUX15", 0 },	/* AUX only: no mask */
+	};
+	static const struct {
+		const char *layout;
+		uint32_t mask;
+	} to[] = {
+		{ "FC", 0x4 },			/* alone: mono */
+		{ "FR,FL", 0 },			/* out of bit order */
+		{ "FL,FR,FLW", 0 },		/* FLW has no bit */
+		{ "FL,FR,AUX0", 0 },		/* AUX0 at channel 2 */
+		{ "FL,AUX1,FR", 0 },		/* a position after AUX */
+		{ "FL,FR,FC,LFE,SL,SR", 0x60F },
+	};
+	struct am_layout w, l;
+	size_t k;
 	unsigned b;
 
-	l = L("5.1");
-	is_int(am_layout_to_mask(&l), 0x3F, "5.1 is 0x3F");
-	am_layout_from_mask(&w, 6, 0x3F);
-	ok(am_layout_eq(&w, &l), "0x3F is 5.1");
-	l = L("7.1");
-	is_int(am_layout_to_mask(&l), 0x63F, "7.1 is 0x63F");
-	am_layout_from_mask(&w, 8, 0x63F);
-	ok(am_layout_eq(&w, &l), "0x63F is 7.1");
-	l = L("6.1");
-	is_int(am_layout_to_mask(&l), 0x70F, "6.1 is 0x70F");
-	l = L("stereo");
-	is_int(am_layout_to_mask(&l), 0x3, "stereo is 0x3");
-	l = L("mono");
-	is_int(am_layout_to_mask(&l), 0x4, "mono is 0x4 (FC)");
-	l = L("FC");
-	is_int(am_layout_to_mask(&l), 0x4, "FC alone is 0x4");
-	am_layout_from_mask(&w, 1, 0x4);
-	is_str(am_layout_str(&w, buf, sizeof(buf)), "MONO", "1 of 0x4: mono");
-	am_layout_from_mask(&w, 1, 0x1);
-	is_str(am_layout_str(&w, buf, sizeof(buf)), "MONO", "1 of 0x1: mono");
-	am_layout_from_mask(&w, 18, 0x3FFFF);
-	is_str(am_layout_str(&w, buf, sizeof(buf)), bits,
-	    "18 of 0x3FFFF: every bit in Microsoft's order");
-	is_int(am_layout_to_mask(&w), 0x3FFFF, "and back");
+	for (k = 0; k < sizeof(from) / sizeof(from[0]); k++) {
+		memset(&w, 0, sizeof(w));
+		is_int(am_layout_from_mask(&w, from[k].n, from[k].mask), 0,
+		    "%u channels of 0x%x", from[k].n, from[k].mask);
+		l = L(from[k].layout);
+		ok(l.n > 0 && am_layout_eq(&w, &l), "are %s", from[k].layout);
+		is_int(am_layout_to_mask(&w), from[k].back, "back: 0x%x",
+		    from[k].back);
+	}
+	for (k = 0; k < sizeof(to) / sizeof(to[0]); k++) {
+		l = L(to[k].layout);
+		is_int(am_layout_to_mask(&l), to[k].mask, "%s: mask 0x%x",
+		    to[k].layout, to[k].mask);
+	}
 	for (b = 1; b < 18; b++) {
 		am_layout_from_mask(&w, 2, 1u | 1u << b);
 		if (am_layout_to_mask(&w) != (1u | 1u << b))
 			break;
 	}
 	is_int(b, 18, "each bit round-trips");
-	am_layout_from_mask(&w, 6, 0);
-	ok(am_layout_eq(&w, &(struct am_layout){ 0 }) == 0 &&
-	    strcmp(am_layout_str(&w, buf, sizeof(buf)),
-	    "FL,FR,FC,LFE,RL,RR") == 0, "6 of mask 0: the default");
-	am_layout_from_mask(&w, 2, 0x80000000u);
-	is_str(am_layout_str(&w, buf, sizeof(buf)), "FL,FR",
-	    "SPEAKER_ALL alone: the default");
-	am_layout_from_mask(&w, 3, 0x7FFC0003u);
-	is_str(am_layout_str(&w, buf, sizeof(buf)), "FL,FR,AUX2",
-	    "reserved bits ignored");
-	am_layout_from_mask(&w, 4, 0x3);
-	is_str(am_layout_str(&w, buf, sizeof(buf)), "FL,FR,AUX2,AUX3",
-	    "channels past the bits are AUXk");
-	is_int(am_layout_to_mask(&w), 0x3, "and back");
-	am_layout_from_mask(&w, 2, 0x3F);
-	is_str(am_layout_str(&w, buf, sizeof(buf)), "FL,FR",
-	    "bits past the channels ignored");
-	am_layout_default(&w, 16);
-	is_int(am_layout_to_mask(&w), 0, "AUX only: no mask");
-	l = L("FR,FL");
-	is_int(am_layout_to_mask(&l), 0, "out of bit order: no mask");
-	l = L("FL,FR,FLW");
-	is_int(am_layout_to_mask(&l), 0, "FLW has no bit");
-	l = L("FL,FR,AUX0");
-	is_int(am_layout_to_mask(&l), 0, "AUX0 at channel 2: no mask");
-	l = L("FL,AUX1,FR");
-	is_int(am_layout_to_mask(&l), 0, "position after AUX: no mask");
 	is_int(am_layout_from_mask(&w, 0, 3), -EINVAL, "0 channels");
 	is_int(am_layout_from_mask(&w, 65, 3), -EINVAL, "65 channels");
+#undef BITS
 }
 
 static void
@@ -578,6 +574,38 @@ test_edges(void)
 }
 
 /*
+ * Subset s of 7.1 (bit k: all[k] is in) converted into out, stereo or
+ * mono, against BS.775 worked out by hand: gl and gr are each
+ * channel's gains into L and R, mono is their mean. Returns the number
+ * of gains that differ.
+ */
+static unsigned
+subset_bad(const struct am_layout *in, const struct am_layout *out,
+    unsigned s)
+{
+	static const float gl[8] = { 1, 0, G, 0, G, 0, G, 0 };
+	static const float gr[8] = { 0, 1, G, 0, 0, G, 0, G };
+	float m[16], want;
+	unsigned i, k, o, bad;
+
+	if (am_layout_matrix(in, out, m, err, sizeof(err)) != 0) {
+		printf("# subset 0x%02x to %u channels: %s\n", s, out->n, err);
+		return 1;
+	}
+	for (i = 0, k = 0, bad = 0; k < 8; k++) {
+		if (!(s & 1u << k))
+			continue;
+		for (o = 0; o < out->n; o++) {
+			want = out->n == 1 ? 0.5f * gl[k] + 0.5f * gr[k] :
+			    o == 0 ? gl[k] : gr[k];
+			bad += m[o * in->n + i] != want;
+		}
+		i++;
+	}
+	return bad;
+}
+
+/*
  * Every subset of FL FR FC LFE RL RR SL SR (in that order) to stereo
  * and to mono: each input channel's gains from BS.775 (FC both sides
  * at G; a rear or side channel its side at G; LFE nothing), mono their
@@ -590,11 +618,8 @@ test_subsets(void)
 		AM_POS_FL, AM_POS_FR, AM_POS_FC, AM_POS_LFE, AM_POS_RL,
 		AM_POS_RR, AM_POS_SL, AM_POS_SR,
 	};
-	static const float gl[8] = { 1, 0, G, 0, G, 0, G, 0 };
-	static const float gr[8] = { 0, 1, G, 0, 0, G, 0, G };
 	struct am_layout in, st = L("stereo"), mono = L("mono");
-	float m[16];
-	unsigned s, i, k, bad, subsets;
+	unsigned s, k, bad, subsets;
 
 	for (s = 1, bad = 0, subsets = 0; s < 256; s++) {
 		in.n = 0;
@@ -604,26 +629,7 @@ test_subsets(void)
 		if (am_layout_eq(&in, &st))
 			continue;
 		subsets++;
-		if (am_layout_matrix(&in, &st, m, err, sizeof(err)) != 0) {
-			printf("# subset 0x%02x to stereo: %s\n", s, err);
-			bad++;
-			continue;
-		}
-		for (i = 0, k = 0; k < 8; k++)
-			if (s & 1u << k) {
-				bad += m[i] != gl[k] || m[in.n + i] != gr[k];
-				i++;
-			}
-		if (am_layout_matrix(&in, &mono, m, err, sizeof(err)) != 0) {
-			printf("# subset 0x%02x to mono: %s\n", s, err);
-			bad++;
-			continue;
-		}
-		for (i = 0, k = 0; k < 8; k++)
-			if (s & 1u << k) {
-				bad += m[i] != 0.5f * gl[k] + 0.5f * gr[k];
-				i++;
-			}
+		bad += subset_bad(&in, &st, s) + subset_bad(&in, &mono, s);
 	}
 	is_int(subsets, 254, "254 subsets");
 	is_int(bad, 0, "each subset of 7.1 to stereo and mono by BS.775");

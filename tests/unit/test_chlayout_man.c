@@ -18,25 +18,7 @@
 
 #include "chlayout.h"
 #include "t.h"
-
-#define G	0.70710678118654752f
-#define H	(G / 2)
-
-static char err[512];
-
-/* A layout from its text, or n = 0 (which no table matches). */
-static struct am_layout
-L(const char *s)
-{
-	struct am_layout l;
-
-	memset(&l, 0, sizeof(l));
-	if (am_layout_parse(&l, s, err, sizeof(err)) != 0) {
-		printf("# layout %s: %s\n", s, err);
-		l.n = 0;
-	}
-	return l;
-}
+#include "t_chlayout.h"
 
 #define MAN_PAGE	"man/amixd.7"
 
