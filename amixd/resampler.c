@@ -34,6 +34,13 @@
  * done. Drift correction would go the same way: libsamplerate takes a
  * new ratio on every call.
  *
+ * Channels: a converter is made for 1 to RESAMPLER_CH_MAX interleaved
+ * channels (resampler_init_ch; resampler_init is stereo, as every
+ * caller was before issue 16); soxr and libsamplerate take the count at
+ * creation, and every buffer here is sized by it at init, never on the
+ * real-time thread. Stereo runs the same code it did, with the factor 2
+ * now rs->ch.
+ *
  * Pull model: resampler_run is asked for n output frames and pulls its
  * input through a callback in fixed blocks of resampler_block(period)
  * frames (soxr on the real-time thread: blocks of its fixed call, in
@@ -106,8 +113,8 @@ resampler_block(uint32_t out_frames, uint32_t in_rate, uint32_t out_rate)
 
 /* Control: a single-threaded soxr for in -> out, or NULL. */
 static soxr_t
-resampler_soxr(long recipe, uint32_t in_rate, uint32_t out_rate, char *err,
-    size_t errlen)
+resampler_soxr(long recipe, uint32_t ch, uint32_t in_rate, uint32_t out_rate,
+    char *err, size_t errlen)
 {
 	soxr_quality_spec_t q = soxr_quality_spec((unsigned long)recipe, 0);
 	soxr_runtime_spec_t r = soxr_runtime_spec(1);
@@ -115,19 +122,30 @@ resampler_soxr(long recipe, uint32_t in_rate, uint32_t out_rate, char *err,
 	soxr_error_t e = NULL;
 	soxr_t s;
 
-	s = soxr_create(in_rate, out_rate, 2, &e, &io, &q, &r);
+	s = soxr_create(in_rate, out_rate, ch, &e, &io, &q, &r);
 	if (s == NULL)
 		snprintf(err, errlen, "resampler: soxr: %s", e ? e : "failed");
 	return s;
 }
 
-/*
- * Control: set up conversion from in_rate to out_rate for periods of at
- * most max_out frames. 0, or -errno with a message.
- */
+/* Control: resampler_init_ch for stereo. */
 int
 resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
     uint32_t out_rate, uint32_t max_out, char *err, size_t errlen)
+{
+	return resampler_init_ch(rs, quality, 2, in_rate, out_rate, max_out,
+	    err, errlen);
+}
+
+/*
+ * Control: set up conversion of ch interleaved channels (1 to
+ * RESAMPLER_CH_MAX) from in_rate to out_rate for periods of at most
+ * max_out frames. 0, or -errno with a message.
+ */
+int
+resampler_init_ch(struct resampler *rs, int quality, uint32_t ch,
+    uint32_t in_rate, uint32_t out_rate, uint32_t max_out, char *err,
+    size_t errlen)
 {
 	int error = 0, vary = (quality & RESAMPLER_VARY) != 0;
 	int nonrt = (quality & RESAMPLER_NONRT) != 0;
@@ -135,6 +153,12 @@ resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
 	long recipe;
 
 	memset(rs, 0, sizeof(*rs));
+	if (ch < 1 || ch > RESAMPLER_CH_MAX) {
+		snprintf(err, errlen, "resampler: %u channels (1 to %u)", ch,
+		    RESAMPLER_CH_MAX);
+		return -EINVAL;
+	}
+	rs->ch = ch;
 	quality &= RESAMPLER_QMASK;
 	if (quality > RESAMPLER_LINEAR)
 		quality = RESAMPLER_BEST;
@@ -157,7 +181,7 @@ resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
 	if (recipe >= 0 && in_rate != out_rate && !lowlat && (nonrt ||
 	    resampler_soxr_unit(in_rate, out_rate) <= RESAMPLER_UNIT_MAX) &&
 	    dl_soxr_load(err, errlen) == 0) {
-		rs->soxr = resampler_soxr(recipe, in_rate, out_rate, err,
+		rs->soxr = resampler_soxr(recipe, ch, in_rate, out_rate, err,
 		    errlen);
 		if (rs->soxr == NULL)
 			return -ENOMEM;
@@ -170,7 +194,7 @@ resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
 		}
 	}
 	if (rs->soxr == NULL || vary) {
-		rs->src = src_new(lsr_types[quality], 2, &error);
+		rs->src = src_new(lsr_types[quality], (int)ch, &error);
 		if (rs->src == NULL) {
 			snprintf(err, errlen, "resampler: %s",
 			    src_strerror(error));
@@ -178,7 +202,7 @@ resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
 			return -ENOMEM;
 		}
 	}
-	rs->fifo = xcalloc((size_t)rs->fifo_cap * 2, sizeof(float));
+	rs->fifo = xcalloc((size_t)rs->fifo_cap * ch, sizeof(float));
 	rs->on_soxr = rs->soxr != NULL;
 	return 0;
 }
@@ -206,7 +230,7 @@ resampler_step(struct resampler *rs, float *out, uint32_t room,
 	SRC_DATA d;
 
 	memset(&d, 0, sizeof(d));
-	d.data_in = rs->fifo + 2 * rs->fifo_off;
+	d.data_in = rs->fifo + (size_t)rs->ch * rs->fifo_off;
 	d.input_frames = rs->fifo_len;
 	d.data_out = out;
 	d.output_frames = room;
@@ -240,24 +264,26 @@ resampler_run(struct resampler *rs, float *out, uint32_t n,
 	for (i = 0; done < n && i < RESAMPLER_SPINS; i++) {
 		if (rs->fifo_len == 0 || (i > 0 && rs->fifo_len < block)) {
 			/* Move what is left to the front, add a block. */
-			memmove(rs->fifo, rs->fifo + 2 * rs->fifo_off,
-			    (size_t)rs->fifo_len * 2 * sizeof(float));
+			memmove(rs->fifo, rs->fifo + (size_t)rs->ch *
+			    rs->fifo_off, (size_t)rs->fifo_len * rs->ch *
+			    sizeof(float));
 			rs->fifo_off = 0;
 			if (rs->fifo_len + block <= rs->fifo_cap) {
-				pull(ctx, rs->fifo + 2 * rs->fifo_len, block);
+				pull(ctx, rs->fifo + (size_t)rs->ch *
+				    rs->fifo_len, block);
 				rs->fifo_len += block;
 			}
 		}
-		if (resampler_step(rs, out + 2 * done, n - done, &used,
-		    &made) < 0)
+		if (resampler_step(rs, out + (size_t)rs->ch * done, n - done,
+		    &used, &made) < 0)
 			break;
 		rs->fifo_off += used;
 		rs->fifo_len -= used;
 		done += made;
 	}
 	if (done < n)	/* the converter still filling: silence */
-		memset(out + 2 * done, 0, (size_t)(n - done) * 2 *
-		    sizeof(float));
+		memset(out + (size_t)rs->ch * done, 0, (size_t)(n - done) *
+		    rs->ch * sizeof(float));
 }
 
 /*
@@ -275,7 +301,7 @@ resampler_push(struct resampler *rs, uint32_t in_rate, const float *in,
 
 	if (rs->src == NULL) {
 		*used = n < room ? n : room;
-		memcpy(out, in, (size_t)*used * 2 * sizeof(float));
+		memcpy(out, in, (size_t)*used * rs->ch * sizeof(float));
 		return *used;
 	}
 	if (in_rate != rs->in_rate) {

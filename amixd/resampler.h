@@ -14,14 +14,16 @@
 #define RESAMPLER_VARY		0x100	/* flag: out_rate may change later */
 #define RESAMPLER_NONRT		0x200	/* flag: runs off the RT thread */
 #define RESAMPLER_LOWLAT	0x400	/* flag: holds few frames (libsamplerate) */
+#define RESAMPLER_CH_MAX	64	/* channels, interleaved */
 
 extern const char *const resampler_qualities[];	/* NULL-terminated */
 
-/* Fills dst with exactly frames interleaved stereo frames. RT. */
+/* Fills dst with exactly frames interleaved frames (of rs->ch). RT. */
 typedef void (*resampler_pull)(void *ctx, float *dst, uint32_t frames);
 
 /*
- * A pull-model stereo resampler over libsoxr or libsamplerate: asked
+ * A pull-model resampler of 1 to RESAMPLER_CH_MAX channels (stereo
+ * unless made with resampler_init_ch) over libsoxr or libsamplerate: asked
  * for n output frames, it pulls input in fixed blocks, so the same input
  * always gives the same output. Equal rates bypass both: an exact copy.
  */
@@ -30,6 +32,7 @@ struct resampler {
 	void *soxr;			/* soxr_t, or NULL */
 	int on_soxr;			/* soxr converts (else src) */
 	int quality;			/* RESAMPLER_* */
+	uint32_t ch;			/* channels, interleaved */
 	uint32_t in_rate, out_rate;	/* Hz */
 	uint32_t block;			/* input frames per pull */
 	float *fifo;			/* input not consumed yet */
@@ -47,6 +50,9 @@ struct resampler {
 
 int resampler_init(struct resampler *rs, int quality, uint32_t in_rate,
     uint32_t out_rate, uint32_t max_out, char *err, size_t errlen);
+int resampler_init_ch(struct resampler *rs, int quality, uint32_t ch,
+    uint32_t in_rate, uint32_t out_rate, uint32_t max_out, char *err,
+    size_t errlen);
 void resampler_done(struct resampler *rs);
 uint32_t resampler_block(uint32_t out_frames, uint32_t in_rate,
     uint32_t out_rate);

@@ -100,8 +100,8 @@ resampler_soxr_prime(struct resampler *rs, uint32_t max_out)
 	if (rs->fifo_cap < rs->chunk)
 		rs->fifo_cap = rs->chunk;
 	per = (uint32_t)((uint64_t)rs->chunk * rs->out_rate / rs->in_rate);
-	zin = xcalloc((size_t)rs->chunk * 2, sizeof(float));
-	zout = xcalloc((size_t)RS_PRIME_OUT * 2, sizeof(float));
+	zin = xcalloc((size_t)rs->chunk * rs->ch, sizeof(float));
+	zout = xcalloc((size_t)RS_PRIME_OUT * rs->ch, sizeof(float));
 	for (i = 0; i < RS_PRIME_CALLS && rc == 0; i++) {
 		odone = 0;
 		if (soxr_process(rs->soxr, zin, rs->chunk, &idone, zout,
@@ -137,7 +137,7 @@ static void
 resampler_soxr_fix(struct resampler *rs, uint32_t obuf_cap, uint32_t spins)
 {
 	rs->obuf_cap = obuf_cap;
-	rs->obuf = xcalloc((size_t)rs->obuf_cap * 2, sizeof(float));
+	rs->obuf = xcalloc((size_t)rs->obuf_cap * rs->ch, sizeof(float));
 	rs->obuf_off = rs->obuf_len = 0;
 	rs->spins = spins;
 	rs->fixed = 1;
@@ -192,7 +192,7 @@ resampler_soxr_run(struct resampler *rs, float *out, uint32_t n,
 			for (k = 0; k < rs->chunk; k += m) {
 				m = rs->chunk - k < piece ? rs->chunk - k :
 				    piece;
-				pull(ctx, rs->fifo + 2 * k, m);
+				pull(ctx, rs->fifo + (size_t)rs->ch * k, m);
 			}
 			odone = 0;
 			if (soxr_process(rs->soxr, rs->fifo, rs->chunk, &idone,
@@ -207,13 +207,13 @@ resampler_soxr_run(struct resampler *rs, float *out, uint32_t n,
 			continue;
 		}
 		k = n - done < rs->obuf_len ? n - done : rs->obuf_len;
-		memcpy(out + 2 * done, rs->obuf + 2 * rs->obuf_off,
-		    (size_t)k * 2 * sizeof(float));
+		memcpy(out + (size_t)rs->ch * done, rs->obuf + (size_t)rs->ch *
+		    rs->obuf_off, (size_t)k * rs->ch * sizeof(float));
 		done += k;
 		rs->obuf_off += k;
 		rs->obuf_len -= k;
 	}
 	if (done < n)	/* only on a converter error */
-		memset(out + 2 * done, 0, (size_t)(n - done) * 2 *
-		    sizeof(float));
+		memset(out + (size_t)rs->ch * done, 0, (size_t)(n - done) *
+		    rs->ch * sizeof(float));
 }

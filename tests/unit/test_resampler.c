@@ -158,9 +158,12 @@ t_pull(void *ctx, float *dst, uint32_t frames)
 	s->pulled += frames;
 }
 
-/* 10 log10 of signal over residual of the best sine at f (cycles/frame). */
+/*
+ * 10 log10 of signal over residual of the best sine at f (cycles/frame)
+ * in the channel at x of frames of stride floats.
+ */
 static double
-t_snr(const float *x, size_t n, double f)
+t_snr_ch(const float *x, size_t stride, size_t n, double f)
 {
 	double a = 0, b = 0, c = 0, ss = 0, cc = 0, sc = 0, w, res = 0, e;
 	double det, ka, kb;
@@ -168,8 +171,8 @@ t_snr(const float *x, size_t n, double f)
 
 	for (i = 0; i < n; i++) {
 		w = 2 * M_PI * f * (double)i;
-		a += x[2 * i] * sin(w);
-		b += x[2 * i] * cos(w);
+		a += x[stride * i] * sin(w);
+		b += x[stride * i] * cos(w);
 		ss += sin(w) * sin(w);
 		cc += cos(w) * cos(w);
 		sc += sin(w) * cos(w);
@@ -179,14 +182,106 @@ t_snr(const float *x, size_t n, double f)
 	kb = (b * ss - a * sc) / det;
 	for (i = 0; i < n; i++) {
 		w = 2 * M_PI * f * (double)i;
-		e = x[2 * i] - ka * sin(w) - kb * cos(w);
+		e = x[stride * i] - ka * sin(w) - kb * cos(w);
 		res += e * e;
 	}
 	c = (ka * ka + kb * kb) / 2 * (double)n;
 	return 10 * log10(c / (res > 1e-300 ? res : 1e-300));
 }
 
+/* The first channel of stereo frames. */
+static double
+t_snr(const float *x, size_t n, double f)
+{
+	return t_snr_ch(x, 2, n, f);
+}
+
 static float t_out[2][T_LEN * 2];
+
+#define T_CH_LEN	24000		/* frames out, multichannel runs */
+
+struct t_msig {
+	uint32_t ch;
+	double phase[RESAMPLER_CH_MAX], step[RESAMPLER_CH_MAX];
+};
+
+/* Pull callback: channel k a -12 dBFS sine at 300 + 150 k Hz. */
+static void
+t_mpull(void *ctx, float *dst, uint32_t frames)
+{
+	struct t_msig *s = ctx;
+	uint32_t i, k;
+
+	for (i = 0; i < frames; i++)
+		for (k = 0; k < s->ch; k++) {
+			dst[i * s->ch + k] = (float)(0.25 * sin(s->phase[k]));
+			s->phase[k] = fmod(s->phase[k] + s->step[k], 2 * M_PI);
+		}
+}
+
+/*
+ * ch channels from in to out with quality q (pull, or push when
+ * RESAMPLER_LOWLAT): every channel is its own sine, at the SNR of
+ * stereo, and nothing is allocated on the way.
+ */
+static void
+t_channels(int q, uint32_t ch, uint32_t in, uint32_t out, double min)
+{
+	static float o[T_CH_LEN * RESAMPLER_CH_MAX];
+	static float src[1024 * RESAMPLER_CH_MAX];
+	struct resampler rs;
+	struct t_msig s;
+	char err[128];
+	uint32_t done, n, used, k, worst_k = 0;
+	double snr, worst = 1e9;
+
+	memset(&s, 0, sizeof(s));
+	s.ch = ch;
+	for (k = 0; k < ch; k++)
+		s.step[k] = 2 * M_PI * (300 + 150.0 * k) / in;
+	if (resampler_init_ch(&rs, q, ch, in, out, 1024, err,
+	    sizeof(err)) < 0) {
+		ok(0, "resampler_init_ch %u: %s", ch, err);
+		return;
+	}
+	t_heap = 0;
+	for (done = 0; done < T_CH_LEN; ) {
+		if (q & RESAMPLER_LOWLAT) {
+			t_mpull(&s, src, 480);
+			t_counting = 1;
+			for (n = 0; n < 480 && done < T_CH_LEN; n += used) {
+				k = resampler_push(&rs, in, src +
+				    (size_t)n * ch, 480 - n, o + (size_t)done *
+				    ch, T_CH_LEN - done, &used);
+				done += k;
+				if (used == 0 && k == 0)
+					break;
+			}
+			t_counting = 0;
+			continue;
+		}
+		n = T_CH_LEN - done < 1000 ? T_CH_LEN - done : 1000;
+		t_counting = 1;
+		resampler_run(&rs, o + (size_t)done * ch, n, t_mpull, &s);
+		t_counting = 0;
+		done += n;
+	}
+	for (k = 0; k < ch; k++) {
+		/* skip the converter's start */
+		snr = t_snr_ch(o + 4800 * ch + k, ch, T_CH_LEN - 4800,
+		    (300 + 150.0 * k) / out);
+		if (snr < worst) {
+			worst = snr;
+			worst_k = k;
+		}
+	}
+	ok(worst > min, "%u channels, %s%s %u -> %u: each its own sine "
+	    "(worst: channel %u, %.1f dB)", ch, resampler_qualities[q &
+	    RESAMPLER_QMASK], q & RESAMPLER_LOWLAT ? " (push)" : "", in, out,
+	    worst_k, worst);
+	is_int(t_heap, 0, "%u channels: no heap call converting", ch);
+	resampler_done(&rs);
+}
 
 /* The largest difference between a and b over frames [from, to). */
 static double
@@ -470,6 +565,21 @@ main(void)
 				    " (off RT)" : "", gaps[r][0], gaps[r][1],
 				    gaps[r][2], snr);
 			}
+	/* 1 to 64 channels, each channel converted on its own. */
+	t_channels(RESAMPLER_BEST, 1, 44100, 48000, 130);
+	t_channels(RESAMPLER_MEDIUM, 6, 48000, 44100, 130);
+	t_channels(RESAMPLER_MEDIUM | RESAMPLER_LOWLAT, 8, 44100, 48000, 100);
+	t_channels(RESAMPLER_FAST | RESAMPLER_LOWLAT, 64, 48000, 96000, 60);
+	t_channels(RESAMPLER_LINEAR, 16, 32000, 48000, 30);	/* 2.55 kHz */
+	{
+		struct resampler rs;
+		char err[128];
+
+		is_int(resampler_init_ch(&rs, RESAMPLER_BEST, 65, 44100, 48000,
+		    1024, err, sizeof(err)), -EINVAL, "65 channels refused");
+		is_int(resampler_init_ch(&rs, RESAMPLER_BEST, 0, 44100, 48000,
+		    1024, err, sizeof(err)), -EINVAL, "0 channels refused");
+	}
 	t_run(RESAMPLER_BEST, 48000, 48000, 128, 0, 0);
 	snr = t_snr(t_out[0], T_LEN, 1000.0 / 48000);
 	ok(snr > 130, "equal rates: the sine as made (%.1f dB)", snr);
