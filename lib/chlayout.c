@@ -43,10 +43,11 @@
  *  5. An input channel no rule places is an error: the caller is told
  *     to put a channel_map node in between, with a map to start from.
  *
- * Nothing is normalised (PipeWire does not either by default): the 5.1
- * down-mix can reach 1 + 2 * 0.7071 = 2.41 (+7.7 dB) on one side with
- * every channel at full scale. The engine counts clipped samples at
- * the devices and files, so that shows.
+ * Nothing is normalised (PipeWire does not either by default): with
+ * every channel at full scale one side of the 5.1 down-mix reaches
+ * 1 + 2 * 0.7071 = 2.41 (+7.7 dB), of the 7.1 one 3.12 (+9.9 dB). The
+ * engine counts clipped samples at the devices and files, so that
+ * shows; amixd(7) says how much gain to take off in front.
  *
  * Any thread; no allocation, no locks, nothing kept between calls.
  */
@@ -275,15 +276,18 @@ am_layout_parse(struct am_layout *l, const char *s, char *err,
 	size_t k, len;
 	int pos, last;
 
+	p = s;
+	while (isspace((unsigned char)*p))
+		p++;
+	for (len = strlen(p); len > 0 && isspace((unsigned char)p[len - 1]);)
+		len--;
 	for (k = 0; k < NLAYOUT_NAMES; k++)
-		if (strcasecmp(s, layout_names[k].name) == 0) {
+		if (strlen(layout_names[k].name) == len &&
+		    strncasecmp(p, layout_names[k].name, len) == 0) {
 			layout_set(l, &layout_names[k]);
 			return 0;
 		}
 	t.n = 0;
-	p = s;
-	while (isspace((unsigned char)*p))
-		p++;
 	if (*p == '\0') {
 		snprintf(err, errlen, "empty layout: name its positions "
 		    "(\"FL,FR\") or give a layout name (mono, stereo, 2.1, "

@@ -196,6 +196,7 @@ test_parse(void)
 		{ "6.1", "FL,FR,FC,LFE,RC,SL,SR" },
 		{ "7.1", "FL,FR,FC,LFE,RL,RR,SL,SR" },
 		{ "STEREO", "FL,FR" }, { "Quad", "FL,FR,RL,RR" },
+		{ " 5.1\n", "FL,FR,FC,LFE,RL,RR" },
 		{ "fl,fr,fc", "FL,FR,FC" }, { "FL FR", "FL,FR" },
 		{ " FL, FR ,\tSL ", "FL,FR,SL" }, { "sl sr", "SL,SR" },
 		{ "aux3,Aux0", "AUX3,AUX0" }, { "MONO", "MONO" },
