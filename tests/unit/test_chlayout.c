@@ -111,7 +111,8 @@ test_positions(void)
 	static const struct {
 		int am, alsa;
 	} v[] = {
-		{ AM_POS_UNKNOWN, SND_CHMAP_UNKNOWN }, { AM_POS_NA, SND_CHMAP_NA },
+		{ AM_POS_UNKNOWN, SND_CHMAP_UNKNOWN },
+		{ AM_POS_NA, SND_CHMAP_NA },
 		{ AM_POS_MONO, SND_CHMAP_MONO }, { AM_POS_FL, SND_CHMAP_FL },
 		{ AM_POS_FR, SND_CHMAP_FR }, { AM_POS_RL, SND_CHMAP_RL },
 		{ AM_POS_RR, SND_CHMAP_RR }, { AM_POS_FC, SND_CHMAP_FC },
@@ -190,7 +191,8 @@ test_parse(void)
 	static const struct {
 		const char *s, *want;
 	} good[] = {
-		{ "mono", "MONO" }, { "stereo", "FL,FR" }, { "2.1", "FL,FR,LFE" },
+		{ "mono", "MONO" }, { "stereo", "FL,FR" },
+		{ "2.1", "FL,FR,LFE" },
 		{ "3.0", "FL,FR,FC" }, { "quad", "FL,FR,RL,RR" },
 		{ "5.0", "FL,FR,FC,RL,RR" }, { "5.1", "FL,FR,FC,LFE,RL,RR" },
 		{ "6.1", "FL,FR,FC,LFE,RC,SL,SR" },

@@ -192,7 +192,8 @@ test_man(void)
 			continue;
 		if (nh == 0 && nr == 0) {	/* .It Ta Sy FL Ta Sy FR */
 			for (k = 0; k < n; k++)
-				snprintf(head[k], sizeof(head[k]), "%.7s", w[k]);
+				snprintf(head[k], sizeof(head[k]), "%.7s",
+				    w[k]);
 			nh = n;
 			continue;
 		}
