@@ -54,8 +54,8 @@ const char *am_layout_name(const struct am_layout *l);
  * Parse a layout: a name ("mono", "stereo", "2.1", "3.0", "quad",
  * "5.0", "5.1", "6.1", "7.1"), or positions separated by commas or
  * spaces ("FL,FR,FC"), each named at most once; any case; a run of
- * AUX as "AUX0..AUX15". Returns 0,
- * or -EINVAL with a reason in err (l unchanged).
+ * AUX as "AUX0..AUX15". Returns 0, or -EINVAL with a reason in err (l
+ * unchanged).
  */
 int am_layout_parse(struct am_layout *l, const char *s, char *err,
     size_t errlen);
