@@ -1,12 +1,12 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: MIT
 # The benchmarks against PipeWire and the ALSA plugins (tests/bench/
-# pipewire.sh, alsaapps.sh) run, with the shortest lengths, and print
-# every figure they promise with a number on both sides: a peer that no
-# longer starts, links or answers shows here as a null, not as a quiet
-# hole in the report. And the targets table (targets.jq) judges met and
-# missed as the issues say. No timing is asserted: only that there are
-# numbers.
+# pipewire.sh, alsaapps.sh, click.sh) run, with the shortest lengths,
+# and print every figure they promise with a number on both sides: a
+# peer that no longer starts, links or answers shows here as a null,
+# not as a quiet hole in the report. And the targets table (targets.jq)
+# judges met and missed as the issues say. No timing is asserted: only
+# that there are numbers.
 
 load helpers
 
@@ -50,8 +50,8 @@ figures_complete() {
 	    flunk "alsaapps.sh failed: $(cat "$BATS_TEST_TMPDIR/err")"
 	local p k list=()
 	for p in jack pipewire; do
-		for k in cpu_pct aplay_wakeups_100ms aplay_wakeups_10ms \
-		    delay_100ms delay_10ms; do
+		for k in server_cpu_pct aplay_cpu_pct cpu_pct \
+		    aplay_wakeups_100ms aplay_wakeups_10ms delay_100ms delay_10ms; do
 			list+=("alsaapp_${p}_$k")
 		done
 	done
@@ -61,6 +61,28 @@ figures_complete() {
 	[ ! -e /etc/alsa/conf.d/99-pipewire-default.conf ] ||
 	    dpkg -s pipewire-alsa >/dev/null 2>&1 ||
 	    flunk "99-pipewire-default.conf appeared"
+}
+
+@test "click.sh: a click timed through amixd, jack and pipewire-alsa, every figure a number" {
+	RUNS=1 CLICKS=2 bash "$BENCH/click.sh" >"$BATS_TEST_TMPDIR/out" \
+	    2>"$BATS_TEST_TMPDIR/err" 3>&- </dev/null ||
+	    flunk "click.sh failed: $(cat "$BATS_TEST_TMPDIR/err")"
+	local p k ms list=()
+	for p in jack pipewire; do
+		for k in measured delay error; do
+			for ms in 100 10; do
+				list+=("click_${p}_${k}_${ms}ms")
+			done
+		done
+	done
+	figures_complete "$BATS_TEST_TMPDIR/out" "${list[@]}"
+	# PipeWire's JACK client ran on pipewire-jack's libjack, unpacked
+	# for it alone: the system's libjack.so.0 is still jackd2's.
+	grep -q "clickjack: playback latency of bench-sink:playback_FL" \
+	    "$BATS_TEST_TMPDIR/err" || flunk "$(cat "$BATS_TEST_TMPDIR/err")"
+	run ldconfig -p
+	[[ "$output" == *libjack.so.0* && "$output" != *pipewire-0.3/jack* ]] ||
+	    flunk "libjack.so.0 is not jackd2's: $(grep libjack <<<"$output")"
 }
 
 @test "targets.jq: met, missed and not measured as the issues say" {

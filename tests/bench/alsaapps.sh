@@ -14,8 +14,12 @@
 #             download on first use), kept in build/bench-cache: the
 #             package itself is not installed, as it would make PipeWire
 #             every ALSA application's default PCM.
-# For each: CPU (schedstat, all threads) of the server and of aplay over SECS (default 10) with a
-# 100 ms buffer (--buffer-time=100000), and aplay's wake-ups a second
+# For each: CPU of the server process and of aplay, each alone and
+# their sum, over SECS (default 10) with a 100 ms buffer
+# (--buffer-time=100000), per PID, all threads, from
+# /proc/PID/task/*/schedstat (the scheduler's own run time, as the other
+# benchmarks; utime + stime of /proc/PID/stat, sampled at the tick, go
+# to stderr beside them for each window); aplay's wake-ups a second
 # (context switches, all threads) with a 100 ms and a 10 ms buffer; the
 # delay the PCM reports (snd_pcm_delay right after each write, median,
 # pcmdelay.py) with a 100 ms and a 10 ms buffer. ALSA configurations are
@@ -25,8 +29,6 @@ set -u
 . "$(dirname "$0")/pwlib.sh"
 SECS=${SECS:-10}
 PLUG=$B/alsa/libasound_module_pcm_amixd.so
-CACHE=$B/bench-cache
-PWPLUG=$CACHE/libasound_module_pcm_pipewire.so
 ap=
 trap 'exit 143' TERM
 trap '[ -n "$ap" ] && kill "$ap" 2>/dev/null; bench_amixd_stop; bench_jack_stop;
@@ -34,30 +36,15 @@ trap '[ -n "$ap" ] && kill "$ap" 2>/dev/null; bench_amixd_stop; bench_jack_stop;
 
 [ -f "$PLUG" ] || { echo "alsaapps.sh: $PLUG is not built" >&2; exit 1; }
 
-# pipewire-alsa's plugin, from its .deb (apt-get download) unpacked in
-# a scratch directory: only the .so is kept in the cache (a "conf.d"
-# directory under build/ would look like a dependency file to make).
-pw_alsa_fetch() {
-	local d deb
-	[ -f "$PWPLUG" ] && return 0
-	d=$BENCH_DIR/deb
-	mkdir -p "$CACHE" "$d" || return 1
-	(cd "$d" && apt-get download pipewire-alsa) >&2 &&
-	    deb=$(ls "$d"/pipewire-alsa_*.deb) &&
-	    dpkg-deb -x "$deb" "$d/x" &&
-	    cp "$d"/x/usr/lib/*/alsa-lib/libasound_module_pcm_pipewire.so "$PWPLUG"
-	rm -rf "$d"
-	[ -f "$PWPLUG" ]
-}
 pwalsa=yes
-pw_alsa_fetch || { pwalsa=; echo "alsaapps.sh: no pipewire-alsa plugin: PipeWire not measured" >&2; }
+bench_pw_alsa_fetch || { pwalsa=; echo "alsaapps.sh: no pipewire-alsa plugin: PipeWire not measured" >&2; }
 
 cat >"$BENCH_DIR/asound.conf" <<EOF
 pcm_type.amixd { lib "$PLUG" }
 pcm.bench_amixd { type amixd }
 pcm.bench_jack { type plug  slave.pcm { type jack
     playback_ports { 0 system:playback_1  1 system:playback_2 } } }
-pcm_type.pipewire { lib "$PWPLUG" }
+pcm_type.pipewire { lib "$PW_ALSA_PLUG" }
 pcm.bench_pipewire { type pipewire }
 EOF
 export ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$BENCH_DIR/asound.conf
@@ -75,23 +62,29 @@ link_if_pw() {
 }
 
 # play NAME SERVER_PID BUFFER_US: aplay for SECS; "SRV_PCT APLAY_PCT WK"
+# (and on stderr the same CPU from /proc/PID/stat's ticks, to compare)
 play() {
-	local name=$1 srv=$2 buf=$3 d0 a0 v0 t0 d1 a1 v1 t1 ns
+	local name=$1 srv=$2 buf=$3 d0 a0 v0 t0 d1 a1 v1 t1 ns k0 k1 b0 b1
 	aplay -q -D "bench_$name" --buffer-time="$buf" "$BENCH_DIR/tone.wav" \
 	    2>>"$BENCH_DIR/aplay.err" &
 	ap=$!
 	link_if_pw "$name"
 	sleep 1
 	d0=$(cpu_ns "$srv"); a0=$(cpu_ns "$ap"); v0=$(switches "$ap")
+	k0=$(ticks "$srv"); b0=$(ticks "$ap")
 	t0=$(date +%s%N)
 	sleep "$SECS"
 	d1=$(cpu_ns "$srv"); a1=$(cpu_ns "$ap"); v1=$(switches "$ap")
+	k1=$(ticks "$srv"); b1=$(ticks "$ap")
 	t1=$(date +%s%N)
 	kill -0 "$ap" 2>/dev/null || echo "alsaapps.sh: aplay on $name ended early" >&2
 	kill "$ap" 2>/dev/null; wait "$ap" 2>/dev/null; ap=
 	ns=$((t1 - t0))
 	echo "$(ns_pct $((d1 - d0)) "$ns") $(ns_pct $((a1 - a0)) "$ns")" \
 	    "$(awk -v d=$((v1 - v0)) -v ns="$ns" 'BEGIN { printf "%.1f", d / (ns / 1e9) }')"
+	echo "alsaapps.sh: $name $buf us: server $(ns_pct $((d1 - d0)) "$ns") %," \
+	    "aplay $(ns_pct $((a1 - a0)) "$ns") % (schedstat); utime + stime:" \
+	    "server $(pct $((k1 - k0)) "$ns") %, aplay $(pct $((b1 - b0)) "$ns") %" >&2
 }
 
 # delay NAME BUFFER_US: median snd_pcm_delay in ms
@@ -145,9 +138,15 @@ sum() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") exit; printf "%
 for peer in jack pipewire; do
 	eval "pv_srv=\${${peer:0:1}_srv-} pv_cpu=\${${peer:0:1}_cpu-} pv_w100=\${${peer:0:1}_w100-} pv_w10=\${${peer:0:1}_w10-} pv_d100=\${${peer:0:1}_d100-} pv_d10=\${${peer:0:1}_d10-}"
 	[ "$peer" = jack ] && pn=$J || pn=$P
+	figure "alsaapp_${peer}_server_cpu_pct" "$a_srv" "% of one core" \
+	    "$pn" "$pv_srv" lower \
+	    "one aplay, 100 ms buffer, $SECS s: the server process alone (amixd; jackd; pipewire, the one server process started, no session manager), all its threads"
+	figure "alsaapp_${peer}_aplay_cpu_pct" "$a_cpu" "% of one core" \
+	    "$pn" "$pv_cpu" lower \
+	    "the same window: the aplay process alone, all its threads (the PCM plugin's own threads included: libjack's client thread, pipewire-alsa's data loop)"
 	figure "alsaapp_${peer}_cpu_pct" "$(sum "$a_srv" "$a_cpu")" "% of one core" \
 	    "$pn" "$(sum "$pv_srv" "$pv_cpu")" lower \
-	    "one aplay, 100 ms buffer, $SECS s; server + aplay: amixd $a_srv + $a_cpu %, $peer $pv_srv + $pv_cpu %"
+	    "the same window, server + aplay: amixd $a_srv + $a_cpu %, $peer $pv_srv + $pv_cpu %"
 	figure "alsaapp_${peer}_aplay_wakeups_100ms" "$a_w100" "per second" \
 	    "$pn" "$pv_w100" lower "aplay --buffer-time=100000: context switches of all its threads"
 	figure "alsaapp_${peer}_aplay_wakeups_10ms" "$a_w10" "per second" \

@@ -12,6 +12,9 @@
 #   bench_pw_link N PFX  waits for N nodes named PFX*, links each
 #   bench_pw_profile S F pw-profiler for S seconds into F
 #   bench_pw_misses F    "CYCLES LATE MISSES" from a profile (see there)
+#   bench_pw_fetch P G D:   the file G of package P's .deb, unpacked, not
+#                        installed (pipewire-alsa's PCM, pipewire-jack's
+#                        libjack), kept in build/bench-cache
 
 PW_QUANTUM=${PW_QUANTUM:-128}
 PW_SINK=bench-sink
@@ -163,4 +166,43 @@ bench_pw_misses() {
 			if ($i ~ /^[0-9]+$/ && ($(i + 6) == 1 || $(i + 6) == 2))
 				miss++
 	} END { printf "%d %d %d\n", NR, late, miss }' "$1"
+}
+
+# bench_pw_fetch PACKAGE GLOB DEST: DEST, a file under build/bench-cache,
+# is the file GLOB (a path in the package, shell pattern) of PACKAGE's
+# .deb, fetched with apt-get download and unpacked with dpkg-deb -x in
+# a scratch directory, unless DEST is there already. Only that file is
+# kept (a "conf.d" directory under build/ would look like a dependency
+# file to make). The package is never installed: pipewire-alsa would
+# make PipeWire every ALSA application's default PCM, pipewire-jack
+# would stand in for jackd2's libjack.
+bench_pw_fetch() {
+	local pkg=$1 glob=$2 dest=$3 d f
+	[ -f "$dest" ] && return 0
+	d=$BENCH_DIR/deb.$pkg
+	mkdir -p "${dest%/*}" "$d" || return 1
+	if (cd "$d" && apt-get download "$pkg") >&2 &&
+	    dpkg-deb -x "$(ls "$d"/"$pkg"_*.deb)" "$d/x"; then
+		# shellcheck disable=SC2086
+		for f in "$d"/x/$glob; do
+			[ -f "$f" ] && cp "$f" "$dest.tmp" && mv "$dest.tmp" "$dest"
+			break
+		done
+	fi
+	rm -rf "$d"
+	[ -f "$dest" ]
+}
+
+# The two files bench_pw_fetch gets (run.sh's benchmarks share them).
+PW_CACHE=$B/bench-cache
+PW_ALSA_PLUG=$PW_CACHE/libasound_module_pcm_pipewire.so
+PW_JACK_DIR=$PW_CACHE/pipewire-jack
+bench_pw_alsa_fetch() {
+	bench_pw_fetch pipewire-alsa \
+	    'usr/lib/*/alsa-lib/libasound_module_pcm_pipewire.so' "$PW_ALSA_PLUG"
+}
+# pipewire-jack's libjack.so.0, for LD_LIBRARY_PATH=$PW_JACK_DIR.
+bench_pw_jack_fetch() {
+	bench_pw_fetch pipewire-jack 'usr/lib/*/pipewire-0.3/jack/libjack.so.0' \
+	    "$PW_JACK_DIR/libjack.so.0"
 }

@@ -39,7 +39,7 @@ jack      | 120 | | 5
 alsa      | 120 | | 5
 pipewire  | 300 | RUNS=3 SECS=5 |
 alsaapps  | 150 | SECS=5 |
-click     |  60 | RUNS=3 CLICKS=5 |
+click     |  90 | RUNS=3 CLICKS=5 |
 '
 
 # leftovers PIDFILE: stop the daemons a script noted and left running
@@ -194,6 +194,11 @@ jq -r '
 	"- alsaapps: `aplay` through the amixd plugin, the alsa-plugins jack",
 	"  PCM (jackd -S -d dummy -p 128) and pipewire-alsa (its .deb",
 	"  unpacked under build/bench-cache, not installed) in turn.",
+	"- click: a click through each of those PCMs timed where it reaches",
+	"  the device mix: amixd by its file_sink and {\"cmd\":\"clock\"}, jackd and",
+	"  PipeWire by a JACK client (clickjack.py) on the PCM's output port,",
+	"  jack_frames_to_time; for PipeWire through the libjack of pipewire-jack",
+	"  (unpacked under build/bench-cache, not installed).",
 	"",
 	"## Targets\n",
 	"Issue 17 (\"Targets\") and issue 14 (\"Measured\"; it names no",
@@ -209,7 +214,7 @@ jq -r '
 	"",
 	"## Figures by peer\n",
 	([.figures[] | . + {section: (
-	    if .script == "alsaapps" then "4 ALSA plugins"
+	    if .script == "alsaapps" or .script == "click" then "4 ALSA plugins"
 	    elif .script == "pipewire" then "3 PipeWire"
 	    elif (.peer // "" | test("sox")) then "1 sox"
 	    elif (.peer // "" | test("jack"; "i")) then "2 JACK"
