@@ -12,8 +12,9 @@
 # before that snd_pcm_writei. Then amixd's {"cmd":"clock"} (engine frame
 # <-> CLOCK_MONOTONIC, when it is heard) turns the click's frame in the
 # recording into a time: measured latency = that time minus the time of
-# the write (a run whose clock restarted, after an xrun, is left out:
-# the reply read at its end does not time frames before the restart).
+# the write (a run whose clock restarted, after an xrun, is left out,
+# as the reply read at its end does not time frames before the restart,
+# and another is run in its place, up to RUNS more in all).
 # Figures: medians over all the clicks of a buffer size of
 # the measured latency, the reported delay and their difference (the
 # error of snd_pcm_delay), in ms.
@@ -100,18 +101,26 @@ pw_one() {
 	wait "$lp" 2>/dev/null
 }
 
-# runs NAME BUFFER_US: RUNS find lines into all.NAME.MS
+# runs NAME BUFFER_US: RUNS find lines into all.NAME.MS. A run left out
+# (amixd's clock restarted) is made up by another, up to RUNS more
+# tries in all; when none is kept, a line says so.
 runs() {
-	local ms=$(($2 / 1000)) r l
+	local ms=$(($2 / 1000)) r=0 counted=0 l
 	: >"$BENCH_DIR/all.$1.$ms"
-	for r in $(seq "$RUNS"); do
+	while [ "$counted" -lt "$RUNS" ] && [ "$r" -lt $((2 * RUNS)) ]; do
+		r=$((r + 1))
 		case $1 in
 		amixd) l=$(one "$2") ;;
 		jack) l=$(timeout 30 "${py_jack[@]}" bench_jack "$2" "$CLICKS" \
 		    2>>"$BENCH_DIR/jack.err") ;;
 		pipewire) l=$(pw_one "$2") ;;
 		esac
-		[ -n "$l" ] || { echo "click.sh: $1 ${ms} ms run $r failed" >&2; continue; }
+		# a run that failed is not tried again: the next would too
+		if [ -z "$l" ]; then
+			echo "click.sh: $1 ${ms} ms run $r failed" >&2
+			counted=$((counted + 1))
+			continue
+		fi
 		echo "click.sh: $1 ${ms} ms run $r: $l" >&2
 		# amixd's clock restarted after its start (an xrun): the one
 		# clock reply read at the end no longer times the frames
@@ -122,7 +131,10 @@ runs() {
 			continue
 		fi
 		echo "$l" >>"$BENCH_DIR/all.$1.$ms"
+		counted=$((counted + 1))
 	done
+	[ -s "$BENCH_DIR/all.$1.$ms" ] ||
+	    echo "click.sh: $1 ${ms} ms: no run kept of $r" >&2
 }
 py_jack=(/usr/bin/python3 "$top/tests/bench/clickjack.py")
 
@@ -174,7 +186,7 @@ for ms in 100 10; do
 		pe=$(sum $peer $ms .errors)
 		figure "click_${peer}_measured_${ms}ms" "$(med amixd $ms .measured_ms)" ms \
 		    "$pn" "$(med $peer $ms .measured_ms)" lower \
-		    "snd_pcm_writei of a click to when its frame reaches the device mix, median of $n clicks found of $w written ($peer: ${pc:-0}), $RUNS runs (amixd's left out, its clock restarted by an xrun: ${x:-0}), ${ms} ms buffer kept full; writes that underran (-EPIPE, recovered): amixd $e, $peer ${pe:-none}"
+		    "snd_pcm_writei of a click to when its frame reaches the device mix, median of $n clicks found of $w written ($peer: ${pc:-0}), $RUNS runs (amixd's left out and tried again, its clock restarted by an xrun: ${x:-0}), ${ms} ms buffer kept full; writes that underran (-EPIPE, recovered): amixd $e, $peer ${pe:-none}"
 		figure "click_${peer}_delay_${ms}ms" "$(med amixd $ms .delay_ms)" ms \
 		    "$pn" "$(med $peer $ms .delay_ms)" "" \
 		    "snd_pcm_delay right before the click's write, median of the same clicks"

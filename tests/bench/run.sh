@@ -196,7 +196,7 @@ jq -r '
 	"  unpacked under build/bench-cache, not installed) in turn.",
 	"- click: a click through each of those PCMs timed where it reaches",
 	"  the device mix: amixd by its file_sink and {\"cmd\":\"clock\"}, jackd and",
-	"  PipeWire by a JACK client (clickjack.py) on the PCM's output port,",
+	"  PipeWire by a JACK client (clickjack.py) on the PCM output port,",
 	"  jack_frames_to_time; for PipeWire through the libjack of pipewire-jack",
 	"  (unpacked under build/bench-cache, not installed).",
 	"",
