@@ -152,7 +152,7 @@ for peer in jack pipewire; do
 	figure "alsaapp_${peer}_aplay_wakeups_10ms" "$a_w10" "per second" \
 	    "$pn" "$pv_w10" lower "aplay --buffer-time=10000: context switches of all its threads"
 	figure "alsaapp_${peer}_delay_100ms" "$a_d100" ms "$pn" "$pv_d100" "" \
-	    "snd_pcm_delay after each write, median (pcmdelay.py), 100 ms buffer kept full: what the PCM tells a player for lip sync; the click in a recording was not timed"
+	    "snd_pcm_delay after each write, median (pcmdelay.py), 100 ms buffer kept full: what the PCM tells a player for lip sync (click.sh checks it against a click timed where it reaches the device mix)"
 	figure "alsaapp_${peer}_delay_10ms" "$a_d10" ms "$pn" "$pv_d10" lower \
 	    "the same with a 10 ms buffer"
 done
