@@ -16,13 +16,26 @@
 #include "dsp.h"
 #include "node.h"
 
-/* RT: out = in. */
+/*
+ * RT: out = in; with other channel counts (a channel_map taken out),
+ * the channels both have, the rest of out silent.
+ */
 static void
 bypass_process(void *st, const struct node_cycle *c, const float *in,
     float *out)
 {
+	uint32_t f, k;
+
 	(void)st;
-	dsp_copy(out, in, c->frames * 2);
+	if (c->in_ch == c->out_ch) {
+		dsp_copy(out, in, c->frames * c->in_ch);
+		return;
+	}
+	for (f = 0; f < c->frames; f++) {
+		for (k = 0; k < c->out_ch; k++)
+			out[(size_t)f * c->out_ch + k] = k < c->in_ch ?
+			    in[(size_t)f * c->in_ch + k] : 0.0f;
+	}
 }
 
 /* RT: out = 0. */
@@ -32,7 +45,7 @@ mute_process(void *st, const struct node_cycle *c, const float *in,
 {
 	(void)st;
 	(void)in;
-	dsp_zero(out, c->frames * 2);
+	dsp_zero(out, c->frames * c->out_ch);
 }
 
 const struct node_ops node_bypass_ops = {

@@ -327,6 +327,44 @@ cmd_render(struct req_peer *c, const cJSON *req)
 	return cmd_render_frames(c, req, s->valuedouble);
 }
 
+/*
+ * A node's channels and layout as the last plan gave them (its output's;
+ * a sink's input's), and "in_layout" when its input's differs.
+ */
+static void
+cmd_list_layout(cJSON *o, const struct node *n)
+{
+	const struct am_layout *l = (n->ops->flags & NODE_SINK) ?
+	    &n->in_layout : &n->out_layout;
+	char buf[AM_CH_MAX * 8];
+
+	if (l->n == 0)
+		return;		/* in no plan yet */
+	cJSON_AddNumberToObject(o, "channels", l->n);
+	cJSON_AddStringToObject(o, "layout", am_layout_str(l, buf,
+	    sizeof(buf)));
+	if (!(n->ops->flags & (NODE_SINK | NODE_SOURCE)) &&
+	    !am_layout_eq(&n->in_layout, &n->out_layout))
+		cJSON_AddStringToObject(o, "in_layout", am_layout_str(
+		    &n->in_layout, buf, sizeof(buf)));
+}
+
+/* A link between layouts: "convert": "FROM -> TO" (amixd(7)). */
+static void
+cmd_list_convert(cJSON *o, const struct node *a, const struct node *b)
+{
+	char from[AM_CH_MAX * 8], to[AM_CH_MAX * 8], both[AM_CH_MAX * 16 + 8];
+
+	if (a == NULL || b == NULL || a->out_layout.n == 0 ||
+	    b->in_layout.n == 0 || am_layout_eq(&a->out_layout,
+	    &b->in_layout))
+		return;
+	snprintf(both, sizeof(both), "%s -> %s", am_layout_str(
+	    &a->out_layout, from, sizeof(from)), am_layout_str(&b->in_layout,
+	    to, sizeof(to)));
+	cJSON_AddStringToObject(o, "convert", both);
+}
+
 static cJSON *
 cmd_list(struct req_peer *c, const cJSON *req)
 {
@@ -348,6 +386,7 @@ cmd_list(struct req_peer *c, const cJSON *req)
 			cJSON_AddStringToObject(o, "name", n->name);
 		cJSON_AddStringToObject(o, "type", n->ops->type);
 		cJSON_AddItemToObject(o, "args", cJSON_Duplicate(n->args, 1));
+		cmd_list_layout(o, n);
 		if (n->bypassed)
 			cJSON_AddBoolToObject(o, "bypassed", 1);
 		cJSON_AddItemToArray(nodes, o);
@@ -357,6 +396,8 @@ cmd_list(struct req_peer *c, const cJSON *req)
 		o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "from", g->links[i].from);
 		cJSON_AddNumberToObject(o, "to", g->links[i].to);
+		cmd_list_convert(o, graph_node(g, g->links[i].from),
+		    graph_node(g, g->links[i].to));
 		cJSON_AddItemToArray(links, o);
 	}
 	return r;

@@ -113,6 +113,13 @@ cmd_create_node(struct req_peer *c, const cJSON *req)
 			    cmd_arg_json(&ops->args[i], &v[i]));
 	}
 	graph_add(&cmd_engine->graph, n);
+	/* Its layout hook may refuse what it was given (graph_layout.c). */
+	if ((rc = graph_layout_check(&cmd_engine->graph, err,
+	    sizeof(err))) < 0) {
+		graph_remove(&cmd_engine->graph, n->id);
+		node_del(n);
+		return am_proto_err(req, am_proto_errno_code(rc), "%s", err);
+	}
 	if ((rc = edit_commit(cmd_engine)) < 0) {
 		/* Never in a plan: it goes at once, with what it took. */
 		graph_remove(&cmd_engine->graph, n->id);

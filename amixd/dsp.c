@@ -4,7 +4,8 @@
  * gain, level ramps, metering and the non-finite check. Every function
  * here is bounded and runs on the real-time thread; no allocation, and
  * no state but what the caller holds (struct dsp_ramp). Buffers are
- * interleaved stereo float32 and n counts samples. The loops themselves
+ * interleaved float32 (stereo, unless a function takes a channel count)
+ * and n counts samples. The loops themselves
  * are in dsp_kern.h, compiled once per instruction set (dsp_ref.c, the
  * scalar reference; dsp_sse2.c; dsp_avx2.c; dsp_neon.c on aarch64);
  * a constructor picks the best set the CPU runs, once, before main, and
@@ -30,7 +31,7 @@
 	static const struct dsp_ops dsp_ops_##name = { #name, \
 	    dsp_add_##name, dsp_scale_##name, dsp_ramp_seg_##name, \
 	    dsp_peak_##name, dsp_sumsq_##name, dsp_finite_##name, \
-	    dsp_meter_##name };
+	    dsp_meter_##name, dsp_matrix_add_##name };
 DSP_OPS(ref)
 #if defined(__x86_64__)
 DSP_OPS(sse2)
@@ -129,6 +130,19 @@ dsp_add(float *restrict dst, const float *restrict src, uint32_t n)
 }
 
 /*
+ * RT: dst (out_ch channels) += m * src (in_ch channels), frames frames:
+ * a link between two layouts (plan.c), m with a row of in_ch gains per
+ * output channel (lib/chlayout.h's am_layout_matrix).
+ */
+void
+dsp_matrix_add(float *restrict dst, const float *restrict src,
+    uint32_t frames, uint32_t in_ch, uint32_t out_ch,
+    const float *restrict m)
+{
+	dsp_ops_cur->matrix_add(dst, src, frames, in_ch, out_ch, m);
+}
+
+/*
  * Frames a level change ramps over at rate Hz with periods of period
  * frames: at least DSP_RAMP_MS (a shorter ramp clicks), at least one
  * period (as before: a long period keeps its one-period ramp).
@@ -163,15 +177,30 @@ dsp_ramp_set(struct dsp_ramp *r, float gain)
 }
 
 /*
- * RT: dst = src * level for frames stereo frames at rate Hz; dst may be
- * src. A ramp moves linearly, frame k of it at from + step * (k + 1),
- * both channels sharing one value, and its last frame is exactly its
- * target, so 0 dB is an exact copy again afterwards. The values depend
- * only on the ramp's length, not on how periods split it.
+ * RT: frames [0, k) of a ramp over ch channels other than two (the
+ * kernels' ramp_seg is stereo): the same values, frame i at from +
+ * step * (pos + i + 1), the ramp's last exactly to. Returns the last.
  */
-void
-dsp_ramp_run(struct dsp_ramp *r, float *dst, const float *src,
-    uint32_t frames, uint32_t rate)
+static float
+dsp_ramp_seg_ch(float *dst, const float *src, const struct dsp_ramp *r,
+    uint32_t k, uint32_t ch)
+{
+	uint32_t i, c;
+	float g = r->from;
+
+	for (i = 0; i < k; i++) {
+		g = r->pos + i + 1 == r->len ? r->to : r->from + r->step *
+		    (float)(int32_t)(r->pos + i + 1);
+		for (c = 0; c < ch; c++)
+			dst[(size_t)i * ch + c] = src[(size_t)i * ch + c] * g;
+	}
+	return g;
+}
+
+/* RT: dsp_ramp_run's body, inlined for ch 2 as it always was. */
+static inline __attribute__((always_inline)) void
+dsp_ramp_core(struct dsp_ramp *r, float *dst, const float *src,
+    uint32_t frames, uint32_t ch, uint32_t rate)
 {
 	uint32_t k = 0;
 	float g = r->cur;
@@ -183,8 +212,11 @@ dsp_ramp_run(struct dsp_ramp *r, float *dst, const float *src,
 	}
 	if (r->pos < r->len && frames > 0) {
 		k = r->len - r->pos < frames ? r->len - r->pos : frames;
-		g = dsp_ops_cur->ramp_seg(dst, src, r->from, r->step, r->to,
-		    r->pos, r->len, k);
+		if (ch == 2)
+			g = dsp_ops_cur->ramp_seg(dst, src, r->from, r->step,
+			    r->to, r->pos, r->len, k);
+		else
+			g = dsp_ramp_seg_ch(dst, src, r, k, ch);
 		r->pos += k;
 		r->cur = g;
 	}
@@ -193,11 +225,39 @@ dsp_ramp_run(struct dsp_ramp *r, float *dst, const float *src,
 	g = r->to;
 	if (g == 1.0f) {
 		if (dst != src)
-			memmove(dst + 2 * k, src + 2 * k, (size_t)(frames - k) *
-			    2 * sizeof(float));
+			memmove(dst + ch * k, src + ch * k, (size_t)(frames -
+			    k) * ch * sizeof(float));
 		return;
 	}
-	dsp_ops_cur->scale(dst + 2 * k, src + 2 * k, g, 2 * (frames - k));
+	dsp_ops_cur->scale(dst + ch * k, src + ch * k, g, ch * (frames - k));
+}
+
+/*
+ * RT: dst = src * level for frames stereo frames at rate Hz; dst may be
+ * src. A ramp moves linearly, frame k of it at from + step * (k + 1),
+ * both channels sharing one value, and its last frame is exactly its
+ * target, so 0 dB is an exact copy again afterwards. The values depend
+ * only on the ramp's length, not on how periods split it.
+ */
+void
+dsp_ramp_run(struct dsp_ramp *r, float *dst, const float *src,
+    uint32_t frames, uint32_t rate)
+{
+	dsp_ramp_core(r, dst, src, frames, 2, rate);
+}
+
+/*
+ * RT: dsp_ramp_run over ch interleaved channels (1..64), every channel
+ * of a frame at the same level; ch 2 is dsp_ramp_run itself.
+ */
+void
+dsp_ramp_run_ch(struct dsp_ramp *r, float *dst, const float *src,
+    uint32_t frames, uint32_t ch, uint32_t rate)
+{
+	if (ch == 2)
+		dsp_ramp_core(r, dst, src, frames, 2, rate);
+	else
+		dsp_ramp_core(r, dst, src, frames, ch, rate);
 }
 
 /* RT: largest absolute sample. */

@@ -5,8 +5,8 @@
 #include <stdint.h>
 
 /*
- * Pure sample kernels over interleaved stereo float32. n counts samples
- * (frames * 2). All are RT-safe.
+ * Pure sample kernels over interleaved float32. n counts samples
+ * (frames * channels). All are RT-safe.
  */
 void dsp_zero(float *dst, uint32_t n);
 void dsp_copy(float *restrict dst, const float *restrict src, uint32_t n);
@@ -16,6 +16,9 @@ double dsp_sumsq(const float *src, uint32_t n);
 uint32_t dsp_finite(float *buf, uint32_t n);
 uint32_t dsp_meter(float *buf, uint32_t n, float *peak, double *sumsq);
 uint32_t dsp_ramp_frames(uint32_t period, uint32_t rate);
+void dsp_matrix_add(float *restrict dst, const float *restrict src,
+    uint32_t frames, uint32_t in_ch, uint32_t out_ch,
+    const float *restrict m);
 
 /*
  * A level that moves linearly to a new target over dsp_ramp_frames
@@ -33,6 +36,8 @@ void dsp_ramp_init(struct dsp_ramp *r, float gain);
 void dsp_ramp_set(struct dsp_ramp *r, float gain);
 void dsp_ramp_run(struct dsp_ramp *r, float *dst, const float *src,
     uint32_t frames, uint32_t rate);
+void dsp_ramp_run_ch(struct dsp_ramp *r, float *dst, const float *src,
+    uint32_t frames, uint32_t ch, uint32_t rate);
 
 /* Mode bits dsp_ftz sets: x86 MXCSR FTZ|DAZ, aarch64 FPCR FZ. */
 #if defined(__SSE__)

@@ -21,6 +21,9 @@ struct dsp_ops {
 	uint32_t (*finite)(float *buf, uint32_t n);
 	uint32_t (*meter)(float *buf, uint32_t n, float *peak,
 	    double *sumsq);
+	void (*matrix_add)(float *restrict dst, const float *restrict src,
+	    uint32_t frames, uint32_t in_ch, uint32_t out_ch,
+	    const float *restrict m);
 };
 
 #define DSP_DECLARE(isa) \
@@ -32,7 +35,9 @@ struct dsp_ops {
 	float dsp_peak_##isa(const float *, uint32_t); \
 	double dsp_sumsq_##isa(const float *, uint32_t); \
 	uint32_t dsp_finite_##isa(float *, uint32_t); \
-	uint32_t dsp_meter_##isa(float *, uint32_t, float *, double *);
+	uint32_t dsp_meter_##isa(float *, uint32_t, float *, double *); \
+	void dsp_matrix_add_##isa(float *restrict, const float *restrict, \
+	    uint32_t, uint32_t, uint32_t, const float *restrict);
 
 DSP_DECLARE(ref)
 #if defined(__x86_64__)

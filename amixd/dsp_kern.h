@@ -30,6 +30,31 @@ DSP_K(dsp_add)(float *restrict dst, const float *restrict src, uint32_t n)
 		dst[i] += src[i];
 }
 
+/*
+ * Link conversion: for frames frames, dst (out_ch interleaved) += m *
+ * src (in_ch interleaved), m a row of in_ch gains per output channel.
+ * Each output sample adds its terms in input order onto dst's value.
+ */
+void
+DSP_K(dsp_matrix_add)(float *restrict dst, const float *restrict src,
+    uint32_t frames, uint32_t in_ch, uint32_t out_ch,
+    const float *restrict m)
+{
+	uint32_t f, o, i;
+	const float *row;
+	float acc;
+
+	for (f = 0; f < frames; f++) {
+		for (o = 0; o < out_ch; o++) {
+			row = m + (size_t)o * in_ch;
+			acc = dst[(size_t)f * out_ch + o];
+			for (i = 0; i < in_ch; i++)
+				acc += row[i] * src[(size_t)f * in_ch + i];
+			dst[(size_t)f * out_ch + o] = acc;
+		}
+	}
+}
+
 /* dst = src * g; dst may be src. */
 void
 DSP_K(dsp_scale)(float *dst, const float *src, float g, uint32_t n)

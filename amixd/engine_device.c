@@ -47,6 +47,25 @@ engine_watch_stop(struct engine *e)
 }
 
 /*
+ * The layout the backend granted in cfg (none: stereo) becomes the
+ * device nodes' (graph_layout.c) and the size of the device buffers'
+ * frames (rt.dev_ch). No real-time thread runs. Returns 1 when it
+ * changed: the caller compiles a plan for it before one runs.
+ */
+int
+engine_dev_layout(struct engine *e, struct dev_config *cfg)
+{
+	if (cfg->layout.n == 0)
+		(void)am_layout_default(&cfg->layout, 2);
+	if (am_layout_eq(&e->graph.dev_layout, &cfg->layout) &&
+	    e->rt.dev_ch == cfg->layout.n)
+		return 0;
+	e->graph.dev_layout = cfg->layout;
+	e->rt.dev_ch = cfg->layout.n;
+	return 1;
+}
+
+/*
  * Open the device (closing one already open). Engine stopped. When the
  * new one cannot be opened, the one that was open is opened again, so a
  * refused request leaves things as they were.
@@ -75,6 +94,7 @@ engine_open(struct engine *e, struct dev_config *cfg, char *err,
 		return rc;
 	}
 	e->dev_req = req;
+	(void)engine_dev_layout(e, cfg);
 	e->dev = *cfg;
 	e->dev_open = 1;
 	return engine_commit(e);

@@ -19,6 +19,7 @@ void engine_settle(struct engine *e);
 /* engine_device.c */
 int engine_backend_busy(struct engine *e);
 int engine_halt_wait(struct engine *e);
+int engine_dev_layout(struct engine *e, struct dev_config *cfg);
 void engine_watch_start(struct engine *e);
 void engine_watch_stop(struct engine *e);
 

@@ -93,7 +93,8 @@ engine_recover(struct engine *e, char *err, size_t errlen)
 	if (cfg.rate != e->dev.rate &&
 	    engine_rate(e, cfg.rate, err, errlen) < 0)
 		logx(1, "after the device came back: %s", err);
-	if (cfg.rate != e->dev.rate || cfg.period != e->dev.period) {
+	if (engine_dev_layout(e, &cfg) || cfg.rate != e->dev.rate ||
+	    cfg.period != e->dev.period) {
 		e->dev = cfg;
 		engine_commit(e);
 	}

@@ -25,6 +25,7 @@ graph_init(struct graph *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->next_id = 1;
+	(void)am_layout_default(&g->dev_layout, 2);
 }
 
 /* Free a node that no plan references any more. */
@@ -190,7 +191,9 @@ graph_reaches(struct graph *g, uint32_t from, uint32_t to)
 /*
  * Link from's output into to's input. Refused: unknown ids (-ENOENT),
  * a sink as source or a source as target (-EINVAL), a link that exists
- * (-EEXIST), one that would close a cycle (-ELOOP), too many (-ENOSPC).
+ * (-EEXIST), one that would close a cycle (-ELOOP), too many (-ENOSPC),
+ * one between rate domains (-EXDEV), one whose layouts no rule converts
+ * or a node's layout hook refuses (-EINVAL: graph_layout_check).
  */
 int
 graph_link(struct graph *g, uint32_t from, uint32_t to, char *err,
@@ -239,6 +242,10 @@ graph_link(struct graph *g, uint32_t from, uint32_t to, char *err,
 	if (graph_domains(g, NULL, NULL, err, errlen) < 0) {
 		g->nlinks--;
 		return -EXDEV;
+	}
+	if ((i = graph_layout_check(g, err, errlen)) < 0) {
+		g->nlinks--;
+		return i;
 	}
 	return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "chlayout.h"
 #include "node.h"
 #include "target.h"
 
@@ -25,6 +26,8 @@ struct node {
 	int error_told;			/* its error event went out, control */
 	uint64_t dead_seq;		/* zombie: free once RT saw this plan */
 	int bypassed;			/* watchdog: never run, never freed */
+	/* Control: the layouts the last plan gave it (graph_layouts). */
+	struct am_layout in_layout, out_layout;
 	struct node *next;
 };
 
@@ -39,6 +42,7 @@ struct graph {
 	struct link links[GRAPH_LINK_MAX];
 	int nlinks;
 	uint32_t next_id;
+	struct am_layout dev_layout;	/* the device nodes' (stereo) */
 };
 
 void graph_init(struct graph *g);
@@ -54,5 +58,11 @@ int graph_order(struct graph *g, struct node **order);
 int graph_domains(struct graph *g, struct node **order, uint32_t *owner,
     char *err, size_t errlen);
 void node_del(struct node *n);
+
+/* graph_layout.c */
+int graph_layouts(struct graph *g, struct node **order, int n,
+    struct am_layout *in, struct am_layout *out, int *bad, char *err,
+    size_t errlen);
+int graph_layout_check(struct graph *g, char *err, size_t errlen);
 
 #endif /* !defined(GRAPH_H) */

@@ -32,7 +32,16 @@ struct plan_step {
 	struct node_stats *stats;	/* borrowed: node */
 	const float **src;		/* nsrc upstream outputs */
 	uint32_t nsrc;
-	float *sum;			/* input sum when nsrc > 1 */
+	/*
+	 * Link conversion: NULL when every src has in_ch channels in the
+	 * step's layout (the stereo graph's case); else, per src, its
+	 * matrix (in_ch rows of srcch[k] gains; NULL: the same layout).
+	 */
+	const float **mat;
+	const uint32_t *srcch;		/* with mat: channels of src[k] */
+	uint32_t in_ch;			/* channels of the input */
+	uint32_t out_ch;		/* channels of out */
+	float *sum;			/* input sum: nsrc > 1, or mat */
 	float *out;			/* output; scratch for a sink */
 	int meter_in;			/* meter the input, not the output */
 	uint32_t frames;		/* buffers hold this many frames */
@@ -59,6 +68,9 @@ struct plan {
 	uint32_t xrun_node;		/* first device sink, for xruns */
 	struct plan_step *steps;	/* every step */
 	const float **srcv;		/* all steps' src arrays */
+	const float **matv;		/* all steps' mat arrays */
+	uint32_t *chv;			/* all steps' srcch arrays */
+	float *mats;			/* every conversion matrix */
 	float *silence;			/* input of nodes with no links */
 	float *mem;			/* every buffer, one block */
 	struct plan *next;		/* control: live plans */

@@ -9,6 +9,11 @@
  * most one write(2) a period to a non-blocking eventfd to wake the
  * control thread (and one gettid(2) in a thread's first cycle).
  *
+ * Channels: each step's buffers hold frames times its in_ch or out_ch
+ * interleaved samples; a link between layouts is converted while the
+ * input is summed, by the matrix plan_new made (rt_convert); a stereo
+ * graph has none and its input is summed as it always was.
+ *
  * The path of a period: rt_cycle runs the plan's graph-rate steps
  * (rt_run), each reading its summed upstream outputs (PLAN_NODE). A
  * resample node's step (PLAN_PULL) reads no buffer: the plan names its
@@ -43,6 +48,7 @@ rt_init(struct rt *rt)
 	int rc;
 
 	memset(rt, 0, sizeof(*rt));
+	rt->dev_ch = 2;			/* the device's layout: stereo */
 	atomic_store(&rt->gen, 1);	/* a thread's 0: not entered yet */
 	aclock_init(&rt->clock);
 	rt->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -316,7 +322,8 @@ rt_reconfig(struct rt *rt, uint32_t rate, uint32_t period)
 }
 
 /*
- * RT: after step s ran over n samples: make its output finite (NaN and
+ * RT: after step s ran over n input and nout output samples (frames
+ * times in_ch, out_ch): make its output finite (NaN and
  * infinities become 0 before anything mixes them, counted in the node's
  * nonfinite) and, unless rendering offline, meter it, in one pass. A
  * sink is metered on its input, which upstream steps made finite. A
@@ -324,7 +331,8 @@ rt_reconfig(struct rt *rt, uint32_t rate, uint32_t period)
  * RT_PEAK_NONFINITE, over full scale, so no meter shows it silent.
  */
 static void
-rt_finish(struct rt *rt, struct plan_step *s, const float *in, uint32_t n)
+rt_finish(struct rt *rt, struct plan_step *s, const float *in, uint32_t n,
+    uint32_t nout)
 {
 	struct node_stats *st = s->stats;
 	union { uint64_t u; double d; } sq;
@@ -334,13 +342,13 @@ rt_finish(struct rt *rt, struct plan_step *s, const float *in, uint32_t n)
 
 	if (rt->skip_meters) {
 		if (!s->meter_in)
-			bad = dsp_finite(s->out, n);
+			bad = dsp_finite(s->out, nout);
 	} else {
 		if (s->meter_in) {
 			pk = dsp_peak(in, n);
 			sumsq = dsp_sumsq(in, n);
 		} else
-			bad = dsp_meter(s->out, n, &pk, &sumsq);
+			bad = dsp_meter(s->out, nout, &pk, &sumsq);
 		if (bad > 0 && pk < RT_PEAK_NONFINITE)
 			pk = RT_PEAK_NONFINITE;
 		sq.u = atomic_load_explicit(&st->sumsq, memory_order_relaxed);
@@ -353,14 +361,39 @@ rt_finish(struct rt *rt, struct plan_step *s, const float *in, uint32_t n)
 		rt_add(&st->nonfinite, bad);
 }
 
-/* RT: the summed input of step s over n samples. */
+/*
+ * RT: step s's input when a link into it converts layouts (s->mat):
+ * each link added into s->sum through its matrix, or as it is.
+ */
 static const float *
-rt_input(struct plan_step *s, uint32_t n)
+rt_convert(struct plan_step *s, uint32_t frames)
 {
-	uint32_t k;
+	uint32_t k, n = frames * s->in_ch;
+
+	dsp_zero(s->sum, n);
+	for (k = 0; k < s->nsrc; k++) {
+		if (s->mat[k] == NULL)
+			dsp_add(s->sum, s->src[k], n);
+		else
+			dsp_matrix_add(s->sum, s->src[k], frames, s->srcch[k],
+			    s->in_ch, s->mat[k]);
+	}
+	return s->sum;
+}
+
+/*
+ * RT: the summed input of step s over frames frames. A stereo graph
+ * (no matrix) takes the path it always took.
+ */
+static const float *
+rt_input(struct plan_step *s, uint32_t frames)
+{
+	uint32_t k, n = frames * s->in_ch;
 
 	if (s->nsrc == 0)
 		return s->silence;
+	if (s->mat != NULL)
+		return rt_convert(s, frames);
 	if (s->nsrc == 1)
 		return s->src[0];
 	dsp_copy(s->sum, s->src[0], n);
@@ -394,7 +427,7 @@ rt_domain(const struct node_cycle *c, uint32_t frames)
 	if (!rt_left(c->rt))	/* the resample node runs on */
 		atomic_store_explicit(&((struct rt *)c->rt)->step, c->node_id,
 		    memory_order_relaxed);
-	return rt_input(s, frames * 2);
+	return rt_input(s, frames);
 }
 
 /*
@@ -415,8 +448,8 @@ rt_process(struct plan_step *s, struct node_cycle *c, const float *in)
 	for (off = 0; off < total; off += k) {
 		k = total - off < RT_FRAMES_MAX ? total - off : RT_FRAMES_MAX;
 		c->frames = k;
-		s->ops->process(s->state, c, in != NULL ? in + 2 * off : NULL,
-		    s->out + 2 * off);
+		s->ops->process(s->state, c, in != NULL ? in + (size_t)off *
+		    s->in_ch : NULL, s->out + (size_t)off * s->out_ch);
 	}
 	c->frames = total;
 }
@@ -431,12 +464,14 @@ rt_run(struct plan_step *steps, uint32_t nsteps,
 	struct rt *rt = c.rt;
 	const float *in;
 	uint64_t ts, te;
-	uint32_t i, n = c.frames * 2;
+	uint32_t i;
 
 	for (i = 0; i < nsteps; i++) {
 		s = &steps[i];
 		c.stats = s->stats;
 		c.node_id = s->id;
+		c.in_ch = s->in_ch;
+		c.out_ch = s->out_ch;
 		switch (s->kind) {
 		case PLAN_PULL:
 			/* Its input is its domain, run by rt_domain on ask. */
@@ -446,7 +481,7 @@ rt_run(struct plan_step *steps, uint32_t nsteps,
 			break;
 		case PLAN_NODE:
 		default:
-			in = rt_input(s, n);
+			in = rt_input(s, c.frames);
 			c.pull = NULL;
 			c.pull_step = NULL;
 			break;
@@ -460,7 +495,8 @@ rt_run(struct plan_step *steps, uint32_t nsteps,
 			return;		/* another thread runs: touch nothing */
 		rt_seq_bump(&s->stats->seq, memory_order_relaxed);
 		atomic_thread_fence(memory_order_release);
-		rt_finish(c.rt, s, in, n);
+		rt_finish(c.rt, s, in, c.frames * s->in_ch,
+		    c.frames * s->out_ch);
 		rt_add(&s->stats->frames, c.frames);
 		rt_add(&s->stats->cost_ns, te - ts);
 		rt_seq_bump(&s->stats->seq, memory_order_release);
@@ -488,7 +524,7 @@ rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate)
 	struct rt_cmd cmd;
 	struct node_cycle c;
 	uint64_t t0, te;
-	uint32_t n = frames * 2;
+	uint32_t n = frames * rt->dev_ch;
 
 	if (rt_gen_mine == 0)
 		rt_enter(rt);
@@ -524,6 +560,7 @@ rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate)
 	c.rate = rate;
 	c.pos = rt->pos;
 	c.time_ns = rt_clock_ns(&rt->clock.now, rt->pos);
+	c.dev_ch = rt->dev_ch;
 	c.dev_out = rt->dev_out;
 	c.dev_in = rt->dev_in;
 	c.rt = rt;

@@ -91,6 +91,7 @@ struct rt {
 	struct rt_hist late;		/* wake-up lateness, us */
 	struct rt_hist cost;		/* cycle time, us */
 	struct aclock clock;		/* RT-owned; control reads its page */
+	uint32_t dev_ch;		/* channels of dev_out/dev_in: engine_open */
 	float dev_out[RT_FRAMES_MAX * 2];
 	float dev_in[RT_FRAMES_MAX * 2];
 };

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chlayout.h"
+
 struct engine;
 
 /* What device_open asks for; a backend rewrites it with what it got. */
@@ -12,6 +14,11 @@ struct dev_config {
 	char name[128];			/* device or client name */
 	uint32_t rate;			/* Hz */
 	uint32_t channels;
+	/*
+	 * The layout of the engine's device buffers (rt.dev_out, dev_in),
+	 * as the backend grants it; n 0: stereo (engine_open).
+	 */
+	struct am_layout layout;
 	uint32_t period;		/* frames */
 	uint32_t periods;		/* buffer = periods * period */
 	char format[16];		/* sample format granted */

@@ -77,7 +77,7 @@ cpu_load_process(void *st, const struct node_cycle *c, const float *in,
 	uint64_t t0, ns;
 
 	t0 = am_clock_ns();
-	dsp_copy(out, in, c->frames * 2);
+	dsp_copy(out, in, c->frames * c->in_ch);	/* out_ch: the same */
 	ns = (uint64_t)(l->us * 1e3 + l->pct * 1e7 * c->frames / c->rate);
 	while (atomic_load_explicit(&l->hang, memory_order_relaxed) ||
 	    am_clock_ns() - t0 < ns)

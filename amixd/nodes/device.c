@@ -6,7 +6,10 @@
  * without capture, such as null). Both run on the real-time thread and
  * keep no state. Both see the device's buffers, one period at the
  * device rate: they are NODE_DEVICE, never placed in a resample node's
- * rate domain (graph_domains refuses the link that would).
+ * rate domain (graph_domains refuses the link that would). Their
+ * layout is the device's (graph.dev_layout, which engine_open sets from
+ * the backend; graph_layout.c gives it them), with node_cycle.dev_ch
+ * channels in the device buffers.
  *
  * Clipping happens where the playback buffer meets the device (the
  * backend): device_sink_clipped then adds what was clipped to every
@@ -21,6 +24,30 @@
 
 extern const struct node_ops node_device_sink_ops;	/* below */
 
+/*
+ * RT: the channels both sides have, from src (sch channels) to dst
+ * (dch), added or copied; dst's other channels are left (add) or
+ * cleared. Only when the plan's device layout and the device's
+ * buffers disagree, which engine_open never lets a running plan see.
+ */
+static void
+device_remap(float *dst, uint32_t dch, const float *src, uint32_t sch,
+    uint32_t frames, int add)
+{
+	uint32_t f, k;
+
+	for (f = 0; f < frames; f++) {
+		for (k = 0; k < dch; k++) {
+			if (k < sch && add)
+				dst[(size_t)f * dch + k] += src[(size_t)f *
+				    sch + k];
+			else if (!add)
+				dst[(size_t)f * dch + k] = k < sch ?
+				    src[(size_t)f * sch + k] : 0.0f;
+		}
+	}
+}
+
 /* RT */
 static void
 device_sink_process(void *st, const struct node_cycle *c, const float *in,
@@ -28,7 +55,11 @@ device_sink_process(void *st, const struct node_cycle *c, const float *in,
 {
 	(void)st;
 	(void)out;
-	dsp_add(c->dev_out, in, c->frames * 2);
+	if (c->in_ch == c->dev_ch)
+		dsp_add(c->dev_out, in, c->frames * c->dev_ch);
+	else
+		device_remap(c->dev_out, c->dev_ch, in, c->in_ch, c->frames,
+		    1);
 }
 
 /* RT */
@@ -38,7 +69,11 @@ device_source_process(void *st, const struct node_cycle *c, const float *in,
 {
 	(void)st;
 	(void)in;
-	dsp_copy(out, c->dev_in, c->frames * 2);
+	if (c->out_ch == c->dev_ch)
+		dsp_copy(out, c->dev_in, c->frames * c->dev_ch);
+	else
+		device_remap(out, c->out_ch, c->dev_in, c->dev_ch, c->frames,
+		    0);
 }
 
 /*

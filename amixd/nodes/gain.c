@@ -7,8 +7,9 @@
  * is the master level. A change ramps linearly over one period or 5 ms,
  * whichever is longer, across as many periods as that takes (dsp_ramp:
  * no click even at 16 frames a period); at 0 dB the path is an exact
- * copy. init runs on the control thread; set and process on the
- * real-time one.
+ * copy. Any layout: the node takes and gives its widest input's (no
+ * layout hook), every channel at the same level. init runs on the
+ * control thread; set and process on the real-time one.
  */
 
 #include "dsp.h"
@@ -52,7 +53,7 @@ gain_process(void *st, const struct node_cycle *c, const float *in,
 {
 	struct gain *g = st;
 
-	dsp_ramp_run(&g->level, out, in, c->frames, c->rate);
+	dsp_ramp_run_ch(&g->level, out, in, c->frames, c->in_ch, c->rate);
 }
 
 /* One table under two names: a mixer is a gain a graph links many into. */

@@ -7,7 +7,8 @@
  * at 0 dB is an exact copy, halving rounds the smallest denormal to 0),
  * level ramps (frame k of a ramp at from + step * k, its last exactly
  * its target, whatever the period split), the non-finite check
- * (dsp_finite) and clipping (am_afmt_clip: to +-1, NaN to 0, counted).
+ * (dsp_finite), clipping (am_afmt_clip: to +-1, NaN to 0, counted), link
+ * conversion (dsp_matrix_add) and ramps over other channel counts.
  * Each table runs through every kernel set this machine runs (the
  * scalar reference, SSE2, AVX2, NEON) by pointing dsp_ops_cur and
  * am_afmt_ops_cur at it and calling the public entry points, so both
@@ -265,6 +266,77 @@ test_clip(const char *isa)
 	ok(first_diff(t_a, want, LEN) < 0, "%s: clip table", isa);
 }
 
+/*
+ * Link conversion (dsp_matrix_add): 3 channels into 2 over 5 frames,
+ * onto what dst holds, with gains and samples exact in binary so the
+ * answer is exact: out o of frame f = dst + sum_i m[o][i] * x[f][i].
+ */
+static void
+test_matrix(const char *isa)
+{
+	static const float m[2 * 3] = {
+		0x1p+0f, 0x1p-1f, 0.0f,		/* out 0: x0 + x1 / 2 */
+		-0x1p-2f, 0.0f, 0x1p+1f,	/* out 1: -x0 / 4 + 2 x2 */
+	};
+	static const float x[5 * 3] = {
+		1, 2, 3,  -4, 0.5f, 0,  0, 0, 0,  0x1p-20f, 8, -1,
+		100, -100, 0.25f,
+	};
+	float dst[5 * 2] = { 1, 1, 0, 0, -0.5f, 0.5f, 0, 0, 10, -10 };
+	static const float want[5 * 2] = {
+		1 + 1 + 1, 1 - 0.25f + 6,
+		-4 + 0.25f, 1,
+		-0.5f, 0.5f,
+		0x1p-20f + 4, -0x1p-22f - 2,
+		10 + 100 - 50, -10 - 25 + 0.5f,
+	};
+	float dst1[2] = { 0x1p-1f, 0 }, x1[1] = { 0x1p-3f };
+	static const float m1[2] = { 0x1p+0f, 0x1p+0f };
+	int d;
+
+	dsp_matrix_add(dst, x, 5, 3, 2, m);
+	d = first_diff(dst, want, 10);
+	ok(d < 0, "%s: matrix 3 -> 2 onto dst", isa);
+	if (d >= 0)
+		printf("#   sample %d: got %a, want %a\n", d, (double)dst[d],
+		    (double)want[d]);
+	dsp_matrix_add(dst1, x1, 1, 1, 2, m1);
+	ok(same(dst1[0], 0x1.4p-1f) && same(dst1[1], 0x1p-3f),
+	    "%s: mono to both of a pair", isa);
+}
+
+/*
+ * A level ramp over 3 channels (dsp_ramp_run_ch): every channel of a
+ * frame at the value the stereo ramp gives that frame, whatever the
+ * period split.
+ */
+static void
+test_ramp_ch(const char *isa)
+{
+	static float one[3 * 300], o3[3 * 300], o2[2 * 300];
+	struct dsp_ramp r2, r3;
+	uint32_t f, k, done, bad = 0;
+
+	for (f = 0; f < 3 * 300; f++)
+		one[f] = 1.0f;
+	dsp_ramp_init(&r2, 1.0f);
+	dsp_ramp_init(&r3, 1.0f);
+	dsp_ramp_set(&r2, 0.25f);
+	dsp_ramp_set(&r3, 0.25f);
+	for (done = 0; done < 300; done += 60) {
+		dsp_ramp_run(&r2, o2 + 2 * done, one, 60, 48000);
+		dsp_ramp_run_ch(&r3, o3 + 3 * done, one, 60, 3, 48000);
+	}
+	for (f = 0; f < 300; f++) {
+		for (k = 0; k < 3; k++)
+			bad += !same(o3[3 * f + k], o2[2 * f]);
+	}
+	ok(bad == 0, "%s: 3-channel ramp = the stereo ramp, frame by frame",
+	    isa);
+	ok(same(o3[3 * 299 + 2], 0.25f), "%s: it ends exactly at its target",
+	    isa);
+}
+
 int
 main(void)
 {
@@ -278,6 +350,8 @@ main(void)
 		test_gain(o->isa);
 		test_ramp(o->isa);
 		test_finite(o->isa);
+		test_matrix(o->isa);
+		test_ramp_ch(o->isa);
 	}
 	dsp_ops_cur = dsp_def;
 	am_afmt_ops_cur = NULL;

@@ -421,6 +421,7 @@ ramp_len(const struct node_ops *ops, uint32_t period, float *maxstep)
 	memset(&c, 0, sizeof(c));
 	c.frames = period;
 	c.rate = 48000;
+	c.in_ch = c.out_ch = 2;
 	ops->set(st, 0, -20.0);
 	*maxstep = 0;
 	while (done < 8192 && len == 0) {

@@ -17,6 +17,7 @@
 
 #include "afmt.h"
 #include "dsp.h"
+#include "chlayout.h"
 #include "node.h"
 #include "t.h"
 
@@ -25,7 +26,8 @@ extern const struct node_ops node_tone_ops;	/* amixd/nodes/tone.c */
 #define RATE	48000
 #define NMAX	48000
 
-enum { ARG_FREQ, ARG_DB, ARG_WAVE, ARG_SEED };
+enum { ARG_FREQ, ARG_DB, ARG_WAVE, ARG_SEED, ARG_CHANNELS, ARG_LAYOUT,
+	ARG_SPREAD };
 enum { W_SINE, W_SQUARE, W_SAW, W_TRIANGLE, W_NOISE };
 
 static float t_out[2 * NMAX];
@@ -43,6 +45,7 @@ tone_new(double freq, double db, int wave, uint32_t seed)
 	v[ARG_DB].num = db;
 	v[ARG_WAVE].num = wave;
 	v[ARG_SEED].num = seed;
+	v[ARG_CHANNELS].num = 2;
 	st = calloc(1, node_tone_ops.size);
 	if (st == NULL || node_tone_ops.init(st, v, RATE, err,
 	    sizeof(err)) < 0)
@@ -59,6 +62,7 @@ tone_run(void *st, uint32_t frames, uint32_t period)
 
 	memset(&c, 0, sizeof(c));
 	c.rate = RATE;
+	c.in_ch = c.out_ch = 2;
 	for (done = 0; done < frames; done += n) {
 		n = frames - done < period ? frames - done : period;
 		c.frames = n;
@@ -132,6 +136,7 @@ sine_error(double freq, double freq2, uint32_t change_at, uint32_t period,
 	st = tone_new(freq, 0, W_SINE, 1);
 	memset(&c, 0, sizeof(c));
 	c.rate = RATE;
+	c.in_ch = c.out_ch = 2;
 	for (done = 0; done < frames; done += n, k++) {
 		if (change_at > 0 && k == change_at) {
 			node_tone_ops.set(st, ARG_FREQ, freq2);
@@ -208,7 +213,10 @@ test_args(void)
 {
 	const struct node_argdesc *a = node_tone_ops.args;
 
-	is_int(node_tone_ops.nargs, 4, "four arguments");
+	is_int(node_tone_ops.nargs, 7, "seven arguments");
+	is_double(a[ARG_CHANNELS].def, 2, 0, "two channels by default");
+	ok(!a[ARG_CHANNELS].live && !a[ARG_LAYOUT].live &&
+	    a[ARG_SPREAD].live, "channels and layout fixed; spread live");
 	is_str(a[ARG_FREQ].name, "freq", "freq");
 	is_double(a[ARG_FREQ].def, 440, 0, "freq 440 by default");
 	ok(a[ARG_FREQ].live && a[ARG_DB].live && a[ARG_WAVE].live &&
@@ -221,9 +229,64 @@ test_args(void)
 	ok(node_tone_ops.flags & NODE_SOURCE, "a source");
 }
 
+/*
+ * channels and spread: three channels at 1, 2 and 3 kHz (freq 1000,
+ * spread 1000), each the sine of its own frequency from phase 0,
+ * across periods; and its layout is the default of three channels.
+ */
+static void
+test_channels(void)
+{
+	struct node_val v[NODE_ARG_MAX];
+	struct am_layout in, out;
+	struct node_cycle c;
+	char err[128];
+	double e, worst = 0;
+	uint32_t done, i, k;
+	void *st;
+
+	memset(v, 0, sizeof(v));
+	v[ARG_FREQ].num = 1000;
+	v[ARG_WAVE].num = W_SINE;
+	v[ARG_SEED].num = 1;
+	v[ARG_CHANNELS].num = 3;
+	v[ARG_SPREAD].num = 1000;
+	st = calloc(1, node_tone_ops.size);
+	if (st == NULL || node_tone_ops.init(st, v, RATE, err,
+	    sizeof(err)) < 0)
+		abort();
+	ok(node_tone_ops.layout(st, NULL, &in, &out, err, sizeof(err)) == 0 &&
+	    out.n == 3 && out.pos[2] == AM_POS_FC, "three channels: FL FR FC");
+	memset(&c, 0, sizeof(c));
+	c.rate = RATE;
+	c.out_ch = 3;
+	c.frames = 100;
+	for (done = 0; done < 1000; done += c.frames) {
+		node_tone_ops.process(st, &c, NULL, t_out + 3 * done);
+	}
+	for (i = 0; i < 1000; i++) {
+		for (k = 0; k < 3; k++) {
+			e = fabs(t_out[3 * i + k] - sin(2 * M_PI * 1000.0 *
+			    (k + 1) * i / RATE));
+			worst = e > worst ? e : worst;
+		}
+	}
+	ok(worst < 1e-5, "channel k at freq + k * spread: error %g", worst);
+	free(st);
+	memset(v, 0, sizeof(v));
+	v[ARG_FREQ].num = 1000;
+	v[ARG_CHANNELS].num = 4;
+	v[ARG_LAYOUT].str = "5.1";
+	st = calloc(1, node_tone_ops.size);
+	ok(st != NULL && node_tone_ops.init(st, v, RATE, err,
+	    sizeof(err)) < 0, "channels 4 with layout 5.1 refused: %s", err);
+	free(st);
+}
+
 int
 main(void)
 {
+	test_channels();
 	test_shapes();
 	test_sine();
 	test_noise();
