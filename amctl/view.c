@@ -114,15 +114,15 @@ view_ids(const cJSON *links, uint32_t id, int in, char *buf, size_t len)
 
 /*
  * The reply to "list" as a table for people: the engine, the device,
- * then a row per node with the nodes it takes input from and
- * gives output to, and its arguments.
+ * then a row per node with its channels, the nodes it takes input from
+ * and gives output to, and its arguments.
  */
 static int
 view_list(const cJSON *r)
 {
 	const cJSON *dev, *nodes, *links, *n;
 	char args[AMCTL_ARGS_MAX], in[AMCTL_IDS_MAX * 2];
-	char out[AMCTL_IDS_MAX * 2];
+	char out[AMCTL_IDS_MAX * 2], ch[16];
 	double rate, period;
 	int tw = 4, iw = 2, ow = 3, nw = 0, w, nn = 0;
 	uint32_t id;
@@ -158,18 +158,24 @@ view_list(const cJSON *r)
 			ow = w;
 	}
 	/* a NAME column once any node has a name */
-	printf("%4s  %-*s%s%-*s  %-*s  %-*s  %s\n", "ID", nw, nw ? "NAME" :
-	    "", nw ? "  " : "", tw, "TYPE", iw, "IN", ow, "OUT", "ARGS");
+	printf("%4s  %-*s%s%-*s  %2s  %-*s  %-*s  %s\n", "ID", nw, nw ?
+	    "NAME" : "", nw ? "  " : "", tw, "TYPE", "CH", iw, "IN", ow, "OUT",
+	    "ARGS");
 	cJSON_ArrayForEach(n, nodes) {
 		id = view_id(n, "id");
 		view_ids(links, id, 1, in, sizeof(in));
 		view_ids(links, id, 0, out, sizeof(out));
 		view_args(cJSON_GetObjectItemCaseSensitive(n, "args"), args,
 		    sizeof(args));
+		if (view_num(n, "channels", 0) > 0)
+			snprintf(ch, sizeof(ch), "%g", view_num(n, "channels",
+			    0));
+		else
+			snprintf(ch, sizeof(ch), "-");
 		/* no blanks at the end of a row without arguments */
-		printf("%4u  %-*s%s%-*s  %-*s  %-*s%s%s\n", id, nw,
+		printf("%4u  %-*s%s%-*s  %2s  %-*s  %-*s%s%s\n", id, nw,
 		    nw ? view_str(n, "name", "-") : "", nw ? "  " : "", tw,
-		    view_str(n, "type", "?"), iw, in, args[0] != '\0' ?
+		    view_str(n, "type", "?"), ch, iw, in, args[0] != '\0' ?
 		    ow : 0, out, args[0] != '\0' ? "  " : "", args);
 		nn++;
 	}
@@ -214,8 +220,9 @@ view_level(const cJSON *levels, uint32_t id, double *peak, double *rms)
 
 /*
  * The graph of a list reply in the DOT language: a box per node with
- * its id, type, arguments and level (from the levels event), an edge
- * per link. Silent nodes are drawn dashed.
+ * its id, type, channels and layout, arguments and level (from the
+ * levels event), an edge per link, labelled with the conversion when
+ * it joins two layouts. Silent nodes are drawn dashed.
  */
 static int
 view_dot(const cJSON *r, const cJSON *levels)
@@ -248,6 +255,10 @@ view_dot(const cJSON *r, const cJSON *levels)
 		}
 		printf(": ");
 		view_dot_str(view_str(n, "type", "?"));
+		if (view_num(n, "channels", 0) > 0) {
+			printf("\\n%g ch ", view_num(n, "channels", 0));
+			view_dot_str(view_str(n, "layout", ""));
+		}
 		if (args[0] != '\0') {
 			printf("\\n");
 			view_dot_str(args);
@@ -260,9 +271,15 @@ view_dot(const cJSON *r, const cJSON *levels)
 			printf("\\npeak %.1f dBFS, rms %.1f dBFS\"];\n",
 			    peak, rms <= AMCTL_DB_SILENT ? -INFINITY : rms);
 	}
-	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(r, "links"))
-		printf("\tn%u -> n%u;\n", view_id(l, "from"),
-		    view_id(l, "to"));
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(r, "links")) {
+		printf("\tn%u -> n%u", view_id(l, "from"), view_id(l, "to"));
+		if (view_str(l, "convert", NULL) != NULL) {
+			printf(" [label=\"");
+			view_dot_str(view_str(l, "convert", ""));
+			printf("\"]");
+		}
+		printf(";\n");
+	}
 	printf("}\n");
 	return view_done();
 }

@@ -108,7 +108,9 @@ cmd_create_node(struct req_peer *c, const cJSON *req)
 	n->creator = c;
 	n->args = cJSON_CreateObject();
 	for (i = 0; i < ops->nargs; i++) {
-		if (ops->args[i].kind != NODE_ARG_FD)
+		/* An optional string left out has no value to show. */
+		if (ops->args[i].kind != NODE_ARG_FD &&
+		    !(ops->args[i].kind == NODE_ARG_STR && v[i].str == NULL))
 			cJSON_AddItemToObject(n->args, ops->args[i].name,
 			    cmd_arg_json(&ops->args[i], &v[i]));
 	}

@@ -95,16 +95,16 @@ dot_node() {
 
 @test "amctl dot: labels carry type, arguments and the current level" {
 	run -0 amctl dot
-	assert_match "label=\"$T1: tone\\\\nfreq=440 db=-6 waveform=sine seed=1\\\\npeak -6\\.0 dBFS, rms -9\\.0 dBFS\"" \
+	assert_match "label=\"$T1: tone\\\\n2 ch FL,FR\\\\nfreq=440 db=-6 waveform=sine seed=1 channels=2 spread=0\\\\npeak -6\\.0 dBFS, rms -9\\.0 dBFS\"" \
 	    "$(dot_node "$output" "$T1")"
-	assert_match "label=\"$T2: tone\\\\nfreq=660 db=-20 waveform=square " \
+	assert_match "label=\"$T2: tone\\\\n2 ch FL,FR\\\\nfreq=660 db=-20 waveform=square " \
 	    "$(dot_node "$output" "$T2")"
-	assert_match "label=\"$MIX: mixer\\\\ndb=0\\\\npeak " \
+	assert_match "label=\"$MIX: mixer\\\\n2 ch FL,FR\\\\ndb=0\\\\npeak " \
 	    "$(dot_node "$output" "$MIX")"
-	assert_match "label=\"$SINK: device_sink\\\\npeak " \
+	assert_match "label=\"$SINK: device_sink\\\\n2 ch FL,FR\\\\npeak " \
 	    "$(dot_node "$output" "$SINK")"
 	# Nothing flows into this gain: silent, drawn dashed.
-	assert_match "label=\"$QUIET: gain\\\\ndb=-12\\\\nsilent\", style=\"rounded,dashed\"" \
+	assert_match "label=\"$QUIET: gain\\\\n2 ch FL,FR\\\\ndb=-12\\\\nsilent\", style=\"rounded,dashed\"" \
 	    "$(dot_node "$output" "$QUIET")"
 	assert_match 'label="amixd: running, null, 48000 Hz, period 128"' \
 	    "${lines[1]}"
@@ -150,19 +150,19 @@ dot_node() {
 	assert_eq "engine running, backend null" "${lines[0]}"
 	assert_eq "device default: 48000 Hz, 2 channels, period 128 (2.67 ms), buffer 256" \
 	    "${lines[1]}"
-	assert_match '^ +ID +TYPE +IN +OUT +ARGS$' "${lines[2]}"
+	assert_match '^ +ID +TYPE +CH +IN +OUT +ARGS$' "${lines[2]}"
 	assert_eq "7 nodes, 5 links" "${lines[${#lines[@]} - 1]}" "summary"
 	for id in $T1 $T2 $G1 $G2 $MIX $SINK $QUIET; do
 		printf '%s\n' "$output" | grep -qE "^ *$id  " ||
 		    flunk "node $id not named in:" "$output"
 	done
-	assert_match "^ *$T1  tone +- +$G1 +freq=440 db=-6 waveform=sine seed=1\$" \
+	assert_match "^ *$T1  tone +2 +- +$G1 +freq=440 db=-6 waveform=sine seed=1 channels=2 spread=0\$" \
 	    "$(printf '%s\n' "$output" | grep -E "^ *$T1  ")"
-	assert_match "^ *$MIX  mixer +$G1,$G2 +$SINK +db=0\$" \
+	assert_match "^ *$MIX  mixer +2 +$G1,$G2 +$SINK +db=0\$" \
 	    "$(printf '%s\n' "$output" | grep -E "^ *$MIX  ")"
-	assert_match "^ *$SINK  device_sink +$MIX +-\$" \
+	assert_match "^ *$SINK  device_sink +2 +$MIX +-\$" \
 	    "$(printf '%s\n' "$output" | grep -E "^ *$SINK  ")"
-	assert_match "^ *$QUIET  gain +- +- +db=-12\$" \
+	assert_match "^ *$QUIET  gain +2 +- +- +db=-12\$" \
 	    "$(printf '%s\n' "$output" | grep -E "^ *$QUIET  ")"
 }
 
