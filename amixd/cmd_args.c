@@ -7,7 +7,9 @@
  * each value's kind and range, the default of one left out, a path
  * through the policy (policy.c: relative to the daemon's directory, or
  * a --render script's), a descriptor picked from those passed with the
- * request (cmd_arg_fd). Values reach the node's init as plain values
+ * request (cmd_arg_fd), a list of channels or a matrix of gains (at
+ * most 64 by 64, checked whole: cmd_arg_list, cmd_arg_matrix). Values
+ * reach the node's init as plain values
  * (struct node_val), never as JSON; cmd_arg_json turns them back for
  * "list". Control thread only.
  */
@@ -33,6 +35,8 @@
 
 /* Resolved file arguments, valid while a request is being handled. */
 static char cmd_paths[NODE_ARG_MAX][PATH_MAX];
+/* Parsed LIST and MATRIX arguments, likewise. */
+static struct node_array cmd_arrays[NODE_ARG_MAX];
 
 /*
  * Read a node field, the one place a request names a node: a number
@@ -124,6 +128,102 @@ cmd_path(const char *path, int create, char *out, size_t outlen, char *err,
 	return policy_path(path, create, out, outlen, err, errlen);
 }
 
+/*
+ * A LIST argument: a JSON array of 1 to AM_CH_MAX entries, each a
+ * channel index (an integer from 0 to AM_CH_MAX - 1) or a position
+ * name (lib/chlayout.h), into a. 0 or -errno with err.
+ */
+static int
+cmd_arg_list(const struct node_argdesc *d, const cJSON *j,
+    struct node_array *a, char *err, size_t errlen)
+{
+	const cJSON *e;
+	int n = 0, pos;
+
+	if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) < 1 ||
+	    cJSON_GetArraySize(j) > AM_CH_MAX) {
+		snprintf(err, errlen, "%s: expected an array of 1 to %d "
+		    "channel indices or position names", d->name, AM_CH_MAX);
+		return -EINVAL;
+	}
+	a->rows = 1;
+	cJSON_ArrayForEach(e, j) {
+		if (cJSON_IsString(e)) {
+			if ((pos = am_pos_find(e->valuestring)) < 0) {
+				snprintf(err, errlen, "%s: entry %d: unknown "
+				    "position '%.32s'", d->name, n,
+				    e->valuestring);
+				return -EINVAL;
+			}
+			a->idx[n++] = -1 - pos;
+			continue;
+		}
+		if (!cJSON_IsNumber(e) || !(e->valuedouble >= 0) ||
+		    e->valuedouble >= AM_CH_MAX ||
+		    e->valuedouble != floor(e->valuedouble)) {
+			snprintf(err, errlen, "%s: entry %d: expected a channel "
+			    "index from 0 to %d or a position name", d->name,
+			    n, AM_CH_MAX - 1);
+			return -EINVAL;
+		}
+		a->idx[n++] = (int32_t)e->valuedouble;
+	}
+	a->cols = (uint32_t)n;
+	return 0;
+}
+
+/*
+ * A MATRIX argument: a JSON array of 1 to AM_CH_MAX rows, each an array
+ * of the same number (1 to AM_CH_MAX) of finite numbers in [min, max],
+ * into a. 0 or -errno with err.
+ */
+static int
+cmd_arg_matrix(const struct node_argdesc *d, const cJSON *j,
+    struct node_array *a, char *err, size_t errlen)
+{
+	const cJSON *row, *e;
+	uint32_t r = 0, c;
+
+	if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) < 1 ||
+	    cJSON_GetArraySize(j) > AM_CH_MAX) {
+		snprintf(err, errlen, "%s: expected an array of 1 to %d rows "
+		    "(one per output channel) of gains", d->name, AM_CH_MAX);
+		return -EINVAL;
+	}
+	a->rows = (uint32_t)cJSON_GetArraySize(j);
+	a->cols = 0;
+	cJSON_ArrayForEach(row, j) {
+		if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) < 1 ||
+		    cJSON_GetArraySize(row) > AM_CH_MAX) {
+			snprintf(err, errlen, "%s: row %u: expected an array of "
+			    "1 to %d gains (one per input channel)", d->name, r,
+			    AM_CH_MAX);
+			return -EINVAL;
+		}
+		if (r > 0 && (uint32_t)cJSON_GetArraySize(row) != a->cols) {
+			snprintf(err, errlen, "%s: row %u has %d gains, row 0 "
+			    "%u: every row needs one per input channel",
+			    d->name, r, cJSON_GetArraySize(row), a->cols);
+			return -EINVAL;
+		}
+		a->cols = (uint32_t)cJSON_GetArraySize(row);
+		c = 0;
+		cJSON_ArrayForEach(e, row) {
+			if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) ||
+			    e->valuedouble < d->min ||
+			    e->valuedouble > d->max) {
+				snprintf(err, errlen, "%s: row %u, column %u: "
+				    "expected a finite gain from %g to %g",
+				    d->name, r, c, d->min, d->max);
+				return -EINVAL;
+			}
+			a->m[r * a->cols + c++] = (float)e->valuedouble;
+		}
+		r++;
+	}
+	return 0;
+}
+
 /* Check one argument value against its description. */
 static int
 cmd_arg_value(const struct node_argdesc *d0, const struct node_argdesc *d,
@@ -193,6 +293,16 @@ cmd_arg_value(const struct node_argdesc *d0, const struct node_argdesc *d,
 			return -EINVAL;
 		}
 		v->str = j->valuestring;
+		return 0;
+	case NODE_ARG_LIST:
+	case NODE_ARG_MATRIX:
+		memset(&cmd_arrays[d - d0], 0, sizeof(cmd_arrays[0]));
+		i = d->kind == NODE_ARG_LIST ? cmd_arg_list(d, j,
+		    &cmd_arrays[d - d0], err, errlen) : cmd_arg_matrix(d, j,
+		    &cmd_arrays[d - d0], err, errlen);
+		if (i < 0)
+			return i;
+		v->arr = &cmd_arrays[d - d0];
 		return 0;
 	default:	/* NODE_ARG_ENUM */
 		if (cJSON_IsString(j)) {
@@ -284,6 +394,7 @@ cmd_args(struct req_peer *c, const struct node_ops *ops, const cJSON *args,
 	for (i = 0; i < ops->nargs; i++) {
 		v[i].num = ops->args[i].def;
 		v[i].str = NULL;
+		v[i].arr = NULL;
 		given[i] = 0;
 	}
 	if (args != NULL && !cJSON_IsObject(args)) {
@@ -323,11 +434,40 @@ cmd_args(struct req_peer *c, const struct node_ops *ops, const cJSON *args,
 	return 0;
 }
 
+/* A LIST or MATRIX argument as JSON again, for "list". */
+static cJSON *
+cmd_arg_array_json(const struct node_argdesc *d, const struct node_array *a)
+{
+	cJSON *j = cJSON_CreateArray(), *row;
+	uint32_t r, c;
+
+	if (a == NULL)
+		return j;
+	if (d->kind == NODE_ARG_LIST) {
+		for (c = 0; c < a->cols; c++)
+			cJSON_AddItemToArray(j, a->idx[c] >= 0 ?
+			    cJSON_CreateNumber(a->idx[c]) : cJSON_CreateString(
+			    am_pos_name(-1 - a->idx[c])));
+		return j;
+	}
+	for (r = 0; r < a->rows; r++) {
+		row = cJSON_CreateArray();
+		for (c = 0; c < a->cols; c++)
+			cJSON_AddItemToArray(row, cJSON_CreateNumber(
+			    a->m[r * a->cols + c]));
+		cJSON_AddItemToArray(j, row);
+	}
+	return j;
+}
+
 /* An argument value as JSON, for "list". */
 cJSON *
 cmd_arg_json(const struct node_argdesc *d, const struct node_val *v)
 {
 	switch (d->kind) {
+	case NODE_ARG_LIST:
+	case NODE_ARG_MATRIX:
+		return cmd_arg_array_json(d, v->arr);
 	case NODE_ARG_BOOL:
 		return cJSON_CreateBool(v->num != 0);
 	case NODE_ARG_STR:

@@ -110,7 +110,9 @@ cmd_create_node(struct req_peer *c, const cJSON *req)
 	for (i = 0; i < ops->nargs; i++) {
 		/* An optional string left out has no value to show. */
 		if (ops->args[i].kind != NODE_ARG_FD &&
-		    !(ops->args[i].kind == NODE_ARG_STR && v[i].str == NULL))
+		    !(ops->args[i].kind == NODE_ARG_STR && v[i].str == NULL) &&
+		    !((ops->args[i].kind == NODE_ARG_LIST ||
+		    ops->args[i].kind == NODE_ARG_MATRIX) && v[i].arr == NULL))
 			cJSON_AddItemToObject(n->args, ops->args[i].name,
 			    cmd_arg_json(&ops->args[i], &v[i]));
 	}
@@ -327,6 +329,19 @@ cmd_set(struct req_peer *c, const cJSON *req)
 	    am_queue_space(&cmd_engine->rt.cmds) < (size_t)queued)
 		return am_proto_err(req, AM_ERR_QUOTA,
 		    "too many changes in flight; try again");
+	/* Values that are no number are staged first (node_ops.stage). */
+	for (i = 0; i < n->ops->nargs; i++) {
+		if (!given[i] || v[i].arr == NULL)
+			continue;
+		if (n->ops->stage == NULL)
+			return am_proto_err(req, AM_ERR_INTERNAL,
+			    "%s: no way to change it", n->ops->args[i].name);
+		rc = n->ops->stage(n->state, i, &v[i], &v[i].num, err,
+		    sizeof(err));
+		if (rc < 0)
+			return am_proto_err(req, am_proto_errno_code(rc), "%s",
+			    err);
+	}
 	for (i = 0; i < n->ops->nargs; i++) {
 		if (!given[i])
 			continue;

@@ -6,7 +6,8 @@
  * widest output layout among the nodes linked into it (ties: the first
  * link), and says what it takes and gives through its type's layout
  * hook (node.h: the contract); a type without one takes and gives up,
- * or stereo when nothing is linked into it. Device nodes take and give
+ * or stereo when nothing is linked into it or when it is a sink (whose
+ * process, without a hook, knows only stereo). Device nodes take and give
  * the device's layout (graph.dev_layout), whatever their hook. A link
  * whose source gives another layout than its destination takes is
  * converted by am_layout_matrix (lib/chlayout.c, amixd(7)'s rules).
@@ -94,8 +95,9 @@ graph_layouts(struct graph *g, struct node **order, int n,
 			}
 			bad[i] = 1;
 		}
-		if (up != NULL)
-			in[i] = out[i] = *up;
+		/* A sink without a hook takes stereo, as all did before. */
+		if (up != NULL && !(order[i]->ops->flags & NODE_SINK))
+			in[i] = *up;
 		else
 			(void)am_layout_default(&in[i], 2);
 		out[i] = in[i];

@@ -26,7 +26,8 @@
 	X(file_source)							\
 	X(app_source)	/* nodes/app.c */				\
 	X(app_sink)	/* nodes/app.c */				\
-	X(cpu_load)
+	X(cpu_load)							\
+	X(channel_map)
 
 #define NODE_DECLARE(t)	extern const struct node_ops node_##t##_ops;
 #define NODE_ENTRY(t)	&node_##t##_ops,

@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct am_layout;
+#include "chlayout.h"
+
 struct plan;
 
 #define NODE_ARG_MAX	12	/* arguments a node type declares */
@@ -26,6 +27,8 @@ struct node_argdesc {
 #define NODE_ARG_FD	5	/* index of a passed descriptor; value = fd */
 #define NODE_ARG_PATH	6	/* a file to read, checked by policy_path */
 #define NODE_ARG_NEWPATH 7	/* a file to write, checked likewise */
+#define NODE_ARG_LIST	8	/* 1..64 channel indices or position names */
+#define NODE_ARG_MATRIX	9	/* 1..64 rows of 1..64 gains in [min, max] */
 	int kind;			/* one of above */
 	double min, max;		/* NUM, INT */
 	double def;			/* default: NUM, INT, BOOL, ENUM index */
@@ -34,9 +37,22 @@ struct node_argdesc {
 	int live;			/* may change with "set" */
 };
 
+/*
+ * A LIST or MATRIX argument, parsed and checked on the control thread
+ * (cmd_args.c): a list has rows 1 and cols entries in idx, each a
+ * channel index (>= 0) or -1 - an enum am_pos; a matrix rows rows of
+ * cols gains in m, row-major, all rows of one length.
+ */
+struct node_array {
+	uint32_t rows, cols;
+	int32_t idx[AM_CH_MAX];		/* LIST */
+	float m[AM_CH_MAX * AM_CH_MAX];	/* MATRIX */
+};
+
 struct node_val {
 	double num;			/* NUM, INT, BOOL, ENUM index */
 	const char *str;		/* STR: borrowed during init only */
+	const struct node_array *arr;	/* LIST, MATRIX, or NULL: absent */
 };
 
 /* What a node's process function sees each period. */
@@ -48,6 +64,8 @@ struct node_cycle {
 	uint32_t in_ch;			/* channels of in, interleaved */
 	uint32_t out_ch;		/* channels of out, interleaved */
 	uint32_t dev_ch;		/* channels of dev_out and dev_in */
+	const uint8_t *in_pos;		/* in_ch positions (enum am_pos) */
+	const uint8_t *out_pos;		/* out_ch positions */
 	float *dev_out;			/* device playback, interleaved */
 	const float *dev_in;		/* device capture, interleaved */
 	struct node_stats *stats;	/* the running node's counters */
@@ -130,12 +148,21 @@ struct node_ops {
 	 * (out), given up, the widest layout among its upstream nodes'
 	 * outputs (NULL: no input). Must not change what process sees
 	 * (another plan may be running it): the counts reach process in
-	 * node_cycle.in_ch/out_ch. NULL hook: in = out = up, or stereo.
+	 * node_cycle.in_ch/out_ch. NULL hook: in = out = up, or stereo
+	 * (no input, or a NODE_SINK).
 	 * Returns 0, or -errno with err (the link or plan is refused).
 	 */
 	int (*layout)(void *st, const struct am_layout *up,
 	    struct am_layout *in, struct am_layout *out, char *err,
 	    size_t errlen);
+	/*
+	 * Control, from "set", for a live argument that is no number
+	 * (NODE_ARG_MATRIX): copy v where process does not read it yet
+	 * and give in *num what set will be called with (on the RT
+	 * thread, in order). 0, or -errno with err: nothing changes.
+	 */
+	int (*stage)(void *st, int arg, const struct node_val *v,
+	    double *num, char *err, size_t errlen);
 };
 
 const struct node_ops *node_ops_find(const char *type);

@@ -222,6 +222,7 @@ plan_new(struct graph *g, uint32_t frames, uint32_t rate)
 	p->matv = xcalloc(g->nlinks + 1, sizeof(*p->matv));
 	p->chv = xcalloc(g->nlinks + 1, sizeof(*p->chv));
 	p->mats = xcalloc(nmat + 1, sizeof(*p->mats));
+	p->layouts = xcalloc(2 * (size_t)(n + 1), sizeof(*p->layouts));
 	mnext = p->mats;
 
 	for (i = 0; i < n; i++) {
@@ -236,6 +237,10 @@ plan_new(struct graph *g, uint32_t frames, uint32_t rate)
 		s->silence = p->silence;
 		s->in_ch = lin[i].n;
 		s->out_ch = lout[i].n;
+		p->layouts[2 * slot[i]] = lin[i];
+		p->layouts[2 * slot[i] + 1] = lout[i];
+		s->in_pos = p->layouts[2 * slot[i]].pos;
+		s->out_pos = p->layouts[2 * slot[i] + 1].pos;
 		s->out = next;
 		next += (size_t)blk[i] * lout[i].n;
 		if (nin[i] > 1 || conv[i]) {
@@ -310,6 +315,7 @@ plan_del(struct plan *p)
 	free(p->matv);
 	free(p->chv);
 	free(p->mats);
+	free(p->layouts);
 	free(p->steps);
 	free(p);
 }

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+struct am_layout;
 struct graph;
 struct node;
 struct node_ops;
@@ -41,6 +42,8 @@ struct plan_step {
 	const uint32_t *srcch;		/* with mat: channels of src[k] */
 	uint32_t in_ch;			/* channels of the input */
 	uint32_t out_ch;		/* channels of out */
+	const uint8_t *in_pos;		/* their positions: plan.layouts */
+	const uint8_t *out_pos;
 	float *sum;			/* input sum: nsrc > 1, or mat */
 	float *out;			/* output; scratch for a sink */
 	int meter_in;			/* meter the input, not the output */
@@ -71,6 +74,7 @@ struct plan {
 	const float **matv;		/* all steps' mat arrays */
 	uint32_t *chv;			/* all steps' srcch arrays */
 	float *mats;			/* every conversion matrix */
+	struct am_layout *layouts;	/* each step's input's and output's */
 	float *silence;			/* input of nodes with no links */
 	float *mem;			/* every buffer, one block */
 	struct plan *next;		/* control: live plans */

@@ -472,6 +472,8 @@ rt_run(struct plan_step *steps, uint32_t nsteps,
 		c.node_id = s->id;
 		c.in_ch = s->in_ch;
 		c.out_ch = s->out_ch;
+		c.in_pos = s->in_pos;
+		c.out_pos = s->out_pos;
 		switch (s->kind) {
 		case PLAN_PULL:
 			/* Its input is its domain, run by rt_domain on ask. */

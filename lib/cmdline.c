@@ -6,8 +6,9 @@
  * "create tone freq=440"), turned into the JSON request of control
  * protocol v0 by am_cmd_parse(). A first word starting with '{' is a
  * raw JSON request and passes through after a syntax check. Argument
- * values become numbers, booleans or strings by their look, so the
- * daemon sees the same request whether it was typed or written as JSON.
+ * values become numbers, booleans, arrays (JSON) or strings by their
+ * look, so the daemon sees the same request whether it was typed or
+ * written as JSON.
  * Where a node is expected (connect, disconnect, destroy, set) a word of
  * digits is its id and any other valid node name is sent as the name;
  * "create TYPE name=NAME" puts the name at the request's top level.
@@ -101,13 +102,20 @@ cmd_set(cJSON *obj, const char *key, cJSON *val)
 
 /*
  * JSON value of an argument: true/false, a finite decimal number (all
- * of it, strtod syntax without hex), else the string itself.
+ * of it, strtod syntax without hex), a JSON array ("[1,0]",
+ * "[[1,0],[0,1]]", '["FR","FL"]'), else the string itself.
  */
 static cJSON *
 cmd_value(const char *v)
 {
+	cJSON *j;
 	double d;
 
+	if (v[0] == '[' && (j = cJSON_Parse(v)) != NULL) {
+		if (cJSON_IsArray(j))
+			return j;
+		cJSON_Delete(j);
+	}
 	if (strcmp(v, "true") == 0)
 		return cmd_chk(cJSON_CreateTrue());
 	if (strcmp(v, "false") == 0)
