@@ -39,7 +39,7 @@
 #define TOP_NAME_MAX	32		/* bytes, a type or state */
 #define TOP_ARGS_MAX	160		/* bytes, "freq=440 db=-6" */
 #define TOP_NOTE_MAX	160		/* bytes, last notable event */
-#define TOP_FIXED	47		/* columns, a row less 3 below */
+#define TOP_FIXED	50		/* columns, a row less 3 below */
 #define TOP_FRAMES	11		/* columns, frames, shown in... */
 #define TOP_FRAMES_MIN	90		/* ...windows this wide */
 #define TOP_METER_MIN	8		/* columns, or no meter */
@@ -50,6 +50,7 @@ struct top_node {
 	char type[TOP_NAME_MAX];
 	char name[64];			/* the node's name, or "" */
 	char args[TOP_ARGS_MAX];	/* "key=value ..." */
+	double ch;			/* channels it gives; 0: unknown */
 	int listed;			/* in the last list reply */
 	int has_stats;			/* frames..overruns are set */
 	int has_level;			/* peak_db, rms_db are set */

@@ -250,7 +250,7 @@ int
 top_draw(struct top *t)
 {
 	char name[TOP_ARGS_MAX + TOP_NAME_MAX + 64 + 3], meter[512];
-	char cost[16], frames[24], peak[16], rms[16];
+	char cost[16], frames[24], peak[16], rms[16], ch[8];
 	struct top_node *n;
 	int row = 0, i, fw, nw, mw, room;
 
@@ -272,10 +272,12 @@ top_draw(struct top *t)
 		mw = sizeof(meter) - 1;
 	if (mw < TOP_METER_MIN)
 		mw = 0;
-	top_row(t, &row, "\033[7m", "%4s %-*s %8s%s%*.*s %5s %5s %5s %6s "
-	    "%6s  %s", "ID", nw, "NODE", "COST/us", fw > 0 ? " " : "", fw, fw,
-	    "FRAMES", "UNDER", "OVER", "CLIP", "PEAK", "RMS", mw > 0 ?
-	    "LEVEL -60..0 dBFS" : "");
+	/* The meter's heading as long as the meter is wide. */
+	top_row(t, &row, "\033[7m", "%4s %-*s %2s %8s%s%*.*s %5s %5s %5s "
+	    "%6s %6s  %s", "ID", nw, "NODE", "CH", "COST/us", fw > 0 ? " " : "",
+	    fw, fw, "FRAMES", "UNDER", "OVER", "CLIP", "PEAK", "RMS", mw >= 17 ?
+	    "LEVEL -60..0 dBFS" : mw >= 12 ? "LEVEL -60..0" : mw > 0 ?
+	    "LEVEL" : "");
 	room = t->rows - row;
 	for (i = 0; i < t->nnodes && room > 0; i++, room--) {
 		n = &t->nodes[i];
@@ -290,12 +292,13 @@ top_draw(struct top *t)
 		    n->args[0] != '\0' ? " " : "", n->args);
 		snprintf(cost, sizeof(cost), n->has_stats ? "%.2f" : "-",
 		    n->cost_us);
+		snprintf(ch, sizeof(ch), n->ch > 0 ? "%.0f" : "-", n->ch);
 		snprintf(frames, sizeof(frames), n->has_stats ? "%.0f" : "-",
 		    n->frames);
 		if (mw > 0)
 			top_meter(n, meter, mw - 2);
-		top_row(t, &row, NULL, "%4u %-*.*s %8s%s%*.*s %5.0f %5.0f "
-		    "%5.0f %6s %6s  %s%s%s", n->id, nw, nw, name, cost,
+		top_row(t, &row, NULL, "%4u %-*.*s %2s %8s%s%*.*s %5.0f %5.0f "
+		    "%5.0f %6s %6s  %s%s%s", n->id, nw, nw, name, ch, cost,
 		    fw > 0 ? " " : "", fw, fw, frames, n->underruns,
 		    n->overruns, n->clipped,
 		    n->nan ? "NaN" : n->has_level ? top_db(n->peak_db, peak,

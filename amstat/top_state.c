@@ -141,6 +141,7 @@ top_on_list(struct top *t, const cJSON *r)
 		top_str(o, "name", "", n->name, sizeof(n->name));
 		top_args(cJSON_GetObjectItemCaseSensitive(o, "args"), n->args,
 		    sizeof(n->args));
+		n->ch = top_num(o, "channels", 0);
 	}
 	for (i = j = 0; i < t->nnodes; i++) {
 		if (t->nodes[i].listed)

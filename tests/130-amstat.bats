@@ -300,7 +300,7 @@ assert_restored() {
 	    "alternate screen, cursor hidden"
 	assert_match "^ *$GAIN gain db=0 " "$(row "$GAIN")"
 	assert_match "^ *$SINK device_sink " "$(row "$SINK")"
-	assert_match 'ID +NODE +COST/us +FRAMES +UNDER +OVER +CLIP +PEAK +RMS +LEVEL' \
+	assert_match 'ID +NODE +CH +COST/us +FRAMES +UNDER +OVER +CLIP +PEAK +RMS +LEVEL' \
 	    "$(pane)"
 	assert_match '^amixd  null  48000 Hz  period 128 \(2\.67 ms\)  running  rt (yes|no)  drift ' \
 	    "$(pane | head -n 1)"
@@ -423,7 +423,7 @@ EOF
 	TMUX_SOCK=$BATS_TEST_TMPDIR/tmux.sock
 	TMUX= tmux -f /dev/null -S "$TMUX_SOCK" new-session -d -s top \
 	    -x 72 -y 12 "amstat; exec sleep 600"
-	wait_until 10 pane_has '^ *3 device_sink +[0-9]+\.[0-9]{2} .* -9\.0 +-12\.0 +\['
+	wait_until 10 pane_has '^ *3 device_sink +2 +[0-9]+\.[0-9]{2} .* -9\.0 +-12\.0 +\['
 	# From the header on, the costs (which vary) aside.
 	want=$(page amstat.1 | sed -n '/^ID NODE  /,/^3 device_sink/p' |
 	    sed -E 's/ [0-9]+\.[0-9]{2} / X /')
