@@ -254,10 +254,7 @@ void
 dsp_ramp_run_ch(struct dsp_ramp *r, float *dst, const float *src,
     uint32_t frames, uint32_t ch, uint32_t rate)
 {
-	if (ch == 2)
-		dsp_ramp_core(r, dst, src, frames, 2, rate);
-	else
-		dsp_ramp_core(r, dst, src, frames, ch, rate);
+	dsp_ramp_core(r, dst, src, frames, ch, rate);
 }
 
 /* RT: largest absolute sample. */

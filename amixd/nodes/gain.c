@@ -53,7 +53,11 @@ gain_process(void *st, const struct node_cycle *c, const float *in,
 {
 	struct gain *g = st;
 
-	dsp_ramp_run_ch(&g->level, out, in, c->frames, c->in_ch, c->rate);
+	if (c->in_ch == 2)	/* the stereo kernel, as always */
+		dsp_ramp_run(&g->level, out, in, c->frames, c->rate);
+	else
+		dsp_ramp_run_ch(&g->level, out, in, c->frames, c->in_ch,
+		    c->rate);
 }
 
 /* One table under two names: a mixer is a gain a graph links many into. */

@@ -218,7 +218,10 @@ tone_process(void *st, const struct node_cycle *c, const float *in,
 		}
 	}
 	t->phase = fmod(t->phase + inc * n, 1.0);
-	dsp_ramp_run_ch(&t->level, out, out, n, ch, c->rate);
+	if (ch == 2)
+		dsp_ramp_run(&t->level, out, out, n, c->rate);
+	else
+		dsp_ramp_run_ch(&t->level, out, out, n, ch, c->rate);
 }
 
 const struct node_ops node_tone_ops = {

@@ -76,3 +76,20 @@ for r in $(seq "$RUNS"); do
 done | median >"$BENCH_DIR/render"
 figure graph64_render_x "$(cat "$BENCH_DIR/render")" "x real time" "" "" \
     higher "offline render of 60 s"
+
+# Instructions per period of the same stereo graph (callgrind, inside
+# rt_cycle only: no start-up, no decoding): a figure that does not move
+# with the machine's load, so a change to the real-time path shows
+# (issue 16: channels cost a stereo graph nothing). 2 s at period 128:
+# 750 periods.
+if command -v valgrind >/dev/null 2>&1; then
+	valgrind --tool=callgrind --toggle-collect=rt_cycle \
+	    --callgrind-out-file="$BENCH_DIR/cg.out" \
+	    "$B/amixd/amixd" --render 2 "$BENCH_DIR/g64.am" \
+	    >/dev/null 2>"$BENCH_DIR/cg.err"
+	ir=$(sed -n 's/^summary: *//p' "$BENCH_DIR/cg.out")
+	figure graph64_cycle_instr "$(awk -v i="${ir:-}" \
+	    'BEGIN { if (i != "") printf "%.0f", i / 750 }')" \
+	    "instructions/period" "" "" lower \
+	    "callgrind Ir inside rt_cycle, 64-node stereo graph, period 128, offline render of 2 s / 750 periods"
+fi
