@@ -14,22 +14,20 @@ frequency (a tone with "spread"): the amplitudes of a down-mix are the
 conversion matrix times the sources' amplitudes.
 """
 import json
-import subprocess
+import os
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sinefit import decode  # noqa: E402  (the same decoding)
 
 
 def main():
     path = sys.argv[1]
     freqs = [float(f) for f in sys.argv[2:]]
-    rate = int(subprocess.run(["soxi", "-r", path], capture_output=True,
-                              text=True, check=True).stdout.strip())
-    chans = int(subprocess.run(["soxi", "-c", path], capture_output=True,
-                               text=True, check=True).stdout.strip())
-    raw = subprocess.run(["sox", "-V1", path, "-t", "f32", "-"],
-                         capture_output=True, check=True).stdout
-    data = np.frombuffer(raw, dtype="<f4").reshape(-1, chans)
+    rate, data = decode(path)
+    chans = data.shape[1]
     t = np.arange(len(data)) / rate
     cols = []
     for f in freqs:

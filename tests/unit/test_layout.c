@@ -34,8 +34,6 @@ mk_args(const char *type, const char *n1, double v1, const char *n2,
 {
 	const struct node_ops *ops = node_ops_find(type);
 	struct node_val v[NODE_ARG_MAX];
-	struct node *n;
-	char err[160];
 	int i;
 
 	memset(v, 0, sizeof(v));
@@ -47,28 +45,10 @@ mk_args(const char *type, const char *n1, double v1, const char *n2,
 		v[node_arg_find(ops, n2)].num = v2;
 	if (sname != NULL)
 		v[node_arg_find(ops, sname)].str = sval;
-	n = xcalloc(1, sizeof(*n));
-	n->ops = ops;
-	n->state = xcalloc(1, ops->size > 0 ? ops->size : 1);
-	if (ops->init != NULL && ops->init(n->state, v, 48000, err,
-	    sizeof(err)) < 0)
-		abort();
-	graph_add(&g, n);
-	return n->id;
+	return t_node_init(&g, ops, v)->id;
 }
 
-/* The step of plan p for node id, or NULL. */
-static const struct plan_step *
-step_of(const struct plan *p, uint32_t id)
-{
-	uint32_t i;
-
-	for (i = 0; p->steps[i].ops != NULL; i++) {
-		if (p->steps[i].id == id)
-			return &p->steps[i];
-	}
-	return NULL;
-}
+#define step_of	t_step_of
 
 /* Any step of p with a conversion matrix? */
 static int

@@ -183,18 +183,7 @@ test_order_random(void)
 	    accepted, refused);
 }
 
-/* The step of plan p for node id, or NULL. */
-static const struct plan_step *
-step_of(const struct plan *p, uint32_t id)
-{
-	uint32_t i;
-
-	for (i = 0; p->steps[i].ops != NULL; i++) {
-		if (p->steps[i].id == id)
-			return &p->steps[i];
-	}
-	return NULL;
-}
+#define step_of	t_step_of
 
 /* Index of node id's step in p, or a large number. */
 static int

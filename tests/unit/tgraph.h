@@ -8,6 +8,8 @@
  *					rate Hz when rate > 0), initialised
  *					at 48 kHz and added to g; aborts
  *					when init refuses
+ *	t_node_init(g, ops, v)		the same with the values v
+ *	t_step_of(p, id)		plan p's step for node id, or NULL
  *	t_link(g, from, to)		graph_link's result, its message
  *					dropped
  *	t_graph_clear(g)		every node removed and freed, g
@@ -26,21 +28,16 @@
 
 #include "graph.h"
 #include "node.h"
+#include "plan.h"
 #include "util.h"
 
 static inline struct node *
-t_node_new(struct graph *g, const struct node_ops *ops, double rate)
+t_node_init(struct graph *g, const struct node_ops *ops,
+    const struct node_val *v)
 {
-	struct node_val v[NODE_ARG_MAX];
 	struct node *n;
 	char err[128];
-	int i;
 
-	memset(v, 0, sizeof(v));
-	for (i = 0; i < ops->nargs; i++)
-		v[i].num = ops->args[i].def;
-	if (ops == node_ops_find("resample") && rate > 0)
-		v[0].num = rate;
 	n = xcalloc(1, sizeof(*n));
 	n->ops = ops;
 	n->state = xcalloc(1, ops->size > 0 ? ops->size : 1);
@@ -49,6 +46,32 @@ t_node_new(struct graph *g, const struct node_ops *ops, double rate)
 		abort();
 	graph_add(g, n);
 	return n;
+}
+
+static inline struct node *
+t_node_new(struct graph *g, const struct node_ops *ops, double rate)
+{
+	struct node_val v[NODE_ARG_MAX];
+	int i;
+
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < ops->nargs; i++)
+		v[i].num = ops->args[i].def;
+	if (ops == node_ops_find("resample") && rate > 0)
+		v[0].num = rate;
+	return t_node_init(g, ops, v);
+}
+
+static inline const struct plan_step *
+t_step_of(const struct plan *p, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; p->steps[i].ops != NULL; i++) {
+		if (p->steps[i].id == id)
+			return &p->steps[i];
+	}
+	return NULL;
 }
 
 static inline int
