@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CMD_ERRLEN	256
+#define CMD_ERRLEN	640
 
 struct cJSON;
 struct engine;

@@ -56,7 +56,7 @@ graph_layouts(struct graph *g, struct node **order, int n,
     size_t errlen)
 {
 	const struct am_layout *up;
-	char why[200];
+	char why[480];
 	float *m;
 	int i, j, l, rc;
 

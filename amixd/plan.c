@@ -74,7 +74,7 @@ plan_matrices(struct graph *g, struct node **order, int n, int i,
     const struct am_layout *in, const struct am_layout *out,
     struct plan_step *s, const float **matv, uint32_t *chv, float **next)
 {
-	char err[200];
+	char err[480];
 	int l, j, k = 0, rc;
 
 	for (l = 0; l < g->nlinks; l++) {

@@ -58,6 +58,40 @@ H=0.223607	# A / sqrt(2): -3 dB
 	assert_near -300 "$(jq '.resid_db | max' <<<"$out")" 200 "residual"
 }
 
+@test "a 6-channel resample domain: the same down-mix after conversion" {
+	local d=$BATS_TEST_TMPDIR out k
+	# The tone runs at 44.1 kHz in the domain, 6 channels converted.
+	render 2 "$T51" 'r = create resample rate=44100 channels=6' \
+	    "f = create file_sink path=$d/rs.wav" 'connect $t $r' \
+	    'connect $r $f'
+	sox "$d/rs.wav" "$d/rs1.wav" trim 0.5
+	out=$(chfit "$d/rs1.wav" 500 1000 1500 2000 2500 3000)
+	local want_l=($A 0 $H 0 $H 0) want_r=(0 $A $H 0 0 $H)
+	for k in 0 1 2 3 4 5; do
+		assert_near "${want_l[$k]}" "$(amp "$out" 0 $k)" 1e-3 \
+		    "L: amplitude of source channel $k"
+		assert_near "${want_r[$k]}" "$(amp "$out" 1 $k)" 1e-3 \
+		    "R: amplitude of source channel $k"
+	done
+	# A stereo resample converts the 5.1 into it by rule instead.
+	render 1 "$T51" 'r = create resample rate=44100' \
+	    "f = create file_sink path=$d/rs2.wav" 'connect $t $r' \
+	    'connect $r $f'
+	assert_eq 2 "$(soxi -c "$d/rs2.wav")" "stereo"
+}
+
+@test "a refusal names the channel_map for 64 channels in full" {
+	local t s out
+	t=$(req '{"cmd":"create_node","type":"tone","args":{"channels":64}}' | jq .id)
+	s=$(req '{"cmd":"create_node","type":"device_sink"}' | jq .id)
+	out=$(req "{\"cmd\":\"connect\",\"from\":$t,\"to\":$s}")
+	assert_eq false "$(jget "$out" .ok)" "64 AUX into the stereo device"
+	assert_match '"channel_map".*\]\}$' "$(jget "$out" .error.message)" \
+	    "the suggested node, whole"
+	req "{\"cmd\":\"destroy_node\",\"id\":$t}" >/dev/null
+	req "{\"cmd\":\"destroy_node\",\"id\":$s}" >/dev/null
+}
+
 @test "channel_map: [1,0] swaps a pair; names pick from a 5.1 input" {
 	local d=$BATS_TEST_TMPDIR out
 	render 1 "t = create tone freq=500 spread=500 db=-10" \

@@ -248,6 +248,42 @@ test_render(void)
 	clear();
 }
 
+/*
+ * The device's layout changes under a graph (another device opened):
+ * the plan is still made; a link no rule converts any more is silent
+ * (a zero matrix), and a hook that refuses mutes its node.
+ */
+static void
+test_device_change(void)
+{
+	uint32_t t, s, m, s2, k, nz = 0;
+	const struct plan_step *st;
+	struct am_layout saved = g.dev_layout;
+	struct plan *p;
+	char err[160];
+
+	t = mk_args("tone", "channels", 6, NULL, 0, NULL, NULL);
+	s = mk(node_ops_find("device_sink"), 0);
+	m = mk_args("channel_map", NULL, 0, NULL, 0, NULL, NULL);
+	s2 = mk(node_ops_find("device_sink"), 0);
+	is_int(link_(t, s) | link_(t, m) | link_(m, s2), 0,
+	    "5.1 into the stereo device, straight and through a channel_map");
+	(void)am_layout_parse(&g.dev_layout, "AUX0,AUX1,AUX2,AUX3", err,
+	    sizeof(err));
+	ok(graph_layout_check(&g, err, sizeof(err)) < 0,
+	    "a 4-AUX device: the graph no longer checks (%s)", err);
+	p = plan_new(&g, 64, 48000);
+	st = step_of(p, s);
+	ok(p != NULL && st->in_ch == 4 && st->mat != NULL &&
+	    st->mat[0] != NULL, "the plan is made: the sink takes 4 channels");
+	for (k = 0; st->mat != NULL && st->mat[0] != NULL && k < 4 * 6; k++)
+		nz += st->mat[0][k] != 0.0f;
+	is_int(nz, 0, "the link no rule converts is silent");
+	plan_del(p);
+	g.dev_layout = saved;
+	clear();
+}
+
 int
 main(void)
 {
@@ -256,5 +292,6 @@ main(void)
 	test_propagate();
 	test_refusal();
 	test_render();
+	test_device_change();
 	return t_done();
 }
