@@ -221,3 +221,19 @@ H=0.223607	# A / sqrt(2): -3 dB
 	req "{\"cmd\":\"destroy_node\",\"id\":$t}" >/dev/null
 	req "{\"cmd\":\"destroy_node\",\"id\":$m}" >/dev/null
 }
+
+@test "README: the channels example renders verbatim, as it says" {
+	local d=$BATS_TEST_TMPDIR out
+	awk '/^## Channels/ { s = 1 } s && /^```sh/ { f = 1; next }
+	    f && /^```/ { exit } f' "$AM_TOP/README.md" >"$d/ch.sh"
+	grep -q '^amixd --render 2 surround.am' "$d/ch.sh" ||
+	    flunk "README: no channels block"
+	(cd "$d" && bash -e ch.sh) || flunk "the README block failed"
+	out=$(chfit "$d/downmix.wav" 500 1000 1500 2000 2500 3000)
+	assert_near $A "$(amp "$out" 0 0)" 1e-4 "down-mix: FL on the left"
+	assert_near $H "$(amp "$out" 1 2)" 1e-4 "down-mix: FC at -3 dB"
+	out=$(chfit "$d/front.wav" 500 1000 1500)
+	assert_near $A "$(amp "$out" 0 0)" 1e-4 "front pair: FL"
+	assert_near $A "$(amp "$out" 1 1)" 1e-4 "front pair: FR"
+	assert_near 0 "$(amp "$out" 0 2)" 1e-4 "front pair: no FC"
+}
