@@ -8,9 +8,11 @@
  *
  *   open the device at a period of 16-4096 frames and 8-192 kHz, then
  *   create nodes of every type (tone, gain, mixer, resample, device_sink,
- *   device_source, file_sink, file_source, app_source, app_sink) with
- *   arguments drawn from each type's own table (node.h): in range, on
- *   its edges, or out of it; app nodes get a real sealed ring and an
+ *   device_source, file_sink, file_source, app_source, app_sink,
+ *   channel_map) with arguments drawn from each type's own table
+ *   (node.h): in range, on its edges, or out of it (channel counts,
+ *   layouts, maps and matrices among them, so links between layouts
+ *   are converted or refused); app nodes get a real sealed ring and an
  *   eventfd, file sources real files (one with NaN, Inf and overs);
  *   connect, disconnect, destroy and set while the engine runs or not
  *   (sets in bursts with no period between, so the change queue fills);
@@ -156,6 +158,48 @@ fz_num(const struct node_argdesc *d, struct fz_in *in)
 	}
 }
 
+/* Layouts, as a STR argument: names, position lists, some refused. */
+static const char *const fz_layouts[] = {
+	"mono", "stereo", "5.1", "7.1", "quad", "FC,FL,FR", "FR,FL",
+	"AUX0,AUX1,AUX2", "AUX0..AUX3", "FL,FL", "XY", "x",
+};
+#define FZ_LAYOUTS	(sizeof(fz_layouts) / sizeof(fz_layouts[0]))
+
+/* A channel_map "map": 1 to 4 indices or names, now and then refused. */
+static cJSON *
+fz_list(struct fz_in *in)
+{
+	static const char *const names[] = { "FL", "FR", "FC", "LFE", "RR",
+	    "AUX1", "XY" };
+	cJSON *a = cJSON_CreateArray();
+	unsigned i, n = 1 + fz_byte(in) % 4, b;
+
+	for (i = 0; i < n; i++) {
+		b = fz_byte(in);
+		cJSON_AddItemToArray(a, b & 1 ? cJSON_CreateString(names[(b >>
+		    1) % 7]) : cJSON_CreateNumber(b == 254 ? 64 : (b >> 1) % 8));
+	}
+	return a;
+}
+
+/* A "matrix": 1 to 4 rows of 1 to 6 gains, now and then ragged. */
+static cJSON *
+fz_matrix(struct fz_in *in)
+{
+	cJSON *a = cJSON_CreateArray(), *row;
+	unsigned r, c, rows = 1 + fz_byte(in) % 4, cols = 1 + fz_byte(in) % 6;
+	unsigned ragged = fz_byte(in) == 255;
+
+	for (r = 0; r < rows; r++) {
+		row = cJSON_CreateArray();
+		for (c = 0; c < cols + (ragged && r == 1); c++)
+			cJSON_AddItemToArray(row, cJSON_CreateNumber(
+			    (fz_byte(in) - 128) / 64.0));
+		cJSON_AddItemToArray(a, row);
+	}
+	return a;
+}
+
 /* A usable value of argument d, or now and then one to refuse. */
 static cJSON *
 fz_arg(const struct node_argdesc *d, struct fz_in *in, int sink_path)
@@ -195,6 +239,14 @@ fz_arg(const struct node_argdesc *d, struct fz_in *in, int sink_path)
 		snprintf(path, sizeof(path), "%s/out%d.%s", fz_dir, i,
 		    exts[b % 6]);
 		return cJSON_CreateString(path);
+	case NODE_ARG_LIST:
+		return fz_list(in);
+	case NODE_ARG_MATRIX:
+		return fz_matrix(in);
+	case NODE_ARG_STR:
+		/* "layout" (tone, channel_map): mostly ones that parse */
+		b = fz_byte(in);
+		return cJSON_CreateString(fz_layouts[b % FZ_LAYOUTS]);
 	default:
 		return cJSON_CreateString("x");
 	}
@@ -238,7 +290,7 @@ fz_create(struct fz_in *in)
 	static const char *const types[] = {
 		"tone", "gain", "mixer", "resample", "device_sink",
 		"device_source", "file_sink", "file_source", "app_source",
-		"app_sink"
+		"app_sink", "channel_map"
 	};
 	static int sinks;
 	const struct node_ops *ops;
@@ -250,7 +302,7 @@ fz_create(struct fz_in *in)
 
 	if (fz_engine.graph.nnodes >= FZ_NODES)
 		return;
-	type = types[b % 10];
+	type = types[b % (sizeof(types) / sizeof(types[0]))];
 	ops = node_ops_find(type);
 	app = strncmp(type, "app_", 4) == 0;
 	if (app)
