@@ -151,9 +151,9 @@ id_of() {
 	g=$(amctl create gain name=quiet db=-12 | jq -r .id)
 	run -0 script -qec "amctl list" /dev/null
 	output=$(printf '%s\n' "$output" | tr -d '\r')
-	assert_match '^ +ID +NAME +TYPE +IN +OUT +ARGS$' \
+	assert_match '^ +ID +NAME +TYPE +CH +IN +OUT +ARGS$' \
 	    "$(printf '%s\n' "$output" | sed -n 3p)"
-	assert_match "^ *$g  quiet +gain +- +- +db=-12\$" \
+	assert_match "^ *$g  quiet +gain +2 +- +- +db=-12\$" \
 	    "$(printf '%s\n' "$output" | grep -E "^ *$g  ")"
 	assert_match "^ *$t  - +tone " \
 	    "$(printf '%s\n' "$output" | grep -E "^ *$t  ")"
