@@ -2,12 +2,26 @@
 /*
  * file_source: plays a sound file, any format libsndfile reads (WAV,
  * FLAC, Ogg/Vorbis, AIFF, W64, RF64, CAF...), at any rate from 1 kHz to
- * 768 kHz. Mono is duplicated to both channels; a file of more than two
- * channels plays its first two.
+ * 768 kHz, with all its channels, 1 to 64.
  *
- * Decode-ahead: a decoder thread reads the file through libsndfile in
- * chunks and converts it to interleaved stereo float into an SPSC ring
- * holding at least two seconds at the file's rate; the real-time thread
+ * Channels: the node gives the file's channels in the file's layout
+ * (its layout hook, at plan time): the positions its channel map names
+ * (a WAV's WAVE_FORMAT_EXTENSIBLE mask, an AIFF's or CAF's layout, read
+ * by sndfile_layout.c), else the default layout of the count (FLAC's
+ * and WAVE's order; AUX0... past eight). The "layout" argument relabels
+ * them (same count) for a file whose map is missing or wrong. The ring
+ * carries frames of the file's channels. Should a plan run the node
+ * with another channel count than the file's (out_ch, 0 meaning
+ * stereo, as every plan did before layouts), process copies the first
+ * out_ch channels, repeats a mono file in each, and leaves any others
+ * silent: a stereo graph plays a mono file on both sides and a wider
+ * file's first two channels, as amixd always did.
+ *
+ * Decode-ahead: a decoder thread (file_source_decoder.c) reads the file
+ * through libsndfile in chunks, as interleaved float, into an SPSC ring
+ * holding at least two seconds at the file's rate (at most
+ * FSRC_RING_MAX bytes: 64 channels at 768 kHz would need 400 MB); the
+ * real-time thread
  * only reads that ring, never libsndfile. When the ring falls below
  * three quarters the real-time side wakes the decoder with one write(2)
  * to a non-blocking eventfd (at most once per refill: wake_sent), as rt.c
@@ -50,8 +64,8 @@
  * file whose header is fine but whose audio is not fails at create_node
  * rather than later.
  *
- * Threads: init, done, ready, rate and run_rate on the control thread
- * (rate only while stopped); process and file_source_pull on the
+ * Threads: init, done, ready, rate, run_rate and layout on the control
+ * thread (rate only while stopped); process and file_source_pull on the
  * real-time thread; file_source_decoder on its own I/O thread, the only
  * one that touches the SNDFILE and the converter after init.
  */
@@ -61,7 +75,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -72,278 +85,26 @@
 
 #include <sndfile.h>
 
-#include "afmt.h"
+#include "chlayout.h"
 #include "dl.h"
+#include "file_source.h"
+#include "log.h"
 #include "node.h"
 #include "resampler.h"
 #include "queue.h"
 #include "rt.h"
+#include "sndfile_layout.h"
 #include "util.h"
 
-#define FSRC_CHUNK	8192		/* frames per read */
-#define FSRC_OUT	2048		/* converted frames per write */
-#define FSRC_RBITS	20		/* flush word: rate bits */
-#define FSRC_RMASK	((1u << FSRC_RBITS) - 1)
-#define FSRC_AHEAD	2		/* ring, seconds at the file's rate */
-#define FSRC_RATE_MIN	1000		/* Hz */
-#define FSRC_RATE_MAX	768000		/* Hz */
-#define FSRC_CHANNELS_MAX 64
-#define FSRC_WAIT_MS	1000		/* decoder's poll bound */
-#define FSRC_EV_PER_SEC	10		/* underrun events, at most */
-
-enum { FSRC_ARG_PATH, FSRC_ARG_LOOP, FSRC_ARG_QUALITY };
+enum { FSRC_ARG_PATH, FSRC_ARG_LOOP, FSRC_ARG_QUALITY, FSRC_ARG_LAYOUT };
 
 static const struct node_argdesc fsrc_args[] = {
 	{ "path", NODE_ARG_PATH, 0, 0, 0, NULL, 1, 0 },
 	{ "loop", NODE_ARG_BOOL, 0, 0, 0, NULL, 0, 0 },
 	{ "quality", NODE_ARG_ENUM, 0, 0, RESAMPLER_BEST,
 	    resampler_qualities, 0, 0 },
+	{ "layout", NODE_ARG_STR, 0, 0, 0, NULL, 0, 0 },
 };
-
-struct file_source {
-	char *path;
-	int loop;
-	int quality;			/* RESAMPLER_* */
-	int channels;			/* in the file */
-	uint32_t file_rate;		/* Hz */
-	uint32_t graph_rate;		/* Hz */
-	struct am_queue ring;		/* stereo float frames, flush rate */
-	uint32_t low;			/* wake the decoder below, frames */
-	int evfd;			/* wakes the decoder, or -1 */
-	_Atomic int wake_sent;		/* RT woke it; decoder not yet up */
-	_Atomic int eof;		/* the ring holds all that is left */
-	_Atomic int quit;
-	_Atomic uint32_t want_rate;	/* control: the rate run at */
-	_Atomic uint64_t flush;		/* ring pos << FSRC_RBITS | rate */
-	sf_count_t frames;		/* in the file */
-
-	/* Decoder thread (init before it starts). */
-	SNDFILE *sf;
-	pthread_t decoder;
-	int decoder_on;
-	uint64_t pass;			/* frames read since frame 0 */
-	float *dbuf;			/* FSRC_CHUNK * channels */
-	short *ibuf;			/* the same, 16-bit WAVs; or NULL */
-	float *sbuf;			/* FSRC_CHUNK * 2 */
-	float *obuf;			/* FSRC_OUT * 2, converted */
-	struct resampler conv;		/* file rate -> conv_rate */
-	uint32_t conv_rate;		/* the ring's rate, 0 before any */
-	uint64_t base_out;		/* ring pos of the last flush */
-	sf_count_t base_in;		/* file frame there */
-	uint64_t out_left;		/* frames still to make, no loop */
-	uint32_t sb_off, sb_len;	/* sbuf frames not yet converted */
-
-	/* Real-time thread. */
-	const struct node_cycle *cycle;	/* the period being pulled */
-	int eof_sent;
-	uint64_t out;			/* frames produced */
-	uint64_t under;			/* frames zero-filled, unreported */
-	uint64_t under_at;		/* out at the last underrun event */
-	int under_once;			/* an underrun event was sent */
-};
-
-/*
- * Decoder (or init): up to want frames (at most FSRC_CHUNK) of the file
- * as float into buf. 16-bit PCM WAVs are read as they are stored and
- * converted by am_afmt_decode, which gives the floats libsndfile would
- * (s / 32768) in one read(2) of the chunk instead of one per 8 KiB
- * and with vector code: the 16-bit file mix reads 16 files at once.
- */
-static sf_count_t
-file_source_readf(struct file_source *f, float *buf, uint32_t want)
-{
-	sf_count_t got;
-
-	if (f->ibuf == NULL)
-		return sf_readf_float(f->sf, buf, want);
-	got = sf_readf_short(f->sf, f->ibuf, want);
-	if (got > 0)
-		am_afmt_decode(AM_AFMT_S16, buf, f->ibuf, (size_t)got *
-		    f->channels);
-	return got;
-}
-
-/*
- * Decoder (or init, before the decoder starts): read up to want frames,
- * at most FSRC_CHUNK, as stereo into sbuf. Seeks back to the start at
- * the end of the file when looping. Returns the frames read, 0 at the
- * end.
- */
-static uint32_t
-file_source_read(struct file_source *f, uint32_t want)
-{
-	float *buf = f->channels == 2 ? f->sbuf : f->dbuf;
-	sf_count_t got;
-	uint32_t i, n;
-	int ch = f->channels;
-
-	if (want > FSRC_CHUNK)
-		want = FSRC_CHUNK;
-	got = file_source_readf(f, buf, want);
-	if (got <= 0 && f->loop && f->pass > 0) {
-		if (sf_seek(f->sf, 0, SEEK_SET) < 0)
-			return 0;
-		f->pass = 0;
-		got = file_source_readf(f, buf, want);
-	}
-	if (got <= 0)
-		return 0;
-	n = (uint32_t)got;
-	f->pass += n;
-	if (ch == 1) {
-		for (i = 0; i < n; i++)
-			f->sbuf[2 * i] = f->sbuf[2 * i + 1] = buf[i];
-	} else if (ch > 2) {
-		for (i = 0; i < n; i++) {
-			f->sbuf[2 * i] = buf[(size_t)i * ch];
-			f->sbuf[2 * i + 1] = buf[(size_t)i * ch + 1];
-		}
-	}
-	return n;
-}
-
-/*
- * Decoder: the converter's input callback. frames of the file, from
- * what sbuf still holds then fresh reads; silence past the end.
- */
-static void
-file_source_feed(void *ctx, float *dst, uint32_t frames)
-{
-	struct file_source *f = ctx;
-	uint32_t k;
-
-	while (frames > 0) {
-		if (f->sb_len == 0) {
-			f->sb_off = 0;
-			f->sb_len = file_source_read(f, FSRC_CHUNK);
-			if (f->sb_len == 0) {
-				memset(dst, 0, (size_t)frames * 2 *
-				    sizeof(float));
-				return;
-			}
-		}
-		k = frames < f->sb_len ? frames : f->sb_len;
-		memcpy(dst, f->sbuf + 2 * f->sb_off, (size_t)k * 2 *
-		    sizeof(float));
-		dst += 2 * k;
-		frames -= k;
-		f->sb_off += k;
-		f->sb_len -= k;
-	}
-}
-
-/*
- * Decoder: up to space frames at conv_rate into the ring. Returns the
- * frames added, 0 at the end. Converted output is made in blocks of
- * FSRC_OUT exactly (the decoder waits for that much room), whatever
- * the timing: the converter sees the same calls, so the bytes are the
- * same run to run.
- */
-static uint32_t
-file_source_fill(struct file_source *f, uint32_t space)
-{
-	uint32_t n;
-
-	if (f->conv_rate == f->file_rate) {
-		n = file_source_read(f, space);
-		am_queue_write(&f->ring, f->sbuf, n);
-		return n;
-	}
-	n = space < FSRC_OUT ? space : FSRC_OUT;
-	if (!f->loop && f->out_left < n)
-		n = (uint32_t)f->out_left;
-	if (n == 0)
-		return 0;
-	resampler_run(&f->conv, f->obuf, n, file_source_feed, f);
-	am_queue_write(&f->ring, f->obuf, n);
-	f->out_left -= n;
-	return n;
-}
-
-/*
- * Decoder: take up the rate the node is now run at, if it changed:
- * seek to where the real-time side has got to, make a converter, and
- * publish from where in the ring frames are at that rate.
- */
-static void
-file_source_retune(struct file_source *f)
-{
-	uint32_t want = atomic_load_explicit(&f->want_rate,
-	    memory_order_acquire);
-	uint64_t rd, wr;
-	sf_count_t pos = 0;
-	char err[128];
-
-	if (want == f->conv_rate)
-		return;
-	rd = atomic_load_explicit(&f->ring.rd, memory_order_acquire);
-	wr = atomic_load_explicit(&f->ring.wr, memory_order_relaxed);
-	if (f->conv_rate != 0 && rd > f->base_out)
-		pos = f->base_in + (sf_count_t)((rd - f->base_out) *
-		    f->file_rate / f->conv_rate);
-	else if (f->conv_rate != 0)
-		pos = f->base_in;
-	if (f->loop)
-		pos %= f->frames;
-	else if (pos > f->frames)
-		pos = f->frames;
-	if (sf_seek(f->sf, pos, SEEK_SET) < 0)
-		pos = sf_seek(f->sf, 0, SEEK_CUR);
-	f->pass = (uint64_t)pos;
-	f->sb_off = f->sb_len = 0;
-	resampler_done(&f->conv);
-	if (want != f->file_rate && resampler_init(&f->conv, f->quality |
-	    RESAMPLER_NONRT, f->file_rate, want, FSRC_OUT, err,
-	    sizeof(err)) < 0)
-		want = 0;	/* no memory: the real-time side plays silence */
-	f->conv_rate = want;
-	f->base_out = wr;
-	f->base_in = pos;
-	f->out_left = want == 0 ? 0 : ((uint64_t)(f->frames - pos) * want +
-	    f->file_rate - 1) / f->file_rate;
-	atomic_store_explicit(&f->eof, 0, memory_order_relaxed);
-	atomic_store_explicit(&f->flush, wr << FSRC_RBITS | want,
-	    memory_order_release);
-}
-
-/*
- * The decoder thread: fill the ring to the top, then sleep until the
- * real-time side (or done) writes the eventfd; the timeout only bounds
- * the wait should a wake-up ever be missed.
- */
-static void *
-file_source_decoder(void *arg)
-{
-	struct file_source *f = arg;
-	struct pollfd pfd;
-	uint64_t cnt;
-	uint32_t space;
-	ssize_t rc;
-
-	pthread_setname_np(pthread_self(), "amixd-fsrc");
-	pfd.fd = f->evfd;
-	pfd.events = POLLIN;
-	while (!atomic_load_explicit(&f->quit, memory_order_acquire)) {
-		atomic_store_explicit(&f->wake_sent, 0, memory_order_release);
-		file_source_retune(f);
-		while (!atomic_load_explicit(&f->eof, memory_order_relaxed) &&
-		    !atomic_load_explicit(&f->quit, memory_order_relaxed) &&
-		    f->conv_rate != 0 &&
-		    atomic_load_explicit(&f->want_rate,
-		    memory_order_relaxed) == f->conv_rate &&
-		    (space = am_queue_space(&f->ring)) >= (f->conv_rate ==
-		    f->file_rate ? 1 : FSRC_OUT)) {
-			if (file_source_fill(f, space) == 0)
-				atomic_store_explicit(&f->eof, 1,
-				    memory_order_release);
-		}
-		if (poll(&pfd, 1, FSRC_WAIT_MS) > 0) {
-			rc = read(f->evfd, &cnt, sizeof(cnt));
-			(void)rc;
-		}
-	}
-	return NULL;
-}
 
 /* Control: wake the decoder. */
 static void
@@ -443,6 +204,66 @@ file_source_check(struct file_source *f, const SF_INFO *info, char *err,
 }
 
 /*
+ * Control: the ring's frames. Two seconds at the file's rate or the
+ * graph's, the larger, rounded up to a power of two as am_queue does;
+ * halved while that is over FSRC_RING_MAX bytes (many channels at a
+ * high rate), never below four of the decoder's chunks.
+ */
+static uint32_t
+file_source_ring_frames(const struct file_source *f, uint32_t rate)
+{
+	uint32_t want = FSRC_AHEAD * (f->file_rate > rate ? f->file_rate :
+	    rate), cap;
+	size_t frame = (size_t)f->channels * sizeof(float);
+
+	for (cap = 1; cap < want; cap <<= 1)
+		;
+	while (cap > 4 * FSRC_CHUNK && cap * frame > FSRC_RING_MAX)
+		cap >>= 1;
+	return cap;
+}
+
+/*
+ * Control: the layout of the file's channels: arg (the "layout"
+ * argument, NULL if not given) relabels them, else the file's channel
+ * map says them, else the default for the count. 0, or -EINVAL with a
+ * message.
+ */
+static int
+file_source_layout_init(struct file_source *f, const char *arg, char *err,
+    size_t errlen)
+{
+	char why[128], buf[AM_CH_MAX * 8];
+	int rc;
+
+	if (arg != NULL) {
+		if (am_layout_parse(&f->layout, arg, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "layout: %s", why);
+			return -EINVAL;
+		}
+		if (f->layout.n != f->channels) {
+			snprintf(err, errlen, "layout: %s has %u channels, "
+			    "%s has %d", arg, f->layout.n, f->path,
+			    f->channels);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	rc = sndfile_layout_get(f->sf, f->channels, &f->layout, why,
+	    sizeof(why));
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %d channels (1 to %d are played)",
+		    f->path, f->channels, FSRC_CHANNELS_MAX);
+		return rc;
+	}
+	if (why[0] != '\0')
+		logx(2, "%s: %s", f->path, why);
+	logx(3, "%s: %d channels, %s", f->path, f->channels,
+	    am_layout_str(&f->layout, buf, sizeof(buf)));
+	return 0;
+}
+
+/*
  * Control: open and check the file, set up the ring and the converter,
  * decode the first chunk and start the decoder. 0, or -errno with a
  * message in err, and then nothing is left open or allocated.
@@ -470,15 +291,16 @@ file_source_init(void *st, const struct node_val *v, uint32_t rate,
 	f->channels = info.channels;
 	f->file_rate = (uint32_t)info.samplerate;
 	f->frames = info.frames;
-	f->dbuf = xcalloc((size_t)FSRC_CHUNK * f->channels, sizeof(float));
+	rc = file_source_layout_init(f, v[FSRC_ARG_LAYOUT].str, err, errlen);
+	if (rc < 0)
+		goto fail_close;
 	if (file_source_s16(&info))
 		f->ibuf = xcalloc((size_t)FSRC_CHUNK * f->channels,
 		    sizeof(short));
-	f->sbuf = xcalloc((size_t)FSRC_CHUNK * 2, sizeof(float));
-	f->obuf = xcalloc((size_t)FSRC_OUT * 2, sizeof(float));
-	/* Two seconds at the file's rate or the graph's, the larger. */
-	rc = am_queue_init(&f->ring, FSRC_AHEAD * (f->file_rate > rate ?
-	    f->file_rate : rate), 2 * sizeof(float));
+	f->sbuf = xcalloc((size_t)FSRC_CHUNK * f->channels, sizeof(float));
+	f->obuf = xcalloc((size_t)FSRC_OUT * f->channels, sizeof(float));
+	rc = am_queue_init(&f->ring, file_source_ring_frames(f, rate),
+	    (uint32_t)f->channels * sizeof(float));
 	if (rc < 0) {
 		snprintf(err, errlen, "file_source: no memory for its ring");
 		goto fail_bufs;
@@ -522,10 +344,9 @@ fail_rs:
 	am_queue_done(&f->ring);
 fail_bufs:
 	free(f->ibuf);
-	free(f->dbuf);
 	free(f->sbuf);
 	free(f->obuf);
-	f->dbuf = f->sbuf = f->obuf = NULL;
+	f->sbuf = f->obuf = NULL;
 	f->ibuf = NULL;
 fail_close:
 	sf_close(f->sf);
@@ -554,7 +375,6 @@ file_source_done(void *st)
 	resampler_done(&f->conv);
 	am_queue_done(&f->ring);
 	free(f->ibuf);
-	free(f->dbuf);
 	free(f->sbuf);
 	free(f->obuf);
 	free(f->path);
@@ -630,24 +450,61 @@ file_source_run_rate(void *st, uint32_t rate)
 }
 
 /*
- * RT: frames stereo frames from the ring into dst. What the ring lacks
- * is silence: the end of the file once the decoder said eof, an
- * underrun before that. eof is loaded before the ring is read, so every
- * frame written before eof was set is seen.
+ * RT: up to frames frames from the ring into dst as och channels. The
+ * file's channel count: a plain copy. Another (a plan that runs the
+ * node with fewer channels, or stereo before plans had layouts): through
+ * scratch, FSRC_SCRATCH frames at a time, the first och channels, a
+ * mono file's one in each, silence in those the file lacks. Returns the
+ * frames taken.
+ */
+static uint32_t
+file_source_take(struct file_source *f, float *dst, uint32_t frames,
+    uint32_t och)
+{
+	uint32_t rch = (uint32_t)f->channels, done = 0, n, m, i, o;
+	const float *s;
+	float *d;
+
+	if (och == rch)
+		return am_queue_read(&f->ring, dst, frames);
+	while (done < frames) {
+		m = frames - done < FSRC_SCRATCH ? frames - done :
+		    FSRC_SCRATCH;
+		n = am_queue_read(&f->ring, f->scratch, m);
+		for (i = 0; i < n; i++) {
+			s = f->scratch + (size_t)i * rch;
+			d = dst + (size_t)(done + i) * och;
+			for (o = 0; o < och; o++)
+				d[o] = rch == 1 ? s[0] : o < rch ? s[o] :
+				    0.0f;
+		}
+		done += n;
+		if (n < m)
+			break;
+	}
+	return done;
+}
+
+/*
+ * RT: frames frames of och channels from the ring into dst. What the
+ * ring lacks is silence: the end of the file once the decoder said eof,
+ * an underrun before that. eof is loaded before the ring is read, so
+ * every frame written before eof was set is seen.
  */
 static void
-file_source_pull(void *ctx, float *dst, uint32_t frames)
+file_source_pull(struct file_source *f, float *dst, uint32_t frames,
+    uint32_t och)
 {
-	struct file_source *f = ctx;
 	const struct node_cycle *c = f->cycle;
 	uint32_t n;
 	int eof;
 
 	eof = atomic_load_explicit(&f->eof, memory_order_acquire);
-	n = am_queue_read(&f->ring, dst, frames);
+	n = file_source_take(f, dst, frames, och);
 	if (n == frames)
 		return;
-	memset(dst + 2 * n, 0, (size_t)(frames - n) * 2 * sizeof(float));
+	memset(dst + (size_t)och * n, 0, (size_t)(frames - n) * och *
+	    sizeof(float));
 	if (eof) {
 		/* Sent once; a full event queue drops it: next period. */
 		if (!f->eof_sent && node_event(c, NODE_EV_EOF, 0) == 0)
@@ -683,11 +540,9 @@ file_source_process(void *st, const struct node_cycle *c, const float *in,
     float *out)
 {
 	struct file_source *f = st;
-	uint64_t one = 1;
+	uint32_t och = c->out_ch != 0 ? c->out_ch : 2, skip;
+	uint64_t one = 1, flush, at, rd;
 	ssize_t rc;
-
-	uint64_t flush, at, rd;
-	uint32_t skip;
 
 	(void)in;
 	flush = atomic_load_explicit(&f->flush, memory_order_acquire);
@@ -701,9 +556,9 @@ file_source_process(void *st, const struct node_cycle *c, const float *in,
 	}
 	f->cycle = c;
 	if ((flush & FSRC_RMASK) == c->rate)
-		file_source_pull(f, out, c->frames);
+		file_source_pull(f, out, c->frames, och);
 	else	/* the decoder has not taken up this rate yet */
-		memset(out, 0, (size_t)c->frames * 2 * sizeof(float));
+		memset(out, 0, (size_t)c->frames * och * sizeof(float));
 	f->cycle = NULL;
 	f->out += c->frames;
 	file_source_report(f, c);
@@ -716,16 +571,35 @@ file_source_process(void *st, const struct node_cycle *c, const float *in,
 	}
 }
 
+/*
+ * Control, at plan time: the node gives the file's channels in its
+ * layout (the file's, or the "layout" argument's); it takes no input.
+ */
+static int
+file_source_layout(void *st, const struct am_layout *up,
+    struct am_layout *in, struct am_layout *out, char *err, size_t errlen)
+{
+	struct file_source *f = st;
+
+	(void)up;
+	(void)err;
+	(void)errlen;
+	*in = f->layout;
+	*out = f->layout;
+	return 0;
+}
+
 const struct node_ops node_file_source_ops = {
 	.type = "file_source",
 	.size = sizeof(struct file_source),
 	.flags = NODE_SOURCE,
 	.args = fsrc_args,
-	.nargs = 3,
+	.nargs = 4,
 	.init = file_source_init,
 	.done = file_source_done,
 	.process = file_source_process,
 	.ready = file_source_ready,
 	.rate = file_source_rate,
 	.run_rate = file_source_run_rate,
+	.layout = file_source_layout,
 };

@@ -82,7 +82,7 @@ t_play(const char *what, const char *path, int loop, int periods, int lch,
 {
 	static struct file_source f;
 	static float out[T_FRAMES * 2];
-	struct node_val v[3];
+	struct node_val v[NODE_ARG_MAX];
 	struct node_stats st;
 	struct node_cycle c;
 	char err[256];
@@ -148,6 +148,7 @@ t_underrun(void)
 	int i, n, nz = 0;
 
 	memset(&f, 0, sizeof(f));
+	f.channels = 2;
 	f.file_rate = T_RATE;
 	f.evfd = -1;
 	f.flush = T_RATE;		/* the ring is at T_RATE from 0 */
