@@ -23,7 +23,31 @@
  *
  * A WAV is written as RF64 that libsndfile downgrades to a plain RIFF
  * WAVE while the file stays under 4 GiB (SFC_RF64_AUTO_DOWNGRADE): a
- * recording of any length stays readable.
+ * recording of any length stays readable. Its fmt chunk is always
+ * WAVE_FORMAT_EXTENSIBLE.
+ *
+ * Channels: the file records its input's channels, 1 to 64, in its
+ * input's layout (the layout hook: in = out = up, the widest layout
+ * upstream), unless "channels" or "layout" fix them (then every link
+ * into the sink is converted to that layout by amixd(7)'s rules: a 5.1
+ * mix recorded as stereo). The file is opened at init with the fixed
+ * layout, or stereo; while no audio has gone into it, a plan that
+ * brings another layout reopens it with that one (file_sink_relayout,
+ * control thread). The real-time side and the control thread agree on
+ * that through state: process moves it from FS_OPEN to FS_FIXED before
+ * its first frame goes into the ring, and the control thread reopens
+ * only after moving it from FS_OPEN to FS_BUSY, while process leaves
+ * the ring alone (what it had is lost, counted as overruns); so the
+ * ring is never rebuilt under a writing process, and a file holds one
+ * layout from its first frame to its last. WAV, RF64 and W64 carry the
+ * layout as a WAVE_FORMAT_EXTENSIBLE channel mask when it has one
+ * (sndfile_layout.c); FLAC's channel order is fixed by the count (its
+ * default layout, amixd(7)), so a FLAC sink refuses a "layout" that is
+ * not that, and a followed layout that is not is written in its own
+ * order, with a note in the log. Should a plan run the node with
+ * another channel count than the file's (in_ch; 0 is stereo, as every
+ * plan was before layouts), process records the first of its channels,
+ * a mono input's one in each, and silence in those it lacks.
  *
  * A failed write (a full disk, a file size limit, an I/O error) ends the
  * recording, not the node: the writer cuts the file back to the last
@@ -41,10 +65,10 @@
  * FIFO or a device node is refused instead of blocking the control
  * thread in open(2).
  *
- * Threads: init/done/flush/flushed/error/rate on the control thread,
- * process on the real-time thread, file_sink_writer on its own I/O
- * thread. rate runs only while stopped, and stops the writer while it
- * reopens the file.
+ * Threads: init/done/flush/flushed/error/rate/layout on the control
+ * thread, process on the real-time thread, file_sink_writer on its own
+ * I/O thread. rate runs only while stopped; rate and layout stop the
+ * writer while they reopen the file.
  */
 
 #include <sys/stat.h>
@@ -64,18 +88,12 @@
 #include <sndfile.h>
 
 #include "afmt.h"
-#include "clock.h"
-#include "dl.h"
+#include "chlayout.h"
+#include "file_sink.h"
 #include "log.h"
 #include "node.h"
 #include "queue.h"
 #include "util.h"
-
-#define FS_RING_FRAMES	(1 << 17)	/* ~2.7 s at 48 kHz */
-#define FS_CHUNK	4096		/* frames per write */
-#define FS_HEADER_NS	(AM_NSEC_PER_SEC / 2)
-#define FS_IDLE_NS	5000000		/* writer poll, 5 ms */
-#define FS_EV_PER_SEC	10		/* overrun events, at most */
 
 static const char *const fs_formats[] = {
 	"auto", "wav", "flac", "w64", "rf64", "aiff", "raw", NULL
@@ -84,333 +102,75 @@ static const char *const fs_samples[] = {
 	"auto", "f32", "s16", "s24", NULL
 };
 
-enum { FS_ARG_PATH, FS_ARG_FORMAT, FS_ARG_SAMPLE };
-enum { FS_AUTO, FS_WAV, FS_FLAC, FS_W64, FS_RF64, FS_AIFF, FS_RAW };
-enum { FS_S_AUTO, FS_F32, FS_S16, FS_S24 };
+enum { FS_ARG_PATH, FS_ARG_FORMAT, FS_ARG_SAMPLE, FS_ARG_CHANNELS,
+	FS_ARG_LAYOUT };
 
 static const struct node_argdesc fs_args[] = {
 	{ "path", NODE_ARG_NEWPATH, 0, 0, 0, NULL, 1, 0 },
 	{ "format", NODE_ARG_ENUM, 0, 0, FS_AUTO, fs_formats, 0, 0 },
 	{ "sample", NODE_ARG_ENUM, 0, 0, FS_S_AUTO, fs_samples, 0, 0 },
+	{ "channels", NODE_ARG_INT, 0, AM_CH_MAX, 0, NULL, 0, 0 },
+	{ "layout", NODE_ARG_STR, 0, 0, 0, NULL, 0, 0 },
 };
 
-struct file_sink {
-	SNDFILE *sf;
-	int stampfd;			/* float RF64: see file_sink_unstamp */
-	char *path;
-	int major;			/* SF_FORMAT_* container */
-	int sample;			/* FS_F32, FS_S16, FS_S24 */
-	uint32_t rate;			/* Hz */
-	struct am_queue ring;		/* frames: 2 floats each */
-	pthread_t writer;
-	int writer_on;
-	_Atomic int quit;
-	_Atomic uint64_t flush_req;
-	_Atomic uint64_t flush_done;
-	_Atomic uint64_t flush_at;	/* taken when flush_done was stored */
-	_Atomic uint64_t pushed;	/* frames into the ring, RT */
-	_Atomic uint64_t taken;		/* frames out of the ring, writer */
-	uint64_t written;		/* frames to libsndfile, writer only */
-	_Atomic int werr;		/* errno of the failed write, or 0 */
-	_Atomic uint64_t good;		/* frames in the file when it failed */
-	char errmsg[256];		/* why, set before werr; then constant */
-	_Atomic int err_counted;	/* the loss was counted: RT or error */
-	int err_asked;			/* error gave the text, control */
-	_Atomic(struct node_stats *) stats;	/* borrowed, set by RT */
-	int err_seen;			/* werr seen, RT */
-	int err_sent;			/* NODE_EV_ERROR queued, RT */
-	uint32_t dither;		/* PRNG state, writer only */
-	float fbuf[FS_CHUNK * 2];	/* writer only */
-	short sbuf[FS_CHUNK * 2];	/* writer only */
-	int ibuf[FS_CHUNK * 2];		/* writer only */
-	uint64_t out;			/* frames seen, RT */
-	uint64_t lost;			/* frames lost, unreported, RT */
-	_Atomic uint64_t lost_total;	/* frames lost: RT, or error */
-	uint64_t lost_at;		/* out at the last overrun event, RT */
-	int lost_once;			/* an overrun event was sent, RT */
-};
 
-/* Container from the name's extension, for format "auto". */
+/*
+ * Control: the ring, for frames of f->layout: FS_RING_FRAMES, halved
+ * while that is over FS_RING_MAX bytes (past 16 channels: 64 get 0.7 s
+ * at 48 kHz), touched now so that the real-time thread never faults a
+ * page in. 0, or -ENOMEM with a message.
+ */
 static int
-file_sink_guess(const char *path)
+file_sink_ring(struct file_sink *f, char *err, size_t errlen)
 {
-	const char *dot = strrchr(path, '.');
+	uint32_t frames = FS_RING_FRAMES;
+	size_t frame = (size_t)f->layout.n * sizeof(float);
 
-	if (dot == NULL)
-		return FS_WAV;
-	if (strcasecmp(dot, ".flac") == 0)
-		return FS_FLAC;
-	if (strcasecmp(dot, ".w64") == 0)
-		return FS_W64;
-	if (strcasecmp(dot, ".rf64") == 0)
-		return FS_RF64;
-	if (strcasecmp(dot, ".aif") == 0 || strcasecmp(dot, ".aiff") == 0)
-		return FS_AIFF;
-	if (strcasecmp(dot, ".raw") == 0 || strcasecmp(dot, ".f32") == 0)
-		return FS_RAW;
-	return FS_WAV;
-}
-
-static int
-file_sink_open(struct file_sink *f, char *err, size_t errlen)
-{
-	/* "wav" is RF64 that stays RIFF WAVE under 4 GiB: see below. */
-	static const int majors[] = {
-		0, SF_FORMAT_RF64, SF_FORMAT_FLAC, SF_FORMAT_W64,
-		SF_FORMAT_RF64, SF_FORMAT_AIFF, SF_FORMAT_RAW
-	};
-	static const int subs[] = {
-		0, SF_FORMAT_FLOAT, SF_FORMAT_PCM_16, SF_FORMAT_PCM_24
-	};
-	SF_INFO info;
-	struct stat st;
-	int fd, rc, unstamp;
-
-	if (dl_sndfile_load(err, errlen) < 0)
-		return -ENOSYS;
-	memset(&info, 0, sizeof(info));
-	info.samplerate = (int)f->rate;
-	info.channels = 2;
-	info.format = majors[f->major] | subs[f->sample];
-	if (f->major == FS_RAW)
-		info.format |= SF_ENDIAN_LITTLE;
-	if (!sf_format_check(&info)) {
-		snprintf(err, errlen, "%s: format and sample do not go "
-		    "together (flac holds s16 or s24)", f->path);
-		return -EINVAL;
+	while (frames > 4 * FS_CHUNK && frames * frame > FS_RING_MAX)
+		frames >>= 1;
+	if (am_queue_init(&f->ring, frames, (uint32_t)frame) < 0) {
+		snprintf(err, errlen, "file_sink: no memory for its ring");
+		return -ENOMEM;
 	}
-	/* Say why a FIFO without a reader fails (ENXIO) plainly. */
-	if (stat(f->path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: cannot write: not a regular file "
-		    "(no directories, devices or FIFOs)", f->path);
-		return -EINVAL;
-	}
-	/* Float RF64 (and so WAV) is read back at the end: unstamp. */
-	unstamp = (f->major == FS_RF64 || f->major == FS_WAV) &&
-	    f->sample == FS_F32;
-	fd = open(f->path, (unstamp ? O_RDWR : O_WRONLY) | O_CREAT |
-	    O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: cannot write: %s", f->path,
-		    strerror(errno));
-		return rc;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: cannot write: not a regular file "
-		    "(no directories, devices or FIFOs)", f->path);
-		close(fd);
-		return -EINVAL;
-	}
-	/* A regular file: O_NONBLOCK means nothing; empty it now. */
-	if (ftruncate(fd, 0) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: cannot write: %s", f->path,
-		    strerror(errno));
-		close(fd);
-		return rc;
-	}
-	f->sf = sf_open_fd(fd, SFM_WRITE, &info, SF_TRUE);
-	if (f->sf == NULL) {
-		snprintf(err, errlen, "%s: cannot write: %s", f->path,
-		    sf_strerror(NULL));
-		close(fd);
-		return -EACCES;
-	}
-	if (unstamp)
-		f->stampfd = dup(fd);
-	/*
-	 * A plain RIFF WAVE (with a WAVE_FORMAT_EXTENSIBLE fmt chunk) while
-	 * it holds less than 4 GiB, RF64 past that: set before any write.
-	 */
-	if (f->major == FS_WAV)
-		sf_command(f->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
-	/* The PEAK chunk carries a timestamp: renders would differ. */
-	sf_command(f->sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
-	/* Float to integer in libsndfile wraps above full scale: clip. */
-	if (f->sample != FS_F32)
-		sf_command(f->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	memset(f->ring.data, 0, (size_t)f->ring.cap * f->ring.recsz);
 	return 0;
 }
 
 /*
- * Control, after sf_close: libsndfile gives a float RF64 file a PEAK
- * chunk stamped with the time of its last header write, and RF64 does
- * not take SFC_SET_ADD_PEAK_CHUNK: zero the stamp, so two renders stay
- * identical. Walks the chunks up to "data"; leaves anything odd alone.
- */
-static void
-file_sink_unstamp(struct file_sink *f)
-{
-	static const unsigned char zero[4];
-	unsigned char h[512];
-	uint32_t size;
-	ssize_t n, rc;
-	size_t off;
-
-	if (f->stampfd < 0)
-		return;
-	n = pread(f->stampfd, h, sizeof(h), 0);
-	for (off = 12; n > 0 && off + 20 <= (size_t)n; off += 8 + size +
-	    (size & 1)) {
-		size = h[off + 4] | h[off + 5] << 8 | h[off + 6] << 16 |
-		    (uint32_t)h[off + 7] << 24;
-		if (memcmp(h + off, "data", 4) == 0)
-			break;
-		if (memcmp(h + off, "PEAK", 4) == 0 && size >= 8) {
-			rc = pwrite(f->stampfd, zero, 4, (off_t)off + 12);
-			(void)rc;
-			break;
-		}
-	}
-	close(f->stampfd);
-	f->stampfd = -1;
-}
-
-/*
- * Writer: a write failed with errno e (0: libsndfile did not say). Cut
- * the file back to the frames written whole, bring its header up to
- * date, keep the reason in errmsg, then raise werr for the RT side and
- * error. Nothing more is written to this file.
- */
-static void
-file_sink_fail(struct file_sink *f, int e)
-{
-	sf_count_t frames = (sf_count_t)f->written;
-	char buf[128];
-	const char *why;
-
-	why = e != 0 ? strerror_r(e, buf, sizeof(buf)) : sf_strerror(f->sf);
-	snprintf(f->errmsg, sizeof(f->errmsg), "%s: recording stopped after "
-	    "%llu frames: %s", f->path, (unsigned long long)f->written, why);
-	/* A partial frame or a torn last write must not count as audio. */
-	sf_command(f->sf, SFC_FILE_TRUNCATE, &frames, sizeof(frames));
-	sf_command(f->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
-	sf_write_sync(f->sf);
-	atomic_store_explicit(&f->good, f->written, memory_order_relaxed);
-	atomic_store_explicit(&f->werr, e != 0 ? e : EIO,
-	    memory_order_release);
-}
-
-/*
- * Writer: n frames of fbuf to the file in the chosen sample format.
- * 0, or -1 when the write failed (file_sink_fail has run).
+ * Control: the file's layout from the "channels" and "layout"
+ * arguments (either fixes it: forced), else stereo until a plan says
+ * what comes in. 0, or -EINVAL with a message.
  */
 static int
-file_sink_write(struct file_sink *f, uint32_t n)
+file_sink_layout_arg(struct file_sink *f, const struct node_val *v,
+    char *err, size_t errlen)
 {
-	uint64_t clipped = 0;		/* counted by process already */
-	sf_count_t got;
-	uint32_t i;
-	int e;
+	unsigned n = (unsigned)v[FS_ARG_CHANNELS].num;
+	struct am_layout def;
+	char why[128];
 
-	if (f->sample == FS_S16) {
-		for (i = 0; i < n * 2; i++)
-			f->sbuf[i] = (short)am_afmt_quant(f->fbuf[i], 16,
-			    &f->dither, &clipped);
-		errno = 0;
-		got = sf_writef_short(f->sf, f->sbuf, n);
-	} else if (f->sample == FS_S24) {
-		/* libsndfile takes the top 24 bits of an int. */
-		for (i = 0; i < n * 2; i++)
-			f->ibuf[i] = (int)((uint32_t)am_afmt_quant(f->fbuf[i],
-			    24, NULL, &clipped) << 8);
-		errno = 0;
-		got = sf_writef_int(f->sf, f->ibuf, n);
-	} else {
-		errno = 0;
-		got = sf_writef_float(f->sf, f->fbuf, n);
-	}
-	e = errno;
-	if (got > 0)
-		f->written += (uint64_t)got;
-	if (got == (sf_count_t)n)
+	f->forced = n != 0 || v[FS_ARG_LAYOUT].str != NULL;
+	am_layout_default(&f->layout, n != 0 ? n : 2);
+	if (v[FS_ARG_LAYOUT].str == NULL)
 		return 0;
-	file_sink_fail(f, e);
-	return -1;
-}
-
-/*
- * The write-behind thread: drains the ring, brings the header up to date
- * every FS_HEADER_NS while audio arrives (even when it never catches up
- * with the ring), answers flush requests once the ring is empty, and on
- * quit drains what is left before returning.
- */
-static void *
-file_sink_writer(void *arg)
-{
-	struct file_sink *f = arg;
-	struct timespec idle;
-	uint64_t last_header = am_clock_ns(), req, now;
-	uint32_t n;
-	int quit, dirty = 0;
-
-	pthread_setname_np(pthread_self(), "amixd-fsink");
-	am_clock_ts(FS_IDLE_NS, &idle);
-	for (;;) {
-		quit = atomic_load_explicit(&f->quit, memory_order_acquire);
-		req = atomic_load_explicit(&f->flush_req,
-		    memory_order_acquire);
-		n = am_queue_read(&f->ring, f->fbuf, FS_CHUNK);
-		/* After a failed write the ring is only emptied. */
-		if (n > 0 && atomic_load_explicit(&f->werr,
-		    memory_order_relaxed) == 0 && file_sink_write(f, n) == 0)
-			dirty = 1;
-		atomic_store_explicit(&f->taken, atomic_load_explicit(
-		    &f->taken, memory_order_relaxed) + n,
-		    memory_order_relaxed);
-		now = am_clock_ns();
-		if (dirty && now - last_header >= FS_HEADER_NS) {
-			sf_command(f->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
-			last_header = now;
-			dirty = 0;
-		}
-		if (n == FS_CHUNK)
-			continue;	/* more waiting: no flush, no sleep */
-		if (req != atomic_load(&f->flush_done)) {
-			sf_command(f->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
-			sf_write_sync(f->sf);
-			last_header = now;
-			dirty = 0;
-			/* The ring was empty: all taken so far is on disk. */
-			atomic_store(&f->flush_at, atomic_load(&f->taken));
-			atomic_store_explicit(&f->flush_done, req,
-			    memory_order_release);
-		}
-		if (quit)
-			break;
-		nanosleep(&idle, NULL);
+	if (am_layout_parse(&f->layout, v[FS_ARG_LAYOUT].str, why,
+	    sizeof(why)) < 0) {
+		snprintf(err, errlen, "layout: %s", why);
+		return -EINVAL;
 	}
-	return NULL;
-}
-
-/* Control: start the writer thread. 0, or -errno with a message. */
-static int
-file_sink_writer_start(struct file_sink *f, char *err, size_t errlen)
-{
-	int rc;
-
-	atomic_store(&f->quit, 0);
-	rc = -pthread_create(&f->writer, NULL, file_sink_writer, f);
-	if (rc < 0) {
-		snprintf(err, errlen, "file_sink: cannot start writer: %s",
-		    strerror(-rc));
-		return rc;
+	if (n != 0 && n != f->layout.n) {
+		snprintf(err, errlen, "layout: %s has %u channels, \"channels\""
+		    " says %u", v[FS_ARG_LAYOUT].str, f->layout.n, n);
+		return -EINVAL;
 	}
-	f->writer_on = 1;
+	am_layout_default(&def, f->layout.n);
+	if (f->major == FS_FLAC && !am_layout_eq(&f->layout, &def)) {
+		snprintf(err, errlen, "layout: flac keeps %u channels in one "
+		    "order only (%s); record a wav for another layout",
+		    def.n, am_layout_str(&def, why, sizeof(why)));
+		return -EINVAL;
+	}
 	return 0;
-}
-
-/* Control: let the writer drain the ring, update the header, and end. */
-static void
-file_sink_writer_stop(struct file_sink *f)
-{
-	if (!f->writer_on)
-		return;
-	atomic_store_explicit(&f->quit, 1, memory_order_release);
-	atomic_fetch_add(&f->flush_req, 1);
-	pthread_join(f->writer, NULL);
-	f->writer_on = 0;
 }
 
 static int
@@ -430,16 +190,15 @@ file_sink_init(void *st, const struct node_val *v, uint32_t rate, char *err,
 	f->sample = (int)v[FS_ARG_SAMPLE].num;
 	if (f->sample == FS_S_AUTO)
 		f->sample = f->major == FS_FLAC ? FS_S24 : FS_F32;
+	rc = file_sink_layout_arg(f, v, err, errlen);
+	if (rc < 0)
+		goto fail;
 	rc = file_sink_open(f, err, errlen);
 	if (rc < 0)
 		goto fail;
-	rc = am_queue_init(&f->ring, FS_RING_FRAMES, 2 * sizeof(float));
-	if (rc < 0) {
-		snprintf(err, errlen, "file_sink: no memory for its ring");
+	rc = file_sink_ring(f, err, errlen);
+	if (rc < 0)
 		goto fail_close;
-	}
-	/* Touch the ring now: the real-time thread must not page-fault. */
-	memset(f->ring.data, 0, (size_t)f->ring.cap * f->ring.recsz);
 	rc = file_sink_writer_start(f, err, errlen);
 	if (rc < 0)
 		goto fail_ring;
@@ -451,6 +210,7 @@ fail_close:
 	file_sink_unstamp(f);
 	f->sf = NULL;
 fail:
+	file_sink_bufs_free(f);
 	free(f->path);
 	f->path = NULL;
 	return rc;
@@ -477,6 +237,7 @@ file_sink_done(void *st)
 		    (unsigned long long)atomic_load(&f->lost_total));
 	}
 	am_queue_done(&f->ring);
+	file_sink_bufs_free(f);
 	free(f->path);
 }
 
@@ -598,6 +359,117 @@ file_sink_rate(void *st, uint32_t rate, char *err, size_t errlen)
 }
 
 /*
+ * Control, at plan time, nothing recorded (state FS_BUSY: process keeps
+ * out of the ring): the file takes l's channels. The writer stops, the
+ * file is made again, empty, with l, and the ring for l's frames
+ * replaces the old one. What cannot be (a container that does not hold
+ * l, no memory) changes nothing; should the file not open again, it is
+ * opened as it was. 0, or -errno with a message.
+ */
+static int
+file_sink_relayout(struct file_sink *f, const struct am_layout *l,
+    char *err, size_t errlen)
+{
+	struct am_layout old = f->layout, def;
+	struct am_queue ring;
+	char why[256], buf[AM_CH_MAX * 8];
+	SF_INFO info;
+	int rc;
+
+	if ((rc = file_sink_info(f, l, &info, err, errlen)) < 0)
+		return rc;
+	ring = f->ring;
+	f->layout = *l;
+	rc = file_sink_ring(f, err, errlen);
+	if (rc < 0) {
+		f->layout = old;
+		f->ring = ring;
+		return rc;
+	}
+	file_sink_writer_stop(f);
+	sf_close(f->sf);
+	file_sink_unstamp(f);
+	f->sf = NULL;
+	if ((rc = file_sink_open(f, err, errlen)) < 0) {
+		am_queue_done(&f->ring);
+		f->ring = ring;
+		f->layout = old;
+		if (file_sink_open(f, why, sizeof(why)) < 0)
+			return rc;	/* XXX the file is gone: nothing written */
+	} else
+		am_queue_done(&ring);
+	am_layout_default(&def, f->layout.n);
+	if (rc == 0 && f->major == FS_FLAC && !am_layout_eq(&f->layout, &def))
+		logx(2, "%s: flac keeps no layout: %s written in that order "
+		    "is read back as %s", f->path, am_layout_str(&f->layout,
+		    buf, sizeof(buf)), am_layout_str(&def, why, sizeof(why)));
+	if (file_sink_writer_start(f, why, sizeof(why)) < 0 && rc == 0) {
+		snprintf(err, errlen, "%s", why);
+		rc = -EAGAIN;
+	}
+	return rc;
+}
+
+/*
+ * Control, at plan time: the sink takes (and records) the file's
+ * layout. Unless "channels" or "layout" fixed it, that follows up, the
+ * widest layout upstream, for as long as nothing is recorded: the file
+ * is reopened with up's channels. Once audio is in the file, links are
+ * converted to its layout. 0, or -errno with a message (a layout the
+ * container cannot hold: the link is refused).
+ */
+static int
+file_sink_layout(void *st, const struct am_layout *up, struct am_layout *in,
+    struct am_layout *out, char *err, size_t errlen)
+{
+	struct file_sink *f = st;
+	int open = FS_OPEN, rc = 0;
+
+	if (!f->forced && up != NULL && !am_layout_eq(up, &f->layout) &&
+	    atomic_compare_exchange_strong(&f->state, &open, FS_BUSY)) {
+		rc = file_sink_relayout(f, up, err, errlen);
+		atomic_store_explicit(&f->state, FS_OPEN,
+		    memory_order_release);
+	}
+	*in = f->layout;
+	*out = f->layout;
+	return rc;
+}
+
+/*
+ * RT: frames frames of ich channels at in into the ring, as frames of
+ * the file's channels: a plain copy when they agree; else through
+ * scratch, the first channels, a mono input's one in each, silence in
+ * those the input lacks. Returns the frames that fit.
+ */
+static uint32_t
+file_sink_put(struct file_sink *f, const float *in, uint32_t frames,
+    uint32_t ich)
+{
+	uint32_t fch = f->layout.n, done = 0, n, m, i, o;
+	const float *s;
+	float *d;
+
+	if (ich == fch)
+		return am_queue_write(&f->ring, in, frames);
+	while (done < frames) {
+		m = frames - done < FS_SCRATCH ? frames - done : FS_SCRATCH;
+		for (i = 0; i < m; i++) {
+			s = in + (size_t)(done + i) * ich;
+			d = f->scratch + (size_t)i * fch;
+			for (o = 0; o < fch; o++)
+				d[o] = ich == 1 ? s[0] : o < ich ? s[o] :
+				    0.0f;
+		}
+		n = am_queue_write(&f->ring, f->scratch, m);
+		done += n;
+		if (n < m)
+			break;
+	}
+	return done;
+}
+
+/*
  * RT, once a write failed: nothing goes into the ring any more. Every
  * frame pushed since the last one in the file, and each period from now
  * on, counts as lost; one NODE_EV_ERROR (retried while the event queue
@@ -628,12 +500,13 @@ file_sink_process(void *st, const struct node_cycle *c, const float *in,
     float *out)
 {
 	struct file_sink *f = st;
-	uint32_t n;
+	uint32_t ich = c->in_ch != 0 ? c->in_ch : 2, n = 0;
+	int state;
 
 	(void)out;
 	atomic_store_explicit(&c->stats->clipped, atomic_load_explicit(
 	    &c->stats->clipped, memory_order_relaxed) + am_afmt_overs(in,
-	    (size_t)c->frames * 2), memory_order_relaxed);
+	    (size_t)c->frames * ich), memory_order_relaxed);
 	/* For the control side's error, should the failure come late. */
 	if (atomic_load_explicit(&f->stats, memory_order_relaxed) != c->stats)
 		atomic_store_explicit(&f->stats, c->stats,
@@ -644,7 +517,17 @@ file_sink_process(void *st, const struct node_cycle *c, const float *in,
 		file_sink_failed(f, c);
 		return;
 	}
-	n = am_queue_write(&f->ring, in, c->frames);
+	/*
+	 * The first frame fixes the file's layout; while the control
+	 * thread reopens the file (FS_BUSY) the period is lost.
+	 */
+	state = atomic_load_explicit(&f->state, memory_order_acquire);
+	if (state == FS_OPEN && atomic_compare_exchange_strong_explicit(
+	    &f->state, &state, FS_FIXED, memory_order_acq_rel,
+	    memory_order_acquire))
+		state = FS_FIXED;
+	if (state == FS_FIXED)
+		n = file_sink_put(f, in, c->frames, ich);
 	atomic_store_explicit(&f->pushed, atomic_load_explicit(&f->pushed,
 	    memory_order_relaxed) + n, memory_order_relaxed);
 	if (n < c->frames) {
@@ -666,7 +549,7 @@ const struct node_ops node_file_sink_ops = {
 	.size = sizeof(struct file_sink),
 	.flags = NODE_SINK,
 	.args = fs_args,
-	.nargs = 3,
+	.nargs = 5,
 	.init = file_sink_init,
 	.done = file_sink_done,
 	.process = file_sink_process,
@@ -675,4 +558,5 @@ const struct node_ops node_file_sink_ops = {
 	.flushed = file_sink_flushed,
 	.error = file_sink_error,
 	.rate = file_sink_rate,
+	.layout = file_sink_layout,
 };

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "dl.h"
 #include "nodes/file_sink.c"
 #include "rt.h"
 #include "t.h"
@@ -162,7 +163,7 @@ static void
 t_format(const struct fmt_row *r)
 {
 	static struct file_sink f;
-	struct node_val v[3];
+	struct node_val v[NODE_ARG_MAX];
 	struct node_stats st;
 	struct node_cycle c;
 	char path[256], err[256];
@@ -232,7 +233,7 @@ static void
 t_refused(void)
 {
 	static struct file_sink f;
-	struct node_val v[3];
+	struct node_val v[NODE_ARG_MAX];
 	char path[256], err[256];
 
 	memset(v, 0, sizeof(v));
@@ -263,7 +264,7 @@ t_refused(void)
 static int
 t_open(struct file_sink *f, const char *name, char *path, size_t len)
 {
-	struct node_val v[3];
+	struct node_val v[NODE_ARG_MAX];
 	char err[256];
 
 	snprintf(path, len, "%s/%s", t_dir, name);
