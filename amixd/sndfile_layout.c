@@ -8,19 +8,24 @@
  * layout. They become amixd's positions (ALSA's chmap names, lib/
  * chlayout.h) by the table below. A channel the map leaves without a
  * position (a mask with fewer bits than channels, an ambisonic B-format
- * component) is AUX<its index>; a file that says no map at all (a plain
- * WAV, a mask of 0, FLAC, whose channel order is fixed by its count)
+ * component) is AUX<its index>. A map naming no position at all (a
+ * mask of reserved bits only), like a file that says no map (a plain
+ * WAV, a mask of 0, FLAC, whose channel order is fixed by its count),
  * plays in the default layout for its count, which is FLAC's and
- * WAVE's. A map naming one position twice (an AIFF with both "Left"
- * and "Front Left") is not trusted: the default layout, and a note
- * saying why.
+ * WAVE's; so does a single channel, mono whatever its map says, as
+ * am_layout_from_mask has it. A map naming one position twice (an AIFF
+ * with both "Left" and "Front Left") is not trusted: the default
+ * layout, and a note saying why.
  *
- * Writing: a layout that has a WAVE mask (am_layout_to_mask: every
- * position one of the mask's eighteen and in bit order) is handed to
- * libsndfile as the map of those bits, which its WAV, RF64 and W64
- * writers turn back into the same mask. A layout with no mask leaves
- * the map alone: libsndfile writes its default mask for the count (0
- * past eight channels), which amixd(7) states.
+ * Writing: a layout whose every channel has a WAVE mask bit
+ * (am_layout_to_mask: positions of the mask's eighteen, in bit order)
+ * is handed to libsndfile as the map of those bits, which its WAV,
+ * RF64 and W64 writers turn back into the same mask. Any other layout
+ * (AUX channels, positions with no bit or out of order) leaves the map
+ * alone: libsndfile then writes its default mask for the count (0x4,
+ * 0x3, 0x33, 0x3F, 0xFF for 1, 2, 4, 6, 8 channels, else 0), which
+ * amixd(7) states: libsndfile has no way to write "no positions" for
+ * those counts.
  *
  * Control thread, or a file node's own thread; never the real-time one.
  */
@@ -85,13 +90,14 @@ sndfile_layout_get(SNDFILE *sf, int channels, struct am_layout *l,
 {
 	int map[AM_CH_MAX];
 	uint64_t seen[2] = { 0, 0 };
-	int i, p;
+	int i, p, named = 0;
 
 	note[0] = '\0';
 	if (channels < 1 || channels > AM_CH_MAX)
 		return -EINVAL;
-	if (sf_command(sf, SFC_GET_CHANNEL_MAP_INFO, map, channels *
-	    (int)sizeof(map[0])) != SF_TRUE)
+	/* One channel is mono whatever it says (chlayout.c). */
+	if (channels == 1 || sf_command(sf, SFC_GET_CHANNEL_MAP_INFO, map,
+	    channels * (int)sizeof(map[0])) != SF_TRUE)
 		return am_layout_default(l, (unsigned)channels);
 	l->n = (uint8_t)channels;
 	for (i = 0; i < channels; i++) {
@@ -99,6 +105,8 @@ sndfile_layout_get(SNDFILE *sf, int channels, struct am_layout *l,
 		    sndfile_layout_pos[map[i]] : 0;
 		if (p == 0)
 			p = AM_POS_AUX0 + i;
+		else
+			named++;
 		if (seen[p / 64] & (uint64_t)1 << (p % 64)) {
 			snprintf(note, notelen, "its channel map names %s "
 			    "twice: default layout", am_pos_name(p));
@@ -107,6 +115,9 @@ sndfile_layout_get(SNDFILE *sf, int channels, struct am_layout *l,
 		seen[p / 64] |= (uint64_t)1 << (p % 64);
 		l->pos[i] = (uint8_t)p;
 	}
+	/* No position at all (a mask of reserved bits): as mask 0. */
+	if (named == 0)
+		return am_layout_default(l, (unsigned)channels);
 	return 1;
 }
 

@@ -372,7 +372,7 @@ file_sink_relayout(struct file_sink *f, const struct am_layout *l,
 {
 	struct am_layout old = f->layout, def;
 	struct am_queue ring;
-	char why[256], buf[AM_CH_MAX * 8];
+	char why[AM_LAYOUT_STRLEN], buf[AM_LAYOUT_STRLEN];
 	SF_INFO info;
 	int rc;
 

@@ -233,7 +233,7 @@ static int
 file_source_layout_init(struct file_source *f, const char *arg, char *err,
     size_t errlen)
 {
-	char why[128], buf[AM_CH_MAX * 8];
+	char why[128], buf[AM_LAYOUT_STRLEN];
 	int rc;
 
 	if (arg != NULL) {
