@@ -450,14 +450,14 @@ file_source_run_rate(void *st, uint32_t rate)
 }
 
 /*
- * RT: up to frames frames from the ring into dst as och channels. The
- * file's channel count: a plain copy. Another (a plan that runs the
- * node with fewer channels, or stereo before plans had layouts): through
- * scratch, FSRC_SCRATCH frames at a time, the first och channels, a
- * mono file's one in each, silence in those the file lacks. Returns the
- * frames taken.
+ * RT: up to frames frames from the ring into dst as och channels, not
+ * the file's count (a plan that runs the node with fewer channels, or
+ * stereo before plans had layouts): through scratch, FSRC_SCRATCH
+ * frames at a time, the first och channels, a mono file's one in each,
+ * silence in those the file lacks. Returns the frames taken. Out of
+ * line (cold), so that the plain copy pays nothing for its loops.
  */
-static uint32_t
+static __attribute__((noinline, cold)) uint32_t
 file_source_take(struct file_source *f, float *dst, uint32_t frames,
     uint32_t och)
 {
@@ -465,8 +465,6 @@ file_source_take(struct file_source *f, float *dst, uint32_t frames,
 	const float *s;
 	float *d;
 
-	if (och == rch)
-		return am_queue_read(&f->ring, dst, frames);
 	while (done < frames) {
 		m = frames - done < FSRC_SCRATCH ? frames - done :
 		    FSRC_SCRATCH;
@@ -500,7 +498,8 @@ file_source_pull(struct file_source *f, float *dst, uint32_t frames,
 	int eof;
 
 	eof = atomic_load_explicit(&f->eof, memory_order_acquire);
-	n = file_source_take(f, dst, frames, och);
+	n = och == (uint32_t)f->channels ? am_queue_read(&f->ring, dst,
+	    frames) : file_source_take(f, dst, frames, och);
 	if (n == frames)
 		return;
 	memset(dst + (size_t)och * n, 0, (size_t)(frames - n) * och *
