@@ -38,7 +38,8 @@ struct node_stats;
 
 struct file_sink {
 	SNDFILE *sf;
-	int stampfd;			/* float RF64: see file_sink_unstamp */
+	int stampfd;			/* WAV, RF64: see file_sink_fixup */
+	long long mask_fix;		/* channel mask to write, or -1 */
 	char *path;
 	int major;			/* SF_FORMAT_* container */
 	int sample;			/* FS_F32, FS_S16, FS_S24 */
@@ -81,7 +82,7 @@ void file_sink_bufs_free(struct file_sink *f);
 int file_sink_info(const struct file_sink *f, const struct am_layout *l,
     SF_INFO *info, char *err, size_t errlen);
 int file_sink_open(struct file_sink *f, char *err, size_t errlen);
-void file_sink_unstamp(struct file_sink *f);
+void file_sink_fixup(struct file_sink *f);
 int file_sink_writer_start(struct file_sink *f, char *err, size_t errlen);
 void file_sink_writer_stop(struct file_sink *f);
 

@@ -11,7 +11,7 @@
  * whole frame and raising werr (nodes/file_sink.c's essay tells what
  * the real-time and control sides then do).
  *
- * Threads: file_sink_open, file_sink_unstamp and the start and stop of
+ * Threads: file_sink_open, file_sink_fixup and the start and stop of
  * the writer on the control thread (the writer not running while the
  * file is opened or closed); file_sink_writer, file_sink_write and
  * file_sink_fail on the writer thread, the only one that writes the
@@ -114,6 +114,31 @@ file_sink_info(const struct file_sink *f, const struct am_layout *l,
 }
 
 /*
+ * Control: the dwChannelMask a WAV or RF64 file of layout l must be
+ * given after libsndfile has closed it, or -1 when libsndfile writes
+ * the right one itself. libsndfile writes a mask only when every
+ * channel has a bit (sndfile_layout_set), else its default for the
+ * count (0x4, 0x3, 0x33, 0x3F, 0xFF for 1, 2, 4, 6, 8 channels, 0 for
+ * others): a layout with AUX channels needs its own (FL,FR,AUX2,AUX3 is
+ * 0x3, not quad's 0x33; AUX0,AUX1 is 0, not stereo's 0x3).
+ */
+static long long
+file_sink_mask_fix(const struct am_layout *l)
+{
+	static const uint32_t lsf[9] = { 0, 0x4, 0x3, 0, 0x33, 0, 0x3f, 0,
+	    0xff };
+	uint32_t want = am_layout_to_mask(l), got;
+	unsigned i;
+
+	for (i = 0; i < l->n && l->pos[i] < AM_POS_AUX0; i++)
+		;
+	if (i == l->n && want != 0)
+		return -1;	/* every channel has a bit: libsndfile's */
+	got = l->n <= 8 ? lsf[l->n] : 0;
+	return want == got ? -1 : (long long)want;
+}
+
+/*
  * Control: open f->path for writing with the channels and layout of
  * f->layout; buffers for the writer. 0, or -errno with a message.
  */
@@ -123,7 +148,7 @@ file_sink_open(struct file_sink *f, char *err, size_t errlen)
 	struct am_layout def;
 	SF_INFO info;
 	struct stat st;
-	int fd, rc, unstamp;
+	int fd, rc, riff, unstamp;
 
 	if (dl_sndfile_load(err, errlen) < 0)
 		return -ENOSYS;
@@ -135,9 +160,15 @@ file_sink_open(struct file_sink *f, char *err, size_t errlen)
 		    "(no directories, devices or FIFOs)", f->path);
 		return -EINVAL;
 	}
-	/* Float RF64 (and so WAV) is read back at the end: unstamp. */
-	unstamp = (f->major == FS_RF64 || f->major == FS_WAV) &&
-	    f->sample == FS_F32;
+	/*
+	 * Float RF64 (and so WAV) is read back at the end: unstamp; so is
+	 * one whose channel mask libsndfile cannot write (file_sink_fixup).
+	 */
+	riff = f->major == FS_RF64 || f->major == FS_WAV;
+	am_layout_default(&def, f->layout.n);
+	f->mask_fix = riff && (f->layout.n > 2 || !am_layout_eq(&f->layout,
+	    &def)) ? file_sink_mask_fix(&f->layout) : -1;
+	unstamp = riff && (f->sample == FS_F32 || f->mask_fix >= 0);
 	fd = open(f->path, (unstamp ? O_RDWR : O_WRONLY) | O_CREAT |
 	    O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
 	if (fd < 0) {
@@ -170,7 +201,6 @@ file_sink_open(struct file_sink *f, char *err, size_t errlen)
 	if (unstamp)
 		f->stampfd = dup(fd);
 	/* Stereo FL FR says nothing: the file as before layouts. */
-	am_layout_default(&def, f->layout.n);
 	if ((f->layout.n > 2 || !am_layout_eq(&f->layout, &def)) &&
 	    f->major != FS_FLAC && f->major != FS_RAW)
 		sndfile_layout_set(f->sf, &f->layout);
@@ -193,22 +223,30 @@ file_sink_open(struct file_sink *f, char *err, size_t errlen)
 }
 
 /*
- * Control, after sf_close: libsndfile gives a float RF64 file a PEAK
- * chunk stamped with the time of its last header write, and RF64 does
- * not take SFC_SET_ADD_PEAK_CHUNK: zero the stamp, so two renders stay
- * identical. Walks the chunks up to "data"; leaves anything odd alone.
+ * Control, after sf_close: fix up what libsndfile wrote in a WAV or
+ * RF64 header. It gives a float file a PEAK chunk stamped with the time
+ * of its last header write, and RF64 does not take
+ * SFC_SET_ADD_PEAK_CHUNK: zero the stamp, so two renders stay
+ * identical. And a layout with AUX channels gets its own channel mask
+ * (mask_fix, from file_sink_mask_fix) in the fmt chunk. Walks the
+ * chunks up to "data"; leaves anything odd alone. XXX a file left by a
+ * daemon killed with SIGKILL keeps libsndfile's mask and stamp.
  */
 void
-file_sink_unstamp(struct file_sink *f)
+file_sink_fixup(struct file_sink *f)
 {
 	static const unsigned char zero[4];
-	unsigned char h[512];
+	unsigned char h[512], m[4];
 	uint32_t size;
 	ssize_t n, rc;
 	size_t off;
 
 	if (f->stampfd < 0)
 		return;
+	m[0] = (unsigned char)(f->mask_fix & 0xff);
+	m[1] = (unsigned char)(f->mask_fix >> 8 & 0xff);
+	m[2] = (unsigned char)(f->mask_fix >> 16 & 0xff);
+	m[3] = (unsigned char)(f->mask_fix >> 24 & 0xff);
 	n = pread(f->stampfd, h, sizeof(h), 0);
 	for (off = 12; n > 0 && off + 20 <= (size_t)n; off += 8 + size +
 	    (size & 1)) {
@@ -216,10 +254,15 @@ file_sink_unstamp(struct file_sink *f)
 		    (uint32_t)h[off + 7] << 24;
 		if (memcmp(h + off, "data", 4) == 0)
 			break;
-		if (memcmp(h + off, "PEAK", 4) == 0 && size >= 8) {
+		if (memcmp(h + off, "fmt ", 4) == 0 && f->mask_fix >= 0 &&
+		    size >= 40 && h[off + 8] == 0xfe && h[off + 9] == 0xff) {
+			rc = pwrite(f->stampfd, m, 4, (off_t)off + 28);
+			(void)rc;
+		}
+		if (memcmp(h + off, "PEAK", 4) == 0 && size >= 8 &&
+		    f->sample == FS_F32) {
 			rc = pwrite(f->stampfd, zero, 4, (off_t)off + 12);
 			(void)rc;
-			break;
 		}
 	}
 	close(f->stampfd);

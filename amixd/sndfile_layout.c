@@ -23,9 +23,9 @@
  * RF64 and W64 writers turn back into the same mask. Any other layout
  * (AUX channels, positions with no bit or out of order) leaves the map
  * alone: libsndfile then writes its default mask for the count (0x4,
- * 0x3, 0x33, 0x3F, 0xFF for 1, 2, 4, 6, 8 channels, else 0), which
- * amixd(7) states: libsndfile has no way to write "no positions" for
- * those counts.
+ * 0x3, 0x33, 0x3F, 0xFF for 1, 2, 4, 6, 8 channels, else 0), having no
+ * way to write "no positions" for those counts; file_sink_fixup
+ * (file_sink_writer.c) puts the right mask in once the file is closed.
  *
  * Control thread, or a file node's own thread; never the real-time one.
  */

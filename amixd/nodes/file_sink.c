@@ -207,7 +207,7 @@ fail_ring:
 	am_queue_done(&f->ring);
 fail_close:
 	sf_close(f->sf);
-	file_sink_unstamp(f);
+	file_sink_fixup(f);
 	f->sf = NULL;
 fail:
 	file_sink_bufs_free(f);
@@ -228,7 +228,7 @@ file_sink_done(void *st)
 	file_sink_writer_stop(f);
 	if (f->sf != NULL) {
 		sf_close(f->sf);
-		file_sink_unstamp(f);
+		file_sink_fixup(f);
 		/* Failed while closing: no one else will say it. */
 		if (atomic_load(&f->werr) != 0 && !f->err_asked)
 			logx(1, "%s", f->errmsg);
@@ -349,7 +349,7 @@ file_sink_rate(void *st, uint32_t rate, char *err, size_t errlen)
 	/* The writer touches the file: keep it out while it is reopened. */
 	file_sink_writer_stop(f);
 	sf_close(f->sf);
-	file_sink_unstamp(f);
+	file_sink_fixup(f);
 	f->sf = NULL;
 	f->rate = rate;
 	rc = file_sink_open(f, err, errlen);
@@ -388,7 +388,7 @@ file_sink_relayout(struct file_sink *f, const struct am_layout *l,
 	}
 	file_sink_writer_stop(f);
 	sf_close(f->sf);
-	file_sink_unstamp(f);
+	file_sink_fixup(f);
 	f->sf = NULL;
 	if ((rc = file_sink_open(f, err, errlen)) < 0) {
 		am_queue_done(&f->ring);

@@ -22,6 +22,8 @@
  *   empty file (mask 0x60F); once audio is in, another plan does not;
  * - 16 channels channel by channel, mask 0; flac refuses 16 at plan
  *   time and a "layout" that is not its order at init;
+ * - layouts with AUX channels, whose mask libsndfile cannot write, get
+ *   theirs once the file is closed (FL,FR,AUX2,AUX3: 0x3; AUX0,AUX1: 0);
  * - a stereo sink fed six channels (a plan before layouts) records the
  *   first two.
  */
@@ -478,6 +480,19 @@ t_sink(void)
 	ok(strstr(err, "FL,FR,FC,LFE,RL,RR") != NULL, "naming it: %s", err);
 	is_int(t_snk(&f, "x.wav", FS_AUTO, 2, "5.1", path, err), -EINVAL,
 	    "\"channels\" and \"layout\" disagree: refused");
+	if (t_snk(&f, "aux.wav", FS_AUTO, 0, "FL,FR,AUX2,AUX3", path,
+	    err) == 0) {
+		t_snk_push(&f, 4, 3);
+		file_sink_done(&f);
+		is_int(t_snk_check(path, 4, 3 * T_FRAMES, "FL,FR,AUX2,AUX3"), 0,
+		    "FL,FR,AUX2,AUX3: every sample");
+		is_int(t_mask(path), 0x3, "FL,FR,AUX2,AUX3: mask 0x3, not "
+		    "quad's 0x33 (fixed after libsndfile closed it)");
+	}
+	if (t_snk(&f, "aux2.wav", FS_AUTO, 0, "AUX0,AUX1", path, err) == 0) {
+		file_sink_done(&f);
+		is_int(t_mask(path), 0, "AUX0,AUX1: mask 0, not stereo's");
+	}
 	if (t_snk(&f, "two.wav", FS_AUTO, 0, NULL, path, err) == 0) {
 		t_snk_push(&f, 6, 3);
 		file_sink_done(&f);
