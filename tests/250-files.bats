@@ -38,8 +38,9 @@ print(int(np.nonzero(np.abs(x) > 1e-3)[0][-1]))
 EOP
 }
 
-# play_check SRC: SRC (2 s of 1 kHz at -6 dB, 44.1 kHz) through a
-# file_source into a 48 kHz float file sink, rendered for 3 s: exact
+# play_check SRC [SINK_ARGS]: SRC (2 s of 1 kHz at -6 dB, 44.1 kHz)
+# through a file_source into a 48 kHz float file sink (with SINK_ARGS),
+# rendered for 3 s: exact
 # frequency and level, noise 90 dB down or better, both channels equal,
 # and the audio ends 2 s in, to a period.
 play_check() {
@@ -47,7 +48,7 @@ play_check() {
 	cat >"$d/p.am" <<EOS
 open rate=48000 period=128
 s = create file_source path=$src
-f = create file_sink path=$d/p.wav
+f = create file_sink path=$d/p.wav ${2:-}
 connect \$s \$f
 EOS
 	run -0 amixd --render 3 "$d/p.am"
@@ -94,9 +95,20 @@ EOS
 	done
 }
 
-@test "a mono WAV plays on both channels, equal" {
+@test "a mono WAV plays on both channels of a stereo sink, equal; a sink that follows it records mono" {
+	local d=$BATS_TEST_TMPDIR
 	assert_eq 1 "$(soxi -c "$BATS_FILE_TMPDIR/m44.wav")"
-	play_check "$BATS_FILE_TMPDIR/m44.wav"
+	# The link converts mono to stereo: both sides at full level.
+	play_check "$BATS_FILE_TMPDIR/m44.wav" channels=2
+	# Without "channels" the sink takes its input's layout: one channel.
+	cat >"$d/m.am" <<EOS
+open rate=48000 period=128
+s = create file_source path=$BATS_FILE_TMPDIR/m44.wav
+f = create file_sink path=$d/m.wav
+connect \$s \$f
+EOS
+	run -0 amixd --render 1 "$d/m.am"
+	assert_eq 1 "$(soxi -c "$d/m.wav")" "channels of a following sink"
 }
 
 @test "a file at the graph rate is copied bit for bit, and loops sample-exact" {
