@@ -18,34 +18,9 @@ teardown_file() {
 	amixd_stop
 }
 
-# The dwChannelMask of WAVE file $1 as 0x%X, or "none" for a plain
-# WAVE_FORMAT_PCM/IEEE_FLOAT fmt chunk.
+# The dwChannelMask of WAVE file $1 as 0x%X, or "none"; with $2, set it.
 wave_mask() {
-	"$PY" - "$1" <<'EOP'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-off = 12
-while off + 8 <= len(d):
-    cid, size = d[off:off + 4], struct.unpack_from("<I", d, off + 4)[0]
-    if cid == b"fmt ":
-        tag = struct.unpack_from("<H", d, off + 8)[0]
-        print("0x%X" % struct.unpack_from("<I", d, off + 28)[0]
-              if tag == 0xFFFE else "none")
-        break
-    off += 8 + size + (size & 1)
-EOP
-}
-
-# Set the dwChannelMask of WAVE_FORMAT_EXTENSIBLE file $1 to $2.
-set_mask() {
-	"$PY" - "$1" "$2" <<'EOP'
-import struct, sys
-d = bytearray(open(sys.argv[1], "rb").read())
-off = d.find(b"fmt ")
-assert struct.unpack_from("<H", d, off + 8)[0] == 0xFFFE
-struct.pack_into("<I", d, off + 28, int(sys.argv[2], 0))
-open(sys.argv[1], "wb").write(d)
-EOP
+	"$PY" "$AM_TOP/tests/tools/wavemask.py" "$@"
 }
 
 # create_node of a TYPE with ARGS is refused with bad_request and a
@@ -145,7 +120,7 @@ EOS
 	run -0 amixd --render 1 "$d/m.am"
 	for mask in 0x80000000 0x63F 0x0; do
 		cp "$d/t.wav" "$d/x.wav"
-		set_mask "$d/x.wav" "$mask"
+		wave_mask "$d/x.wav" "$mask" >/dev/null
 		assert_eq "$(printf '0x%X' "$mask")" "$(wave_mask "$d/x.wav")" \
 		    "mask set"
 		cat >"$d/p.am" <<EOS

@@ -26,21 +26,9 @@ setup_file() {
 	    gain -10
 }
 
-# The dwChannelMask of WAVE file $1 as 0x%X, or "none".
+# The dwChannelMask of WAVE file $1 as 0x%X, or "none"; with $2, set it.
 wave_mask() {
-	"$PY" - "$1" <<'EOP'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-off = 12
-while off + 8 <= len(d):
-    cid, size = d[off:off + 4], struct.unpack_from("<I", d, off + 4)[0]
-    if cid == b"fmt ":
-        tag = struct.unpack_from("<H", d, off + 8)[0]
-        print("0x%X" % struct.unpack_from("<I", d, off + 28)[0]
-              if tag == 0xFFFE else "none")
-        break
-    off += 8 + size + (size & 1)
-EOP
+	"$PY" "$AM_TOP/tests/tools/wavemask.py" "$@"
 }
 
 # chan_fit FILE CH: tones.py on channel CH (0-based) of FILE, the first
