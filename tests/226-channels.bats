@@ -43,7 +43,7 @@ H=0.223607	# A / sqrt(2): -3 dB
 
 @test "5.1 into a stereo sink: the BS.775 down-mix, LFE left out" {
 	local d=$BATS_TEST_TMPDIR out
-	render 1 "$T51" "f = create file_sink path=$d/dm.wav" 'connect $t $f'
+	render 1 "$T51" "f = create file_sink path=$d/dm.wav channels=2" 'connect $t $f'
 	out=$(chfit "$d/dm.wav" 500 1000 1500 2000 2500 3000)
 	assert_eq 2 "$(jq .channels <<<"$out")" "a stereo file"
 	# L = FL + FC/sqrt2 + RL/sqrt2; R = FR + FC/sqrt2 + RR/sqrt2
@@ -62,7 +62,7 @@ H=0.223607	# A / sqrt(2): -3 dB
 	local d=$BATS_TEST_TMPDIR out k
 	# The tone runs at 44.1 kHz in the domain, 6 channels converted.
 	render 2 "$T51" 'r = create resample rate=44100 channels=6' \
-	    "f = create file_sink path=$d/rs.wav" 'connect $t $r' \
+	    "f = create file_sink path=$d/rs.wav channels=2" 'connect $t $r' \
 	    'connect $r $f'
 	sox "$d/rs.wav" "$d/rs1.wav" trim 0.5
 	out=$(chfit "$d/rs1.wav" 500 1000 1500 2000 2500 3000)
@@ -126,10 +126,10 @@ H=0.223607	# A / sqrt(2): -3 dB
 	assert_near 0 "$(jq '[.amp[0][1,3,4,5], .amp[1][0,1,2,3,4]] | max' \
 	    <<<"$out")" 1e-4 "nothing else"
 	# FL,FR relabelled FR,FL: the link into the stereo sink then
-	# matches by name, so the sink gets them swapped back.
+	# matches by name, so a stereo sink gets them swapped back.
 	render 1 "t = create tone freq=500 spread=500 db=-10" \
 	    'm = create channel_map layout=FR,FL' \
-	    "f = create file_sink path=$d/rl.wav" 'connect $t $m' \
+	    "f = create file_sink path=$d/rl.wav layout=stereo" 'connect $t $m' \
 	    'connect $m $f'
 	out=$(chfit "$d/rl.wav" 500 1000)
 	assert_near $A "$(amp "$out" 0 1)" 1e-4 "relabelled: FL is 1 kHz"
