@@ -135,10 +135,11 @@ view_list(const cJSON *r)
 	printf("engine %s, backend %s\n", view_str(r, "state", "?"),
 	    view_str(dev, "backend", "?"));
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dev, "open")))
-		printf("device %s: %g Hz, %g channels, period %g (%.2f ms), "
-		    "buffer %g\n", view_str(dev, "name", "?"), rate,
-		    view_num(dev, "channels", 0), period, rate > 0 ?
-		    1000 * period / rate : 0.0, view_num(dev, "buffer", 0));
+		printf("device %s: %g Hz, %g channels (%s), period %g "
+		    "(%.2f ms), buffer %g\n", view_str(dev, "name", "?"),
+		    rate, view_num(dev, "channels", 0), view_str(dev, "layout",
+		    "?"), period, rate > 0 ? 1000 * period / rate : 0.0,
+		    view_num(dev, "buffer", 0));
 	else
 		printf("device not open\n");
 	cJSON_ArrayForEach(n, nodes) {

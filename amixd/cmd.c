@@ -115,6 +115,7 @@ cmd_device_json(void)
 	cJSON_AddStringToObject(o, "name", d->name);
 	cJSON_AddNumberToObject(o, "rate", d->rate);
 	cJSON_AddNumberToObject(o, "channels", d->channels);
+	cmd_device_layout_json(o, d);
 	cJSON_AddNumberToObject(o, "period", d->period);
 	cJSON_AddNumberToObject(o, "buffer", d->period * d->periods);
 	cJSON_AddStringToObject(o, "format", d->format);
@@ -182,8 +183,7 @@ cmd_device_open(struct req_peer *c, const cJSON *req)
 		    sizeof(cfg.capture_name) - 1);
 	if (cmd_uint(req, "rate", ENGINE_RATE_MIN, ENGINE_RATE_MAX,
 	    &cfg.rate, err, sizeof(err)) < 0 ||
-	    cmd_uint(req, "channels", 1, 2, &cfg.channels, err,
-	    sizeof(err)) < 0 ||
+	    cmd_device_channels(req, &cfg, err, sizeof(err)) < 0 ||
 	    cmd_uint(req, "period", RT_FRAMES_MIN, RT_FRAMES_MAX,
 	    &cfg.period, err, sizeof(err)) < 0 ||
 	    cmd_uint(req, "periods", 2, 8, &cfg.periods, err,

@@ -12,6 +12,7 @@
 #define CMD_ERRLEN	640
 
 struct cJSON;
+struct dev_config;
 struct engine;
 struct node_argdesc;
 struct node_ops;
@@ -38,6 +39,11 @@ int cmd_uint(const struct cJSON *req, const char *field, double min,
     double max, uint32_t *out, char *err, size_t errlen);
 int cmd_flag(const struct cJSON *req, const char *field, int def, int *out,
     char *err, size_t errlen);
+
+/* cmd_device.c: device_open's channel fields */
+int cmd_device_channels(const struct cJSON *req, struct dev_config *cfg,
+    char *err, size_t errlen);
+void cmd_device_layout_json(struct cJSON *o, const struct dev_config *d);
 
 /* cmd_node.c: the graph's commands, the nodes' lifetime */
 void cmd_node_init(void);

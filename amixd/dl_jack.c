@@ -34,6 +34,9 @@
 	    const char *name, const char *type, unsigned long flags, \
 	    unsigned long size), (c, name, type, flags, size)) \
 	X(const char *, jack_port_name, (const jack_port_t *p), (p)) \
+	X(jack_port_t *, jack_port_by_name, (jack_client_t *c, \
+	    const char *name), (c, name)) \
+	X(int, jack_port_flags, (const jack_port_t *p), (p)) \
 	X(const char **, jack_get_ports, (jack_client_t *c, const char *name, \
 	    const char *type, unsigned long flags), (c, name, type, flags)) \
 	X(jack_nframes_t, jack_frame_time, (const jack_client_t *c), (c)) \

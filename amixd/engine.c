@@ -55,6 +55,13 @@ engine_init(struct engine *e, const struct backend_ops *b,
 		return rc;
 	e->backend = b;
 	e->dev = *defaults;
+	if (e->dev.channels != 0) {
+		rc = rt_dev_size(&e->rt, e->dev.channels, 0);
+		if (rc < 0) {
+			rt_done(&e->rt);
+			return rc;
+		}
+	}
 	return engine_commit(e);
 }
 

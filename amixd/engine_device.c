@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -66,6 +67,38 @@ engine_dev_layout(struct engine *e, struct dev_config *cfg)
 }
 
 /*
+ * The device's channels and layout as opened: a layout the backend
+ * did not fill in (none asked, none reported) is the default for the
+ * count, and the engine's device buffers (rt.dev_out, rt.dev_in) get
+ * cfg->channels channels. The backend is closed on failure. Control
+ * thread, no cycle running; 0 or -errno with err.
+ */
+int
+engine_dev_buffers(struct engine *e, struct dev_config *cfg, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	if (cfg->layout.n != cfg->channels) {
+		if (cfg->layout_asked)
+			logx(1, "%s: %u channels, not the %u of the layout "
+			    "asked: the default layout instead", cfg->name,
+			    cfg->channels, cfg->layout.n);
+		rc = am_layout_default(&cfg->layout, cfg->channels);
+		cfg->layout_from = DEV_LAYOUT_DEFAULT;
+	} else
+		rc = 0;
+	if (rc == 0)
+		rc = rt_dev_size(&e->rt, cfg->channels, e->wedged);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %u channels: %s", cfg->name,
+		    cfg->channels, strerror(-rc));
+		e->backend->close(e);
+	}
+	return rc;
+}
+
+/*
  * Open the device (closing one already open). Engine stopped. When the
  * new one cannot be opened, the one that was open is opened again, so a
  * refused request leaves things as they were.
@@ -81,7 +114,12 @@ engine_open(struct engine *e, struct dev_config *cfg, char *err,
 	engine_close(e);
 	if (e->state == ENGINE_LOST)
 		e->state = ENGINE_STOPPED;	/* the caller takes over */
+	if (!cfg->layout_asked)
+		cfg->layout.n = 0;	/* the backend's to find */
+	cfg->layout_from = DEV_LAYOUT_DEFAULT;
 	rc = e->backend->open(e, cfg, err, errlen);
+	if (rc == 0)
+		rc = engine_dev_buffers(e, cfg, err, errlen);
 	if (rc == 0 && cfg->rate != e->dev.rate) {
 		rc = engine_rate(e, cfg->rate, err, errlen);
 		if (rc < 0)
@@ -89,7 +127,8 @@ engine_open(struct engine *e, struct dev_config *cfg, char *err,
 	}
 	if (rc < 0) {
 		if (had && e->backend->open(e, &prev, err2,
-		    sizeof(err2)) == 0)
+		    sizeof(err2)) == 0 &&
+		    engine_dev_buffers(e, &prev, err2, sizeof(err2)) == 0)
 			e->dev_open = 1;
 		return rc;
 	}

@@ -17,6 +17,9 @@ void engine_rate_apply(struct engine *e);
 void engine_settle(struct engine *e);
 
 /* engine_device.c */
+struct dev_config;
+int engine_dev_buffers(struct engine *e, struct dev_config *cfg, char *err,
+    size_t errlen);
 int engine_backend_busy(struct engine *e);
 int engine_halt_wait(struct engine *e);
 int engine_dev_layout(struct engine *e, struct dev_config *cfg);

@@ -103,7 +103,8 @@ engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)
 		    "rendering", engine_state_name(e->state));
 		return -EBUSY;
 	}
-	memset(e->rt.dev_in, 0, sizeof(e->rt.dev_in));
+	memset(e->rt.dev_in, 0, (size_t)RT_FRAMES_MAX * e->rt.dev_ch *
+	    sizeof(float));
 	rt_enter(&e->rt);	/* after a watchdog, a new generation */
 	e->rt.skip_meters = 1;	/* nobody watches meters of a render */
 	fpmode = dsp_ftz();
@@ -174,7 +175,8 @@ engine_render_begin(struct engine *e, uint64_t frames, char *err,
 		    "one render at a time" : "stop it before rendering");
 		return -EBUSY;
 	}
-	memset(e->rt.dev_in, 0, sizeof(e->rt.dev_in));
+	memset(e->rt.dev_in, 0, (size_t)RT_FRAMES_MAX * e->rt.dev_ch *
+	    sizeof(float));
 	e->rt.skip_meters = 1;	/* nobody watches meters of a render */
 	e->render_frames = frames;
 	e->render_rate = e->dev.rate;

@@ -31,10 +31,12 @@
  */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "chlayout.h"
 #include "clock.h"
 #include "dsp.h"
 #include "node.h"
@@ -58,10 +60,54 @@ rt_init(struct rt *rt)
 	if (rc == 0)
 		rc = am_queue_init(&rt->events, RT_EVENT_MAX,
 		    sizeof(struct rt_event));
+	if (rc == 0)
+		rc = rt_dev_size(rt, 2, 0);
 	if (rc < 0) {
+		am_queue_done(&rt->cmds);
+		am_queue_done(&rt->events);
 		close(rt->evfd);
 		return rc;
 	}
+	return 0;
+}
+
+/*
+ * Control, no cycle running: make dev_out and dev_in carry ch channels
+ * (1..AM_CH_MAX) of RT_FRAMES_MAX frames, zeroed. They only grow, so
+ * going back to fewer channels allocates nothing; keep: a cycle that
+ * never ended may still hold the old ones (a wedged engine), which are
+ * then leaked rather than freed. 0 or -ENOMEM (nothing changed).
+ */
+int
+rt_dev_size(struct rt *rt, uint32_t ch, int keep)
+{
+	size_t n = (size_t)RT_FRAMES_MAX * ch;
+	float *o, *i;
+
+	if (ch == 0 || ch > AM_CH_MAX)
+		return -EINVAL;
+	if (ch > rt->dev_cap) {
+		o = calloc(n, sizeof(float));
+		i = calloc(n, sizeof(float));
+		if (o == NULL || i == NULL) {
+			free(o);
+			free(i);
+			return -ENOMEM;
+		}
+		if (!keep) {
+			free(rt->dev_out);
+			free(rt->dev_in);
+		}
+		rt->dev_out = o;
+		rt->dev_in = i;
+		rt->dev_cap = ch;
+	}
+	/* Touch every page now, not on the real-time thread. */
+	memset(rt->dev_out, 0, (size_t)RT_FRAMES_MAX * rt->dev_cap *
+	    sizeof(float));
+	memset(rt->dev_in, 0, (size_t)RT_FRAMES_MAX * rt->dev_cap *
+	    sizeof(float));
+	rt->dev_ch = ch;
 	return 0;
 }
 
@@ -71,6 +117,10 @@ rt_done(struct rt *rt)
 	am_queue_done(&rt->cmds);
 	am_queue_done(&rt->events);
 	close(rt->evfd);
+	free(rt->dev_out);
+	free(rt->dev_in);
+	rt->dev_out = rt->dev_in = NULL;
+	rt->dev_cap = 0;
 }
 
 /* The generation this thread entered at (rt_enter); 0: none yet. */

@@ -91,13 +91,20 @@ struct rt {
 	struct rt_hist late;		/* wake-up lateness, us */
 	struct rt_hist cost;		/* cycle time, us */
 	struct aclock clock;		/* RT-owned; control reads its page */
-	uint32_t dev_ch;		/* channels of dev_out/dev_in: engine_open */
-	float dev_out[RT_FRAMES_MAX * 2];
-	float dev_in[RT_FRAMES_MAX * 2];
+	/*
+	 * The device's buffers: RT_FRAMES_MAX frames of dev_ch channels,
+	 * interleaved float in the device's layout order; sized by
+	 * rt_dev_size while no cycle runs.
+	 */
+	float *dev_out;
+	float *dev_in;
+	uint32_t dev_ch;		/* channels of dev_out and dev_in */
+	uint32_t dev_cap;		/* channels they have room for */
 };
 
 int rt_init(struct rt *rt);
 void rt_done(struct rt *rt);
+int rt_dev_size(struct rt *rt, uint32_t ch, int keep);
 void rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate);
 void rt_enter(struct rt *rt);
 int rt_left(struct rt *rt);

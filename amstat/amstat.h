@@ -76,6 +76,8 @@ struct top {
 	char backend[TOP_NAME_MAX];	/* from list replies */
 	char state[TOP_NAME_MAX];
 	double rate, period;		/* Hz, frames */
+	double channels;		/* the device's, from list replies */
+	char layout[400];		/* the device's, "FL,FR,..." */
 	cJSON *stats;			/* last stats event, owned */
 	struct top_node *nodes;		/* sorted by id; owned */
 	int nnodes, capnodes;

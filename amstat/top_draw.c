@@ -226,10 +226,10 @@ top_engine(struct top *t, int *row)
 	rate = top_num(s, "rate", t->rate);
 	period = top_num(s, "period", t->period);
 	top_row(t, row, NULL, "amixd  %s  %g Hz  period %g (%.2f ms)  %s  "
-	    "rt %s  drift %+.1f ppm", backend, rate, period, rate > 0 ?
-	    1000 * period / rate : 0, t->state, cJSON_IsTrue(
+	    "rt %s  drift %+.1f ppm  %g ch %s", backend, rate, period,
+	    rate > 0 ? 1000 * period / rate : 0, t->state, cJSON_IsTrue(
 	    cJSON_GetObjectItemCaseSensitive(s, "rt")) ? "yes" : "no",
-	    top_num(s, "drift_ppm", 0));
+	    top_num(s, "drift_ppm", 0), t->channels, t->layout);
 	if (s == NULL) {
 		top_row(t, row, NULL, "waiting for the first stats report "
 		    "(every %g s)", t->interval);

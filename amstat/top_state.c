@@ -129,6 +129,8 @@ top_on_list(struct top *t, const cJSON *r)
 	top_str(dev, "backend", t->backend, t->backend, sizeof(t->backend));
 	t->rate = top_num(dev, "rate", t->rate);
 	t->period = top_num(dev, "period", t->period);
+	t->channels = top_num(dev, "channels", t->channels);
+	top_str(dev, "layout", t->layout, t->layout, sizeof(t->layout));
 	for (i = 0; i < t->nnodes; i++)
 		t->nodes[i].listed = 0;
 	nodes = cJSON_GetObjectItemCaseSensitive(r, "nodes");

@@ -148,7 +148,7 @@ dot_node() {
 	local id
 	run -0 on_tty amctl list
 	assert_eq "engine running, backend null" "${lines[0]}"
-	assert_eq "device default: 48000 Hz, 2 channels, period 128 (2.67 ms), buffer 256" \
+	assert_eq "device default: 48000 Hz, 2 channels (FL,FR), period 128 (2.67 ms), buffer 256" \
 	    "${lines[1]}"
 	assert_match '^ +ID +TYPE +CH +IN +OUT +ARGS$' "${lines[2]}"
 	assert_eq "7 nodes, 5 links" "${lines[${#lines[@]} - 1]}" "summary"

@@ -74,7 +74,8 @@ bad_requests() {
 {"cmd":"create_node","type":"nope"}
 {"cmd":"device_open","period":15}
 {"cmd":"device_open","rate":192001}
-{"cmd":"device_open","channels":3}
+{"cmd":"device_open","channels":65}
+{"cmd":"device_open","layout":"5.1","channels":8}
 {"cmd":"subscribe","events":["nope"]}
 {"cmd":"render","seconds":0}
 {"cmd":"backend","driver":"nope"}

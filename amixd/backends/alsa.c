@@ -75,8 +75,7 @@ backend_alsa_open(struct engine *e, struct dev_config *cfg, char *err,
 	if (cfg->capture) {
 		cname = cfg->capture_name[0] != '\0' ? cfg->capture_name :
 		    cfg->name;
-		cc = c;
-		cc.channels = cfg->channels;
+		cc = c;			/* playback's channels */
 		cc.strict = 1;		/* the playback's clock */
 		rc = backend_alsa_pcm_open(&d->cap, cname, 1, &cc, err, errlen);
 		if (rc < 0)
@@ -118,7 +117,8 @@ backend_alsa_start(struct engine *e, char *err, size_t errlen)
 	atomic_store(&d->quit, 0);
 	atomic_store(&d->drift, 0);
 	d->fails = 0;
-	memset(e->rt.dev_in, 0, sizeof(e->rt.dev_in));
+	memset(e->rt.dev_in, 0, (size_t)RT_FRAMES_MAX * e->rt.dev_ch *
+	    sizeof(float));
 	rc = backend_alsa_restart(d, 0);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot start: %s", e->dev.name,

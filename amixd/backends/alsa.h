@@ -7,6 +7,7 @@
  *
  *	alsa.c		open, close, start, stop, abandon, drift: the ops
  *	alsa_params.c	a stream's parameters, negotiated at open
+ *	alsa_chmap.c	the device's channel map as the layout, at open
  *	alsa_format.c	the format edge: channels, encode, decode, dither
  *	alsa_recover.c	xruns, restarts, a lost device, the device clock
  *	alsa_rt.c	the real-time thread: wait, a period, transfers
@@ -27,7 +28,6 @@
 
 struct engine;
 
-#define AL_CHANNELS_MAX	8		/* device channels handled */
 #define AL_PFD_MAX	32		/* poll descriptors, both streams */
 #define AL_POLL_MS	100		/* poll timeout: look for a stall */
 #define AL_EMPTY_MAX	16		/* empty wake-ups, then timed waits */
@@ -89,11 +89,15 @@ int backend_alsa_pcm_open(struct backend_alsa_pcm *p, const char *name,
     int capture, struct dev_config *want, char *err, size_t errlen);
 void backend_alsa_pcm_close(struct backend_alsa_pcm *p);
 
+/* alsa_chmap.c, control thread */
+void backend_alsa_chmap(struct backend_alsa_pcm *p, const char *name,
+    struct dev_config *want);
+
 /* alsa_format.c, RT */
 uint64_t backend_alsa_encode(struct backend_alsa_pcm *p, const float *src,
     uint32_t frames);
 void backend_alsa_decode(const struct backend_alsa_pcm *p, float *dst,
-    uint32_t frames);
+    uint32_t ch, uint32_t frames);
 
 /* alsa_recover.c, RT (restart: or control before the thread runs) */
 int backend_alsa_restart(struct backend_alsa *d, int err);

@@ -5,7 +5,8 @@
  * Open negotiates, for playback: interleaved access (read/write, else
  * mmap), the first sample format the device takes of f32, s32, s24 (in
  * 4 bytes), s24_3 (packed) and s16, the channel count nearest to the
- * one asked for, the rate and the period (exactly when cfg->strict, else
+ * one asked for (exactly when cfg->strict or a layout was asked, for
+ * playback; 1 to 64), its channel map (alsa_chmap.c), the rate and the period (exactly when cfg->strict, else
  * the nearest the device offers) and a buffer of cfg->periods periods.
  * What was granted is written back into cfg. Capture, when asked for
  * ("capture", or a separate "capture_name"), must then run at the same
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "alsa.h"
+#include "chlayout.h"
 #include "engine.h"
 #include "util.h"
 
@@ -163,12 +165,18 @@ backend_alsa_pcm_open(struct backend_alsa_pcm *p, const char *name, int capture,
 	}
 
 	ch = want->channels;
-	rc = snd_pcm_hw_params_set_channels_near(p->pcm, hw, &ch);
-	if (rc == 0 && ch > AL_CHANNELS_MAX)
+	if (!capture && (want->strict || want->layout_asked))
+		rc = snd_pcm_hw_params_set_channels(p->pcm, hw, ch);
+	else
+		rc = snd_pcm_hw_params_set_channels_near(p->pcm, hw, &ch);
+	if (rc == 0 && (ch < 1 || ch > AM_CH_MAX))
 		rc = -EINVAL;
 	if (rc < 0) {
+		snd_pcm_hw_params_get_channels_min(hw, &rlo);
+		snd_pcm_hw_params_get_channels_max(hw, &rhi);
 		backend_alsa_err(rc, said, err, errlen,
-		    "%s: %s channels %u", name, dir, want->channels);
+		    "%s: %s channels %u (the device does %u to %u)", name,
+		    dir, want->channels, rlo, rhi);
 		goto out;
 	}
 
@@ -249,6 +257,9 @@ backend_alsa_pcm_open(struct backend_alsa_pcm *p, const char *name, int capture,
 		goto out;
 	}
 
+	want->channels = ch;
+	if (!capture)
+		backend_alsa_chmap(p, name, want);
 	p->channels = ch;
 	p->bpf = ch * backend_alsa_fmts[p->fmt].bytes;
 	p->buf = xcalloc(period, p->bpf);

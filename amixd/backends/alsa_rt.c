@@ -222,14 +222,16 @@ backend_alsa_period(struct backend_alsa *d, struct backend_alsa_pcm **bad)
 		if ((uint32_t)n < d->period)
 			memset((char *)d->cap.buf + (size_t)n * d->cap.bpf, 0,
 			    (size_t)(d->period - (uint32_t)n) * d->cap.bpf);
-		backend_alsa_decode(&d->cap, rt->dev_in, d->period);
+		backend_alsa_decode(&d->cap, rt->dev_in, d->play.channels,
+		    d->period);
 	}
 	rt_cycle(rt, d->period, d->rate);
 	if (rt_left(rt))
 		return -ECANCELED;	/* the watchdog replaced this thread */
 	/* Nothing beyond full scale reaches the device, f32 included. */
-	if (d->play.fmt == AL_F32 && d->play.channels == 2) {
-		clipped = am_afmt_clip(rt->dev_out, (size_t)d->period * 2);
+	if (d->play.fmt == AL_F32) {
+		clipped = am_afmt_clip(rt->dev_out, (size_t)d->period *
+		    d->play.channels);
 		out = rt->dev_out;
 	} else {
 		clipped = backend_alsa_encode(&d->play, rt->dev_out, d->period);

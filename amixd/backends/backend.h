@@ -9,16 +9,24 @@
 
 struct engine;
 
+/* How dev_config.layout came about. */
+enum {
+	DEV_LAYOUT_DEFAULT,		/* none asked, none reported */
+	DEV_LAYOUT_DEVICE,		/* the device's channel map */
+	DEV_LAYOUT_SET,			/* asked, and the device took it */
+	DEV_LAYOUT_LABEL		/* asked, the device did not confirm */
+};
+
+#define DEV_CONNECT_LEN	4096		/* JACK port names, one a line */
+
 /* What device_open asks for; a backend rewrites it with what it got. */
 struct dev_config {
 	char name[128];			/* device or client name */
 	uint32_t rate;			/* Hz */
-	uint32_t channels;
-	/*
-	 * The layout of the engine's device buffers (rt.dev_out, dev_in),
-	 * as the backend grants it; n 0: stereo (engine_open).
-	 */
-	struct am_layout layout;
+	uint32_t channels;		/* 1..AM_CH_MAX */
+	struct am_layout layout;	/* granted; asked if layout_asked */
+	int layout_asked;		/* the request named a layout */
+	int layout_from;		/* DEV_LAYOUT_*, granted */
 	uint32_t period;		/* frames */
 	uint32_t periods;		/* buffer = periods * period */
 	char format[16];		/* sample format granted */
@@ -26,6 +34,15 @@ struct dev_config {
 	int noconnect;			/* JACK: leave ports unconnected */
 	int capture;			/* ALSA: open capture too */
 	char capture_name[128];		/* ALSA: capture PCM, "" = name */
+	/*
+	 * JACK: the ports to connect playback_N (connect) and capture_N
+	 * (connect_cap) to, one line per port in order, an empty line
+	 * for none; connect_set/connect_cap_set: the list replaces the
+	 * autoconnection of that direction.
+	 */
+	int connect_set, connect_cap_set;
+	char connect[DEV_CONNECT_LEN];
+	char connect_cap[DEV_CONNECT_LEN];
 };
 
 /*

@@ -3,8 +3,9 @@
  * The JACK backend: amixd as a client of a running JACK server, clocked
  * by the server's process callback. Ports are amixd:playback_N (what
  * the device sinks mix) and amixd:capture_N (what device sources read),
- * N = 1..channels; by default start connects them to the physical ports
- * (stop deactivates the client, and JACK drops all its connections). The
+ * N = 1..channels (up to 64), one per channel of the device's layout;
+ * start connects them, by name or to the physical ports (jack_ports.c;
+ * stop deactivates the client, and JACK drops all its connections). The
  * server is never started by us (JackNoStartServer): with no server
  * device_open fails at once with a clear message.
  *
@@ -61,7 +62,7 @@
 #include <jack/statistics.h>
 
 #include "afmt.h"
-#include "backend.h"
+#include "jack.h"
 #include "clock.h"
 #include "dsp.h"
 #include "dl.h"
@@ -70,35 +71,9 @@
 #include "util.h"
 #include "watchdog.h"
 
-#define BACKEND_JACK_CH_MAX	2	/* ports per direction */
 #define BACKEND_JACK_XRUN_BURST	8	/* xrun events per cycle, at most */
 #define BACKEND_JACK_CLOSE_NS	(2 * AM_NSEC_PER_SEC)	/* close wait cap */
 #define BACKEND_JACK_REBASE_NS	(3600 * AM_NSEC_PER_SEC) /* drift window */
-
-struct backend_jack {
-	struct engine *e;		/* borrowed: main */
-	jack_client_t *client;
-	jack_port_t *out[BACKEND_JACK_CH_MAX];	/* playback_N */
-	jack_port_t *in[BACKEND_JACK_CH_MAX];	/* capture_N */
-	uint32_t channels;		/* 1 or 2 */
-	int connect;			/* connect to physical ports */
-	_Atomic int active;		/* activated (or activating) */
-	_Atomic uint32_t rate;		/* Hz, as the server runs it */
-	_Atomic uint32_t period;	/* frames, as the server runs it */
-	_Atomic int quit;		/* stop: process does nothing */
-	_Atomic int busy;		/* a process call is in a cycle */
-	int left;			/* its thread left behind (watchdog) */
-	_Atomic int dead;		/* the server shut us down */
-	_Atomic int freewheel;
-	pthread_t deact;		/* helper running jack_deactivate */
-	int deact_on;			/* deact is to be joined */
-	_Atomic int deact_done;		/* jack_deactivate returned */
-	_Atomic int gone;		/* closed, or abandoned to the closer */
-	_Atomic uint32_t xruns;		/* counted, not yet reported */
-	_Atomic uint64_t xrun_usec;	/* largest delay among them, us */
-	uint32_t drift_frames;		/* jack_frame_time at drift_ns */
-	uint64_t drift_ns;		/* reference for drift_ppm */
-};
 
 static pthread_t backend_jack_ctl;	/* the control thread, set once */
 static _Atomic int backend_jack_ctl_set;	/* backend_jack_ctl is valid */
@@ -184,20 +159,67 @@ backend_jack_late(struct backend_jack *d, struct rt *rt, jack_nframes_t n)
 }
 
 /*
+ * RT: the capture ports interleaved into rt.dev_in, channel k from
+ * capture_k+1; the stereo loop as it always was, any other count one
+ * port at a time. Port buffers are JACK's; nothing is allocated.
+ */
+static void
+backend_jack_gather(struct backend_jack *d, float *dst, jack_nframes_t n)
+{
+	const float *in0, *in1, *p;
+	uint32_t i, c, ch = d->channels;
+
+	if (ch == 2) {
+		in0 = jack_port_get_buffer(d->in[0], n);
+		in1 = jack_port_get_buffer(d->in[1], n);
+		for (i = 0; i < n; i++) {
+			dst[2 * i] = in0[i];
+			dst[2 * i + 1] = in1[i];
+		}
+		return;
+	}
+	for (c = 0; c < ch; c++) {
+		p = jack_port_get_buffer(d->in[c], n);
+		for (i = 0; i < n; i++)
+			dst[i * ch + c] = p[i];
+	}
+}
+
+/* RT: rt.dev_out spread over the playback ports, channel k to k+1. */
+static void
+backend_jack_spread(struct backend_jack *d, const float *src,
+    jack_nframes_t n)
+{
+	float *out0, *out1, *p;
+	uint32_t i, c, ch = d->channels;
+
+	if (ch == 2) {
+		out0 = jack_port_get_buffer(d->out[0], n);
+		out1 = jack_port_get_buffer(d->out[1], n);
+		for (i = 0; i < n; i++) {
+			out0[i] = src[2 * i];
+			out1[i] = src[2 * i + 1];
+		}
+		return;
+	}
+	for (c = 0; c < ch; c++) {
+		p = jack_port_get_buffer(d->out[c], n);
+		for (i = 0; i < n; i++)
+			p[i] = src[i * ch + c];
+	}
+}
+
+/*
  * RT: the process callback, once per JACK period of n frames: capture
- * ports interleaved into rt.dev_in, one rt_cycle, rt.dev_out spread over
- * the playback ports. A mono device plays the average of the two
- * channels (exactly the signal when both are the same), and its capture
- * port feeds both.
+ * ports into rt.dev_in, one rt_cycle, rt.dev_out over the playback
+ * ports. The buffers carry the device's channels, one per port pair:
+ * no channel is mixed here (a mono device's node does the average).
  */
 static int
 backend_jack_on_process(jack_nframes_t n, void *arg)
 {
 	struct backend_jack *d = arg;
 	struct rt *rt = &d->e->rt;
-	const float *in0, *in1;
-	float *out0, *out1;
-	uint32_t i;
 
 	atomic_store(&d->busy, 1);
 	if (atomic_load(&d->quit) || n > RT_FRAMES_MAX) {
@@ -211,13 +233,7 @@ backend_jack_on_process(jack_nframes_t n, void *arg)
 		backend_jack_late(d, rt, n);
 	}
 
-	in0 = jack_port_get_buffer(d->in[0], n);
-	in1 = d->channels > 1 ? jack_port_get_buffer(d->in[1], n) : in0;
-	for (i = 0; i < n; i++) {
-		rt->dev_in[2 * i] = in0[i];
-		rt->dev_in[2 * i + 1] = in1[i];
-	}
-
+	backend_jack_gather(d, rt->dev_in, n);
 	rt_cycle(rt, n, atomic_load_explicit(&d->rate,
 	    memory_order_relaxed));
 	if (rt_left(rt)) {
@@ -228,20 +244,8 @@ backend_jack_on_process(jack_nframes_t n, void *arg)
 	}
 	/* JACK ports carry overs, as its users expect: counted only. */
 	device_sink_clipped(rt->cur, am_afmt_overs(rt->dev_out,
-	    (size_t)n * 2));
-
-	out0 = jack_port_get_buffer(d->out[0], n);
-	if (d->channels > 1) {
-		out1 = jack_port_get_buffer(d->out[1], n);
-		for (i = 0; i < n; i++) {
-			out0[i] = rt->dev_out[2 * i];
-			out1[i] = rt->dev_out[2 * i + 1];
-		}
-	} else {
-		for (i = 0; i < n; i++)
-			out0[i] = (rt->dev_out[2 * i] +
-			    rt->dev_out[2 * i + 1]) * 0.5f;
-	}
+	    (size_t)n * d->channels));
+	backend_jack_spread(d, rt->dev_out, n);
 	atomic_store_explicit(&d->busy, 0, memory_order_release);
 	return 0;
 }
@@ -363,76 +367,6 @@ backend_jack_status(jack_status_t st, const char *name, char *err,
 	return -EIO;
 }
 
-/* Register playback_N and capture_N. 0 or -errno. */
-static int
-backend_jack_ports(struct backend_jack *d, char *err, size_t errlen)
-{
-	char pname[32];
-	uint32_t ch;
-
-	for (ch = 0; ch < d->channels; ch++) {
-		snprintf(pname, sizeof(pname), "playback_%u", ch + 1);
-		d->out[ch] = jack_port_register(d->client, pname,
-		    JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
-		if (d->out[ch] == NULL)
-			break;
-		snprintf(pname, sizeof(pname), "capture_%u", ch + 1);
-		d->in[ch] = jack_port_register(d->client, pname,
-		    JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
-		if (d->in[ch] == NULL)
-			break;
-	}
-	if (ch < d->channels) {
-		snprintf(err, errlen, "jack: cannot register port %s",
-		    pname);
-		return -EIO;
-	}
-	return 0;
-}
-
-/*
- * Connect our ports to the physical ones: playback_N to the N-th
- * physical playback port (a mono device to the first two), the N-th
- * physical capture port to capture_N. What is missing is logged; a
- * device with no physical ports still runs.
- */
-static void
-backend_jack_autoconnect(struct backend_jack *d)
-{
-	const char **phys;
-	const char *ours;
-	uint32_t ch, k;
-	int rc;
-
-	phys = jack_get_ports(d->client, NULL, JACK_DEFAULT_AUDIO_TYPE,
-	    JackPortIsPhysical | JackPortIsInput);
-	for (k = 0; phys != NULL && phys[k] != NULL && k < 2; k++) {
-		ch = k < d->channels ? k : 0;
-		ours = jack_port_name(d->out[ch]);
-		rc = jack_connect(d->client, ours, phys[k]);
-		if (rc != 0 && rc != EEXIST)
-			logx(1, "jack: cannot connect %s to %s", ours,
-			    phys[k]);
-	}
-	if (phys == NULL || phys[0] == NULL)
-		logx(2, "jack: no physical playback ports to connect to");
-	jack_free(phys);
-
-	phys = jack_get_ports(d->client, NULL, JACK_DEFAULT_AUDIO_TYPE,
-	    JackPortIsPhysical | JackPortIsOutput);
-	for (ch = 0; phys != NULL && ch < d->channels && phys[ch] != NULL;
-	    ch++) {
-		ours = jack_port_name(d->in[ch]);
-		rc = jack_connect(d->client, phys[ch], ours);
-		if (rc != 0 && rc != EEXIST)
-			logx(1, "jack: cannot connect %s to %s", phys[ch],
-			    ours);
-	}
-	if (phys == NULL || phys[0] == NULL)
-		logx(2, "jack: no physical capture ports to connect to");
-	jack_free(phys);
-}
-
 /* Helper thread: deactivate, however long a frozen server takes. */
 static void *
 backend_jack_deact(void *arg)
@@ -535,8 +469,12 @@ backend_jack_open(struct engine *e, struct dev_config *cfg, char *err,
 	}
 	d = xcalloc(1, sizeof(*d));
 	d->e = e;
-	d->channels = cfg->channels == 1 ? 1 : 2;
+	d->channels = cfg->channels;
 	d->connect = !cfg->noconnect;
+	d->connect_set = cfg->connect_set;
+	d->connect_cap_set = cfg->connect_cap_set;
+	memcpy(d->connect_to, cfg->connect, sizeof(d->connect_to));
+	memcpy(d->connect_cap, cfg->connect_cap, sizeof(d->connect_cap));
 	d->client = jack_client_open(name, JackNoStartServer, &st);
 	if (d->client == NULL) {
 		rc = backend_jack_status(st, name, err, errlen);
@@ -563,6 +501,8 @@ backend_jack_open(struct engine *e, struct dev_config *cfg, char *err,
 	atomic_store(&d->rate, rate);
 	atomic_store(&d->period, period);
 	rc = backend_jack_ports(d, err, errlen);
+	if (rc == 0)
+		rc = backend_jack_check_names(d, err, errlen);
 	if (rc < 0)
 		goto fail;
 	if (jack_set_process_callback(d->client, backend_jack_on_process,
@@ -586,6 +526,8 @@ backend_jack_open(struct engine *e, struct dev_config *cfg, char *err,
 	cfg->rate = rate;
 	cfg->period = period;
 	cfg->channels = d->channels;
+	if (cfg->layout_asked)
+		cfg->layout_from = DEV_LAYOUT_SET;	/* ports have no map */
 	cfg->periods = 2;	/* JACK double-buffers: one played, one made */
 	snprintf(cfg->format, sizeof(cfg->format), "f32");
 	e->bdata = d;
@@ -665,8 +607,7 @@ backend_jack_start(struct engine *e, char *err, size_t errlen)
 	snprintf(e->rt_error, sizeof(e->rt_error), "%s", e->rt_via ==
 	    ENGINE_RT_NONE ? "jack: the server runs clients without real "
 	    "time" : "");
-	if (d->connect)
-		backend_jack_autoconnect(d);
+	backend_jack_connect(d);
 	d->drift_ns = am_clock_ns();
 	d->drift_frames = jack_frame_time(d->client);
 	return 0;

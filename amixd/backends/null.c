@@ -92,6 +92,8 @@ backend_null_open(struct engine *e, struct dev_config *cfg, char *err,
 	if (cfg->periods == 0)
 		cfg->periods = 2;
 	snprintf(cfg->format, sizeof(cfg->format), "f32");
+	if (cfg->layout_asked)
+		cfg->layout_from = DEV_LAYOUT_SET;	/* any layout will do */
 	e->bdata = d;
 	return 0;
 }

@@ -21,7 +21,9 @@
 
 #define N	4
 
-/* Encode n stereo frames into a device of ch channels and format fmt. */
+static void test_decode_many(void);
+
+/* Encode n frames of ch channels into a device of ch channels, fmt. */
 static uint64_t
 enc(int fmt, uint32_t ch, const float *src, uint32_t n, void *out)
 {
@@ -36,7 +38,10 @@ enc(int fmt, uint32_t ch, const float *src, uint32_t n, void *out)
 	return backend_alsa_encode(&p, src, n);
 }
 
-/* Decode n device frames of ch channels and format fmt to stereo. */
+/*
+ * Decode n device frames of ch channels and format fmt to stereo (a
+ * capture PCM that granted another count than playback's two).
+ */
 static void
 dec(int fmt, uint32_t ch, const void *in, uint32_t n, float *dst)
 {
@@ -47,7 +52,7 @@ dec(int fmt, uint32_t ch, const void *in, uint32_t n, float *dst)
 	p.channels = ch;
 	p.bpf = ch * backend_alsa_fmts[fmt].bytes;
 	p.buf = (void *)in;
-	backend_alsa_decode(&p, dst, n);
+	backend_alsa_decode(&p, dst, 2, n);
 }
 
 static void
@@ -101,27 +106,37 @@ test_encode_channels(void)
 {
 	float src[2 * N] = { 0.5f, -0.25f, 1.0f, 1.0f, -1.0f, 0.0f, 3.0f,
 	    -3.0f };
-	float out[4 * N];
-	uint32_t i;
+	static float many[64 * N], out[64 * N];
+	static int16_t h[64 * N];
+	static const uint32_t chs[] = { 1, 3, 6, 8, 64 };
+	uint32_t i, k, ch, bad;
 
 	is_int((long long)enc(AL_F32, 2, src, N, out), 2,
 	    "f32 stereo: 2 samples clipped");
 	ok(memcmp(out, src, 6 * sizeof(float)) == 0 && out[6] == 1.0f &&
 	    out[7] == -1.0f, "f32 stereo is bit-exact within full scale");
-	enc(AL_F32, 1, src, N, out);
-	for (i = 0; i < N; i++)
-		ok(out[i] == 0.5f * (src[2 * i] + src[2 * i + 1]),
-		    "mono frame %u is (L + R) / 2", i);
-	enc(AL_F32, 4, src, N, out);
-	for (i = 0; i < N; i++)
-		ok(out[4 * i] == fminf(1.0f, fmaxf(-1.0f, src[2 * i])) &&
-		    out[4 * i + 1] == fminf(1.0f, fmaxf(-1.0f,
-		    src[2 * i + 1])) && out[4 * i + 2] == 0.0f &&
-		    out[4 * i + 3] == 0.0f, "4 channels, frame %u: L R 0 0", i);
-	ok(out[6 * 2] == 1.0f && out[6 * 2 + 1] == -1.0f,
-	    "f32 is clipped: nothing beyond full scale reaches a device");
-	is_int((long long)enc(AL_S16, 1, src, N, out), 0,
-	    "mono s16: (3 - 3) / 2 is not clipped");
+	/*
+	 * Any count: the buffer carries the device's channels in its
+	 * order, converted sample for sample (no channel moved or mixed).
+	 */
+	for (k = 0; k < AM_NELEM(chs); k++) {
+		ch = chs[k];
+		for (i = 0; i < ch * N; i++)
+			many[i] = (float)(i % 7) / 4.0f - 0.25f;
+		is_int((long long)enc(AL_F32, ch, many, N, out),
+		    (long long)((ch * N + 1) / 7),
+		    "f32, %u channels: the samples of 1.25 clipped", ch);
+		bad = 0;
+		for (i = 0; i < ch * N; i++)
+			bad += out[i] != fminf(1.0f, many[i]);
+		is_int(bad, 0, "f32, %u channels: in order, clipped", ch);
+		enc(AL_S16, ch, many, N, h);
+		bad = 0;
+		for (i = 0; i < ch * N; i++)
+			bad += h[i] != (int16_t)(many[i] >= 1.0f ? 32767 :
+			    many[i] * 32768.0f);
+		is_int(bad, 0, "s16, %u channels: in order", ch);
+	}
 }
 
 static void
@@ -191,6 +206,35 @@ test_decode(void)
 	    out[7] == 1.0f, "mono capture goes to both sides");
 	dec(AL_S16, 4, h, 1, out);
 	ok(out[0] == -1.0f && out[1] == 0.5f, "4 channels: the first two");
+	test_decode_many();
+}
+
+/* The same count as playback: every channel, in order. */
+static void
+test_decode_many(void)
+{
+	static int16_t h[64 * N];
+	static float out[64 * N];
+	uint32_t i, bad = 0;
+	struct backend_alsa_pcm p;
+
+	for (i = 0; i < 64 * N; i++)
+		h[i] = (int16_t)(i * 97 - 3000);
+	memset(&p, 0, sizeof(p));
+	p.fmt = AL_S16;
+	p.channels = 64;
+	p.bpf = 64 * 2;
+	p.buf = h;
+	backend_alsa_decode(&p, out, 64, N);
+	for (i = 0; i < 64 * N; i++)
+		bad += out[i] != (float)h[i] / 32768.0f;
+	is_int(bad, 0, "64 channels of s16 decoded in order");
+	p.channels = 1;
+	p.bpf = 2;
+	backend_alsa_decode(&p, out, 8, N);
+	for (i = 0, bad = 0; i < 8 * N; i++)
+		bad += out[i] != (float)h[i / 8] / 32768.0f;
+	is_int(bad, 0, "a mono capture on every one of 8 channels");
 }
 
 static void
