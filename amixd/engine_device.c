@@ -47,6 +47,15 @@ engine_watch_stop(struct engine *e)
 		e->watch_stop(e);
 }
 
+/* A request's layout before the backend opens: its to find unless asked. */
+void
+engine_dev_ask(struct dev_config *cfg)
+{
+	if (!cfg->layout_asked)
+		cfg->layout.n = 0;
+	cfg->layout_from = DEV_LAYOUT_DEFAULT;
+}
+
 /*
  * The layout the backend granted in cfg (none: stereo) becomes the
  * device nodes' (graph_layout.c) and the size of the device buffers'
@@ -114,9 +123,7 @@ engine_open(struct engine *e, struct dev_config *cfg, char *err,
 	engine_close(e);
 	if (e->state == ENGINE_LOST)
 		e->state = ENGINE_STOPPED;	/* the caller takes over */
-	if (!cfg->layout_asked)
-		cfg->layout.n = 0;	/* the backend's to find */
-	cfg->layout_from = DEV_LAYOUT_DEFAULT;
+	engine_dev_ask(cfg);
 	rc = e->backend->open(e, cfg, err, errlen);
 	if (rc == 0)
 		rc = engine_dev_buffers(e, cfg, err, errlen);

@@ -18,6 +18,7 @@ void engine_settle(struct engine *e);
 
 /* engine_device.c */
 struct dev_config;
+void engine_dev_ask(struct dev_config *cfg);
 int engine_dev_buffers(struct engine *e, struct dev_config *cfg, char *err,
     size_t errlen);
 int engine_backend_busy(struct engine *e);

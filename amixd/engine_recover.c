@@ -87,7 +87,10 @@ engine_recover(struct engine *e, char *err, size_t errlen)
 
 	if (e->state != ENGINE_LOST)
 		return 0;
+	engine_dev_ask(&cfg);
 	rc = e->backend->open(e, &cfg, err, errlen);
+	if (rc == 0)
+		rc = engine_dev_buffers(e, &cfg, err, errlen);
 	if (rc < 0)
 		return rc;
 	if (cfg.rate != e->dev.rate &&

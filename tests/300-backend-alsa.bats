@@ -15,9 +15,9 @@ BITSAME=("$PY" "$BATS_TEST_DIRNAME/tools/bitsame.py")
 
 setup_file() {
 	local d=$BATS_FILE_TMPDIR jp
-	# Never let libjack start a server of its own.
-	export JACK_NO_START_SERVER=1
-	export JACK_DEFAULT_SERVER=amixd300.$$
+	# Never let libjack start a server of its own; the server has a
+	# name of this file (and checkout) alone, never a PID (helpers.bash).
+	jack_server_name 300
 	jp='playback_ports { 0 system:playback_1  1 system:playback_2 }'
 	cat >"$d/asound.conf" <<EOF
 pcm.raw { type file  slave.pcm "null"  file "$d/raw.out"  format "raw"  perm 0644 }

@@ -10,10 +10,9 @@ load helpers
 ALIGN=("$PY" "$BATS_TEST_DIRNAME/jack/align.py")
 
 setup_file() {
-	# Never let libjack start a server of its own (it would try ALSA
-	# and fail only after seconds); our server has a name of its own.
-	export JACK_NO_START_SERVER=1
-	export JACK_DEFAULT_SERVER=amixd310.$$
+	# Never let libjack start a server of its own; the server has a
+	# name of this file (and checkout) alone, never a PID (helpers.bash).
+	jack_server_name 310
 }
 
 # A server killed with SIGKILL leaves its semaphores in /dev/shm; the

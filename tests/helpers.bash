@@ -17,6 +17,8 @@
 # jackd_start [PERIOD [DRIVER ARGS...]]  a dummy JACK server at 48 kHz
 #                        named $JACK_DEFAULT_SERVER; sets JACKD_PID
 # jackd_stop [SIGNAL]    stop it (TERM unless told) and reap it
+# jack_server_name ID    name the JACK server for this test file (ID) and
+#                        this checkout, never a PID: see below
 # asan_build             true when amixd is a sanitizer build
 # refused_unchanged CODE [REQUEST...]   each request (the arguments, or
 #                        stdin's lines) is refused (with CODE; - for any)
@@ -239,6 +241,22 @@ jackd_start() {
 		cat "$log" >&2
 		return 1
 	}
+}
+
+# JACK's shm registry (/dev/shm/jack-shm-registry) has 8 server slots,
+# and a server killed without cleaning up keeps its slot until a server
+# of the same name starts: names with a PID in them fill it for good,
+# and then no server starts. So a test file names its server once and
+# for all (ID, its number), plus a hash of the checkout, so two work
+# trees running the same file at once do not meet. Whatever a killed
+# server of that name left in /dev/shm goes.
+jack_server_name() {
+	export JACK_NO_START_SERVER=1
+	JACK_DEFAULT_SERVER=amixd$1.$(printf '%s' "${AM_TOP:-$PWD}" | cksum |
+	    cut -d' ' -f1)
+	export JACK_DEFAULT_SERVER
+	rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_* \
+	    /dev/shm/jack_"$JACK_DEFAULT_SERVER"_*
 }
 
 jackd_stop() {
