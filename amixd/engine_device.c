@@ -133,6 +133,7 @@ engine_open(struct engine *e, struct dev_config *cfg, char *err,
 			e->backend->close(e);
 	}
 	if (rc < 0) {
+		engine_dev_ask(&prev);
 		if (had && e->backend->open(e, &prev, err2,
 		    sizeof(err2)) == 0 &&
 		    engine_dev_buffers(e, &prev, err2, sizeof(err2)) == 0)

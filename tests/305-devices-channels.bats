@@ -69,27 +69,28 @@ tone_graph() {
 	req '{"cmd":"connect","from":1,"to":2}' >/dev/null
 }
 
-# check_channels FILE SKIP TONE_CHANNELS FREQ DB [CH]: every channel of
-# FILE (anything sox reads) after SKIP seconds: those in TONE_CHANNELS
-# (0-based, space separated) carry a clean sine of FREQ Hz at DB dBFS,
-# all others are silent. CH: the channel count the file must have. The
-# residual must be below RESID_DB (-90 unless set: a JACK run with xruns
-# has gaps, and sets it to 0).
-check_channels() {
-	local f=$1 skip=$2 tone=" $3 " freq=$4 db=$5 ch=${6:-} peaks n k out
-	n=$(soxi -c "$f")
-	[ -z "$ch" ] || assert_eq "$ch" "$n" "channels of $f"
+# check_freqs FILE SKIP DB F0 F1 ...: every channel of FILE (anything sox
+# reads) after SKIP seconds, one argument per channel: a frequency is a
+# clean sine there at DB dBFS (sine fit), 0 is silence (peak 0). The
+# file must have exactly that many channels. The residual must be below
+# RESID_DB (-90 unless set: a JACK run with xruns has gaps, and sets it
+# to 0).
+check_freqs() {
+	local f=$1 skip=$2 db=$3 peaks k=0 want out
+	shift 3
+	assert_eq "$#" "$(soxi -c "$f")" "channels of $f"
 	peaks=$("${CHPEAK[@]}" "$f" "$skip")
-	for ((k = 0; k < n; k++)); do
-		if [[ $tone == *" $k "* ]]; then
+	for want in "$@"; do
+		if [ "$want" = 0 ]; then
+			assert_eq 0 "$(jget "$peaks" ".[$k]")" "peak of channel $k (silent)"
+		else
 			out=$(sinefit "$f" "$k" "$skip")
-			assert_near "$freq" "$(jget "$out" .freq)" 0.01 "frequency, channel $k"
+			assert_near "$want" "$(jget "$out" .freq)" 0.01 "frequency, channel $k"
 			assert_near "$db" "$(jget "$out" .amp_db)" 0.05 "level, channel $k"
 			[ "$(jget "$out" ".resid_db < ${RESID_DB:--90}")" = true ] ||
 			    flunk "channel $k: residual $(jget "$out" .resid_db) dB"
-		else
-			assert_eq 0 "$(jget "$peaks" ".[$k]")" "peak of channel $k (silent)"
 		fi
+		k=$((k + 1))
 	done
 }
 
@@ -132,7 +133,7 @@ check_channels() {
 	assert_match 'device raw: 48000 Hz, 6 channels \(FL,FR,FC,LFE,RL,RR\), period' "$output"
 }
 
-@test "a stereo tone into 6- and 8-channel file PCMs: FL and FR carry the render, every other channel is silent" {
+@test "a stereo tone into 6- and 8-channel file PCMs: FL and FR carry the render (stereo to 5.1 and 7.1), every other channel is silent" {
 	local d=$BATS_FILE_TMPDIR t=$BATS_TEST_TMPDIR ch buf out
 	cat >"$t/render.am" <<EOF2
 t = create tone freq=997 db=-3
@@ -160,37 +161,85 @@ EOF2
 		# Every channel of that second on its own.
 		sox -t f32 -r 48000 -c "$ch" "$d/raw.out" "$t/dev$ch.wav" \
 		    trim "${buf}s" 48000s
-		check_channels "$t/dev$ch.wav" 0 "0 1" 997 -3 "$ch"
+		if [ "$ch" = 6 ]; then
+			check_freqs "$t/dev$ch.wav" 0 -3 997 997 0 0 0 0
+		else
+			check_freqs "$t/dev$ch.wav" 0 -3 997 997 0 0 0 0 0 0
+		fi
 	done
 }
 
-@test "capture from an 8-channel file PCM: each device channel from its own place in the frame" {
-	local d=$BATS_FILE_TMPDIR t=$BATS_TEST_TMPDIR
-	# A different frequency on each of the 8 channels.
-	sox -n -r 48000 -c 8 -t f32 "$d/cap8.in" synth 1 sine 300 sine 500 \
-	    sine 700 sine 900 sine 1100 sine 1300 sine 1500 sine 1700 gain -6
+@test "a 5.1 tone into a device with its own channel map: each position lands on the device's channel of that name" {
+	local d=$BATS_FILE_TMPDIR t=$BATS_TEST_TMPDIR buf
 	amixd_start -b alsa
-	req '{"cmd":"create_node","type":"device_source"}'
-	req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$t/cap.raw\"}}"
+	# FL 300, FR 400, FC 500, LFE 600, RL 700, RR 800 Hz.
+	req '{"cmd":"create_node","type":"tone","args":{"freq":300,"spread":100,"layout":"5.1","db":-6}}'
+	req '{"cmd":"create_node","type":"device_sink"}'
 	req '{"cmd":"connect","from":1,"to":2}'
-	run -0 req '{"cmd":"device_open","name":"null","channels":8,"capture_name":"cap8"}'
-	assert_eq 8 "$(jget "$output" .device.channels)"
+	run -0 req '{"cmd":"device_open","name":"rawmap","channels":6}'
+	device_is "$output" 6 FL,FR,RL,RR,FC,LFE device
+	buf=$(jget "$output" .device.buffer)
 	req '{"cmd":"start"}'
 	wait_until 10 node_frames_above 2 48000
 	req '{"cmd":"stop"}'
 	req '{"cmd":"device_close"}'
-	# The stereo graph reads the device's first two channels (FL FR):
-	# exactly the file's channels 1 and 2, not two others.
-	sox -t f32 -r 48000 -c 8 "$d/cap8.in" -t f32 "$t/first2.raw" remix 1 2
-	cmp -n $((48000 * 8)) "$t/cap.raw" "$t/first2.raw" ||
-	    flunk "the capture is not the file's first two channels"
+	sox -t f32 -r 48000 -c 6 "$d/raw.out" "$t/dev.wav" trim "${buf}s" 48000s
+	# In the device's order: FL FR RL RR FC LFE.
+	check_freqs "$t/dev.wav" 0 -6 300 400 700 800 500 600
+}
+
+@test "an 8-channel tone into an 8-channel file PCM, and an 8-channel capture: every channel in its place" {
+	local d=$BATS_FILE_TMPDIR t=$BATS_TEST_TMPDIR buf k
+	amixd_start -b alsa
+	req '{"cmd":"create_node","type":"tone","args":{"freq":300,"spread":200,"channels":8,"db":-6}}'
+	req '{"cmd":"create_node","type":"device_sink"}'
+	req '{"cmd":"connect","from":1,"to":2}'
+	run -0 req '{"cmd":"device_open","name":"raw","layout":"7.1"}'
+	buf=$(jget "$output" .device.buffer)
+	req '{"cmd":"start"}'
+	wait_until 10 node_frames_above 2 48000
+	req '{"cmd":"stop"}'
+	req '{"cmd":"device_close"}'
+	sox -t f32 -r 48000 -c 8 "$d/raw.out" "$t/dev.wav" trim "${buf}s" 48000s
+	check_freqs "$t/dev.wav" 0 -6 300 500 700 900 1100 1300 1500 1700
+
+	# Capture: an 8-channel infile, a different frequency on each
+	# channel; the device_source gives all 8, four channel_map nodes
+	# take a pair each into a stereo file_sink.
+	amixd_stop
+	sox -n -r 48000 -c 8 -t f32 "$d/cap8.in" synth 1 sine 300 sine 500 \
+	    sine 700 sine 900 sine 1100 sine 1300 sine 1500 sine 1700 gain -6
+	amixd_start -b alsa
+	# The device first: the device_source takes its layout.
+	run -0 req '{"cmd":"device_open","name":"null","channels":8,"capture_name":"cap8"}'
+	device_is "$output" 8 FL,FR,FC,LFE,RL,RR,SL,SR default
+	req '{"cmd":"create_node","type":"device_source"}'
+	for k in 0 2 4 6; do
+		req "{\"cmd\":\"create_node\",\"type\":\"channel_map\",\"name\":\"m$k\",\"args\":{\"map\":[$k,$((k + 1))]}}"
+		req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"name\":\"f$k\",\"args\":{\"path\":\"$t/cap$k.raw\"}}"
+		req "{\"cmd\":\"connect\",\"from\":1,\"to\":\"m$k\"}"
+		req "{\"cmd\":\"connect\",\"from\":\"m$k\",\"to\":\"f$k\"}"
+	done
+	req '{"cmd":"start"}'
+	wait_until 10 node_frames_above 9 48000
+	req '{"cmd":"stop"}'
+	req '{"cmd":"device_close"}'
+	# Each pair is exactly the file's, sample for sample.
+	for k in 0 2 4 6; do
+		sox -t f32 -r 48000 -c 8 "$d/cap8.in" -t f32 "$t/want$k.raw" \
+		    remix $((k + 1)) $((k + 2))
+		cmp -n $((48000 * 8)) "$t/cap$k.raw" "$t/want$k.raw" ||
+		    flunk "channels $k and $((k + 1)) are not the file's"
+	done
 }
 
 @test "JACK: 8 playback and 8 capture ports, connected in order to the dummy driver's 8 and 8, recorded with jack_rec" {
 	local t=$BATS_TEST_TMPDIR k x0 ports=()
 	jackd_start 128 -C 8 -P 8
 	amixd_start -b jack
-	tone_graph 997 -6
+	req '{"cmd":"create_node","type":"tone","args":{"freq":300,"spread":200,"channels":8,"db":-6}}'
+	req '{"cmd":"create_node","type":"device_sink"}'
+	req '{"cmd":"connect","from":1,"to":2}'
 	run -0 req '{"cmd":"device_open","channels":8}'
 	device_is "$output" 8 FL,FR,FC,LFE,RL,RR,SL,SR default
 	req '{"cmd":"start"}'
@@ -209,7 +258,7 @@ EOF2
 	x0=$(req '{"cmd":"stats"}' | jq .xruns)
 	jack_rec -f "$t/rec.wav" -d 2 -b 32 "${ports[@]}" >/dev/null 2>&1
 	[ "$(req '{"cmd":"stats"}' | jq .xruns)" = "$x0" ] || RESID_DB=0
-	check_channels "$t/rec.wav" 0.2 "0 1" 997 -6 8
+	check_freqs "$t/rec.wav" 0.2 -6 300 500 700 900 1100 1300 1500 1700
 }
 
 # linked_to PORT: the ports PORT is connected to, space separated, sorted.
@@ -255,19 +304,25 @@ linked_to() {
 @test "JACK capture: 8 capture ports fed by name from another client, each channel from its own port" {
 	local d=$BATS_TEST_TMPDIR ds fs x0
 	jackd_start 128 -C 8 -P 8
-	# The other client: a second amixd named src, 8 channels, the stereo
-	# tone on its first two, not connected.
+	# The other client: a second amixd named src, 8 channels, 300 Hz
+	# on playback_1, 500 on playback_2 ... 1700 on playback_8, not
+	# connected.
 	AMIXD_DIR=$d/src amixd_start -b jack -d src
 	SRC_PID=$AMIXD_PID
 	run -0 req '{"cmd":"device_open","channels":8,"autoconnect":false}'
-	tone_graph 997 -6
+	req '{"cmd":"create_node","type":"tone","args":{"freq":300,"spread":200,"channels":8,"db":-6}}'
+	req '{"cmd":"create_node","type":"device_sink"}'
+	req '{"cmd":"connect","from":1,"to":2}'
 	req '{"cmd":"start"}'
 
 	AMIXD_DIR=$d/main amixd_start -b jack
 	run -0 req '{"cmd":"device_open","channels":8,"autoconnect":false,"connect_capture":["src:playback_3","src:playback_1","src:playback_2"]}'
 	ds=$(req '{"cmd":"create_node","type":"device_source"}' | jq .id)
+	# Two of the eight device channels into a stereo recording.
+	req '{"cmd":"create_node","type":"channel_map","name":"pick","args":{"map":[0,1]}}'
 	fs=$(req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$d/cap.wav\",\"sample\":\"f32\"}}" | jq .id)
-	req "{\"cmd\":\"connect\",\"from\":$ds,\"to\":$fs}"
+	req "{\"cmd\":\"connect\",\"from\":$ds,\"to\":\"pick\"}"
+	req "{\"cmd\":\"connect\",\"from\":\"pick\",\"to\":$fs}"
 	x0=$(req '{"cmd":"stats"}' | jq .xruns)
 	req '{"cmd":"start"}'
 	assert_eq "src:playback_3 " "$(linked_to amixd:capture_1)" capture_1
@@ -277,6 +332,6 @@ linked_to() {
 	wait_until 10 node_frames_above "$fs" 48000
 	[ "$(req '{"cmd":"stats"}' | jq .xruns)" = "$x0" ] || RESID_DB=0
 	req '{"cmd":"stop"}'
-	# capture_1 has src's silent third channel, capture_2 its first.
-	check_channels "$d/cap.wav" 0.2 "1" 997 -6 2
+	# capture_1 has src's third channel, capture_2 its first.
+	check_freqs "$d/cap.wav" 0.2 -6 700 300
 }
