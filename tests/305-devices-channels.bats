@@ -29,8 +29,7 @@ EOF2
 
 # A server killed with SIGKILL leaves its semaphores in /dev/shm.
 teardown_file() {
-	rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_* \
-	    /dev/shm/jack_"$JACK_DEFAULT_SERVER"_*
+	jack_server_clean
 }
 
 setup() {
@@ -60,6 +59,15 @@ device_is() {
 	assert_eq "$2" "$(jget "$1" .device.channels)" "channels: $1"
 	assert_eq "$3" "$(jget "$1" .device.layout)" "layout: $1"
 	assert_eq "$4" "$(jget "$1" .device.layout_from)" "layout_from: $1"
+}
+
+# play_second: start, run until node 2 (the device sink) has played a
+# second, stop and close the device (the file PCM is then complete).
+play_second() {
+	req '{"cmd":"start"}'
+	wait_until 10 node_frames_above 2 48000
+	req '{"cmd":"stop"}'
+	req '{"cmd":"device_close"}'
 }
 
 # tone_graph FREQ DB: tone (node 1) into a device sink (node 2).
@@ -150,10 +158,7 @@ EOF2
 		run -0 req "{\"cmd\":\"device_open\",\"name\":\"raw\",\"channels\":$ch}"
 		assert_eq "$ch" "$(jget "$output" .device.channels)"
 		buf=$(jget "$output" .device.buffer)
-		req '{"cmd":"start"}'
-		wait_until 10 node_frames_above 2 48000
-		req '{"cmd":"stop"}'
-		req '{"cmd":"device_close"}'
+		play_second
 		# FL and FR: the offline render, sample for sample (the stereo
 		# to 5.1 and 7.1 rule puts the pair there, untouched).
 		out=$("${RAWCHECK[@]}" f32 "$ch" "$d/raw.out" "$t/ref.raw" "$buf" 48000)
@@ -179,10 +184,7 @@ EOF2
 	run -0 req '{"cmd":"device_open","name":"rawmap","channels":6}'
 	device_is "$output" 6 FL,FR,RL,RR,FC,LFE device
 	buf=$(jget "$output" .device.buffer)
-	req '{"cmd":"start"}'
-	wait_until 10 node_frames_above 2 48000
-	req '{"cmd":"stop"}'
-	req '{"cmd":"device_close"}'
+	play_second
 	sox -t f32 -r 48000 -c 6 "$d/raw.out" "$t/dev.wav" trim "${buf}s" 48000s
 	# In the device's order: FL FR RL RR FC LFE.
 	check_freqs "$t/dev.wav" 0 -6 300 400 700 800 500 600
@@ -196,10 +198,7 @@ EOF2
 	req '{"cmd":"connect","from":1,"to":2}'
 	run -0 req '{"cmd":"device_open","name":"raw","layout":"7.1"}'
 	buf=$(jget "$output" .device.buffer)
-	req '{"cmd":"start"}'
-	wait_until 10 node_frames_above 2 48000
-	req '{"cmd":"stop"}'
-	req '{"cmd":"device_close"}'
+	play_second
 	sox -t f32 -r 48000 -c 8 "$d/raw.out" "$t/dev.wav" trim "${buf}s" 48000s
 	check_freqs "$t/dev.wav" 0 -6 300 500 700 900 1100 1300 1500 1700
 

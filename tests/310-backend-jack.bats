@@ -18,8 +18,7 @@ setup_file() {
 # A server killed with SIGKILL leaves its semaphores in /dev/shm; the
 # name is this file's alone, so whatever carries it can go.
 teardown_file() {
-	rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_* \
-	    /dev/shm/jack_"$JACK_DEFAULT_SERVER"_*
+	jack_server_clean
 }
 
 setup() {

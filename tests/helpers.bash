@@ -19,6 +19,7 @@
 # jackd_stop [SIGNAL]    stop it (TERM unless told) and reap it
 # jack_server_name ID    name the JACK server for this test file (ID) and
 #                        this checkout, never a PID: see below
+# jack_server_clean      remove what a killed server of that name left
 # asan_build             true when amixd is a sanitizer build
 # refused_unchanged CODE [REQUEST...]   each request (the arguments, or
 #                        stdin's lines) is refused (with CODE; - for any)
@@ -255,6 +256,12 @@ jack_server_name() {
 	JACK_DEFAULT_SERVER=amixd$1.$(printf '%s' "${AM_TOP:-$PWD}" | cksum |
 	    cut -d' ' -f1)
 	export JACK_DEFAULT_SERVER
+	jack_server_clean
+}
+
+# What a killed server of this file's name left in /dev/shm goes; for
+# teardown_file too.
+jack_server_clean() {
 	rm -f /dev/shm/jack_sem.*_"$JACK_DEFAULT_SERVER"_* \
 	    /dev/shm/jack_"$JACK_DEFAULT_SERVER"_*
 }
