@@ -334,3 +334,45 @@ linked_to() {
 	# capture_1 has src's third channel, capture_2 its first.
 	check_freqs "$d/cap.wav" 0.2 -6 700 300
 }
+
+state_is() {
+	[ "$(req '{"cmd":"list"}' | jq -r .state)" = "$1" ]
+}
+
+# linked_is PORT LIST: PORT's connections are LIST (as linked_to says).
+linked_is() {
+	[ "$(linked_to "$1")" = "$2" ]
+}
+
+@test "JACK server killed and back: the 8 channels, the layout asked for and the connections by name come back" {
+	local t=$BATS_TEST_TMPDIR k x0 ports=()
+	jackd_start 128 -C 8 -P 8
+	amixd_start -b jack
+	req '{"cmd":"create_node","type":"tone","args":{"freq":300,"spread":200,"channels":8,"db":-6}}'
+	req '{"cmd":"create_node","type":"device_sink"}'
+	req '{"cmd":"connect","from":1,"to":2}'
+	run -0 req '{"cmd":"device_open","layout":"7.1","connect":["system:playback_2","system:playback_1"]}'
+	device_is "$output" 8 FL,FR,FC,LFE,RL,RR,SL,SR asked
+	req '{"cmd":"start"}'
+	wait_until 5 node_frames_above 2 4800
+	jackd_stop KILL
+	wait_until 5 state_is device_lost
+	jackd_start 128 -C 8 -P 8
+	wait_until 10 state_is running
+	run -0 req '{"cmd":"list"}'
+	assert_eq 8 "$(jget "$output" .device.channels)"
+	assert_eq FL,FR,FC,LFE,RL,RR,SL,SR "$(jget "$output" .device.layout)"
+	assert_eq 16 "$(jack_lsp | grep -c '^amixd:')" "amixd's ports"
+	assert_eq asked "$(jget "$output" .device.layout_from)"
+	wait_until 5 linked_is amixd:playback_1 "system:playback_2 "
+	assert_eq "system:playback_1 " "$(linked_to amixd:playback_2)" playback_2
+	assert_eq "" "$(linked_to amixd:playback_3)" "playback_3 (no name)"
+	assert_eq "system:capture_1 " "$(linked_to amixd:capture_1)" "capture_1 (autoconnected)"
+	for ((k = 1; k <= 8; k++)); do
+		ports+=("amixd:playback_$k")
+	done
+	x0=$(req '{"cmd":"stats"}' | jq .xruns)
+	jack_rec -f "$t/rec.wav" -d 2 -b 32 "${ports[@]}" >/dev/null 2>&1
+	[ "$(req '{"cmd":"stats"}' | jq .xruns)" = "$x0" ] || RESID_DB=0
+	check_freqs "$t/rec.wav" 0.2 -6 300 500 700 900 1100 1300 1500 1700
+}
