@@ -61,6 +61,28 @@ device_is() {
 	assert_eq "$4" "$(jget "$1" .device.layout_from)" "layout_from: $1"
 }
 
+# tone8_graph: an 8-channel tone, 300 Hz on channel 0, 500 on 1 ... 1700
+# on 7, at -6 dBFS (node 1), into a device sink (node 2).
+tone8_graph() {
+	req '{"cmd":"create_node","type":"tone","args":{"freq":300,"spread":200,"channels":8,"db":-6}}'
+	req '{"cmd":"create_node","type":"device_sink"}'
+	req '{"cmd":"connect","from":1,"to":2}'
+}
+
+# rec8_check: amixd's 8 playback ports recorded with jack_rec for 2 s,
+# each channel tone8_graph's frequency for it (a clean sine unless the
+# server counted xruns meanwhile).
+rec8_check() {
+	local t=$BATS_TEST_TMPDIR k x0 ports=()
+	for ((k = 1; k <= 8; k++)); do
+		ports+=("amixd:playback_$k")
+	done
+	x0=$(req '{"cmd":"stats"}' | jq .xruns)
+	jack_rec -f "$t/rec.wav" -d 2 -b 32 "${ports[@]}" >/dev/null 2>&1
+	[ "$(req '{"cmd":"stats"}' | jq .xruns)" = "$x0" ] || RESID_DB=0
+	check_freqs "$t/rec.wav" 0.2 -6 300 500 700 900 1100 1300 1500 1700
+}
+
 # play_second: start, run until node 2 (the device sink) has played a
 # second, stop and close the device (the file PCM is then complete).
 play_second() {
@@ -193,9 +215,7 @@ EOF2
 @test "an 8-channel tone into an 8-channel file PCM, and an 8-channel capture: every channel in its place" {
 	local d=$BATS_FILE_TMPDIR t=$BATS_TEST_TMPDIR buf k
 	amixd_start -b alsa
-	req '{"cmd":"create_node","type":"tone","args":{"freq":300,"spread":200,"channels":8,"db":-6}}'
-	req '{"cmd":"create_node","type":"device_sink"}'
-	req '{"cmd":"connect","from":1,"to":2}'
+	tone8_graph >/dev/null
 	run -0 req '{"cmd":"device_open","name":"raw","layout":"7.1"}'
 	buf=$(jget "$output" .device.buffer)
 	play_second
@@ -233,12 +253,10 @@ EOF2
 }
 
 @test "JACK: 8 playback and 8 capture ports, connected in order to the dummy driver's 8 and 8, recorded with jack_rec" {
-	local t=$BATS_TEST_TMPDIR k x0 ports=()
+	local k
 	jackd_start 128 -C 8 -P 8
 	amixd_start -b jack
-	req '{"cmd":"create_node","type":"tone","args":{"freq":300,"spread":200,"channels":8,"db":-6}}'
-	req '{"cmd":"create_node","type":"device_sink"}'
-	req '{"cmd":"connect","from":1,"to":2}'
+	tone8_graph >/dev/null
 	run -0 req '{"cmd":"device_open","channels":8}'
 	device_is "$output" 8 FL,FR,FC,LFE,RL,RR,SL,SR default
 	req '{"cmd":"start"}'
@@ -250,14 +268,10 @@ EOF2
 		    flunk "system:capture_$k not connected to amixd:capture_$k"
 		assert_eq 1 "$(jack_lsp -c "amixd:playback_$k" | grep -c '^[[:space:]]')" \
 		    "connections of playback_$k"
-		ports+=("amixd:playback_$k")
 	done
 	assert_eq 16 "$(jack_lsp | grep -c '^amixd:')" "amixd's ports"
 	# Our own ports, bit-exact (JACK's monitor ports lag).
-	x0=$(req '{"cmd":"stats"}' | jq .xruns)
-	jack_rec -f "$t/rec.wav" -d 2 -b 32 "${ports[@]}" >/dev/null 2>&1
-	[ "$(req '{"cmd":"stats"}' | jq .xruns)" = "$x0" ] || RESID_DB=0
-	check_freqs "$t/rec.wav" 0.2 -6 300 500 700 900 1100 1300 1500 1700
+	rec8_check
 }
 
 # linked_to PORT: the ports PORT is connected to, space separated, sorted.
@@ -309,9 +323,7 @@ linked_to() {
 	AMIXD_DIR=$d/src amixd_start -b jack -d src
 	SRC_PID=$AMIXD_PID
 	run -0 req '{"cmd":"device_open","channels":8,"autoconnect":false}'
-	req '{"cmd":"create_node","type":"tone","args":{"freq":300,"spread":200,"channels":8,"db":-6}}'
-	req '{"cmd":"create_node","type":"device_sink"}'
-	req '{"cmd":"connect","from":1,"to":2}'
+	tone8_graph >/dev/null
 	req '{"cmd":"start"}'
 
 	AMIXD_DIR=$d/main amixd_start -b jack
@@ -345,12 +357,9 @@ linked_is() {
 }
 
 @test "JACK server killed and back: the 8 channels, the layout asked for and the connections by name come back" {
-	local t=$BATS_TEST_TMPDIR k x0 ports=()
 	jackd_start 128 -C 8 -P 8
 	amixd_start -b jack
-	req '{"cmd":"create_node","type":"tone","args":{"freq":300,"spread":200,"channels":8,"db":-6}}'
-	req '{"cmd":"create_node","type":"device_sink"}'
-	req '{"cmd":"connect","from":1,"to":2}'
+	tone8_graph >/dev/null
 	run -0 req '{"cmd":"device_open","layout":"7.1","connect":["system:playback_2","system:playback_1"]}'
 	device_is "$output" 8 FL,FR,FC,LFE,RL,RR,SL,SR asked
 	req '{"cmd":"start"}'
@@ -368,11 +377,5 @@ linked_is() {
 	assert_eq "system:playback_1 " "$(linked_to amixd:playback_2)" playback_2
 	assert_eq "" "$(linked_to amixd:playback_3)" "playback_3 (no name)"
 	assert_eq "system:capture_1 " "$(linked_to amixd:capture_1)" "capture_1 (autoconnected)"
-	for ((k = 1; k <= 8; k++)); do
-		ports+=("amixd:playback_$k")
-	done
-	x0=$(req '{"cmd":"stats"}' | jq .xruns)
-	jack_rec -f "$t/rec.wav" -d 2 -b 32 "${ports[@]}" >/dev/null 2>&1
-	[ "$(req '{"cmd":"stats"}' | jq .xruns)" = "$x0" ] || RESID_DB=0
-	check_freqs "$t/rec.wav" 0.2 -6 300 500 700 900 1100 1300 1500 1700
+	rec8_check
 }
