@@ -45,6 +45,18 @@
  * 0, so the layout's version is unchanged: an older engine just plays
  * on.
  *
+ * Channels: 1 to AM_ARING_CHAN_MAX (64), interleaved. Their positions
+ * (lib/chlayout.h) are a byte each in the header's "layout", bytes that
+ * were reserved, hence zero, in every ring made before: all zero still
+ * means the default layout of that many channels (am_layout_default),
+ * so an older client's ring reads as it always did and the version
+ * stays 1. Anything else must be one valid position per channel, none
+ * twice, and zero past the channels (am_aring_layout_check): a hostile
+ * list is refused at attach, and the checked copy in struct am_aring is
+ * the only one used after. A frame is channels times the sample size
+ * (at most 64 x 4 = 256 bytes), so capacity times a frame stays below
+ * 2^28 bytes: the size arithmetic is done in 64 bits all the same.
+ *
  * Threads: open/close/attach/detach on a control thread (they allocate
  * descriptors and mappings); avail/region/advance/resync/wake_due/
  * read/write are RT-safe: loads, stores, memcpy, no system call.
@@ -71,6 +83,7 @@ _Static_assert(offsetof(struct am_aring_hdr, paused) == 196, "pause flag");
 _Static_assert(offsetof(struct am_aring_hdr, xruns) == 256, "engine line");
 _Static_assert(offsetof(struct am_aring_hdr, play_rd) == 280, "play stamp");
 _Static_assert(offsetof(struct am_aring_hdr, play_ns) == 288, "play stamp");
+_Static_assert(offsetof(struct am_aring_hdr, layout) == 320, "layout");
 
 #define ARING_SEALS	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
@@ -114,7 +127,8 @@ am_aring_open(struct am_aring *r, int producer, uint32_t format,
 	    low > high || high > cap)
 		return -EINVAL;
 	r->fbytes = channels * am_aring_sample_bytes(format);
-	len = AM_ARING_HDR + (size_t)cap * r->fbytes;
+	len = AM_ARING_HDR + (size_t)((uint64_t)cap * r->fbytes);
+	am_layout_default(&r->layout, channels);
 	fd = memfd_create("amixd-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
@@ -153,6 +167,80 @@ am_aring_open(struct am_aring *r, int producer, uint32_t format,
 	r->mask = cap - 1;
 	r->low = low;
 	r->high = high;
+	return 0;
+}
+
+/*
+ * Client, before the ring is shared: its channels are at l's positions
+ * (l->n must be the ring's channels). The header holds them; a layout
+ * equal to the default is written as zeros, as an older client's. 0, or
+ * -EINVAL.
+ */
+int
+am_aring_set_layout(struct am_aring *r, const struct am_layout *l)
+{
+	uint8_t pos[AM_ARING_CHAN_MAX];
+	struct am_layout def;
+	char err[8];
+
+	if (l->n != r->channels)
+		return -EINVAL;
+	memset(pos, 0, sizeof(pos));
+	memcpy(pos, l->pos, l->n);
+	if (am_aring_layout_check(pos, l->n, &def, err, sizeof(err)) < 0)
+		return -EINVAL;
+	r->layout = *l;
+	memset(r->hdr->layout, 0, sizeof(r->hdr->layout));
+	am_layout_default(&def, r->channels);
+	if (!am_layout_eq(&def, l))
+		memcpy(r->hdr->layout, l->pos, l->n);
+	return 0;
+}
+
+/*
+ * The layout in a header's pos (AM_ARING_CHAN_MAX bytes, hostile) for
+ * channels (already checked: 1 to AM_ARING_CHAN_MAX) into *l: all zero
+ * is the default one; else each of the channels a valid position, none
+ * twice (AM_POS_NA aside), and zero past them. 0, or -EINVAL with err.
+ */
+int
+am_aring_layout_check(const uint8_t *pos, uint32_t channels,
+    struct am_layout *l, char *err, size_t errlen)
+{
+	uint8_t seen[AM_POS_END];
+	uint32_t i;
+	unsigned p;
+
+	am_layout_default(l, channels);
+	for (i = 0; i < AM_ARING_CHAN_MAX && pos[i] == 0; i++)
+		;
+	if (i == AM_ARING_CHAN_MAX)
+		return 0;
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < AM_ARING_CHAN_MAX; i++) {
+		p = pos[i];
+		if (i >= channels) {
+			if (p != 0) {
+				snprintf(err, errlen, "ring: a position "
+				    "(%u) for channel %u of %u", p, i + 1,
+				    channels);
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (p == AM_POS_UNKNOWN || p >= AM_POS_END ||
+		    (p > AM_POS_BRC && p < AM_POS_AUX0)) {
+			snprintf(err, errlen, "ring: channel %u: no such "
+			    "position (%u)", i + 1, p);
+			return -EINVAL;
+		}
+		if (seen[p]++ && p != AM_POS_NA) {
+			snprintf(err, errlen, "ring: position %s twice",
+			    am_pos_name((int)p));
+			return -EINVAL;
+		}
+		l->pos[i] = (uint8_t)p;
+	}
 	return 0;
 }
 
@@ -217,8 +305,8 @@ am_aring_attach(struct am_aring *r, int fd, int producer, char *err,
 		return -EINVAL;
 	}
 	if (h.channels < 1 || h.channels > AM_ARING_CHAN_MAX) {
-		snprintf(err, errlen, "ring: %u channels (1 or 2)",
-		    h.channels);
+		snprintf(err, errlen, "ring: %u channels (1 to %u)",
+		    h.channels, AM_ARING_CHAN_MAX);
 		return -EINVAL;
 	}
 	if (h.rate < AM_ARING_RATE_MIN || h.rate > AM_ARING_RATE_MAX) {
@@ -245,7 +333,10 @@ am_aring_attach(struct am_aring *r, int fd, int producer, char *err,
 		    "does not match the layout", h.data_off, h.frame_bytes);
 		return -EINVAL;
 	}
-	want = AM_ARING_HDR + (size_t)h.capacity * h.frame_bytes;
+	if (am_aring_layout_check((const uint8_t *)h.layout, h.channels,
+	    &r->layout, err, errlen) < 0)
+		return -EINVAL;
+	want = AM_ARING_HDR + (size_t)((uint64_t)h.capacity * h.frame_bytes);
 	if ((uint64_t)st.st_size != want) {
 		snprintf(err, errlen, "ring: memfd holds %lld bytes, its "
 		    "header says %zu", (long long)st.st_size, want);

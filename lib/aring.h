@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chlayout.h"
+
 /*
  * App ring: a sealed memfd shared by a client and the engine, holding
  * this header followed by capacity frames of interleaved little-endian
@@ -20,7 +22,7 @@
 #define AM_ARING_CAP_MAX	(1U << 20)	/* frames, ~21 s at 48 kHz */
 #define AM_ARING_RATE_MIN	8000		/* Hz */
 #define AM_ARING_RATE_MAX	192000		/* Hz */
-#define AM_ARING_CHAN_MAX	2
+#define AM_ARING_CHAN_MAX	AM_CH_MAX	/* 64 */
 #define AM_ARING_F32_MAX	64.0f		/* |f32 sample| clamp, +36 dB */
 
 /* Sample formats, little-endian; s24 is packed in 3 bytes. */
@@ -35,7 +37,7 @@ struct am_aring_hdr {
 	uint32_t magic;			/* AM_ARING_MAGIC */
 	uint32_t version;		/* AM_ARING_VERSION */
 	uint32_t format;		/* AM_ARING_S16 ... */
-	uint32_t channels;		/* 1 or 2 */
+	uint32_t channels;		/* 1 to AM_ARING_CHAN_MAX */
 	uint32_t rate;			/* Hz */
 	uint32_t capacity;		/* frames, power of 2 */
 	uint32_t low;			/* frames: wake the client at or below */
@@ -65,7 +67,13 @@ struct am_aring_hdr {
 	_Atomic uint64_t play_rd;	/* frames: a consumer count */
 	_Atomic uint64_t play_ns;	/* CLOCK_MONOTONIC; 0: not known */
 	char pad4[24];
-	char reserved[AM_ARING_HDR - 320];
+	/*
+	 * Geometry too (the creator's, before sharing): the position of
+	 * each channel (enum am_pos, lib/chlayout.h), pos[0..channels).
+	 * All zero: the default layout of that many channels.
+	 */
+	uint8_t layout[AM_ARING_CHAN_MAX];
+	char reserved[AM_ARING_HDR - 384];
 };
 
 /*
@@ -84,6 +92,7 @@ struct am_aring {
 	uint32_t cap, mask;		/* frames */
 	uint32_t low, high;		/* frames */
 	uint32_t fbytes;		/* bytes a frame */
+	struct am_layout layout;	/* the channels' positions */
 	uint64_t own;			/* our counter: wr or rd */
 	uint64_t peer;			/* theirs, last load */
 };
@@ -95,6 +104,9 @@ int am_aring_open(struct am_aring *r, int producer, uint32_t format,
     uint32_t channels, uint32_t rate, uint32_t cap, uint32_t low,
     uint32_t high);
 void am_aring_close(struct am_aring *r);
+int am_aring_set_layout(struct am_aring *r, const struct am_layout *l);
+int am_aring_layout_check(const uint8_t *pos, uint32_t channels,
+    struct am_layout *l, char *err, size_t errlen);
 int am_aring_attach(struct am_aring *r, int fd, int producer, char *err,
     size_t errlen);
 void am_aring_detach(struct am_aring *r);

@@ -4,7 +4,10 @@
  * content of a sealed memfd, as a hostile client would pass it; the
  * engine side attaches it (every header field checked), then reads what
  * the counters claim, as the RT side would. Nothing may read or write
- * outside the mapping.
+ * outside the mapping, and a ring that attaches has a channel count and
+ * a layout the engine can use (1 to 64 channels, a valid position each,
+ * none twice): seeds in corpus/aring carry 1, 8 and 64 channels, 0 and
+ * 65, and layouts that do not match their channels.
  */
 
 #include <sys/mman.h>
@@ -16,10 +19,28 @@
 
 #include "aring.h"
 
+/* Abort unless r's layout is one the engine can use. */
+static void
+fuzz_layout(const struct am_aring *r)
+{
+	uint8_t seen[AM_POS_END] = { 0 };
+	uint32_t i, p;
+
+	if (r->channels < 1 || r->channels > AM_ARING_CHAN_MAX ||
+	    r->layout.n != r->channels)
+		abort();
+	for (i = 0; i < r->layout.n; i++) {
+		p = r->layout.pos[i];
+		if (p == 0 || p >= AM_POS_END || am_pos_name((int)p) == NULL ||
+		    (seen[p]++ && p != AM_POS_NA))
+			abort();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static unsigned char buf[1 << 16];
+	static unsigned char buf[1024 * AM_ARING_CHAN_MAX * 4];
 	struct am_aring r;
 	char err[256];
 	uint32_t frames, i;
@@ -34,6 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW);
 	if (am_aring_attach(&r, fd, 0, err, sizeof(err)) == 0) {
+		fuzz_layout(&r);
 		for (i = 0; i < 4; i++) {
 			if (am_aring_avail(&r, &frames) < 0) {
 				am_aring_resync(&r);

@@ -35,10 +35,11 @@ good(struct am_aring *r)
 
 enum {
 	SP_NONE, SP_MAGIC, SP_VERSION, SP_FORMAT, SP_CHANNELS0,
-	SP_CHANNELS3, SP_RATE_LOW, SP_RATE_HIGH, SP_CAP_ODD, SP_CAP_BIG,
+	SP_CHANNELS65, SP_RATE_LOW, SP_RATE_HIGH, SP_CAP_ODD, SP_CAP_BIG,
 	SP_CAP_SMALL, SP_LOW_HIGH, SP_HIGH_CAP, SP_DATA_OFF, SP_FRAME_BYTES,
 	SP_COUNTERS, SP_COUNTERS_BACK, SP_UNSEALED, SP_GROWN, SP_SHORT,
-	SP_NOT_MEMFD
+	SP_NOT_MEMFD, SP_LAYOUT_BAD, SP_LAYOUT_TWICE, SP_LAYOUT_PAST,
+	SP_LAYOUT_ZERO, SP_LAYOUT_GAP, SP_LAYOUT_OK
 };
 
 struct spoil_row {
@@ -53,7 +54,7 @@ static const struct spoil_row spoil_rows[] = {
 	{ SP_VERSION,		-EPROTO,	"version" },
 	{ SP_FORMAT,		-EINVAL,	"sample format" },
 	{ SP_CHANNELS0,		-EINVAL,	"0 channels" },
-	{ SP_CHANNELS3,		-EINVAL,	"3 channels" },
+	{ SP_CHANNELS65,	-EINVAL,	"65 channels (1 to 64)" },
 	{ SP_RATE_LOW,		-EINVAL,	"rate 7999" },
 	{ SP_RATE_HIGH,		-EINVAL,	"rate 192001" },
 	{ SP_CAP_ODD,		-EINVAL,	"capacity 1000" },
@@ -69,6 +70,12 @@ static const struct spoil_row spoil_rows[] = {
 	{ SP_GROWN,		-EINVAL,	"its header says" },
 	{ SP_SHORT,		-EINVAL,	"less than its header" },
 	{ SP_NOT_MEMFD,		-EINVAL,	"not a memfd" },
+	{ SP_LAYOUT_BAD,	-EINVAL,	"channel 2: no such position (40)" },
+	{ SP_LAYOUT_TWICE,	-EINVAL,	"position FL twice" },
+	{ SP_LAYOUT_PAST,	-EINVAL,	"for channel 3 of 2" },
+	{ SP_LAYOUT_ZERO,	-EINVAL,	"no such position (0)" },
+	{ SP_LAYOUT_GAP,	-EINVAL,	"no such position (128)" },
+	{ SP_LAYOUT_OK,		0,		"" },
 };
 
 /* An unsealed memfd of len bytes holding a copy of h. */
@@ -95,7 +102,7 @@ spoilt(struct am_aring *r, int spoil)
 	case SP_VERSION:	h->version = 2; break;
 	case SP_FORMAT:		h->format = 4; break;
 	case SP_CHANNELS0:	h->channels = 0; break;
-	case SP_CHANNELS3:	h->channels = 3; break;
+	case SP_CHANNELS65:	h->channels = 65; break;
 	case SP_RATE_LOW:	h->rate = 7999; break;
 	case SP_RATE_HIGH:	h->rate = 192001; break;
 	case SP_CAP_ODD:	h->capacity = 1000; break;
@@ -107,6 +114,17 @@ spoilt(struct am_aring *r, int spoil)
 	case SP_FRAME_BYTES:	h->frame_bytes = 2; break;
 	case SP_COUNTERS:	atomic_store(&h->wr, 1025); break;
 	case SP_COUNTERS_BACK:	atomic_store(&h->rd, 5); break;
+	case SP_LAYOUT_BAD:	h->layout[0] = AM_POS_FL;
+				h->layout[1] = 40; break;
+	case SP_LAYOUT_TWICE:	h->layout[0] = h->layout[1] = AM_POS_FL; break;
+	case SP_LAYOUT_PAST:	h->layout[0] = AM_POS_FL;
+				h->layout[1] = AM_POS_FR;
+				h->layout[2] = AM_POS_FC; break;
+	case SP_LAYOUT_ZERO:	h->layout[1] = AM_POS_FR; break;
+	case SP_LAYOUT_GAP:	h->layout[0] = AM_POS_FL;
+				h->layout[1] = AM_POS_END; break;
+	case SP_LAYOUT_OK:	h->layout[0] = AM_POS_RL;
+				h->layout[1] = AM_POS_AUX0 + 63; break;
 	case SP_UNSEALED:
 		return unsealed(h, r->maplen);
 	case SP_GROWN:
@@ -123,6 +141,57 @@ spoilt(struct am_aring *r, int spoil)
 		return open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
 	return dup(r->fd);
+}
+
+/*
+ * Rings of 1 to 64 channels: sizes (frames x channels x sample), the
+ * default layouts, a layout set by the client read back by the engine;
+ * 0 and 65 channels refused by open.
+ */
+static void
+test_attach_channels(void)
+{
+	static const uint32_t chs[] = { 1, 3, 6, 8, 16, 64 };
+	struct am_aring c, e;
+	struct am_layout l;
+	char err[256];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < AM_NELEM(chs); i++) {
+		ok(am_aring_open(&c, 1, AM_ARING_S24, chs[i], 48000,
+		    AM_ARING_CAP_MAX, 0, 64) == 0, "%u channels: open",
+		    chs[i]);
+		is_int(c.maplen, AM_ARING_HDR + (size_t)AM_ARING_CAP_MAX *
+		    chs[i] * 3, "%u channels: size", chs[i]);
+		am_layout_default(&l, chs[i]);
+		if (chs[i] == 8) {	/* a relabelled 7.1: sides first */
+			l.pos[4] = AM_POS_SL;
+			l.pos[5] = AM_POS_SR;
+			l.pos[6] = AM_POS_RL;
+			l.pos[7] = AM_POS_RR;
+		}
+		ok(am_aring_set_layout(&c, &l) == 0, "%u: set layout",
+		    chs[i]);
+		fd = dup(c.fd);
+		err[0] = '\0';
+		is_int(am_aring_attach(&e, fd, 0, err, sizeof(err)), 0,
+		    "%u channels: attach: %s", chs[i], err);
+		is_int(e.channels, chs[i], "%u: channels", chs[i]);
+		is_int(e.fbytes, chs[i] * 3, "%u: frame bytes", chs[i]);
+		ok(am_layout_eq(&e.layout, &l), "%u: layout read back",
+		    chs[i]);
+		am_aring_detach(&e);
+		close(fd);
+		l.n = (uint8_t)(chs[i] == 1 ? 2 : chs[i] - 1);
+		is_int(am_aring_set_layout(&c, &l), -EINVAL,
+		    "%u: a layout of other channels refused", chs[i]);
+		am_aring_close(&c);
+	}
+	is_int(am_aring_open(&c, 1, AM_ARING_F32, 0, 48000, 1024, 0, 10),
+	    -EINVAL, "open refuses 0 channels");
+	is_int(am_aring_open(&c, 1, AM_ARING_F32, 65, 48000, 1024, 0, 10),
+	    -EINVAL, "open refuses 65 channels");
 }
 
 static void
@@ -146,6 +215,10 @@ test_attach(void)
 			is_int(e.cap, 1024, "row %zu: capacity", i);
 			is_int(e.fbytes, 4, "row %zu: frame bytes", i);
 			is_int(e.low, 256, "row %zu: low", i);
+			is_int(e.layout.n, 2, "row %zu: layout of 2", i);
+			is_int(e.layout.pos[0], spoil_rows[i].spoil ==
+			    SP_LAYOUT_OK ? AM_POS_RL : AM_POS_FL,
+			    "row %zu: first position", i);
 			/* Geometry is private: a rewrite changes nothing. */
 			c.hdr->capacity = 1U << 20;
 			c.hdr->frame_bytes = 1;
@@ -156,6 +229,7 @@ test_attach(void)
 		close(fd);
 		am_aring_close(&c);
 	}
+	test_attach_channels();
 	is_int(am_aring_open(&c, 1, AM_ARING_F32, 2, 48000, 1000, 0, 10),
 	    -EINVAL, "open refuses a capacity that is no power of two");
 	is_int(am_aring_open(&c, 1, 7, 2, 48000, 1024, 0, 10), -EINVAL,
