@@ -67,6 +67,13 @@ fds_back() {
 	assert_match 'memfd holds 37376 bytes' "$(jq -r 'select(.case == "too_big") | .message' <<<"$out")"
 	assert_match 'capacity 3000 frames' "$(jq -r 'select(.case == "cap_not_pow2") | .message' <<<"$out")"
 	assert_match 'not an eventfd' "$(jq -r 'select(.case == "eventfd_pipe") | .message' <<<"$out")"
+	# Channels (issue 16): 1 to 64, each a position once, none past them.
+	assert_match '65 channels \(1 to 64\)' "$(jq -r 'select(.case == "channels65_hdr") | .message' <<<"$out")"
+	assert_match 'position FL twice' "$(jq -r 'select(.case == "layout_twice") | .message' <<<"$out")"
+	assert_match 'for channel 3 of 2' "$(jq -r 'select(.case == "layout_past") | .message' <<<"$out")"
+	assert_match 'channel 3: no such position \(0\)' "$(jq -r 'select(.case == "layout_hole") | .message' <<<"$out")"
+	assert_match 'channel 2: no such position \(40\)' "$(jq -r 'select(.case == "layout_bad") | .message' <<<"$out")"
+	assert_match 'layout: 5.1 has 6 channels, but the ring has 2' "$(jq -r 'select(.case == "layout_arg") | .message' <<<"$out")"
 	# The good one went with its connection; no descriptor stayed.
 	wait_until 5 no_app_nodes
 	fds_back "$before"

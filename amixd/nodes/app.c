@@ -4,9 +4,9 @@
  * an app ring (lib/aring.c), a sealed memfd passed beside create_node.
  *
  * app_source: the client produces, the engine consumes. Each period the
- * engine reads what the ring holds, converts it to float stereo (mono is
- * duplicated; f32 samples are clamped to +-AM_ARING_F32_MAX and NaN is
- * taken as 0, so a client's garbage stays its own), and resamples it
+ * engine reads what the ring holds, converts it to float (app_conv.c:
+ * f32 samples are clamped to +-AM_ARING_F32_MAX and NaN is taken as 0,
+ * so a client's garbage stays its own), and resamples it
  * through the pull-model resampler when the ring's rate is not the rate
  * the node runs at (an exact copy when it is). Like file_source, that is
  * the graph rate, or a resample node's rate when the source sits in its
@@ -57,6 +57,18 @@
  * written by the real-time thread itself ("wake": true), or through
  * the client's eventfd, written by the control thread.
  *
+ * Channels: a ring has 1 to 64 (lib/aring.c) and a layout, the one in
+ * its header or the "layout" argument's (same count: a relabelling).
+ * The node's layout hook gives that layout as the source's output and
+ * the sink's input, so links convert to and from it by amixd(7)'s
+ * rules, and the node itself, resampler included (made for the ring's
+ * channels), works in the ring's channels. An engine that gives the
+ * node stereo buffers whatever the layout (node_cycle in_ch/out_ch 0)
+ * gets them through app_conv_adapt, a chunk at a time through the
+ * node's buffer: mono copied to both channels or the pair averaged, as
+ * app nodes always did. The buffers are allocated at init, sized for
+ * the ring's channels.
+ *
  * Hostile rings: everything the client can write is checked at the
  * point of use: counters through am_aring_avail (out of range: a fault,
  * counted as an overrun of a whole ring, and a resync), samples through
@@ -78,17 +90,21 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "afmt.h"
+#include "app_conv.h"
 #include "app_wake.h"
 #include "aring.h"
+#include "chlayout.h"
 #include "clock.h"
 #include "dsp.h"
 #include "node.h"
 #include "resampler.h"
 #include "rt.h"
+#include "util.h"
 
 #define APP_EV_DIV	4		/* xrun events: at most rate/4 apart */
 #define APP_STAMP_MAX	(10 * AM_NSEC_PER_SEC)	/* older: no latency */
@@ -96,7 +112,7 @@
 enum {
 	APP_ARG_FD, APP_ARG_MEMFD, APP_ARG_EVENTFD, APP_ARG_FRAMES,
 	APP_ARG_CHANNELS, APP_ARG_RATE, APP_ARG_FORMAT, APP_ARG_WAKE,
-	APP_ARG_QUALITY, APP_ARG_PAUSED, APP_ARG_DB
+	APP_ARG_QUALITY, APP_ARG_PAUSED, APP_ARG_LAYOUT, APP_ARG_DB
 };
 
 #define APP_CONV_FRAMES	256	/* sink: frames per conversion chunk */
@@ -118,6 +134,7 @@ static const struct node_argdesc app_source_args[] = {
 	{ "quality", NODE_ARG_ENUM, 0, 0, RESAMPLER_MEDIUM,
 	    resampler_qualities, 0, 0 },
 	{ "paused", NODE_ARG_INT, 0, 1, 0, NULL, 0, 1 },	/* and sink */
+	{ "layout", NODE_ARG_STR, 0, 0, 0, NULL, 0, 0 },	/* and sink */
 	{ "db", NODE_ARG_NUM, -200.0, 40.0, 0.0, NULL, 0, 1 },	/* source */
 };
 
@@ -133,8 +150,10 @@ struct app {
 	struct dsp_ramp level;		/* source: "db", linear, RT */
 	struct dsp_ramp pause;		/* RT: 1 playing, 0 paused */
 	int paused;			/* RT: the "paused" argument */
-	float tmp[APP_CONV_FRAMES * 2];	/* RT: sink: ramped input */
-	float conv[APP_CONV_FRAMES * 2];	/* RT: sink: converted */
+	struct am_layout layout;	/* the ring's channels, relabelled */
+	float *tmp;			/* RT: APP_CONV_FRAMES frames: sink:
+					   ramped input; both: adapted */
+	float *conv;			/* RT: as many: sink: converted */
 	uint64_t out;			/* RT: frames produced, at that rate */
 	uint32_t start;			/* frames: start playing at */
 	int playing;			/* RT: reading the ring */
@@ -157,67 +176,12 @@ app_add(_Atomic uint64_t *c, uint64_t v)
 	    memory_order_relaxed) + v, memory_order_relaxed);
 }
 
-/* RT: one sample of format at p as float (lib/afmt); f32 made sane. */
-static inline float
-app_get(uint32_t format, const unsigned char *p)
+/* Channels of a buffer the engine gives: 0 (no channel count) is 2. */
+static inline uint32_t
+app_ch(uint32_t ch)
 {
-	float x = am_afmt_get((int)format, p);
-
-	return format == AM_ARING_F32 ? am_afmt_sane(x, AM_ARING_F32_MAX) : x;
+	return ch != 0 ? ch : 2;
 }
-
-/* RT: n ring frames at src to float stereo at dst. */
-static void
-app_to_float(const struct am_aring *r, const unsigned char *src,
-    float *dst, uint32_t n)
-{
-	uint32_t i, sb = r->fbytes / r->channels;
-
-	if (r->channels == 1) {
-		for (i = 0; i < n; i++)
-			dst[2 * i] = dst[2 * i + 1] = app_get(r->format,
-			    src + (size_t)i * sb);
-		return;
-	}
-	for (i = 0; i < 2 * n; i++)
-		dst[i] = app_get(r->format, src + (size_t)i * sb);
-}
-
-/*
- * RT: one float as a sample of format at p: f32 as it is (overs kept,
- * as in a float file), integers through lib/afmt, s16 dithered where
- * not exact from the node's generator.
- */
-static inline void
-app_put(struct app *a, float x, unsigned char *p)
-{
-	uint32_t format = a->ring.format;
-
-	if (format == AM_ARING_F32)
-		memcpy(p, &x, sizeof(x));
-	else
-		am_afmt_put((int)format, p, x, format == AM_ARING_S16 ?
-		    &a->seed : NULL);
-}
-
-/* RT: n float stereo frames at src into ring frames at dst. */
-static void
-app_from_float(struct app *a, const float *src, unsigned char *dst,
-    uint32_t n)
-{
-	const struct am_aring *r = &a->ring;
-	uint32_t i, sb = r->fbytes / r->channels;
-
-	if (r->channels == 1) {
-		for (i = 0; i < n; i++)
-			app_put(a, (src[2 * i] + src[2 * i + 1]) * 0.5f,
-			    dst + (size_t)i * sb);
-		return;
-	}
-	for (i = 0; i < 2 * n; i++)
-		app_put(a, src[i], dst + (size_t)i * sb);
-}
-
 
 /*
  * RT: frames the ring must hold before a (re)start: its low watermark,
@@ -244,8 +208,8 @@ app_fault(struct app *a)
 }
 
 /*
- * RT: the source's input: n frames of float stereo at the ring's rate
- * into dst, from the ring or, where it runs dry, silence.
+ * RT: the source's input: n float frames of the ring's channels at its
+ * rate into dst, from the ring or, where it runs dry, silence.
  */
 static void
 app_pull(void *ctx, float *dst, uint32_t n)
@@ -253,7 +217,7 @@ app_pull(void *ctx, float *dst, uint32_t n)
 	struct app *a = ctx;
 	struct am_aring *r = &a->ring;
 	unsigned char *p;
-	uint32_t have, take = 0, got = 0, k, fill;
+	uint32_t have, take = 0, got = 0, k, fill, ch = r->channels;
 	int eof;
 
 	if (am_aring_avail(r, &have) < 0) {
@@ -268,14 +232,14 @@ app_pull(void *ctx, float *dst, uint32_t n)
 		take = have < n ? have : n;
 		while (got < take) {
 			k = am_aring_region(r, got, take - got, &p);
-			app_to_float(r, p, dst + 2 * got, k);
+			app_conv_in(r, p, dst + (size_t)ch * got, k);
 			got += k;
 		}
 		if (take > 0)
 			am_aring_advance(r, take, 0);
 	}
 	if (got < n) {
-		memset(dst + 2 * got, 0, (size_t)(n - got) * 2 *
+		memset(dst + (size_t)ch * got, 0, (size_t)(n - got) * ch *
 		    sizeof(float));
 		if (a->started && !eof) {
 			a->under += n - got;
@@ -368,17 +332,34 @@ app_pause_take(struct app *a, uint32_t frames)
 	return p->len - p->pos < frames ? p->len - p->pos : frames;
 }
 
-/* RT: n frames at buf through the pause level; nothing to do at 1. */
+/* RT: n frames of ch at src through the pause level; nothing at 1. */
 static void
 app_pause_run(struct app *a, float *dst, const float *src, uint32_t n,
-    uint32_t rate)
+    uint32_t ch, uint32_t rate)
 {
 	if (a->pause.cur == 1.0f && a->pause.to == 1.0f) {
 		if (dst != src)
-			memcpy(dst, src, (size_t)n * 2 * sizeof(float));
+			memcpy(dst, src, (size_t)n * ch * sizeof(float));
 		return;
 	}
-	dsp_ramp_run(&a->pause, dst, src, n, rate);
+	app_conv_ramp(&a->pause, dst, src, n, ch, rate);
+}
+
+/*
+ * RT: n frames of the ring's channels, converted to rate, into dst:
+ * straight from the ring at its own rate, else through the resampler
+ * (retargeted when the node runs at another rate than it was made for).
+ */
+static void
+app_source_fill(struct app *a, float *dst, uint32_t n, uint32_t rate)
+{
+	if (rate == a->ring.rate) {
+		app_pull(a, dst, n);
+		return;
+	}
+	if (rate != a->rs.out_rate)
+		resampler_retarget(&a->rs, rate);
+	resampler_run(&a->rs, dst, n, app_pull, a);
 }
 
 /* RT: one period of the client's audio into out. */
@@ -388,22 +369,29 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
 {
 	struct app *a = st;
 	uint64_t lat, rd = a->ring.own;
-	uint32_t n = app_pause_take(a, c->frames);
+	uint32_t n = app_pause_take(a, c->frames), och = app_ch(c->out_ch);
+	uint32_t off, k;
 
 	(void)in;
-	if (n > 0 && c->rate == a->ring.rate)
-		app_pull(a, out, n);
-	else if (n > 0) {
-		if (c->rate != a->rs.out_rate)
-			resampler_retarget(&a->rs, c->rate);
-		resampler_run(&a->rs, out, n, app_pull, a);
+	if (och == a->ring.channels) {
+		if (n > 0)
+			app_source_fill(a, out, n, c->rate);
+	} else {
+		/* stereo buffers, a ring of other channels: adapted */
+		for (off = 0; off < n; off += k) {
+			k = n - off < APP_CONV_FRAMES ? n - off :
+			    APP_CONV_FRAMES;
+			app_source_fill(a, a->tmp, k, c->rate);
+			app_conv_adapt(out + (size_t)och * off, och, a->tmp,
+			    a->ring.channels, k);
+		}
 	}
 	if (n < c->frames)
-		memset(out + 2 * n, 0, (size_t)(c->frames - n) * 2 *
-		    sizeof(float));
-	app_pause_run(a, out, out, n, c->rate);
+		memset(out + (size_t)och * n, 0, (size_t)(c->frames - n) *
+		    och * sizeof(float));
+	app_pause_run(a, out, out, n, och, c->rate);
 	/* the application's volume: in place, nothing to do at 0 dB */
-	dsp_ramp_run(&a->level, out, out, c->frames, c->rate);
+	app_conv_ramp(&a->level, out, out, c->frames, och, c->rate);
 	/*
 	 * Frames flowed from the period's start: rd is heard with it.
 	 * Paused: it would be, were the node playing; so a client's delay
@@ -435,7 +423,8 @@ app_sink_put(struct app *a, const float *src, uint32_t m, uint64_t now)
 	n = room < m ? room : m;
 	while (done < n) {
 		k = am_aring_region(r, done, n - done, &p);
-		app_from_float(a, src + 2 * done, p, k);
+		app_conv_out(r, &a->seed, src + (size_t)r->channels * done, p,
+		    k);
 		done += k;
 	}
 	if (n > 0)
@@ -455,8 +444,9 @@ app_sink_convert(struct app *a, const float *src, uint32_t m,
 	uint32_t used, made, off = 0, i;
 
 	for (i = 0; off < m && i < APP_CONV_SPINS; i++) {
-		made = resampler_push(&a->rs, rate, src + 2 * off, m - off,
-		    a->conv, APP_CONV_FRAMES, &used);
+		made = resampler_push(&a->rs, rate, src +
+		    (size_t)a->ring.channels * off, m - off, a->conv,
+		    APP_CONV_FRAMES, &used);
 		if (made > 0)
 			app_sink_put(a, a->conv, made, now);
 		off += used;
@@ -473,15 +463,20 @@ app_sink_process(void *st, const struct node_cycle *c, const float *in,
 	struct app *a = st;
 	struct am_aring *r = &a->ring;
 	uint32_t n = app_pause_take(a, c->frames), off, k;
+	uint32_t ich = app_ch(c->in_ch), rch = r->channels;
 	uint64_t now = am_clock_ns();
 	const float *src;
 
 	(void)out;
 	for (off = 0; off < n; off += k) {
 		k = n - off < APP_CONV_FRAMES ? n - off : APP_CONV_FRAMES;
-		src = in + 2 * off;
+		src = in + (size_t)ich * off;
+		if (ich != rch) {	/* stereo buffers: adapted */
+			app_conv_adapt(a->tmp, rch, src, ich, k);
+			src = a->tmp;
+		}
 		if (a->pause.cur != 1.0f || a->pause.to != 1.0f) {
-			app_pause_run(a, a->tmp, src, k, c->rate);
+			app_pause_run(a, a->tmp, src, k, rch, c->rate);
 			src = a->tmp;
 		}
 		if (c->rate == r->rate)
@@ -541,10 +536,37 @@ static int
 app_conv_init(struct app *a, uint32_t rate, char *err, size_t errlen)
 {
 	if (a->sink)
-		return resampler_init(&a->rs, a->quality | RESAMPLER_LOWLAT,
-		    rate, a->ring.rate, RT_FRAMES_MAX, err, errlen);
-	return resampler_init(&a->rs, a->quality | RESAMPLER_VARY |
-	    RESAMPLER_LOWLAT, a->ring.rate, rate, RT_FRAMES_MAX, err, errlen);
+		return resampler_init_ch(&a->rs, a->quality |
+		    RESAMPLER_LOWLAT, a->ring.channels, rate, a->ring.rate,
+		    RT_FRAMES_MAX, err, errlen);
+	return resampler_init_ch(&a->rs, a->quality | RESAMPLER_VARY |
+	    RESAMPLER_LOWLAT, a->ring.channels, a->ring.rate, rate,
+	    RT_FRAMES_MAX, err, errlen);
+}
+
+/*
+ * Control: the node's layout: the ring's, or the "layout" argument's
+ * (s, NULL if none) when it has the ring's channel count.
+ */
+static int
+app_layout_init(struct app *a, const char *s, char *err, size_t errlen)
+{
+	char why[96], have[AM_CH_MAX * 6];
+
+	a->layout = a->ring.layout;
+	if (s == NULL)
+		return 0;
+	if (am_layout_parse(&a->layout, s, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "layout: %s", why);
+		return -EINVAL;
+	}
+	if (a->layout.n != a->ring.channels) {
+		snprintf(err, errlen, "layout: %s has %u channels, but the "
+		    "ring has %u (%s)", s, a->layout.n, a->ring.channels,
+		    am_layout_str(&a->ring.layout, have, sizeof(have)));
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /*
@@ -582,12 +604,23 @@ app_init(struct app *a, const struct node_val *v, uint32_t rate, int sink,
 		return rc;
 	if ((rc = app_match(&a->ring, v, err, errlen)) < 0)
 		goto fail;
+	if ((rc = app_layout_init(a, v[APP_ARG_LAYOUT].str, err,
+	    errlen)) < 0)
+		goto fail;
 	a->quality = (int)v[APP_ARG_QUALITY].num;
 	if ((rc = app_conv_init(a, rate, err, errlen)) < 0)
 		goto fail;
+	/* wide enough for the ring's channels and for stereo buffers */
+	a->tmp = xcalloc((size_t)APP_CONV_FRAMES * (a->ring.channels > 2 ?
+	    a->ring.channels : 2), sizeof(float));
+	a->conv = xcalloc((size_t)APP_CONV_FRAMES * a->ring.channels,
+	    sizeof(float));
 	if ((rc = app_wake_init(&a->w, evfd, v[APP_ARG_WAKE].num != 0, err,
 	    errlen)) < 0) {
 		resampler_done(&a->rs);
+		free(a->tmp);
+		free(a->conv);
+		a->tmp = a->conv = NULL;
 		goto fail;
 	}
 	dsp_ramp_init(&a->level, sink ? 1.0f :
@@ -670,6 +703,26 @@ app_done(void *st)
 	if (a->memfd >= 0)
 		close(a->memfd);
 	resampler_done(&a->rs);
+	free(a->tmp);
+	free(a->conv);
+}
+
+/*
+ * Control, at plan time: the ring's layout is what a source gives and
+ * a sink takes; links convert to and from it.
+ */
+static int
+app_layout(void *st, const struct am_layout *up, struct am_layout *in,
+    struct am_layout *out, char *err, size_t errlen)
+{
+	struct app *a = st;
+
+	(void)up;
+	(void)err;
+	(void)errlen;
+	*in = a->layout;
+	*out = a->layout;
+	return 0;
 }
 
 /* Control: the graph rate changed (engine stopped): a new converter. */
@@ -704,7 +757,7 @@ const struct node_ops node_app_source_ops = {
 	.size = sizeof(struct app),
 	.flags = NODE_SOURCE | NODE_OWNED,
 	.args = app_source_args,
-	.nargs = 11,
+	.nargs = 12,
 	.init = app_source_init,
 	.set = app_set,
 	.done = app_done,
@@ -714,6 +767,7 @@ const struct node_ops node_app_source_ops = {
 	.wake = app_wake,
 	.reply_fd = app_reply_fd,
 	.mem = app_mem,
+	.layout = app_layout,
 };
 
 const struct node_ops node_app_sink_ops = {
@@ -721,7 +775,7 @@ const struct node_ops node_app_sink_ops = {
 	.size = sizeof(struct app),
 	.flags = NODE_SINK | NODE_OWNED,
 	.args = app_source_args,
-	.nargs = 10,	/* all but "db" */
+	.nargs = 11,	/* all but "db" */
 	.init = app_sink_init,
 	.set = app_set,
 	.done = app_done,
@@ -730,4 +784,5 @@ const struct node_ops node_app_sink_ops = {
 	.wake = app_wake,
 	.reply_fd = app_reply_fd,
 	.mem = app_mem,
+	.layout = app_layout,
 };

@@ -7,7 +7,8 @@ usage: ringclient.py SOCK refuse
        ringclient.py SOCK scribble TO_ID [SECONDS]
 
 refuse: offers the daemon one spoilt ring after another (wrong magic,
-version, format, channels, rate, capacity, watermarks, sizes, no seal,
+version, format, channels (0, 65), channel positions (twice, past the
+channels, none, unknown), rate, capacity, watermarks, sizes, no seal,
 args that disagree, no descriptor, an eventfd that is not one) and
 prints one JSON line per case: {"case", "ok", "code", "message"}.
 
@@ -37,12 +38,13 @@ HDR = 512
 OFF_WR, OFF_STAMP_WR, OFF_STAMP_NS, OFF_EOF = 64, 72, 80, 88
 OFF_RD, OFF_WAITING, OFF_XRUNS, OFF_CLOSED = 128, 192, 256, 272
 OFF_PAUSED = 196
+OFF_LAYOUT = 320                # 64 bytes: a position per channel
 SBYTES = {0: 2, 1: 3, 2: 4, 3: 4}
 SEALS = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL
 
 
 def make_ring(fmt=3, ch=2, rate=48000, cap=4096, low=1024, high=2048,
-              seal=SEALS, extra=0, **over):
+              seal=SEALS, extra=0, layout=b"", **over):
     """A memfd ring; over replaces header fields before sealing."""
     fields = dict(magic=MAGIC, version=1, format=fmt, channels=ch, rate=rate,
                   capacity=cap, low=low, high=high, data_off=HDR,
@@ -55,6 +57,8 @@ def make_ring(fmt=3, ch=2, rate=48000, cap=4096, low=1024, high=2048,
         "magic", "version", "format", "channels", "rate", "capacity", "low",
         "high", "data_off", "frame_bytes")])
     os.pwrite(fd, hdr, 0)
+    if layout:
+        os.pwrite(fd, bytes(layout), OFF_LAYOUT)
     if "wr" in over:
         os.pwrite(fd, struct.pack("<Q", over["wr"]), OFF_WR)
     if seal:
@@ -88,7 +92,14 @@ def refuse(path):
         ("version", dict(version=9)),
         ("format", dict(format=7)),
         ("channels0", dict(channels=0)),
-        ("channels3", dict(ch=3)),
+        ("channels65", dict(ch=65)),
+        ("channels65_hdr", dict(channels=65)),
+        # positions: FL=3 FR=4 FC=7; 0 is none, 40 no position at all
+        ("layout_twice", dict(layout=[3, 3])),
+        ("layout_past", dict(layout=[3, 4, 7])),
+        ("layout_hole", dict(ch=6, layout=[3, 4, 0, 8, 5, 6])),
+        ("layout_bad", dict(layout=[3, 40])),
+        ("layout_aux_over", dict(layout=[3, 128])),
         ("rate_low", dict(rate=4000)),
         ("rate_high", dict(rate=400000)),
         ("cap_not_pow2", dict(cap=3000)),
@@ -114,7 +125,9 @@ def refuse(path):
     for name, args in [("frames", {"frames": 8192}),
                        ("channels_arg", {"channels": 1}),
                        ("rate_arg", {"rate": 44100}),
-                       ("format_arg", {"format": "s16"})]:
+                       ("format_arg", {"format": "s16"}),
+                       ("layout_arg", {"layout": "5.1"}),
+                       ("layout_arg_bad", {"layout": "FL,NOPE"})]:
         fd = make_ring()
         a = {"fd": 0}
         a.update(args)

@@ -9,7 +9,10 @@
  * real ring: a paused source ramps down within a period, takes nothing
  * while paused and resumes at the next frame of its ring; a sink at
  * another rate writes as many frames as the ratio says, and stops
- * while paused.
+ * while paused; rings of 1 to 64 channels through sources and sinks
+ * at the ring's rate (exact) and another (each channel's own level),
+ * with buffers of the ring's channels or stereo ones, and the layout
+ * hook and "layout" argument.
  */
 
 #include "../../amixd/nodes/app.c"
@@ -236,6 +239,173 @@ t_sink_rate(void)
 	am_aring_close(&cli);
 }
 
+/* Channel k of frame i of the multichannel tests, exact in s16. */
+static float
+t_chval(uint32_t i, uint32_t k)
+{
+	return (float)((int)(k + 1) * 256 + (int)(i % 200) - 100) / 32768.0f;
+}
+
+/*
+ * A source over an s16 ring of ch channels at rate, run with buffers of
+ * och channels (0: an engine of stereo buffers): at 48 kHz each channel
+ * exact, else each at its own level once the converter settled.
+ */
+static void
+t_source_ch(uint32_t ch, uint32_t och, uint32_t rate)
+{
+	static struct app a;
+	static float out[T_P * AM_ARING_CHAN_MAX];
+	static int16_t buf[4096 * AM_ARING_CHAN_MAX];
+	uint32_t w = och != 0 ? och : 2, i, k, p, bad = 0, src;
+	struct am_aring cli;
+	struct node_val v[NODE_ARG_MAX];
+	struct node_stats st;
+	struct node_cycle c;
+	char err[128];
+	float want;
+
+	memset(&a, 0, sizeof(a));
+	t_cycle(&c, &st, T_P);
+	c.out_ch = och;
+	if (am_aring_open(&cli, 1, AM_ARING_S16, ch, rate, 4096, 0,
+	    4096) < 0) {
+		ok(0, "ring");
+		return;
+	}
+	for (i = 0; i < 4096; i++)
+		for (k = 0; k < ch; k++)
+			buf[i * ch + k] = (int16_t)(rate == 48000 ?
+			    t_chval(i, k) * 32768 : (k + 1) * 256);
+	am_aring_write(&cli, buf, 4096, 1);
+	t_args(v, cli.fd);
+	if (app_init(&a, v, 48000, 0, err, sizeof(err)) < 0) {
+		ok(0, "app_init: %s", err);
+		return;
+	}
+	for (p = 0; p < 20; p++) {
+		app_source_process(&a, &c, NULL, out);
+		for (i = 0; i < T_P; i++)
+			for (k = 0; k < w; k++) {
+				/* stereo buffers: mono on both, else k */
+				src = ch == 1 ? 0 : k;
+				want = src >= ch ? 0.0f : rate == 48000 ?
+				    t_chval(p * T_P + i, src) :
+				    (float)(src + 1) * 256 / 32768;
+				if (rate == 48000 ? out[i * w + k] != want :
+				    p >= 10 && fabsf(out[i * w + k] - want) >
+				    1e-4f)
+					bad++;
+			}
+	}
+	is_int(bad, 0, "source: %u channels at %u Hz into %u-channel "
+	    "buffers: every channel its own", ch, rate, w);
+	app_done(&a);
+	am_aring_close(&cli);
+}
+
+/*
+ * A sink of ch channels (s32 ring at rate) fed buffers of ich channels
+ * (0: stereo): the ring's frames channel by channel.
+ */
+static void
+t_sink_ch(uint32_t ch, uint32_t ich, uint32_t rate)
+{
+	static struct app a;
+	static float in[T_P * AM_ARING_CHAN_MAX];
+	static int32_t got[8192 * AM_ARING_CHAN_MAX];
+	uint32_t w = ich != 0 ? ich : 2, i, k, p, n, bad = 0;
+	struct am_aring cli;
+	struct node_val v[NODE_ARG_MAX];
+	struct node_stats st;
+	struct node_cycle c;
+	char err[128];
+	double want;
+
+	memset(&a, 0, sizeof(a));
+	t_cycle(&c, &st, T_P);
+	c.in_ch = ich;
+	if (am_aring_open(&cli, 0, AM_ARING_S32, ch, rate, 8192, 0,
+	    8192) < 0) {
+		ok(0, "ring");
+		return;
+	}
+	t_args(v, cli.fd);
+	if (app_init(&a, v, 48000, 1, err, sizeof(err)) < 0) {
+		ok(0, "app_init: %s", err);
+		return;
+	}
+	for (p = 0; p < 40; p++) {
+		for (i = 0; i < T_P; i++)
+			for (k = 0; k < w; k++)
+				in[i * w + k] = 0.01f * (float)(k + 1);
+		app_sink_process(&a, &c, in, NULL);
+	}
+	n = am_aring_read(&cli, got, 8192);
+	ok(n > 4000, "sink: %u frames written", n);
+	for (i = n / 2; i < n; i++)
+		for (k = 0; k < ch; k++) {
+			if (w == 2 && ch == 1)
+				want = 0.015;	/* the pair averaged */
+			else
+				want = k < w ? 0.01 * (k + 1) : 0.0;
+			if (fabs(got[i * ch + k] / 2147483648.0 - want) >
+			    1e-4)
+				bad++;
+		}
+	is_int(bad, 0, "sink: %u-channel buffers into %u channels at %u "
+	    "Hz: every channel its own", w, ch, rate);
+	app_done(&a);
+	am_aring_close(&cli);
+}
+
+/* The layout hook: the ring's layout, or the "layout" argument's. */
+static void
+t_layout(void)
+{
+	static struct app a;
+	struct am_aring cli;
+	struct am_layout l, in, out;
+	struct node_val v[NODE_ARG_MAX];
+	char err[128], s[64];
+	int rc;
+
+	if (am_aring_open(&cli, 1, AM_ARING_F32, 6, 48000, 1024, 0,
+	    1024) < 0) {
+		ok(0, "ring");
+		return;
+	}
+	am_layout_parse(&l, "FL,FR,FC,LFE,SL,SR", err, sizeof(err));
+	am_aring_set_layout(&cli, &l);
+	memset(&a, 0, sizeof(a));
+	t_args(v, dup(cli.fd));
+	ok(app_init(&a, v, 48000, 0, err, sizeof(err)) == 0, "6 channels");
+	app_layout(&a, NULL, &in, &out, err, sizeof(err));
+	is_str(am_layout_str(&out, s, sizeof(s)), "FL,FR,FC,LFE,SL,SR",
+	    "source: gives the ring's layout");
+	app_done(&a);
+	memset(&a, 0, sizeof(a));
+	v[APP_ARG_FD].num = dup(cli.fd);	/* app_done closed the last */
+	v[APP_ARG_LAYOUT].str = "AUX0,AUX1,AUX2,AUX3,AUX4,AUX5";
+	ok(app_init(&a, v, 48000, 1, err, sizeof(err)) == 0, "relabelled");
+	app_layout(&a, NULL, &in, &out, err, sizeof(err));
+	is_str(am_layout_str(&in, s, sizeof(s)), v[APP_ARG_LAYOUT].str,
+	    "sink: takes the relabelled layout");
+	app_done(&a);
+	memset(&a, 0, sizeof(a));
+	v[APP_ARG_FD].num = dup(cli.fd);
+	v[APP_ARG_LAYOUT].str = "stereo";
+	rc = app_init(&a, v, 48000, 0, err, sizeof(err));
+	ok(rc == -EINVAL && strstr(err, "has 2 channels, but the ring has "
+	    "6") != NULL, "a layout of 2 on 6 channels refused: %s", err);
+	v[APP_ARG_LAYOUT].str = "FL,XX";
+	rc = app_init(&a, v, 48000, 0, err, sizeof(err));
+	ok(rc == -EINVAL && strstr(err, "layout") != NULL,
+	    "a bad layout refused: %s", err);
+	close((int)v[APP_ARG_FD].num);	/* refused: still ours */
+	am_aring_close(&cli);
+}
+
 int
 main(void)
 {
@@ -248,7 +418,7 @@ main(void)
 	a.seed = AM_AFMT_DITHER_SEED;
 
 	for (i = 0; i < AM_NELEM(in_rows); i++) {
-		x = app_get(in_rows[i].format, in_rows[i].b);
+		x = app_conv_get(in_rows[i].format, in_rows[i].b);
 		ok(memcmp(&x, &in_rows[i].want, sizeof(x)) == 0,
 		    "in row %zu: %s gives %.9g, want %.9g", i,
 		    am_aring_formats[in_rows[i].format], x, in_rows[i].want);
@@ -256,7 +426,7 @@ main(void)
 	for (i = 0; i < AM_NELEM(out_rows); i++) {
 		memset(b, 0, sizeof(b));
 		a.ring.format = out_rows[i].format;
-		app_put(&a, out_rows[i].x, b);
+		app_conv_put(out_rows[i].format, out_rows[i].x, b, &a.seed);
 		switch (out_rows[i].format) {
 		case AM_ARING_S16:
 			v = (int16_t)(b[0] | b[1] << 8);
@@ -277,15 +447,28 @@ main(void)
 	for (i = 0, v = 0; i < 65536; i++) {
 		b[0] = (unsigned char)i;
 		b[1] = (unsigned char)(i >> 8);
-		x = app_get(AM_ARING_S16, b);
+		x = app_conv_get(AM_ARING_S16, b);
 		memset(b + 2, 0, 2);
 		a.ring.format = AM_ARING_S16;
-		app_put(&a, x, b + 2);
+		app_conv_put(AM_ARING_S16, x, b + 2, &a.seed);
 		v += b[2] != (unsigned char)i || b[3] != (unsigned char)(i >> 8);
 	}
 	is_int(v, 0, "s16 -> float -> s16 is exact for all 65536 values");
 	t_source_pause(0);
 	t_source_pause(1);
 	t_sink_rate();
+	t_source_ch(1, 1, 48000);
+	t_source_ch(1, 0, 48000);
+	t_source_ch(6, 6, 48000);
+	t_source_ch(8, 0, 48000);
+	t_source_ch(64, 64, 48000);
+	t_source_ch(6, 6, 44100);
+	t_source_ch(16, 0, 32000);
+	t_sink_ch(1, 0, 48000);
+	t_sink_ch(8, 8, 48000);
+	t_sink_ch(6, 0, 48000);
+	t_sink_ch(64, 64, 44100);
+	t_sink_ch(3, 3, 96000);
+	t_layout();
 	return t_done();
 }
