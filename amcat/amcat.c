@@ -71,12 +71,14 @@
 #define OPT_RECORD	259
 #define OPT_FROM	260
 #define OPT_NAME	261
+#define OPT_LAYOUT	262
 
 static const char usage_str[] =
     "usage: amcat [-v] [-s SOCK] [-r RATE] [-c CH] [-f s16|s24|s32|f32]\n"
-    "\t[--to NODE] [--db GAIN] [--latency MS] [--name NAME] [FILE|-]\n"
-    "       amcat --record [-s SOCK] [-r RATE] [--from NODE] [-d SECONDS] "
-    "\n\t[-t wav|raw] [--name NAME]\n";
+    "\t[--layout LAYOUT] [--to NODE] [--db GAIN] [--latency MS]\n"
+    "\t[--name NAME] [FILE|-]\n"
+    "       amcat --record [-s SOCK] [-r RATE] [-c CH] [--layout LAYOUT]\n"
+    "\t[--from NODE] [-d SECONDS] [-t wav|raw] [--name NAME]\n";
 
 volatile sig_atomic_t cat_quit;
 
@@ -104,6 +106,7 @@ main(int argc, char *argv[])
 		{ "record", no_argument, NULL, OPT_RECORD },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "name", required_argument, NULL, OPT_NAME },
+		{ "layout", required_argument, NULL, OPT_LAYOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -114,7 +117,7 @@ main(int argc, char *argv[])
 	double db = 0, latency = CAT_LATENCY_DEF, secs = -1;
 	long rate = 48000, ch = 2;
 	int opt, record = 0, have_db = 0, wav = 1, fmt = AM_ARING_F32;
-	int play_only = 0, rec_only = 0, have_rate = 0, i, rc;
+	int play_only = 0, rec_only = 0, have_rate = 0, raw_ch = 0, i, rc;
 
 	am_log_init("amcat");
 	opterr = 0;
@@ -124,7 +127,7 @@ main(int argc, char *argv[])
 			if (am_opt_long("-c", optarg, 1, AM_ARING_CHAN_MAX,
 			    &ch) < 0)
 				goto bad;
-			play_only = 1;
+			raw_ch = 1;	/* record too: the sink's channels */
 			break;
 		case 'd':
 			if (am_opt_double("-d", optarg, 0, 1e7, &secs) < 0)
@@ -198,6 +201,14 @@ main(int argc, char *argv[])
 		case OPT_RECORD:
 			record = 1;
 			break;
+		case OPT_LAYOUT:
+			if (am_layout_parse(&c.layout, optarg, why,
+			    sizeof(why)) < 0) {
+				am_warn("--layout: %s", why);
+				goto bad;
+			}
+			c.have_layout = 1;
+			break;
 		case OPT_NAME:
 			if (am_name_valid(optarg, why, sizeof(why)) < 0) {
 				am_warn("--name %s: %s",
@@ -217,8 +228,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (record && play_only) {
-		am_warn("--record takes only -s, -r, --from, "
-		    "-d, -t and --name");
+		am_warn("--record takes only -s, -r, -c, --layout, "
+		    "--from, -d, -t and --name");
 		goto bad;
 	}
 	if (!record && rec_only) {
@@ -243,7 +254,8 @@ main(int argc, char *argv[])
 	c.ring.fd = -1;
 	c.progress = !record && isatty(STDERR_FILENO);
 	c.rate = (uint32_t)rate;
-	c.channels = (uint32_t)ch;
+	/* --layout alone gives the channel count; with -c they agree */
+	c.channels = c.have_layout && !raw_ch ? c.layout.n : (uint32_t)ch;
 	c.format = (uint32_t)fmt;
 	if (name != NULL)
 		snprintf(c.name, sizeof(c.name), "%s", name);

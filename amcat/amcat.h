@@ -17,6 +17,7 @@
 #include <sndfile.h>
 
 #include "aring.h"
+#include "chlayout.h"
 #include "proto.h"
 #include "target.h"
 
@@ -37,6 +38,8 @@ struct cat {
 	SNDFILE *sf;			/* input through libsndfile, or NULL */
 	uint32_t src_id, gain_id;	/* our nodes, or 0 */
 	uint32_t rate, channels, format;
+	struct am_layout layout;	/* the ring's channels (--layout) */
+	int have_layout;		/* --layout given */
 	uint32_t graph_rate;		/* Hz */
 	uint32_t period;		/* frames at graph_rate */
 	char name[AM_NODE_NAME_MAX + 1];	/* our app node's name */
@@ -69,6 +72,7 @@ int cat_sleep(struct cat *c, int timeout_ms);
 uint32_t cat_pow2(uint32_t n);
 int cat_ring(struct cat *c, int producer, uint32_t cap, uint32_t low,
     uint32_t high);
+int cat_layout(struct cat *c);
 
 /* sniff.c: 1 a sound file (c->sf open), 0 raw, -1 error (said why). */
 int cat_sniff(struct cat *c);

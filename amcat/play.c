@@ -221,7 +221,8 @@ cat_play(struct cat *c, const char *sock, const char *file, const char *want,
 		am_warn("%s: %s", file, strerror(errno));
 		return 1;
 	}
-	if (cat_sniff(c) < 0 || cat_setup(c, sock, want, &to, 0) < 0)
+	if (cat_sniff(c) < 0 || cat_layout(c) < 0 ||
+	    cat_setup(c, sock, want, &to, 0) < 0)
 		return 1;
 	if (c->verbose)
 		cat_verbose_clock(sock);
@@ -234,7 +235,8 @@ cat_play(struct cat *c, const char *sock, const char *file, const char *want,
 	if (high < AM_ARING_CAP_MIN)
 		high = AM_ARING_CAP_MIN;
 	cat_rt(c, high * 1000.0 / c->rate);
-	if (cat_ring(c, 1, cat_pow2(high), high / 2, high) < 0)
+	if (cat_ring(c, 1, cat_pow2(high), high / 2, high) < 0 ||
+	    cat_layout(c) < 0)
 		return 1;
 	if (have_db) {
 		c->gain_id = cat_id(cat_req(c, "gain", NULL, 0,

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * record: a node's output to standard output. amcat makes an app_sink
- * of float stereo at the graph's rate or at -r (the engine converts),
+ * of float samples, -c channels (stereo by default; labelled by
+ * --layout) at the graph's rate or at -r (the engine converts),
  * connected from --from, on a ring of CAT_REC_MS; it sleeps until the
  * engine has filled a quarter of it, then writes what it holds, after
- * a WAV header (lib/wav.c: float stereo, the length of -d, or endless
- * sizes) unless -t raw. A reader that goes away is a normal end. Frames
+ * a WAV header (lib/wav.c: float, the length of -d, or endless sizes;
+ * WAVE_FORMAT_EXTENSIBLE with the layout's channel mask for more than
+ * two channels) unless -t raw. A reader that goes away is a normal end. Frames
  * the engine could not store because amcat fell behind are counted in
  * the ring; amcat says how many and exits 1. One thread.
  */
@@ -56,16 +58,17 @@ cat_out(const void *buf, size_t len)
 }
 
 /*
- * The RIFF/WAVE header of float stereo at rate (lib/wav.c): frames of
- * it, or endless. As cat_out.
+ * The RIFF/WAVE header of float frames at c's rate and layout (lib/
+ * wav.c): frames of it, or endless. As cat_out.
  */
 static int
-cat_wav(uint32_t rate, uint64_t frames, int endless)
+cat_wav(const struct cat *c, uint64_t frames, int endless)
 {
 	unsigned char b[AM_WAV_HDR_MAX];
 	size_t n;
 
-	n = am_wav_header(b, rate, 2, 4, 1, frames, endless);
+	n = am_wav_header_layout(b, c->rate, &c->layout, 4, 1, frames,
+	    endless);
 	return cat_out(b, n);
 }
 
@@ -123,23 +126,23 @@ cat_record(struct cat *c, const char *sock, const char *want, double secs,
 	uint32_t cap, from;
 	int rc, endless = secs < 0;
 
-	if (cat_setup(c, sock, want, &from, 1) < 0)
+	if (cat_layout(c) < 0 || cat_setup(c, sock, want, &from, 1) < 0)
 		return 1;
 	c->rate = rate != 0 ? rate : c->graph_rate;
-	c->channels = 2;
 	c->format = AM_ARING_F32;
 	cap = cat_pow2(c->rate * CAT_REC_MS / 1000);
-	if (cat_ring(c, 0, cap, 0, cap / 4) < 0)
+	if (cat_ring(c, 0, cap, 0, cap / 4) < 0 || cat_layout(c) < 0)
 		return 1;
 	frames = endless ? 0 : (uint64_t)llround(secs * c->rate);
 	c->src_id = cat_id(cat_app_req(c, "app_sink",
 	    "{\"cmd\":\"create_node\",\"type\":\"app_sink\","
 	    "\"name\":\"%s\",\"args\":"
-	    "{\"fd\":0,\"wake\":true,\"frames\":%u,\"channels\":2,"
-	    "\"rate\":%u,\"format\":\"f32\"}}", c->name, cap, c->rate));
+	    "{\"fd\":0,\"wake\":true,\"frames\":%u,\"channels\":%u,"
+	    "\"rate\":%u,\"format\":\"f32\"}}", c->name, cap, c->channels,
+	    c->rate));
 	if (c->src_id == 0 || cat_connect(c, from, c->src_id) < 0)
 		goto fail;
-	if (wav && (rc = cat_wav(c->rate, frames, endless)) != 0) {
+	if (wav && (rc = cat_wav(c, frames, endless)) != 0) {
 		cat_cleanup(c);
 		return rc > 0 ? 0 : 1;
 	}

@@ -289,6 +289,32 @@ cat_ring(struct cat *c, int producer, uint32_t cap, uint32_t low,
 	return 0;
 }
 
+/*
+ * The ring's layout: --layout's, which must have its channels, or the
+ * default one of that count (lib/chlayout.c), written into the ring's
+ * header when it is not the default. 0 or -1 (said why).
+ */
+int
+cat_layout(struct cat *c)
+{
+	char have[AM_CH_MAX * 6];
+
+	if (!c->have_layout)
+		return am_layout_default(&c->layout, c->channels) < 0 ? -1 : 0;
+	if (c->layout.n != c->channels) {
+		am_warn("--layout %s has %u channels, the stream %u",
+		    am_layout_str(&c->layout, have, sizeof(have)),
+		    c->layout.n, c->channels);
+		return -1;
+	}
+	if (c->ring.hdr != NULL && am_aring_set_layout(&c->ring,
+	    &c->layout) < 0) {
+		am_warn("cannot label the ring's channels");
+		return -1;
+	}
+	return 0;
+}
+
 /* Link from -> to. 0 or -1 (said why). */
 int
 cat_connect(struct cat *c, uint32_t from, uint32_t to)

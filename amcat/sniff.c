@@ -5,8 +5,11 @@
  * RF64, FLAC, AIFF, Ogg, AU, CAF) without being consumed: pread(2) on
  * a file, tee(2) into a scratch pipe on a pipe, so raw PCM loses
  * nothing. A sound file is opened through libsndfile and sets the
- * stream's rate and channels (float samples); anything else is raw,
- * described by -r -c -f. FLAC on a pipe is refused: libsndfile seeks
+ * stream's rate, channels (float samples) and, unless --layout says,
+ * their positions as the file names them (a WAVE_FORMAT_EXTENSIBLE
+ * channel mask, CAF or AIFF channel layouts: libsndfile's channel map,
+ * taken when it is a valid layout); anything else is raw, described by
+ * -r -c -f --layout. FLAC on a pipe is refused: libsndfile seeks
  * in it. One thread.
  */
 
@@ -21,6 +24,43 @@
 
 #include "amcat.h"
 #include "log.h"
+
+/* libsndfile's SF_CHANNEL_MAP_* (0 to 22) as positions (lib/chlayout). */
+static const uint8_t cat_sf_pos[] = {
+	0, AM_POS_MONO, AM_POS_FL, AM_POS_FR, AM_POS_FC, AM_POS_FL,
+	AM_POS_FR, AM_POS_FC, AM_POS_RC, AM_POS_RL, AM_POS_RR, AM_POS_LFE,
+	AM_POS_FLC, AM_POS_FRC, AM_POS_SL, AM_POS_SR, AM_POS_TC, AM_POS_TFL,
+	AM_POS_TFR, AM_POS_TFC, AM_POS_TRL, AM_POS_TRR, AM_POS_TRC
+};
+
+/*
+ * The positions of the file's channels, from libsndfile's channel map
+ * when it has one that makes a valid layout; else left as they are.
+ */
+static void
+cat_sniff_layout(struct cat *c)
+{
+	int map[AM_ARING_CHAN_MAX];
+	uint8_t pos[AM_ARING_CHAN_MAX];
+	struct am_layout l;
+	char err[64];
+	uint32_t i;
+
+	memset(pos, 0, sizeof(pos));
+	if (c->have_layout || sf_command(c->sf, SFC_GET_CHANNEL_MAP_INFO,
+	    map, (int)(c->channels * sizeof(map[0]))) != SF_TRUE)
+		return;
+	for (i = 0; i < c->channels; i++) {
+		if (map[i] <= 0 || map[i] >= (int)sizeof(cat_sf_pos))
+			return;
+		pos[i] = cat_sf_pos[map[i]];
+	}
+	if (am_aring_layout_check(pos, c->channels, &l, err,
+	    sizeof(err)) == 0) {
+		c->layout = l;
+		c->have_layout = 1;
+	}
+}
 
 /*
  * Recognise a sound file by its first bytes without consuming them:
@@ -93,13 +133,14 @@ cat_sniff(struct cat *c)
 	    info.samplerate < AM_ARING_RATE_MIN ||
 	    info.samplerate > AM_ARING_RATE_MAX) {
 		am_warn("the input has %d channels at %d Hz; "
-		    "amcat plays 1 or 2 channels at %u to %u Hz",
-		    info.channels, info.samplerate, AM_ARING_RATE_MIN,
-		    AM_ARING_RATE_MAX);
+		    "amcat plays 1 to %u channels at %u to %u Hz",
+		    info.channels, info.samplerate, AM_ARING_CHAN_MAX,
+		    AM_ARING_RATE_MIN, AM_ARING_RATE_MAX);
 		return -1;
 	}
 	c->channels = (uint32_t)info.channels;
 	c->rate = (uint32_t)info.samplerate;
 	c->format = AM_ARING_F32;
+	cat_sniff_layout(c);
 	return 1;
 }

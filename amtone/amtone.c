@@ -15,6 +15,15 @@
  * round(seconds * rate) frames. Every channel carries the same sample:
  * one value is computed per frame, then encoded once per channel (the
  * dither too is drawn once per frame, so the channels stay bit-identical).
+ * Unless --spread HZ: then channel k plays its own oscillator at
+ * f + k * HZ (periodic waveforms only), so that a recording of many
+ * channels can be checked channel by channel; each has its own phase
+ * and its own dither draw.
+ *
+ * Channels: 1 to 64 (-c), at the default positions of that count or
+ * those of --layout (lib/chlayout.c). A WAV of more than two channels,
+ * or of other positions, has the WAVE_FORMAT_EXTENSIBLE header with
+ * their channel mask (lib/wav.c).
  *
  * Output goes out in blocks of TONE_BLOCK frames through a loop that
  * handles short writes. SIGPIPE is ignored and EPIPE is a normal end:
@@ -33,12 +42,13 @@
 #include <unistd.h>
 
 #include "afmt.h"
+#include "chlayout.h"
 #include "level.h"
 #include "util.h"
 #include "wav.h"
 
 #define TONE_BLOCK	1024		/* frames per write(2) */
-#define TONE_CHAN_MAX	8		/* channels */
+#define TONE_CHAN_MAX	AM_CH_MAX	/* channels: 64 */
 #define TONE_BPS_MAX	4		/* bytes per sample (s32, f32) */
 #define TONE_RATE_MIN	8000		/* Hz */
 #define TONE_RATE_MAX	192000		/* Hz */
@@ -65,6 +75,8 @@
 
 #define OPT_TO		256		/* --to, no short form */
 #define OPT_DB		257		/* --db, no short form */
+#define OPT_SPREAD	258		/* --spread, no short form */
+#define OPT_LAYOUT	259		/* --layout, no short form */
 
 static const char *const tone_wave_names[] = {
 	"sine", "square", "saw", "triangle", "noise", "pink", "sweep"
@@ -78,7 +90,7 @@ struct tone {
 	int wave;		/* one of TONE_WAVE_* */
 	int fmt;		/* one of TONE_FMT_* */
 	int rate;		/* Hz */
-	int nch;		/* channels, all carrying the same signal */
+	int nch;		/* channels, the same signal unless spread */
 	int wav;		/* write a RIFF/WAVE header first */
 	int endless;		/* no -d: run until the reader goes away */
 	uint64_t len;		/* frames to write, unless endless */
@@ -91,12 +103,15 @@ struct tone {
 	uint64_t noise;		/* PRNG state for noise and pink */
 	uint32_t dither;	/* xorshift32 state for the s16 dither */
 	double pink[7];		/* Kellet filter state */
+	double spread;		/* Hz: channel k at freq + k * spread; 0 */
+	double ph[TONE_CHAN_MAX];	/* cycles, each channel's, spread */
+	struct am_layout layout;	/* the channels' positions */
 };
 
 static const char usage_str[] =
     "usage: amtone [-f HZ] [-w sine|square|saw|triangle|noise|pink|sweep]\n"
-    "\t[--to HZ] [--db DB] [-d SECONDS] [-r RATE] [-c CH]\n"
-    "\t[-F s16|s24|s32|f32] [-t raw|wav]\n";
+    "\t[--to HZ] [--db DB] [-d SECONDS] [-r RATE] [-c CH] [--spread HZ]\n"
+    "\t[--layout LAYOUT] [-F s16|s24|s32|f32] [-t raw|wav]\n";
 
 /*
  * Print the usage line, the same text as the SYNOPSIS of amtone(1).
@@ -221,6 +236,30 @@ opt_freq(const char *opt, double f, const char *s, int rate)
 }
 
 /*
+ * Return a periodic waveform (sine, square, saw, triangle; a sweep is a
+ * sine) at phase p, in cycles, in [-1, 1].
+ */
+static double
+tone_shape(int wave, double p)
+{
+	switch (wave) {
+	case TONE_WAVE_SQUARE:
+		return p < 0.5 ? 1.0 : -1.0;
+	case TONE_WAVE_SAW:
+		return 2.0 * p - 1.0;
+	case TONE_WAVE_TRIANGLE:
+		/* 0 at phase 0, like the sine: up, down, up */
+		if (p < 0.25)
+			return 4.0 * p;
+		if (p < 0.75)
+			return 2.0 - 4.0 * p;
+		return 4.0 * p - 4.0;
+	default:	/* sine, sweep */
+		return sin(2.0 * M_PI * p);
+	}
+}
+
+/*
  * Return the next sample of the signal, in [-amp, amp], and advance the
  * phase, the sweep position and the noise generator.
  */
@@ -231,21 +270,6 @@ tone_sample(struct tone *t)
 	double p = t->phase, f, w, x;
 
 	switch (t->wave) {
-	case TONE_WAVE_SQUARE:
-		x = p < 0.5 ? 1.0 : -1.0;
-		break;
-	case TONE_WAVE_SAW:
-		x = 2.0 * p - 1.0;
-		break;
-	case TONE_WAVE_TRIANGLE:
-		/* 0 at phase 0, like the sine: up, down, up */
-		if (p < 0.25)
-			x = 4.0 * p;
-		else if (p < 0.75)
-			x = 2.0 - 4.0 * p;
-		else
-			x = 4.0 * p - 4.0;
-		break;
 	case TONE_WAVE_NOISE:
 		x = rng_uniform(&t->noise);
 		break;
@@ -264,8 +288,8 @@ tone_sample(struct tone *t)
 		/* the sum is unbounded in theory: clip the rare excess */
 		x = fmax(-1.0, fmin(1.0, x * TONE_PINK_GAIN));
 		break;
-	default:	/* sine, sweep */
-		x = sin(2.0 * M_PI * p);
+	default:
+		x = tone_shape(t->wave, p);
 		break;
 	}
 
@@ -300,14 +324,38 @@ tone_encode(struct tone *t, double x, unsigned char *p)
 }
 
 /*
+ * --spread: encode the next frame, channel k from its own oscillator at
+ * freq + k * spread, at p; advance every phase. Return the bytes
+ * written.
+ */
+static size_t
+tone_spread(struct tone *t, unsigned char *p)
+{
+	int bps = tone_fmt_bps[t->fmt], k;
+	double q;
+
+	for (k = 0; k < t->nch; k++) {
+		am_afmt_put(t->fmt, p + k * bps, (float)(t->amp *
+		    tone_shape(t->wave, t->ph[k])), t->fmt == TONE_FMT_S16 ?
+		    &t->dither : NULL);
+		q = t->ph[k] + (t->freq + k * t->spread) / t->rate;
+		t->ph[k] = q - floor(q);
+	}
+	t->pos++;
+	return (size_t)(t->nch * bps);
+}
+
+/*
  * The RIFF/WAVE header for t in buf (AM_WAV_HDR_MAX bytes, lib/wav.c):
- * PCM for integer formats, IEEE float with a fact chunk for f32. When
+ * PCM for integer formats, IEEE float with a fact chunk for f32; the
+ * extensible format with the channel mask for more than two channels
+ * or positions other than mono's or stereo's. When
  * endless, every size field is 0xffffffff. Return its length in bytes.
  */
 static size_t
 wav_header(struct tone *t, unsigned char *buf)
 {
-	return am_wav_header(buf, (uint32_t)t->rate, (uint32_t)t->nch,
+	return am_wav_header_layout(buf, (uint32_t)t->rate, &t->layout,
 	    (uint32_t)tone_fmt_bps[t->fmt], t->fmt == TONE_FMT_F32, t->len,
 	    t->endless);
 }
@@ -361,7 +409,8 @@ tone_run(struct tone *t)
 			n = t->len - t->pos;
 		p = buf + hlen;
 		for (i = 0; i < n; i++)
-			p += tone_encode(t, tone_sample(t), p);
+			p += t->spread > 0 ? tone_spread(t, p) :
+			    tone_encode(t, tone_sample(t), p);
 		len = (size_t)(p - buf);
 		/*
 		 * Full blocks are even, so an odd block is the last of an
@@ -396,9 +445,11 @@ opt_bad(const char *optstr, char *const argv[])
 
 	if (optopt > 0 && optopt < 256 && optopt != ':')
 		c = strchr(optstr, optopt);
-	if (optopt == OPT_TO || optopt == OPT_DB)
+	if (optopt == OPT_TO || optopt == OPT_DB || optopt == OPT_SPREAD ||
+	    optopt == OPT_LAYOUT)
 		fprintf(stderr, "amtone: option --%s needs an argument\n",
-		    optopt == OPT_TO ? "to" : "db");
+		    optopt == OPT_TO ? "to" : optopt == OPT_DB ? "db" :
+		    optopt == OPT_SPREAD ? "spread" : "layout");
 	else if (optopt == 0)
 		fprintf(stderr, "amtone: unknown option %s\n",
 		    argv[optind - 1]);
@@ -419,14 +470,17 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "db", required_argument, NULL, OPT_DB },
+		{ "spread", required_argument, NULL, OPT_SPREAD },
+		{ "layout", required_argument, NULL, OPT_LAYOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct tone t;
-	const char *fstr = "440", *tostr = NULL;
-	double db = -6.0, secs = 0;
+	const char *fstr = "440", *tostr = NULL, *lstr = NULL;
+	char why[96];
+	double db = -6.0, secs = 0, top;
 	uint64_t data;
-	int ch, haved = 0;
+	int ch, haved = 0, havec = 0;
 
 	t.wave = TONE_WAVE_SINE;
 	t.fmt = TONE_FMT_F32;
@@ -442,6 +496,7 @@ main(int argc, char *argv[])
 		case 'c':
 			if (opt_int("-c", optarg, 1, TONE_CHAN_MAX, &t.nch) < 0)
 				goto bad;
+			havec = 1;
 			break;
 		case 'd':
 			if (opt_double("-d", optarg, 0, TONE_SECS_MAX,
@@ -496,6 +551,19 @@ main(int argc, char *argv[])
 			    &db) < 0)
 				goto bad;
 			break;
+		case OPT_SPREAD:
+			if (opt_double("--spread", optarg, 0, TONE_RATE_MAX,
+			    &t.spread) < 0)
+				goto bad;
+			break;
+		case OPT_LAYOUT:
+			if (am_layout_parse(&t.layout, optarg, why,
+			    sizeof(why)) < 0) {
+				fprintf(stderr, "amtone: --layout: %s\n", why);
+				goto bad;
+			}
+			lstr = optarg;
+			break;
 		case OPT_TO:
 			if (opt_hz("--to", optarg, &t.to) < 0)
 				goto bad;
@@ -515,6 +583,29 @@ main(int argc, char *argv[])
 	/* checks that depend on more than one option */
 	if (opt_freq("-f", t.freq, fstr, t.rate) < 0)
 		goto bad;
+	if (lstr != NULL && havec && t.layout.n != t.nch) {
+		fprintf(stderr, "amtone: --layout %s has %d channels, -c says "
+		    "%d\n", lstr, t.layout.n, t.nch);
+		goto bad;
+	}
+	if (lstr != NULL)
+		t.nch = t.layout.n;
+	else
+		am_layout_default(&t.layout, (unsigned)t.nch);
+	if (t.spread > 0) {
+		if (t.wave > TONE_WAVE_TRIANGLE) {
+			fprintf(stderr, "amtone: --spread needs a periodic "
+			    "waveform (sine, square, saw, triangle)\n");
+			goto bad;
+		}
+		top = t.freq + (t.nch - 1) * t.spread;
+		if (top >= t.rate / 2.0) {
+			fprintf(stderr, "amtone: --spread: channel %d would be "
+			    "at %g Hz, not below %g Hz (half the rate)\n",
+			    t.nch, top, t.rate / 2.0);
+			goto bad;
+		}
+	}
 	if (tostr != NULL && t.wave != TONE_WAVE_SWEEP) {
 		fprintf(stderr, "amtone: --to needs -w sweep\n");
 		goto bad;
@@ -534,9 +625,9 @@ main(int argc, char *argv[])
 	t.endless = !haved;
 	t.len = (uint64_t)llround(secs * t.rate);
 	if (t.wav && !t.endless) {
-		/* RIFF size: header (58 at most) - 8 + data + pad byte */
+		/* RIFF size: header (80 at most) - 8 + data + pad byte */
 		data = t.len * (uint64_t)t.nch * tone_fmt_bps[t.fmt];
-		if (50 + data + 1 > WAV_SIZE_MAX) {
+		if (AM_WAV_HDR_MAX - 8 + data + 1 > WAV_SIZE_MAX) {
 			fprintf(stderr, "amtone: -d: too long for a wav file: "
 			    "%g\n", secs);
 			goto bad;

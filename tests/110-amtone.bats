@@ -65,6 +65,7 @@ fit() {
 EOF
 }
 
+# (3 channels: the extensible header, 68 bytes, 80 with float's fact)
 @test "amtone: -t wav is read by soxi with exact rate, channels, samples" {
 	local f=$BATS_TEST_TMPDIR/t.wav fmt bits enc hdr
 	while read -r fmt bits enc hdr; do
@@ -77,10 +78,10 @@ EOF
 		assert_eq $((hdr + 22050 * 3 * bits / 8)) "$(stat -c %s "$f")" \
 		    "$fmt file size"
 	done <<'EOF'
-s16 16 Signed 44
-s24 24 Signed 44
-s32 32 Signed 44
-f32 32 Floating 58
+s16 16 Signed 68
+s24 24 Signed 68
+s32 32 Signed 68
+f32 32 Floating 80
 EOF
 }
 
@@ -201,6 +202,75 @@ print(int((x != x[:, :1]).sum()), len(x))"' _ "$PY"
 	assert_eq "0 4800" "$output" "differing samples, frames"
 }
 
+# below VALUE LIMIT MSG: VALUE is a number under LIMIT.
+below() {
+	awk -v v="$1" -v l="$2" 'BEGIN { exit !(v != "" && v + 0 < l + 0) }' ||
+	    flunk "$3: expected below $2" "$3: actual $1"
+}
+
+# wavex FILE: "TAG CHANNELS MASK VALIDBITS SUBFORMAT" of a WAV's fmt chunk.
+wavex() {
+	"$PY" -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read(80)
+tag, ch = struct.unpack_from("<HH", b, 20)
+if tag != 0xfffe:
+    print(tag, ch)
+else:
+    vb, mask, sub = struct.unpack_from("<HIH", b, 38)
+    print("%#x %d %#x %d %d %s" % (tag, ch, mask, vb, sub,
+          b[46:60].hex()))' "$1"
+}
+
+@test "amtone: 6 and 16 channels with --spread, each channel its own sine by fit; WAVEX mask" {
+	local f=$BATS_TEST_TMPDIR/six.wav g=$BATS_TEST_TMPDIR/sixteen.wav
+	local fits k
+	amtone -c 6 -f 300 --spread 250 -d 1 -t wav >"$f"
+	assert_eq 6 "$(soxi -c "$f")" "soxi: 6 channels"
+	assert_eq 48000 "$(soxi -s "$f")" "soxi: 48000 frames"
+	assert_eq "0xfffe 6 0x3f 32 3 000000001000800000aa00389b71" \
+	    "$(wavex "$f")" "WAVEX, 5.1's mask, float subformat"
+	fits=$("$PY" "$AM_TOP/tests/tools/sinefit.py" "$f" all)
+	for k in 0 1 2 3 4 5; do
+		assert_near $((300 + 250 * k)) "$(jq -r "select(.channel == $k) | .freq" <<<"$fits")" 0.01 "6 channels: channel $k"
+		assert_near -6 "$(jq -r "select(.channel == $k) | .amp_db" <<<"$fits")" 0.01 "6 channels: level of $k"
+		below "$(jq -r "select(.channel == $k) | .resid_db" <<<"$fits")" -100 "6 channels: channel $k a clean sine"
+	done
+	# 16 channels of s16: AUX positions (mask 0), dithered, 100 Hz apart
+	amtone -c 16 -f 200 --spread 100 -d 1 -F s16 -t wav >"$g"
+	assert_eq 16 "$(soxi -c "$g")" "soxi: 16 channels"
+	assert_eq 16 "$(soxi -b "$g")" "soxi: 16 bits"
+	assert_eq "0xfffe 16 0x0 16 1 000000001000800000aa00389b71" \
+	    "$(wavex "$g")" "WAVEX, no positions, PCM subformat"
+	fits=$("$PY" "$AM_TOP/tests/tools/sinefit.py" "$g" all)
+	assert_eq 16 "$(jq -s length <<<"$fits")" "a fit per channel"
+	for k in $(seq 0 15); do
+		assert_near $((200 + 100 * k)) "$(jq -r "select(.channel == $k) | .freq" <<<"$fits")" 0.01 "16 channels: channel $k"
+		below "$(jq -r "select(.channel == $k) | .resid_db" <<<"$fits")" -80 "16 channels: channel $k a clean sine (s16)"
+	done
+}
+
+@test "amtone: --layout names the positions: WAVEX mask; mono and stereo keep the plain header" {
+	local f=$BATS_TEST_TMPDIR/l.wav
+	amtone --layout 7.1 -d 0.01 -F s24 -t wav >"$f"
+	assert_eq "0xfffe 8 0x63f 24 1 000000001000800000aa00389b71" \
+	    "$(wavex "$f")" "7.1"
+	assert_eq 8 "$(soxi -c "$f")" "soxi: 7.1 is 8 channels"
+	amtone --layout FL,FR,LFE -d 0.01 -t wav >"$f"
+	assert_eq "0xfffe 3 0xb 32 3 000000001000800000aa00389b71" \
+	    "$(wavex "$f")" "2.1: FL FR LFE"
+	amtone -c 2 -d 0.01 -F s16 -t wav >"$f"
+	assert_eq "1 2" "$(wavex "$f")" "stereo: plain PCM"
+	amtone -c 1 -d 0.01 -t wav >"$f"
+	assert_eq "3 1" "$(wavex "$f")" "mono: plain float"
+	# 64 channels, raw: frames of 64 samples, every one the same
+	run -0 bash -c 'amtone -c 64 -d 0.01 -F s16 -t raw | "$1" -c "
+import sys, numpy as np
+x = np.frombuffer(sys.stdin.buffer.read(), \"<i2\").reshape(-1, 64)
+print(len(x), int((x != x[:, :1]).sum()))"' _ "$PY"
+	assert_eq "480 0" "$output" "64 channels: frames, differing samples"
+}
+
 @test "amtone: EPIPE is a quiet normal end" {
 	local args
 	for args in "" "-t wav" "-w pink -F s16 -c 8" "-d 100"; do
@@ -237,8 +307,17 @@ print(int((x != x[:, :1]).sum()), len(x))"' _ "$PY"
 -r 192001
 -r 48k
 -c 0
--c 9
+-c 65
 -c 1.5
+--spread -1
+--spread x
+-w noise --spread 10
+-w sweep -d 1 --spread 10
+-f 1000 -c 8 -r 8000 --spread 500
+--layout 5.1 -c 2
+--layout FL,FL
+--layout XYZ
+--layout
 -w foo
 -F s8
 -t au
@@ -255,6 +334,7 @@ print(int((x != x[:, :1]).sum()), len(x))"' _ "$PY"
 -w sweep -d 1 --to inf
 -d 1e10
 -d 20000 -t wav -r 192000 -c 8 -F s32
+-d 5000 -t wav -r 192000 -c 64 -F s32
 -x
 --bogus
 -f

@@ -80,6 +80,17 @@ fds_back() {
 	run -0 amctl ping
 }
 
+@test "rings of 1 to 64 channels, labelled in the header or by \"layout\", are taken" {
+	local before out
+	before=$(nfds)
+	run -0 "$PY" "$RC" "$AUDIOMIXERD_SOCKET" accept
+	out=$output
+	assert_eq 5 "$(printf '%s\n' "$out" | wc -l)" "cases run"
+	run -0 jq -rs '.[] | select(.ok != true) | "\(.case): \(.message)"' <<<"$out"
+	assert_eq "" "$output" "good rings refused"
+	fds_back "$before"
+}
+
 @test "corrupt counters and scribbled samples: engine up, the stream beside them bit-exact" {
 	local d=$BATS_TEST_TMPDIR before shape ref out pc ps
 	before=$(nfds)

@@ -29,8 +29,18 @@ pstat() {
 @test "amcat: -h prints the usage; bad usage exits 2" {
 	run -0 --separate-stderr amcat -h
 	assert_match '^usage: amcat \[-v\] \[-s SOCK\]' "$output"
-	run -2 --separate-stderr amcat --record -c 1
+	run -2 --separate-stderr amcat --record -f s16
 	assert_match 'record takes only' "$stderr"
+	run -2 --separate-stderr amcat -c 0
+	assert_match '^amcat: -c: .*out of range' "$stderr"
+	run -2 --separate-stderr amcat -c 65
+	assert_match '^amcat: -c: .*out of range' "$stderr"
+	run -2 --separate-stderr amcat --record --layout FL,FL
+	assert_match '^amcat: --layout: .*FL' "$stderr"
+	run -1 --separate-stderr amcat --layout 5.1 -c 2 </dev/null
+	assert_match 'layout FL,FR,FC,LFE,RL,RR has 6 channels, the stream 2' "$stderr"
+	run -1 --separate-stderr amcat --record --layout 5.1 -c 8
+	assert_match 'has 6 channels, the stream 8' "$stderr"
 	run -2 --separate-stderr amcat --from 3
 	assert_match 'need --record' "$stderr"
 	run -2 --separate-stderr amcat -f u8
@@ -102,6 +112,81 @@ pstat() {
 	out=$(sinefit "$d/d-trim.wav" 1 0.1)
 	assert_near -6.0 "$(jget "$out" .amp_db)" 0.05 "s16 mono: level"
 	assert_eq 0 "$(jget "$out" .chan_diff)" "s16 mono: both channels"
+}
+
+# wavex FILE: "TAG CHANNELS [MASK]" of a WAV's fmt chunk.
+wavex() {
+	"$PY" -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read(80)
+tag, ch = struct.unpack_from("<HH", b, 20)
+print("%#x %d %#x" % (tag, ch, struct.unpack_from("<I", b, 40)[0])
+      if tag == 0xfffe else "%d %d" % (tag, ch))' "$1"
+}
+
+# fits_spread FILE F0 STEP: every channel k of FILE, trimmed of the
+# silence around it, a sine at F0 + k STEP (sinefit, all channels at
+# once); prints the channel count.
+fits_spread() {
+	local fits n k
+	seg trim "$1" "$1.trim.wav"
+	fits=$(sinefit "$1.trim.wav" all 0.1)
+	n=$(jq -s length <<<"$fits")
+	for ((k = 0; k < n; k++)); do
+		assert_near $(($2 + $3 * k)) "$(jq -r "select(.channel == $k) | .freq" <<<"$fits")" 0.05 "$1: channel $k" >&2 || return 1
+		[ "$(jq "select(.channel == $k) | .resid_db < -60" <<<"$fits")" = true ] ||
+		    { flunk "$1: channel $k not a clean sine" "$fits"; return 1; }
+	done
+	echo "$n"
+}
+
+@test "amcat plays 8 channels (WAVEX 7.1 and raw s16): the ring carries them, each channel its own tone" {
+	local d=$BATS_TEST_TMPDIR fs n
+	amtone -c 8 -f 200 --spread 100 -d 1 -t wav >"$d/in.wav"
+	assert_eq "0xfffe 8 0x63f" "$(wavex "$d/in.wav")" "the input: WAVEX, 7.1"
+	fs=$(file_sink "$d/a.wav")
+	run -0 amcat --to "$fs" "$d/in.wav"
+	destroy "$fs"
+	# 2 while the graph is stereo (the app_source passes channels 0 and
+	# 1 to stereo buffers), 8 once nodes carry the ring's channels
+	n=$(fits_spread "$d/a.wav" 200 100) || flunk "WAV input"
+	[ "$n" = 2 ] || [ "$n" = 8 ] || flunk "WAV: $n channels recorded"
+	fs=$(file_sink "$d/b.wav")
+	run -0 bash -c "amtone -c 8 -f 300 --spread 50 -d 1 -F s16 | amcat -c 8 -f s16 --to $fs"
+	destroy "$fs"
+	n=$(fits_spread "$d/b.wav" 300 50) || flunk "raw s16 input"
+	[ "$n" = 2 ] || [ "$n" = 8 ] || flunk "raw: $n channels recorded"
+	wait_until 5 no_app_nodes
+}
+
+@test "amcat --record -c and --layout: a WAVEX header with the layout's mask, mono and stereo plain" {
+	local d=$BATS_TEST_TMPDIR tone out
+	req '{"cmd":"start"}' >/dev/null
+	tone=$(jget "$(req '{"cmd":"create_node","type":"tone","args":{"freq":997,"db":-6}}')" .id)
+	timeout 60 amcat --record --from "$tone" -c 6 --layout 5.1 -d 0.5 >"$d/r6.wav"
+	assert_eq "0xfffe 6 0x3f" "$(wavex "$d/r6.wav")" "5.1: WAVEX, its mask"
+	assert_eq 6 "$(soxi -c "$d/r6.wav")" "soxi: 6 channels"
+	assert_eq 24000 "$(soxi -s "$d/r6.wav")" "soxi: frames"
+	# the stereo tone on FL and FR, the other four silent
+	run -0 "$PY" -c '
+import subprocess, sys, numpy as np
+raw = subprocess.run(["sox", "-V1", sys.argv[1], "-t", "f32", "-"],
+                     capture_output=True, check=True).stdout
+x = np.frombuffer(raw, "<f4").reshape(-1, 6)[4800:]
+print(" ".join("%.2f" % (20 * np.log10(max(np.abs(x[:, k]).max(), 1e-10)))
+               for k in range(6)))' "$d/r6.wav"
+	assert_eq "-6.00 -6.00 -200.00 -200.00 -200.00 -200.00" "$output" "peak dBFS by channel"
+	timeout 60 amcat --record --from "$tone" --layout FL,FR,LFE -d 0.2 >"$d/r3.wav"
+	assert_eq "0xfffe 3 0xb" "$(wavex "$d/r3.wav")" "FL,FR,LFE: WAVEX, mask 0xb"
+	timeout 60 amcat --record --from "$tone" -c 1 -d 0.2 >"$d/r1.wav"
+	assert_eq "3 1" "$(wavex "$d/r1.wav")" "mono: the plain float header"
+	out=$(sinefit "$d/r1.wav" 0 0.05)
+	assert_near 997 "$(jget "$out" .freq)" 0.05 "mono: frequency"
+	assert_near -6.02 "$(jget "$out" .amp_db)" 0.1 "mono: level"
+	timeout 60 amcat --record --from "$tone" -d 0.2 >"$d/r2.wav"
+	assert_eq "3 2" "$(wavex "$d/r2.wav")" "stereo: the plain float header, as before"
+	destroy "$tone"
+	wait_until 5 no_app_nodes
 }
 
 @test "amcat --db puts a gain node between, and takes it away" {

@@ -3,6 +3,7 @@
 """A deliberately unruly app ring client, for the bats tests.
 
 usage: ringclient.py SOCK refuse
+       ringclient.py SOCK accept
        ringclient.py SOCK corrupt TO_ID [SECONDS]
        ringclient.py SOCK scribble TO_ID [SECONDS]
 
@@ -11,6 +12,10 @@ version, format, channels (0, 65), channel positions (twice, past the
 channels, none, unknown), rate, capacity, watermarks, sizes, no seal,
 args that disagree, no descriptor, an eventfd that is not one) and
 prints one JSON line per case: {"case", "ok", "code", "message"}.
+
+accept: offers good rings of 1 to 64 channels (a 7.1 one labelled in
+its header, one relabelled by "layout", an app_sink of 64) and prints
+the same lines; each must be created and goes with the connection.
 
 corrupt: plays a 440 Hz tone into an app_source linked to TO_ID, then
 writes impossible counters (behind the read counter, far ahead, random)
@@ -163,6 +168,27 @@ def refuse(path):
                   "rate": 48000}}, [fd]))
 
 
+def accept(path):
+    c = Conn(path)
+    for name, kind, kw, args in [
+            ("ch1", "app_source", dict(ch=1), {}),
+            ("ch8_71", "app_source",
+             dict(ch=8, layout=[3, 4, 7, 8, 5, 6, 9, 10]),
+             {"channels": 8}),
+            ("ch6_relabel", "app_source", dict(ch=6, fmt=0),
+             {"layout": "FL,FR,FC,LFE,SL,SR"}),
+            ("ch64_sink", "app_sink", dict(ch=64, fmt=1, cap=1024,
+                                            low=0, high=512), {}),
+            ("ch16_aux", "app_source",
+             dict(ch=16, layout=list(range(64, 80))), {})]:
+        fd = make_ring(**kw)
+        a = {"fd": 0}
+        a.update(args)
+        report(name, c.req({"cmd": "create_node", "type": kind,
+                            "args": a}, [fd]))
+        os.close(fd)
+
+
 def report(name, r):
     err = r.get("error", {})
     print(json.dumps({"case": name, "ok": r.get("ok"),
@@ -256,6 +282,8 @@ def main():
     path, mode = sys.argv[1], sys.argv[2]
     if mode == "refuse":
         refuse(path)
+    elif mode == "accept":
+        accept(path)
     else:
         to = int(sys.argv[3])
         secs = float(sys.argv[4]) if len(sys.argv) > 4 else 2.0

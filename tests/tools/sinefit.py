@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: MIT
 """Fit a sine to an audio file and print what was found, as JSON.
 
-usage: sinefit.py FILE [CHANNEL] [SKIP_SECONDS]
+usage: sinefit.py FILE [CHANNEL|all] [SKIP_SECONDS]
 
 Decodes FILE with sox to float, takes one channel (default 0), finds the
 FFT peak, refines the frequency by least squares around it and prints
 {"freq": Hz, "amp_db": dBFS of the fitted amplitude, "resid_db": residual
 RMS relative to the sine's RMS, "rate": Hz, "frames": N, "channels": N,
-"chan_diff": largest |left - right|}.
+"chan_diff": largest |left - right|}. CHANNEL "all": one such line per
+channel, each with its "channel" (a multichannel file checked channel by
+channel, e.g. amtone --spread).
 """
 import json
 import subprocess
@@ -53,9 +55,17 @@ def fit(x, rate, f0):
 
 def main():
     path = sys.argv[1]
-    ch = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    ch = int(sys.argv[2]) if sys.argv[2:3] not in ([], ["all"]) else 0
     skip = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
     rate, data = decode(path)
+    if sys.argv[2:3] == ["all"]:
+        for c in range(data.shape[1]):
+            report(rate, data, c, skip, {"channel": c})
+        return
+    report(rate, data, ch, skip, {})
+
+
+def report(rate, data, ch, skip, extra):
     x = data[int(skip * rate):, ch].astype(np.float64)
     win = np.hanning(len(x))
     spec = np.abs(np.fft.rfft(x * win))
@@ -71,6 +81,7 @@ def main():
         "channels": int(data.shape[1]),
         "chan_diff": float(np.max(np.abs(data[:, 0] - data[:, -1]))),
     }
+    out.update(extra)
     print(json.dumps(out))
 
 
