@@ -294,14 +294,14 @@ EOP
 	ref_check
 }
 
-@test "rings corrupted while playing: counters, zeroed magic, ftruncate" {
+@test "rings corrupted while playing: counters, zeroed magic, geometry and channel positions, ftruncate" {
 	local d=$BATS_TEST_TMPDIR m pids=()
 	ref_start
-	for m in counters magic truncate; do
+	for m in counters magic geometry truncate; do
 		"$PY" "$RH" "$AUDIOMIXERD_SOCKET" "$m" "$DEV" 3 >"$d/$m.out" 2>&1 3>&- &
 		pids+=($!)
 	done
-	wait_for_all() { [ "$(grep -l '^done$' "$d"/*.out | wc -l)" = 3 ]; }
+	wait_for_all() { [ "$(grep -l '^done$' "$d"/*.out | wc -l)" = 4 ]; }
 	wait_until 20 wait_for_all || flunk "$(cat "$d"/*.out)"
 	wait "${pids[@]}" || flunk "a ring client failed" "$(cat "$d"/*.out)"
 	if grep -q succeeded "$d/truncate.out"; then

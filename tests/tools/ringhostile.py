@@ -12,6 +12,10 @@ plays it:
             counter is the engine's) with absurd values, and the
             engine's report fields, and the pause flag
   magic     zero the header: magic, version, geometry, watermarks
+  geometry  keep rewriting the geometry the engine copied at attach:
+            channels (0, 65, 64, random), frame size, capacity, and the
+            channel positions at offset 320 (random, duplicated, past
+            the channels): the engine must play on as it attached
   truncate  try to ftruncate the sealed memfd smaller, to 0 and larger
             (all must fail with EPERM), then keep playing
   play      just play (to be killed with SIGKILL mid-stream)
@@ -28,7 +32,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ringclient import (HDR, OFF_RD, OFF_WR,  # noqa: E402
                         OFF_XRUNS, OFF_CLOSED, OFF_EOF, OFF_PAUSED,
-                        Player)
+                        OFF_LAYOUT, Player)
+
+OFF_CHANNELS, OFF_CAPACITY, OFF_FRAME_BYTES = 12, 20, 36
 
 
 def main():
@@ -55,6 +61,16 @@ def main():
                 struct.pack_into("<I", mm, OFF_PAUSED, rng.getrandbits(32))
                 time.sleep(0.002)
                 continue
+            if mode == "geometry":
+                struct.pack_into("<I", mm, OFF_CHANNELS, rng.choice(
+                    [0, 65, 64, 1, rng.getrandbits(32)]))
+                struct.pack_into("<I", mm, OFF_FRAME_BYTES,
+                                 rng.choice([0, 1, 256, rng.getrandbits(32)]))
+                struct.pack_into("<I", mm, OFF_CAPACITY,
+                                 rng.choice([0, 1 << 20, rng.getrandbits(32)]))
+                lay = rng.choice([bytes([3]) * 64, bytes(range(64, 128)),
+                                  rng.randbytes(64)])
+                mm[OFF_LAYOUT:OFF_LAYOUT + 64] = lay
             if mode == "magic" and not spoilt:
                 mm[0:64] = bytes(64)
                 spoilt = True

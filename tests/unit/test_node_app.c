@@ -247,6 +247,30 @@ t_chval(uint32_t i, uint32_t k)
 }
 
 /*
+ * An app node (a sink when sink) on a new ring of ch channels of format
+ * at rate, cap frames, the client's side in *cli. 0, or -1 (said).
+ */
+static int
+t_app_ring(struct app *a, struct am_aring *cli, int sink, uint32_t format,
+    uint32_t ch, uint32_t rate, uint32_t cap)
+{
+	struct node_val v[NODE_ARG_MAX];
+	char err[128];
+
+	memset(a, 0, sizeof(*a));
+	if (am_aring_open(cli, !sink, format, ch, rate, cap, 0, cap) < 0) {
+		ok(0, "ring of %u channels", ch);
+		return -1;
+	}
+	t_args(v, cli->fd);
+	if (app_init(a, v, 48000, sink, err, sizeof(err)) < 0) {
+		ok(0, "app_init: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * A source over an s16 ring of ch channels at rate, run with buffers of
  * och channels (0: an engine of stereo buffers): at 48 kHz each channel
  * exact, else each at its own level once the converter settled.
@@ -259,30 +283,19 @@ t_source_ch(uint32_t ch, uint32_t och, uint32_t rate)
 	static int16_t buf[4096 * AM_ARING_CHAN_MAX];
 	uint32_t w = och != 0 ? och : 2, i, k, p, bad = 0, src;
 	struct am_aring cli;
-	struct node_val v[NODE_ARG_MAX];
 	struct node_stats st;
 	struct node_cycle c;
-	char err[128];
 	float want;
 
-	memset(&a, 0, sizeof(a));
 	t_cycle(&c, &st, T_P);
 	c.out_ch = och;
-	if (am_aring_open(&cli, 1, AM_ARING_S16, ch, rate, 4096, 0,
-	    4096) < 0) {
-		ok(0, "ring");
+	if (t_app_ring(&a, &cli, 0, AM_ARING_S16, ch, rate, 4096) < 0)
 		return;
-	}
 	for (i = 0; i < 4096; i++)
 		for (k = 0; k < ch; k++)
 			buf[i * ch + k] = (int16_t)(rate == 48000 ?
 			    t_chval(i, k) * 32768 : (k + 1) * 256);
 	am_aring_write(&cli, buf, 4096, 1);
-	t_args(v, cli.fd);
-	if (app_init(&a, v, 48000, 0, err, sizeof(err)) < 0) {
-		ok(0, "app_init: %s", err);
-		return;
-	}
 	for (p = 0; p < 20; p++) {
 		app_source_process(&a, &c, NULL, out);
 		for (i = 0; i < T_P; i++)
@@ -316,25 +329,14 @@ t_sink_ch(uint32_t ch, uint32_t ich, uint32_t rate)
 	static int32_t got[8192 * AM_ARING_CHAN_MAX];
 	uint32_t w = ich != 0 ? ich : 2, i, k, p, n, bad = 0;
 	struct am_aring cli;
-	struct node_val v[NODE_ARG_MAX];
 	struct node_stats st;
 	struct node_cycle c;
-	char err[128];
 	double want;
 
-	memset(&a, 0, sizeof(a));
 	t_cycle(&c, &st, T_P);
 	c.in_ch = ich;
-	if (am_aring_open(&cli, 0, AM_ARING_S32, ch, rate, 8192, 0,
-	    8192) < 0) {
-		ok(0, "ring");
+	if (t_app_ring(&a, &cli, 1, AM_ARING_S32, ch, rate, 8192) < 0)
 		return;
-	}
-	t_args(v, cli.fd);
-	if (app_init(&a, v, 48000, 1, err, sizeof(err)) < 0) {
-		ok(0, "app_init: %s", err);
-		return;
-	}
 	for (p = 0; p < 40; p++) {
 		for (i = 0; i < T_P; i++)
 			for (k = 0; k < w; k++)
