@@ -45,6 +45,7 @@
 
 #define AMX_PERIOD_MIN	64		/* frames */
 #define AMX_PERIODS_MAX	1024
+#define AMX_CHAN_MAX	8		/* channels: 7.1 (a ring takes 64) */
 
 /*
  * The node's name: the client's ("aplay.1234", lib/target.c), with
@@ -407,7 +408,7 @@ amx_constraints(struct amx *a)
 	    (rc = snd_pcm_ioplug_set_param_list(io, SND_PCM_IOPLUG_HW_FORMAT,
 	    5, formats)) < 0 ||
 	    (rc = snd_pcm_ioplug_set_param_minmax(io,
-	    SND_PCM_IOPLUG_HW_CHANNELS, 1, AM_ARING_CHAN_MAX)) < 0 ||
+	    SND_PCM_IOPLUG_HW_CHANNELS, 1, AMX_CHAN_MAX)) < 0 ||
 	    (rc = snd_pcm_ioplug_set_param_minmax(io, SND_PCM_IOPLUG_HW_RATE,
 	    rmin, rmax)) < 0 ||
 	    (rc = snd_pcm_ioplug_set_param_minmax(io,

@@ -185,6 +185,21 @@ tones() {
 	clean_sine s32 770 1.0
 }
 
+@test "aplay: a 5.1 WAV (6 channels) is taken, its ring carries 6; 9 channels are refused" {
+	# FL and FR a 440 Hz sine, the other four silent: the stereo mix
+	# hears the pair, whether the graph passes FL/FR (stereo buffers) or
+	# down-mixes 5.1 to stereo.
+	sox -n -r 48000 -c 6 -b 16 "$D/in6.wav" synth 1 sine 440 sine 440 \
+	    sine 440 sine 440 sine 440 sine 440 remix 1 2 0 0 0 0 vol 0.5
+	rec_start six
+	run -0 timeout 20 aplay -q -D amixd "$D/in6.wav"
+	rec_stop six
+	clean_sine six 440 1.0
+	sox -n -r 48000 -c 9 -b 16 "$D/in9.wav" synth 0.1 sine 440
+	run ! timeout 20 aplay -q -D amixd "$D/in9.wav"
+	assert_match 'hannels' "$output" "aplay says the channel count is refused"
+}
+
 @test "aplay -M (mmap) and a 500 ms buffer: clean, few wake-ups" {
 	sox -n -r 48000 -c 2 -b 16 "$D/in.wav" synth 2 sine 440 vol 0.5
 	rec_start mm
