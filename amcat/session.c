@@ -297,7 +297,7 @@ cat_ring(struct cat *c, int producer, uint32_t cap, uint32_t low,
 int
 cat_layout(struct cat *c)
 {
-	char have[AM_CH_MAX * 6];
+	char have[AM_LAYOUT_STRLEN];
 
 	if (!c->have_layout)
 		return am_layout_default(&c->layout, c->channels) < 0 ? -1 : 0;

@@ -551,7 +551,7 @@ app_conv_init(struct app *a, uint32_t rate, char *err, size_t errlen)
 static int
 app_layout_init(struct app *a, const char *s, char *err, size_t errlen)
 {
-	char why[96], have[AM_CH_MAX * 6];
+	char why[160], have[AM_LAYOUT_STRLEN];
 
 	a->layout = a->ring.layout;
 	if (s == NULL)
