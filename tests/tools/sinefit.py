@@ -75,7 +75,8 @@ def report(rate, data, ch, skip, extra):
     out = {
         "freq": round(f, 4),
         "amp_db": round(20 * np.log10(amp), 4) if amp > 0 else -200,
-        "resid_db": round(10 * np.log10(max(err, 1e-30) / sig), 2),
+        "resid_db": round(10 * np.log10(max(err, 1e-30) / sig), 2)
+        if sig > 0 else None,
         "rate": rate,
         "frames": int(data.shape[0]),
         "channels": int(data.shape[1]),
