@@ -13,27 +13,28 @@
  * these loops were stereo only, and its bytes are the same (the dither
  * generator is drawn once per sample, in the same order).
  *
- * Channels between the node and the graph: with an engine that sizes
- * buffers by channels (node_cycle.in_ch/out_ch), an app node's layout
- * hook asks for the ring's layout, links convert, and the counts
- * always agree. app_conv_adapt covers the other case, an engine whose
- * buffers are all stereo (in_ch/out_ch 0): mono is copied to both
- * channels (source) or the pair averaged (sink), as app nodes always
- * did; other counts keep the channels they share and zero the rest.
+ * Channels between the node and the graph: the engine sizes buffers by
+ * channels (node_cycle.in_ch/out_ch) and an app node's layout hook asks
+ * for the ring's layout, so links convert and the counts agree.
+ * app_conv_adapt is the guard for buffers of another count (0, from a
+ * caller that gives none, is stereo): mono is copied to both channels
+ * (source) or the pair averaged (sink), as app nodes did before
+ * layouts; other counts keep the channels they share and zero the
+ * rest, never touching a sample past either buffer.
  *
- * app_conv_ramp runs the pause and volume levels (struct dsp_ramp) over
- * frames of any channel count: stereo through dsp_ramp_run (its SIMD
- * kernels), others with the same arithmetic, frame k of a ramp at
- * from + step * (k + 1) and the last frame exactly at the target.
+ * app_conv_layout, on the control thread at init, is the layout the
+ * node gives or takes: the ring's (checked at attach, lib/aring.c), or
+ * the "layout" argument's, a relabelling of the same count.
  *
- * All RT: loads, stores and arithmetic; no call outside lib/afmt and
- * dsp.c.
+ * The rest is RT: loads, stores and arithmetic; no call outside
+ * lib/afmt.
  */
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "app_conv.h"
-#include "dsp.h"
 
 /* RT: n ring frames at src as float frames of the ring's channels. */
 void
@@ -89,36 +90,29 @@ app_conv_adapt(float *dst, uint32_t dch, const float *src, uint32_t sch,
 }
 
 /*
- * RT: dst = src * level for n frames of ch channels at rate Hz; dst may
- * be src. Stereo is dsp_ramp_run; other counts the same values.
+ * Control: into *l, the layout of the node on ring r: the ring's, or
+ * s's (the "layout" argument, NULL if none) when it has the ring's
+ * channel count. 0, or -EINVAL with err; *l is then the ring's.
  */
-void
-app_conv_ramp(struct dsp_ramp *p, float *dst, const float *src, uint32_t n,
-    uint32_t ch, uint32_t rate)
+int
+app_conv_layout(const struct am_aring *r, const char *s,
+    struct am_layout *l, char *err, size_t errlen)
 {
-	uint32_t i, k, j = 0;
-	float g;
+	char why[160], have[AM_LAYOUT_STRLEN];
 
-	if (ch == 2) {
-		dsp_ramp_run(p, dst, src, n, rate);
-		return;
+	*l = r->layout;
+	if (s == NULL)
+		return 0;
+	if (am_layout_parse(l, s, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "layout: %s", why);
+		return -EINVAL;
 	}
-	if (p->len == 0 && p->cur != p->to) {
-		p->from = p->cur;
-		p->len = dsp_ramp_frames(n, rate);
-		p->step = (p->to - p->from) / (float)p->len;
+	if (l->n != r->channels) {
+		snprintf(err, errlen, "layout: %s has %u channels, but the "
+		    "ring has %u (%s)", s, l->n, r->channels,
+		    am_layout_str(&r->layout, have, sizeof(have)));
+		*l = r->layout;
+		return -EINVAL;
 	}
-	for (; j < n && p->pos < p->len; j++) {
-		p->pos++;
-		g = p->pos == p->len ? p->to : p->from + p->step *
-		    (float)(int32_t)p->pos;
-		p->cur = g;
-		for (k = 0; k < ch; k++)
-			dst[(size_t)j * ch + k] = src[(size_t)j * ch + k] * g;
-	}
-	g = p->to;
-	if (j == n || (g == 1.0f && dst == src))
-		return;
-	for (i = j * ch; i < n * ch; i++)
-		dst[i] = src[i] * g;
+	return 0;
 }

@@ -2,13 +2,12 @@
 #ifndef APP_CONV_H
 #define APP_CONV_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "afmt.h"
 #include "aring.h"
-
-struct dsp_ramp;
 
 /* RT: one sample of format at p as float (lib/afmt); f32 made sane. */
 static inline float
@@ -38,9 +37,9 @@ void app_conv_in(const struct am_aring *r, const unsigned char *src,
     float *dst, uint32_t n);
 void app_conv_out(const struct am_aring *r, uint32_t *seed,
     const float *src, unsigned char *dst, uint32_t n);
+int app_conv_layout(const struct am_aring *r, const char *s,
+    struct am_layout *l, char *err, size_t errlen);
 void app_conv_adapt(float *dst, uint32_t dch, const float *src,
     uint32_t sch, uint32_t n);
-void app_conv_ramp(struct dsp_ramp *p, float *dst, const float *src,
-    uint32_t n, uint32_t ch, uint32_t rate);
 
 #endif /* !defined(APP_CONV_H) */

@@ -62,12 +62,12 @@
  * The node's layout hook gives that layout as the source's output and
  * the sink's input, so links convert to and from it by amixd(7)'s
  * rules, and the node itself, resampler included (made for the ring's
- * channels), works in the ring's channels. An engine that gives the
- * node stereo buffers whatever the layout (node_cycle in_ch/out_ch 0)
- * gets them through app_conv_adapt, a chunk at a time through the
- * node's buffer: mono copied to both channels or the pair averaged, as
- * app nodes always did. The buffers are allocated at init, sized for
- * the ring's channels.
+ * channels), works in the ring's channels, its pause and volume ramps
+ * through dsp_ramp_run_ch. Buffers of another count (in_ch/out_ch 0
+ * from a caller that gives none is stereo) go through app_conv_adapt,
+ * a chunk at a time through the node's buffer: mono copied to both
+ * channels or the pair averaged, as before layouts. The buffers are
+ * allocated at init, sized for the ring's channels.
  *
  * Hostile rings: everything the client can write is checked at the
  * point of use: counters through am_aring_avail (out of range: a fault,
@@ -305,7 +305,6 @@ app_report(struct app *a, const struct node_cycle *c)
 	a->ev_sent = 1;
 }
 
-
 /*
  * RT: of a period of frames, how many the node moves: all of them
  * playing (and ramping up), what the ramp down still needs, 0 once
@@ -332,6 +331,17 @@ app_pause_take(struct app *a, uint32_t frames)
 	return p->len - p->pos < frames ? p->len - p->pos : frames;
 }
 
+/* RT: a level over n frames of ch channels; stereo's own kernel at 2. */
+static inline void
+app_ramp(struct dsp_ramp *r, float *dst, const float *src, uint32_t n,
+    uint32_t ch, uint32_t rate)
+{
+	if (ch == 2)
+		dsp_ramp_run(r, dst, src, n, rate);
+	else
+		dsp_ramp_run_ch(r, dst, src, n, ch, rate);
+}
+
 /* RT: n frames of ch at src through the pause level; nothing at 1. */
 static void
 app_pause_run(struct app *a, float *dst, const float *src, uint32_t n,
@@ -342,7 +352,7 @@ app_pause_run(struct app *a, float *dst, const float *src, uint32_t n,
 			memcpy(dst, src, (size_t)n * ch * sizeof(float));
 		return;
 	}
-	app_conv_ramp(&a->pause, dst, src, n, ch, rate);
+	app_ramp(&a->pause, dst, src, n, ch, rate);
 }
 
 /*
@@ -377,7 +387,7 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
 		if (n > 0)
 			app_source_fill(a, out, n, c->rate);
 	} else {
-		/* stereo buffers, a ring of other channels: adapted */
+		/* buffers of other channels than the ring's: adapted */
 		for (off = 0; off < n; off += k) {
 			k = n - off < APP_CONV_FRAMES ? n - off :
 			    APP_CONV_FRAMES;
@@ -391,7 +401,7 @@ app_source_process(void *st, const struct node_cycle *c, const float *in,
 		    och * sizeof(float));
 	app_pause_run(a, out, out, n, och, c->rate);
 	/* the application's volume: in place, nothing to do at 0 dB */
-	app_conv_ramp(&a->level, out, out, c->frames, och, c->rate);
+	app_ramp(&a->level, out, out, c->frames, och, c->rate);
 	/*
 	 * Frames flowed from the period's start: rd is heard with it.
 	 * Paused: it would be, were the node playing; so a client's delay
@@ -471,7 +481,7 @@ app_sink_process(void *st, const struct node_cycle *c, const float *in,
 	for (off = 0; off < n; off += k) {
 		k = n - off < APP_CONV_FRAMES ? n - off : APP_CONV_FRAMES;
 		src = in + (size_t)ich * off;
-		if (ich != rch) {	/* stereo buffers: adapted */
+		if (ich != rch) {	/* other channels: adapted */
 			app_conv_adapt(a->tmp, rch, src, ich, k);
 			src = a->tmp;
 		}
@@ -490,9 +500,6 @@ app_sink_process(void *st, const struct node_cycle *c, const float *in,
 	app_wake_post(&a->w, c);
 	app_report(a, c);
 }
-
-
-
 
 /* Control: the args that were given must agree with the ring. */
 static int
@@ -545,31 +552,6 @@ app_conv_init(struct app *a, uint32_t rate, char *err, size_t errlen)
 }
 
 /*
- * Control: the node's layout: the ring's, or the "layout" argument's
- * (s, NULL if none) when it has the ring's channel count.
- */
-static int
-app_layout_init(struct app *a, const char *s, char *err, size_t errlen)
-{
-	char why[160], have[AM_LAYOUT_STRLEN];
-
-	a->layout = a->ring.layout;
-	if (s == NULL)
-		return 0;
-	if (am_layout_parse(&a->layout, s, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "layout: %s", why);
-		return -EINVAL;
-	}
-	if (a->layout.n != a->ring.channels) {
-		snprintf(err, errlen, "layout: %s has %u channels, but the "
-		    "ring has %u (%s)", s, a->layout.n, a->ring.channels,
-		    am_layout_str(&a->ring.layout, have, sizeof(have)));
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/*
  * Control: attach the ring and check it against the args. Nothing is
  * kept on failure: the descriptors stay the connection's.
  */
@@ -604,8 +586,8 @@ app_init(struct app *a, const struct node_val *v, uint32_t rate, int sink,
 		return rc;
 	if ((rc = app_match(&a->ring, v, err, errlen)) < 0)
 		goto fail;
-	if ((rc = app_layout_init(a, v[APP_ARG_LAYOUT].str, err,
-	    errlen)) < 0)
+	if ((rc = app_conv_layout(&a->ring, v[APP_ARG_LAYOUT].str,
+	    &a->layout, err, errlen)) < 0)
 		goto fail;
 	a->quality = (int)v[APP_ARG_QUALITY].num;
 	if ((rc = app_conv_init(a, rate, err, errlen)) < 0)
