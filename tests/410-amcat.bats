@@ -4,7 +4,9 @@
 # 44.1 kHz, WAV and FLAC input, --db), backpressure over a minute of
 # audio in real time, 32 streams at once, recording (bit-exact against
 # an offline render, frames lost when the reader stalls), signals, the
-# progress line, and the EXAMPLES of amcat(1).
+# progress line, and the EXAMPLES of amcat(1); channels (issue 16): 8
+# channels through the graph and back, a 5.1 stream down-mixed by rule,
+# a pair relabelled by --layout, WAVEX headers of recordings.
 
 load helpers
 load apphelpers
@@ -174,6 +176,45 @@ round8() {
 	round8 raw amcat -c 8 -f s16 "$d/in.s16"
 	n=$(fits_spread "$d/raw.wav" 300 50) || flunk "raw s16 input"
 	[ "$n" = 2 ] || [ "$n" = 8 ] || flunk "raw: $n channels arrived"
+	wait_until 5 no_app_nodes
+}
+
+# rec2 NAME AMCAT-ARGS...: as round8, recorded as stereo: $d/NAME.wav,
+# trimmed to $d/NAME.trim.wav.
+rec2() {
+	local name=$1 g pid
+	shift
+	g=$(jget "$(req '{"cmd":"create_node","type":"gain"}')" .id)
+	timeout 60 amcat --record --from "$g" -d 2.5 >"$d/$name.wav" 3>&- &
+	pid=$!
+	wait_until 20 count_type_is app_sink 1
+	"$@" --to "$g" || flunk "$name: amcat failed"
+	wait "$pid" || flunk "$name: amcat --record failed"
+	destroy "$g"
+	seg trim "$d/$name.wav" "$d/$name.trim.wav"
+}
+
+@test "amcat: a 5.1 stream recorded as stereo is down-mixed by rule (BS.775, LFE out); --layout FR,FL swaps a pair" {
+	local d=$BATS_TEST_TMPDIR out k fits
+	# A: -12 dBFS; H: A / sqrt(2), what FC and the rears give each side
+	# (L peaks at A + 2H = 0.6: no down-mix headroom needed)
+	local A=0.251189 H=0.177617
+	req '{"cmd":"start"}' >/dev/null
+	amtone -c 6 -f 200 --spread 100 --db -12 -d 1 -t wav >"$d/in51.wav"
+	rec2 dm amcat "$d/in51.wav"
+	out=$("$PY" "$AM_TOP/tests/tools/chfit.py" "$d/dm.trim.wav" 200 300 400 500 600 700)
+	assert_eq 2 "$(jq .channels <<<"$out")" "a stereo recording"
+	local want_l=($A 0 $H 0 $H 0) want_r=(0 $A $H 0 0 $H)
+	for k in 0 1 2 3 4 5; do
+		assert_near "${want_l[$k]}" "$(jq ".amp[0][$k]" <<<"$out")" 1e-3 "L: source channel $k"
+		assert_near "${want_r[$k]}" "$(jq ".amp[1][$k]" <<<"$out")" 1e-3 "R: source channel $k"
+	done
+	# a pair labelled FR,FL: the link matches positions by name
+	amtone -c 2 -f 200 --spread 100 -d 1 >"$d/pair.f32"
+	rec2 sw amcat -c 2 --layout FR,FL "$d/pair.f32"
+	fits=$(sinefit "$d/sw.trim.wav" all 0.1)
+	assert_near 300 "$(jq -r 'select(.channel == 0) | .freq' <<<"$fits")" 0.05 "FL gets the channel labelled FL"
+	assert_near 200 "$(jq -r 'select(.channel == 1) | .freq' <<<"$fits")" 0.05 "FR gets the channel labelled FR"
 	wait_until 5 no_app_nodes
 }
 
