@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of amixd/nodes/app.c's sample conversions, included here to
- * reach its statics: tables of ring samples and the floats they become
+ * Unit tests of amixd/nodes/app.c, included here to reach its statics,
+ * and of its sample conversions (app_conv.c): tables of ring samples
+ * and the floats they become
  * (bit-exact, full scale, -1, the most negative values), of floats and
  * the integers they become (rounding, clipping both ways, NaN, exact
  * s16 samples never dithered), and of
@@ -408,6 +409,71 @@ t_layout(void)
 	am_aring_close(&cli);
 }
 
+/*
+ * The bulk conversions against the per-sample ones they replace, for
+ * every format, 3 channels of random bytes (f32: any bit pattern, NaN
+ * and infinities included) and random floats (beyond full scale too):
+ * app_conv_in gives am_afmt_get's values, made sane for f32;
+ * app_conv_out am_afmt_put's bytes with the same dither draws, f32 as
+ * it is.
+ */
+static void
+t_bulk(void)
+{
+	enum { N = 999 };	/* samples: 333 frames of 3 */
+	static unsigned char raw[N * 4], got[N * 4], want[N * 4];
+	static float x[N], y[N];
+	struct am_aring r;
+	uint32_t fmt, i, sb, seed = 1, s1, s2, bad;
+	float w;
+
+	for (fmt = 0; fmt < AM_ARING_NFMT; fmt++) {
+		sb = am_aring_sample_bytes(fmt);
+		memset(&r, 0, sizeof(r));
+		r.format = fmt;
+		r.channels = 3;
+		r.fbytes = 3 * sb;
+		for (i = 0; i < sizeof(raw); i++)
+			raw[i] = (unsigned char)am_xorshift32(&seed);
+		app_conv_in(&r, raw, x, N / 3);
+		for (i = 0, bad = 0; i < N; i++) {
+			w = am_afmt_get((int)fmt, raw + (size_t)i * sb);
+			if (fmt == AM_ARING_F32)
+				w = am_afmt_sane(w, AM_ARING_F32_MAX);
+			bad += memcmp(&w, &x[i], sizeof(w)) != 0;
+		}
+		is_int(bad, 0, "%s in: the per-sample values",
+		    am_aring_formats[fmt]);
+		for (i = 0; i < N; i++)
+			y[i] = (float)((int32_t)am_xorshift32(&seed)) /
+			    1.5e9f;
+		s1 = s2 = AM_AFMT_DITHER_SEED;
+		app_conv_out(&r, &s1, y, got, N / 3);
+		for (i = 0; i < N; i++) {
+			if (fmt == AM_ARING_F32)
+				memcpy(want + (size_t)i * sb, &y[i], 4);
+			else
+				am_afmt_put((int)fmt, want + (size_t)i * sb,
+				    y[i], fmt == AM_ARING_S16 ? &s2 : NULL);
+		}
+		ok(memcmp(got, want, (size_t)N * sb) == 0 && s1 == s2,
+		    "%s out: the per-sample bytes and dither draws",
+		    am_aring_formats[fmt]);
+	}
+}
+
+/* A mono ring's geometry of format, for app_conv_in/out alone. */
+static const struct am_aring *
+t_mono(uint32_t format)
+{
+	static struct am_aring r;
+
+	r.format = format;
+	r.channels = 1;
+	r.fbytes = am_aring_sample_bytes(format);
+	return &r;
+}
+
 int
 main(void)
 {
@@ -420,7 +486,7 @@ main(void)
 	a.seed = AM_AFMT_DITHER_SEED;
 
 	for (i = 0; i < AM_NELEM(in_rows); i++) {
-		x = app_conv_get(in_rows[i].format, in_rows[i].b);
+		app_conv_in(t_mono(in_rows[i].format), in_rows[i].b, &x, 1);
 		ok(memcmp(&x, &in_rows[i].want, sizeof(x)) == 0,
 		    "in row %zu: %s gives %.9g, want %.9g", i,
 		    am_aring_formats[in_rows[i].format], x, in_rows[i].want);
@@ -428,7 +494,8 @@ main(void)
 	for (i = 0; i < AM_NELEM(out_rows); i++) {
 		memset(b, 0, sizeof(b));
 		a.ring.format = out_rows[i].format;
-		app_conv_put(out_rows[i].format, out_rows[i].x, b, &a.seed);
+		app_conv_out(t_mono(out_rows[i].format), &a.seed,
+		    &out_rows[i].x, b, 1);
 		switch (out_rows[i].format) {
 		case AM_ARING_S16:
 			v = (int16_t)(b[0] | b[1] << 8);
@@ -449,13 +516,13 @@ main(void)
 	for (i = 0, v = 0; i < 65536; i++) {
 		b[0] = (unsigned char)i;
 		b[1] = (unsigned char)(i >> 8);
-		x = app_conv_get(AM_ARING_S16, b);
+		app_conv_in(t_mono(AM_ARING_S16), b, &x, 1);
 		memset(b + 2, 0, 2);
-		a.ring.format = AM_ARING_S16;
-		app_conv_put(AM_ARING_S16, x, b + 2, &a.seed);
+		app_conv_out(t_mono(AM_ARING_S16), &a.seed, &x, b + 2, 1);
 		v += b[2] != (unsigned char)i || b[3] != (unsigned char)(i >> 8);
 	}
 	is_int(v, 0, "s16 -> float -> s16 is exact for all 65536 values");
+	t_bulk();
 	t_source_pause(0);
 	t_source_pause(1);
 	t_sink_rate();
