@@ -5,12 +5,14 @@
 #include <stddef.h>
 
 /*
- * Libraries loaded on first use instead of at start (dl_dbus.c,
- * dl_jack.c, dl_sndfile.c, dl_soxr.c): call dl_*_load before any of the
- * library's functions, on the control thread (or a thread it starts
- * after). 0, or -1 with the reason in err; the answer is the same on
- * every later call.
+ * Libraries loaded on first use instead of at start (dl_alsa.c,
+ * dl_dbus.c, dl_jack.c, dl_sndfile.c, dl_soxr.c): call dl_*_load before
+ * any of the library's functions, on the control thread (or a thread it
+ * starts after). 0, or -1 with the reason in err; the answer is the
+ * same on every later call. (dl_alsa.c's entry points load libasound
+ * themselves: see there.)
  */
+int dl_alsa_load(char *err, size_t errlen);
 int dl_dbus_load(char *err, size_t errlen);
 int dl_jack_load(char *err, size_t errlen);
 int dl_sndfile_load(char *err, size_t errlen);

@@ -329,6 +329,62 @@ EOS
 	[ ! -e "$wav.2" ] || flunk "a file was made"
 }
 
+@test "libasound loads when the ALSA backend first opens a PCM; missing, a clear error" {
+	local lib=$BATS_TEST_TMPDIR/lib
+	amixd_start -b alsa
+	! grep -q libasound "/proc/$AMIXD_PID/maps" || flunk "loaded at start"
+	run -0 req '{"cmd":"device_open","name":"null"}'
+	assert_eq true "$(jget "$output" .ok)"
+	grep -q libasound "/proc/$AMIXD_PID/maps" ||
+	    flunk "device_open did not load libasound"
+	req '{"cmd":"create_node","type":"tone","args":{"freq":100}}'
+	req '{"cmd":"create_node","type":"device_sink"}'
+	req '{"cmd":"connect","from":1,"to":2}'
+	run -0 req '{"cmd":"start"}'
+	assert_eq true "$(jget "$output" .ok)"
+	wait_until 10 node_frames_above 2 4800
+	amixd_stop
+	# An empty file found first on the search path: dlopen fails on it.
+	mkdir -p "$lib"
+	: >"$lib/libasound.so.2"
+	LD_LIBRARY_PATH=$lib amixd_start -b alsa
+	run -0 req '{"cmd":"device_open","name":"null"}'
+	assert_eq device "$(jget "$output" .error.code)"
+	assert_match "cannot open for playback: alsa: cannot load libasound.so.2: .*$lib/libasound.so.2" \
+	    "$(jget "$output" .error.message)"
+	run -0 req '{"cmd":"device_open","name":"null"}'
+	assert_match "alsa: cannot load libasound.so.2" \
+	    "$(jget "$output" .error.message)"
+	run -0 amctl ping
+}
+
+# The shared objects a daemon has mapped, one soname a line.
+mapped_libs() {
+	awk '$6 ~ /\.so/ { n = split($6, p, "/"); print p[n] }' \
+	    "/proc/$AMIXD_PID/maps" | sort -u
+}
+
+# Every library amixd maps at start costs every start its loading (and
+# the bench's exec-to-ready figure): the class of bug is a library linked
+# for one feature (a backend, a file format, D-Bus) and so loaded by
+# every daemon. Those load on first use (amixd/dl_*.c); only these may
+# be there before any request.
+@test "a daemon just started maps libc, libm, libcjson, libsamplerate and no other library" {
+	local so
+	amixd_start -b alsa
+	for so in $(mapped_libs); do
+		case $so in
+		ld-linux*.so.* | libc.so.* | libm.so.* | libcjson.so.* | \
+		    libsamplerate.so.*) ;;
+		# A sanitizer build's runtime.
+		libasan.so.* | libubsan.so.* | libtsan.so.* | \
+		    libstdc++.so.* | libgcc_s.so.*)
+			asan_build || flunk "$so is loaded at start" ;;
+		*) flunk "$so is loaded at start" ;;
+		esac
+	done
+}
+
 # Voluntary context switches of the daemon's control thread: its wake-ups.
 wakeups() {
 	awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$AMIXD_PID/status"
