@@ -47,7 +47,9 @@ bench_pid_record() {
 # bench_daemon LOG PROG [ARG...]: start PROG in the background, stdin
 # from /dev/null, output to LOG, holding no descriptor above 2 of this
 # shell's (TESTRIG.md: a daemon keeping a caller's pipe open makes the
-# caller wait for it). $! is PROG's PID: the subshell execs it.
+# caller wait for it). $! is PROG's PID: the subshell execs it. With
+# BENCH_EXEC_STAMP set, the subshell writes the time of the exec into
+# that file ($EPOCHREALTIME, taken right before it) for ready_since.
 bench_daemon() {
 	local log=$1
 	shift
@@ -56,8 +58,30 @@ bench_daemon() {
 			fd=${fd##*/}
 			[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
 		done
+		[ -z "${BENCH_EXEC_STAMP-}" ] ||
+		    echo "$EPOCHREALTIME" >"$BENCH_EXEC_STAMP"
 		exec "$@"
 	) </dev/null >"$log" 2>&1 &
+}
+
+# ready_since STAMP TRIES PID CMD...: run CMD (output dropped) back to
+# back until it succeeds, then set READY_US to the microseconds from the
+# exec time in STAMP (bench_daemon) to that answer. Call it in this
+# shell, not in $(...): nothing forks in the loop but CMD, and nothing
+# between its success and the clock ($EPOCHREALTIME, no date(1)), so
+# the figure is the server's start-up and one run of its client. 1
+# after TRIES failures or when PID has gone.
+ready_since() {
+	local stamp=$1 tries=$2 pid=$3 n=0 t1 t0
+	shift 3
+	until "$@" >/dev/null 2>&1; do
+		n=$((n + 1))
+		[ "$n" -lt "$tries" ] && kill -0 "$pid" 2>/dev/null || return 1
+	done
+	t1=$EPOCHREALTIME
+	read -r t0 <"$stamp" || return 1
+	READY_US=$(awk -v a="$t0" -v b="$t1" \
+	    'BEGIN { printf "%d", (b - a) * 1e6 }')
 }
 
 # bench_amixd_start [AMIXD_OPTION...]: a private daemon on the backend

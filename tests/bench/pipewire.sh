@@ -3,10 +3,11 @@
 # amixd (null backend, period 128) side by side with PipeWire (a private
 # server, null sink at quantum 128, no session manager: pwlib.sh), one
 # after the other on the same machine:
-#   boot     fork to the first answer: amctl ping / pw-cli info 0, each
-#            polled back to back by the same shell loop (so both include
-#            one run of their client; the note gives that client's own
-#            time against a ready server), median of RUNS
+#   boot     exec to the first answer: amctl ping / pw-cli info 0, each
+#            bare, polled back to back by the same shell loop
+#            (ready_since: so both include one run of their client; the
+#            note gives that client's own time against a ready server),
+#            median of RUNS
 #   idle     VmRSS 2 s after ready, and context switches a second of all
 #            threads over the next 2 s, median of RUNS
 #   streams  N = STREAMS (default 1 16 64) tones for SECS seconds:
@@ -62,10 +63,6 @@ rate() {	# rate DIFF NS: per second
 	awk -v d="$1" -v ns="$2" 'BEGIN { printf "%.1f\n", d / (ns / 1e9) }'
 }
 
-amixd_ready() {
-	amctl ping >/dev/null 2>&1
-}
-
 # one_client_ms CMD...: median time of 5 runs of a client, in ms.
 one_client_ms() {
 	local i t0
@@ -81,17 +78,14 @@ one_client_ms() {
 : >"$BENCH_DIR/a.rss"; : >"$BENCH_DIR/p.rss"
 : >"$BENCH_DIR/a.wk"; : >"$BENCH_DIR/p.wk"
 for r in $(seq "$RUNS"); do
-	rm -f "$AUDIOMIXERD_SOCKET"
-	t0=$(date +%s%N)
-	bench_daemon "$BENCH_DIR/amixd.log" amixd -n -b null -p $PERIOD
+	rm -f "$AUDIOMIXERD_SOCKET" "$BENCH_DIR/a.exec"
+	BENCH_EXEC_STAMP=$BENCH_DIR/a.exec bench_daemon \
+	    "$BENCH_DIR/amixd.log" amixd -n -b null -p $PERIOD
 	BENCH_PID=$!
 	bench_pid_record "$BENCH_PID"
-	n=0
-	until amixd_ready; do
-		n=$((n + 1))
-		[ "$n" -lt 5000 ] || { cat "$BENCH_DIR/amixd.log" >&2; exit 1; }
-	done
-	echo $((($(date +%s%N) - t0) / 1000)) >>"$BENCH_DIR/a.boot"
+	ready_since "$BENCH_DIR/a.exec" 5000 "$BENCH_PID" amctl ping ||
+	    { cat "$BENCH_DIR/amixd.log" >&2; exit 1; }
+	echo "$READY_US" >>"$BENCH_DIR/a.boot"
 	sleep 2
 	rss_mb "$BENCH_PID" >>"$BENCH_DIR/a.rss"
 	s0=$(switches "$BENCH_PID"); t0=$(date +%s%N)
@@ -113,7 +107,7 @@ done
 figure pw_boot_ms "$(median <"$BENCH_DIR/a.boot" | us_to_ms)" ms \
     "pipewire (null sink) to first pw-cli info 0" \
     "$(median <"$BENCH_DIR/p.boot" | us_to_ms)" lower \
-    "fork to first answer, the same shell loop polling each server's client back to back (amctl ping: $a_client ms, pw-cli info 0: $p_client ms against a ready server), median of $RUNS"
+    "exec to first answer, the same shell loop polling each server's client back to back, bare (amctl ping: $a_client ms, pw-cli info 0: $p_client ms against a ready server), median of $RUNS"
 figure pw_idle_rss_mb "$(median <"$BENCH_DIR/a.rss")" MB "pipewire (null sink)" \
     "$(median <"$BENCH_DIR/p.rss")" lower \
     "VmRSS 2 s after ready, median of $RUNS; amixd -n -p 128 (engine stopped), pipewire with its sink suspended"

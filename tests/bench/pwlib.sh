@@ -8,6 +8,7 @@
 # bench_pw_link does what WirePlumber would: a PortConfig in dsp mode
 # on each stream (pw-cli set-param), then pw-link to the sink.
 #   bench_pw_start       sets PW_PID; ready when pw-cli info 0 answers
+#                        (PW_READY_US: from its exec)
 #   bench_pw_stop        stops it by PID
 #   bench_pw_link N PFX  waits for N nodes named PFX*, links each
 #   bench_pw_profile S F pw-profiler for S seconds into F
@@ -72,30 +73,24 @@ context.objects = [
 EOF
 }
 
-pw_ready() {
-	timeout 5 pw-cli info 0 >/dev/null 2>&1
-}
-
-# bench_pw_start: sets PW_PID and PW_READY_US (fork to the first
-# pw-cli info 0 that answers, polled back to back).
+# bench_pw_start: sets PW_PID and PW_READY_US (exec to the first
+# pw-cli info 0 that answers, polled back to back: ready_since). As
+# amctl ping for amixd, pw-cli runs bare, with no timeout(1) around it:
+# that would add a fork and an exec to every try of one side only.
 bench_pw_start() {
-	local t0 t1 n=0
 	mkdir -p "$PIPEWIRE_RUNTIME_DIR"
-	rm -f "$PIPEWIRE_RUNTIME_DIR"/pipewire-0*
+	rm -f "$PIPEWIRE_RUNTIME_DIR"/pipewire-0* "$BENCH_DIR/pw.exec"
 	bench_pw_conf >"$BENCH_DIR/pipewire.conf"
-	t0=$(date +%s%N)
-	bench_daemon "$BENCH_DIR/pipewire.log" pipewire -c "$BENCH_DIR/pipewire.conf"
+	BENCH_EXEC_STAMP=$BENCH_DIR/pw.exec bench_daemon \
+	    "$BENCH_DIR/pipewire.log" pipewire -c "$BENCH_DIR/pipewire.conf"
 	PW_PID=$!
 	bench_pid_record "$PW_PID"
-	until pw_ready; do
-		n=$((n + 1))
-		if [ "$n" -gt 1000 ] || ! kill -0 "$PW_PID" 2>/dev/null; then
-			cat "$BENCH_DIR/pipewire.log" >&2
-			return 1
-		fi
-	done
-	t1=$(date +%s%N)
-	PW_READY_US=$(((t1 - t0) / 1000))
+	if ! ready_since "$BENCH_DIR/pw.exec" 1000 "$PW_PID" pw-cli info 0
+	then
+		cat "$BENCH_DIR/pipewire.log" >&2
+		return 1
+	fi
+	PW_READY_US=$READY_US
 }
 
 bench_pw_stop() {
