@@ -8,7 +8,10 @@
  * in dl_jack.c, each ALSA function amixd calls is defined here with
  * alsa-lib's own prototype (from <alsa/asoundlib.h>, so the compiler
  * checks them) and forwards through a pointer dl_alsa_load fills; the
- * linker then finds no need for libasound (-Wl,--as-needed).
+ * linker then finds no need for libasound (-Wl,--as-needed). dlsym
+ * gives each symbol's default version, the one the header declares and
+ * a link would bind (ALSA_0.9.0rc4 for the hw_params getters and _near
+ * setters, whose ALSA_0.9 versions have other prototypes).
  *
  * No change in the backend: its first call on every open is
  * snd_lib_error_set_handler, then snd_pcm_open, and every other call
