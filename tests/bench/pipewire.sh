@@ -63,13 +63,15 @@ rate() {	# rate DIFF NS: per second
 	awk -v d="$1" -v ns="$2" 'BEGIN { printf "%.1f\n", d / (ns / 1e9) }'
 }
 
-# one_client_ms CMD...: median time of 5 runs of a client, in ms.
+# one_client_ms CMD...: median time of 5 runs of a client, in ms, timed
+# as ready_since times it ($EPOCHREALTIME: no date(1) in the figure).
 one_client_ms() {
-	local i t0
+	local i t0 t1
 	for i in 1 2 3 4 5; do
-		t0=$(date +%s%N)
+		t0=$EPOCHREALTIME
 		"$@" >/dev/null 2>&1
-		echo $((($(date +%s%N) - t0) / 1000))
+		t1=$EPOCHREALTIME
+		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d\n", (b - a) * 1e6 }'
 	done | median | us_to_ms
 }
 
