@@ -116,7 +116,18 @@
 	X(int, snd_pcm_sw_params_set_start_threshold, (snd_pcm_t *p, \
 	    snd_pcm_sw_params_t *s, snd_pcm_uframes_t v), (p, s, v)) \
 	X(int, snd_pcm_sw_params_set_stop_threshold, (snd_pcm_t *p, \
-	    snd_pcm_sw_params_t *s, snd_pcm_uframes_t v), (p, s, v))
+	    snd_pcm_sw_params_t *s, snd_pcm_uframes_t v), (p, s, v)) \
+	X(int, snd_pcm_hw_params_set_channels, (snd_pcm_t *p, \
+	    snd_pcm_hw_params_t *h, unsigned int v), (p, h, v)) \
+	X(int, snd_pcm_hw_params_get_channels_min, \
+	    (const snd_pcm_hw_params_t *h, unsigned int *v), (h, v)) \
+	X(int, snd_pcm_hw_params_get_channels_max, \
+	    (const snd_pcm_hw_params_t *h, unsigned int *v), (h, v)) \
+	X(snd_pcm_chmap_query_t **, snd_pcm_query_chmaps, (snd_pcm_t *p), \
+	    (p)) \
+	X(snd_pcm_chmap_t *, snd_pcm_get_chmap, (snd_pcm_t *p), (p)) \
+	X(int, snd_pcm_set_chmap, (snd_pcm_t *p, const snd_pcm_chmap_t *m), \
+	    (p, m))
 
 static struct dl_alsa {
 #define X(ret, name, params, args) ret (*name) params;
@@ -126,6 +137,7 @@ static struct dl_alsa {
 	    int);
 	int (*snd_lib_error_set_handler)(snd_lib_error_handler_t);
 	const char *(*snd_strerror)(int);
+	void (*snd_pcm_free_chmaps)(snd_pcm_chmap_query_t **);
 } dl_alsa;
 
 static pthread_once_t dl_alsa_once = PTHREAD_ONCE_INIT;
@@ -140,6 +152,7 @@ dl_alsa_open(void)
 		X(int, snd_pcm_open, (), ())
 		X(int, snd_lib_error_set_handler, (), ())
 		X(const char *, snd_strerror, (), ())
+		X(void, snd_pcm_free_chmaps, (), ())
 #undef X
 	};
 	char why[sizeof(dl_alsa_err) - 8];
@@ -170,6 +183,13 @@ dl_alsa_load(char *err, size_t errlen)
 	{ return dl_alsa.name args; }
 DL_ALSA_FUNCS
 #undef X
+
+/* Only maps snd_pcm_query_chmaps gave: the library is loaded. */
+void
+snd_pcm_free_chmaps(snd_pcm_chmap_query_t **maps)
+{
+	dl_alsa.snd_pcm_free_chmaps(maps);
+}
 
 /* The backend's first call on every open: loads the library. */
 int
