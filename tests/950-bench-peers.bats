@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: MIT
-# The benchmarks against PipeWire and the ALSA plugins (tests/bench/
-# pipewire.sh, alsaapps.sh, click.sh) run, with the shortest lengths,
+# The benchmarks against PipeWire, the ALSA plugins and JACK at 32
+# channels (tests/bench/pipewire.sh, alsaapps.sh, click.sh, ch32.sh) run, with the shortest lengths,
 # and print every figure they promise with a number on both sides: a
 # peer that no longer starts, links or answers shows here as a null,
 # not as a quiet hole in the report. And the targets table (targets.jq)
@@ -97,6 +97,24 @@ figures_complete() {
 	    flunk "libjack.so.0 is not jackd2's: $(grep libjack <<<"$output")"
 }
 
+@test "ch32.sh: 32 channels at period 64, amixd against jack_simple_client, every figure a number" {
+	SECS=1 bash "$BENCH/ch32.sh" >"$BATS_TEST_TMPDIR/out" \
+	    2>"$BATS_TEST_TMPDIR/err" 3>&- </dev/null ||
+	    flunk "ch32.sh failed: $(cat "$BATS_TEST_TMPDIR/err")"
+	figures_complete "$BATS_TEST_TMPDIR/out" ch32_total_cpu_pct \
+	    ch32_amixd_jack_cpu_pct ch32_jackd_cpu_pct \
+	    ch32_jack_idle_jackd_cpu_pct ch32_amixd_null_cpu_pct ch32_xruns
+	# Both sides ran: every client used some CPU in its window.
+	run jq -e -s 'all(.[] | select(.figure == "ch32_amixd_jack_cpu_pct");
+	    .amixd > 0 and .peer_value > 0)' "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ] || flunk "$(cat "$BATS_TEST_TMPDIR/out")"
+	# Nothing of the private server is left in /dev/shm.
+	local name
+	name=amixd-ch32.$(printf '%s' "$AM_TOP" | cksum | cut -d' ' -f1)
+	! ls /dev/shm | grep -qF "_${name}_" ||
+	    flunk "left in /dev/shm: $(ls /dev/shm | grep -F "$name")"
+}
+
 @test "targets.jq: met, missed and not measured as the issues say" {
 	cat >"$BATS_TEST_TMPDIR/r.json" <<-'EOF'
 	{"figures": [
@@ -110,7 +128,9 @@ figures_complete() {
 	 {"figure": "ping_p50_us", "amixd": 25},
 	 {"figure": "resample_best_speed_mfps", "amixd": 30, "peer_value": 20, "ratio": 1.5},
 	 {"figure": "resample_best_snr_db", "amixd": 100, "peer_value": 120, "ratio": 0.833},
-	 {"figure": "alsaapp_jack_delay_10ms", "amixd": 5, "peer_value": 10, "ratio": 0.5}
+	 {"figure": "alsaapp_jack_delay_10ms", "amixd": 5, "peer_value": 10, "ratio": 0.5},
+	 {"figure": "graph64_cycle_instr", "amixd": 130000, "peer_value": 132245, "ratio": 0.983},
+	 {"figure": "ch32_total_cpu_pct", "amixd": 14, "peer_value": 12, "ratio": 1.167}
 	]}
 	EOF
 	run jq -c -f "$BENCH/targets.jq" "$BATS_TEST_TMPDIR/r.json"
@@ -127,7 +147,10 @@ figures_complete() {
 	assert_eq false "$(met ping_p50_us)" "ping"
 	assert_eq false "$(met resample_best_speed_mfps)" "resampler below sox's SNR"
 	assert_eq true "$(met alsaapp_jack_delay_10ms)" "alsa delay"
+	assert_eq true "$(met graph64_cycle_instr)" "stereo after channels"
+	assert_eq false "$(met ch32_total_cpu_pct)" "32 channels against JACK"
 	# Every target of issue 17 has a row, the issue 14 figures too.
 	assert_eq 12 "$(jq '[.targets[] | select(.issue == "17")] | length' <<<"$output")" "issue 17 rows"
 	assert_eq 12 "$(jq '[.targets[] | select(.issue == "14")] | length' <<<"$output")" "issue 14 rows"
+	assert_eq 1 "$(jq '[.targets[] | select(.issue == "16")] | length' <<<"$output")" "issue 16 rows"
 }

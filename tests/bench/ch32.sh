@@ -20,7 +20,8 @@
 # than a tick at a time as idle), in % of one core, for jackd and for
 # the clients; xruns are jackd's "XRun" reports within the window. The
 # host stalls now and then whatever the load (TESTRIG.md): read xruns
-# against idle. Figure lines (lib.sh) for run.sh at the end.
+# against idle. The table goes to stderr; the figure lines (lib.sh) for
+# run.sh to stdout, at the end.
 #
 # usage: SECS=N tests/bench/ch32.sh   (default 10 s per window)
 set -u
@@ -68,7 +69,7 @@ measure() {
 	echo "$(ns_pct $((j1 - j0)) $((t1 - t0))) $(ns_pct $((c1 - c0)) \
 	    $((t1 - t0))) $(ns_pct $((j1 - j0 + c1 - c0)) $((t1 - t0))) \
 	    $((x1 - x0))" >"$BENCH_DIR/row.$name"
-	printf '%-8s %8s %9s %8s %7s\n' "$name" $(cat "$BENCH_DIR/row.$name")
+	printf '%-8s %8s %9s %8s %7s\n' "$name" $(cat "$BENCH_DIR/row.$name") >&2
 }
 
 # graph32: the 32-channel graph on the device already open.
@@ -89,8 +90,8 @@ JACK_PID=$!
 bench_pid_record "$JACK_PID"
 wait_for jack_lsp || { cat "$JACK_LOG" >&2; exit 1; }
 echo "ch32.sh: jackd -S -d dummy -r 48000 -p $period -P $nch, $secs s" \
-    "per window, $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %8s %9s %8s %7s\n' run "jackd%" "clients%" "total%" xruns
+    "per window, $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+printf '%-8s %8s %9s %8s %7s\n' run "jackd%" "clients%" "total%" xruns >&2
 sleep 1
 measure idle
 
@@ -108,8 +109,9 @@ done
 sleep 1
 amctl stats >/dev/null		# start the stats interval
 measure amixd "$BENCH_PID"
-amctl stats | jq -c '{cpu_pct, cycle_us_p50, cycle_us_p99, cycle_us_max,
-    xruns, cycles}' | sed 's/^/ch32.sh: amixd -b jack stats: /'
+jst=$(amctl stats)
+jq -c '{cpu_pct, cycle_us_p50, cycle_us_p99, cycle_us_max,
+    xruns, cycles}' <<<"$jst" | sed 's/^/ch32.sh: amixd -b jack stats: /' >&2
 bench_amixd_stop
 
 # JACK's way: one jack_simple_client per channel pair.
@@ -147,7 +149,7 @@ null_pct=$(ns_pct $((n1 - n0)) $((t1 - t0)))
 null_eng=$(jq -r .cpu_pct <<<"$nullst")
 bench_amixd_stop
 printf '%-8s %8s %9s %8s %7s\n' null - "$null_pct" "$null_pct" \
-    "$(jq -r .xruns <<<"$nullst")"
+    "$(jq -r .xruns <<<"$nullst")" >&2
 
 read -r ij _ it ix <"$BENCH_DIR/row.idle"
 read -r aj ac at ax <"$BENCH_DIR/row.amixd"
@@ -166,4 +168,4 @@ figure ch32_jack_idle_jackd_cpu_pct "$ij" "% of one core" "" "" lower \
 figure ch32_amixd_null_cpu_pct "$null_pct" "% of one core" "" "" lower \
     "amixd -b null -p 64, the same 32-channel graph, no JACK: the engine's own cost (its cpu_pct: $null_eng %)"
 figure ch32_xruns "$ax" "xruns in window" "$peer" "$sx" lower \
-    "jackd's XRun reports; idle jackd had $ix in the same length of window"
+    "jackd's XRun reports; idle jackd had $ix in the same length of window; amixd's own count (stats xruns) $(jq -r .xruns <<<"$jst")"

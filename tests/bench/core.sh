@@ -81,15 +81,49 @@ figure graph64_render_x "$(cat "$BENCH_DIR/render")" "x real time" "" "" \
 # rt_cycle only: no start-up, no decoding): a figure that does not move
 # with the machine's load, so a change to the real-time path shows
 # (issue 16: channels cost a stereo graph nothing). 2 s at period 128:
-# 750 periods.
-if command -v valgrind >/dev/null 2>&1; then
+# 750 periods. Beside it, the same count for amixd as it was before the
+# channels work (commit $pre, the last before it on main), built once
+# from `git archive` under build/bench-cache (about 10 s, kept), the
+# peer of the target "a stereo graph after channels <= before". Where
+# that commit cannot be had (a shallow clone, no git), the count chcore
+# measured there with the same command stands in: 99,183,629 Ir in all,
+# 132,245 a period, and the note says so.
+pre=15d83f1
+pre_ir=99183629
+# cycle_instr AMIXD: callgrind's Ir inside rt_cycle for the 2 s render.
+cycle_instr() {
 	valgrind --tool=callgrind --toggle-collect=rt_cycle \
 	    --callgrind-out-file="$BENCH_DIR/cg.out" \
-	    "$B/amixd/amixd" --render 2 "$BENCH_DIR/g64.am" \
-	    >/dev/null 2>"$BENCH_DIR/cg.err"
-	ir=$(sed -n 's/^summary: *//p' "$BENCH_DIR/cg.out")
+	    "$1" --render 2 "$BENCH_DIR/g64.am" \
+	    >/dev/null 2>"$BENCH_DIR/cg.err" || return 1
+	sed -n 's/^summary: *//p' "$BENCH_DIR/cg.out"
+}
+# pre_amixd: the path of amixd built at $pre, built if need be; 1 when
+# it cannot be.
+pre_amixd() {
+	local c=$top/build/bench-cache/pre-channels-$pre t
+	if [ ! -x "$c/src/build/amixd/amixd" ]; then
+		t=$c.tmp.$$
+		rm -rf "$t" && mkdir -p "$t/src" &&
+		    git -C "$top" archive "$pre" | tar -x -C "$t/src" &&
+		    make -C "$t/src" -j2 build/amixd/amixd >"$t/build.log" 2>&1 ||
+		    { rm -rf "$t"; return 1; }
+		rm -rf "$c" && mv "$t" "$c" || return 1
+	fi
+	echo "$c/src/build/amixd/amixd"
+}
+if command -v valgrind >/dev/null 2>&1; then
+	ir=$(cycle_instr "$B/amixd/amixd")
+	if old=$(pre_amixd 2>/dev/null) && oir=$(cycle_instr "$old") &&
+	    [ -n "$oir" ]; then
+		how="amixd built at $pre (build/bench-cache), measured in this run"
+	else
+		oir=$pre_ir
+		how="$pre could not be built here: chcore's count at $pre, same command"
+	fi
 	figure graph64_cycle_instr "$(awk -v i="${ir:-}" \
 	    'BEGIN { if (i != "") printf "%.0f", i / 750 }')" \
-	    "instructions/period" "" "" lower \
-	    "callgrind Ir inside rt_cycle, 64-node stereo graph, period 128, offline render of 2 s / 750 periods"
+	    "instructions/period" "amixd before channels ($pre)" \
+	    "$(awk -v i="$oir" 'BEGIN { printf "%.0f", i / 750 }')" lower \
+	    "callgrind Ir inside rt_cycle, 64-node stereo graph, period 128, offline render of 2 s / 750 periods; before: $how"
 fi

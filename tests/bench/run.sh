@@ -36,6 +36,7 @@ apprings  | 180 | SECS=8 |
 headroom  | 180 | WINDOW=3 |
 clock     | 120 | SECS=60 |
 jack      | 120 | | 5
+ch32      |  90 | SECS=5 |
 alsa      | 120 | | 5
 pipewire  | 300 | RUNS=3 SECS=5 |
 alsaapps  | 150 | SECS=5 |
@@ -185,6 +186,14 @@ jq -r '
 	"  real-time clock paces both: amixd -b jack with N `amtone | amcat`",
 	"  app-ring clients, against N `jack_simple_client`; CPU of every",
 	"  process involved, from /proc, over the same length of window.",
+	"- ch32: 32 channels at period 64 on one `jackd -S -d dummy -p 64 -P 32`:",
+	"  amixd -b jack with 32 ports playing one 32-channel tone -> gain ->",
+	"  device_sink, against 16 `jack_simple_client`, one per pair of the",
+	"  32 playback ports; CPU from /proc/PID/task/*/schedstat, jackd and",
+	"  clients apart; then amixd -b null -p 64 alone with the same graph.",
+	"- graph64_cycle_instr: callgrind instructions per period of the",
+	"  64-node stereo graph, against amixd built at 15d83f1 (before the",
+	"  channels work) in the same run.",
 	"- files (files.sh), resample: offline, wall time; sox in one process.",
 	"- stress, alsa: cyclictest run in parallel, in the same window.",
 	"- pipewire: a private `pipewire` (own runtime dir and config, no",
@@ -201,9 +210,10 @@ jq -r '
 	"  (unpacked under build/bench-cache, not installed).",
 	"",
 	"## Targets\n",
-	"Issue 17 (\"Targets\") and issue 14 (\"Measured\"; it names no",
-	"number, so amixd against each peer: ratio <= 1). One run: read them",
-	"with the load average above.",
+	"Issue 17 (\"Targets\"), issue 16 (\"Performance\": 32 channels",
+	"against JACK) and issue 14 (\"Measured\"; neither names a number, so",
+	"amixd against each peer: ratio <= 1). One run: read them with the",
+	"load average above.",
 	"",
 	"| issue | target | figure | amixd | peer value | ratio | goal | met |",
 	"|---|---|---|--:|--:|--:|---|---|",
