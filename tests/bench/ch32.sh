@@ -33,7 +33,8 @@ npair=$((nch / 2))
 # One fixed name per checkout, no PID: JACK's shm registry has 8 server
 # slots, and a killed server's slot is only freed by a server of the
 # same name (tests/helpers.bash, jack_server_name).
-export JACK_DEFAULT_SERVER=amixd-ch32.$(printf '%s' "$top" | cksum | cut -d' ' -f1)
+JACK_DEFAULT_SERVER=amixd-ch32.$(printf '%s' "$top" | cksum | cut -d' ' -f1)
+export JACK_DEFAULT_SERVER
 JACK_LOG=$BENCH_DIR/jackd.log
 simple=()
 shm_clean() {
@@ -59,7 +60,7 @@ wait_for() {
 # measure NAME CLIENT_PID...: one window of $secs s; writes
 # "JACKD% CLIENTS% TOTAL% XRUNS" to $BENCH_DIR/row.NAME.
 measure() {
-	local name=$1 j0 c0 x0 t0 j1 c1 x1 t1
+	local name=$1 j0 c0 x0 t0 j1 c1 x1 t1 row
 	shift
 	j0=$(cpu_ns "$JACK_PID") c0=$(cpu_ns "$@") x0=$(jack_xruns)
 	t0=$(date +%s%N)
@@ -69,7 +70,8 @@ measure() {
 	echo "$(ns_pct $((j1 - j0)) $((t1 - t0))) $(ns_pct $((c1 - c0)) \
 	    $((t1 - t0))) $(ns_pct $((j1 - j0 + c1 - c0)) $((t1 - t0))) \
 	    $((x1 - x0))" >"$BENCH_DIR/row.$name"
-	printf '%-8s %8s %9s %8s %7s\n' "$name" $(cat "$BENCH_DIR/row.$name") >&2
+	read -ra row <"$BENCH_DIR/row.$name"
+	printf '%-8s %8s %9s %8s %7s\n' "$name" "${row[@]}" >&2
 }
 
 # graph32: the 32-channel graph on the device already open.
