@@ -26,7 +26,7 @@ ntones=16
 rate=48000
 tmp=$(mktemp -d)
 BENCH_DIR=$tmp
-. "$top/tests/bench/lib.sh"	# figure
+. "$top/tests/bench/lib.sh"	# figure, wait_for
 export JACK_NO_START_SERVER=1 JACK_DEFAULT_SERVER=amixd-alsa-bench.$$
 export AUDIOMIXERD_SOCKET=$tmp/amixd.sock tmp
 export ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$tmp/asound.conf
@@ -53,18 +53,6 @@ trap cleanup EXIT
 
 req() {
 	printf '%s\n' "$1" | socat -t 5 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET"
-}
-
-# Poll CMD every 20 ms for up to 10 s of wall time (not tries: a try
-# may itself take long on a loaded machine).
-wait_for() {
-	local end=$((SECONDS + 10))
-	while [ "$SECONDS" -lt "$end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.02
-	done
-	echo "alsa.sh: timed out waiting for: $*" >&2
-	return 1
 }
 
 ticks() {

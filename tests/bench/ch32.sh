@@ -46,17 +46,6 @@ trap 'bench_amixd_stop; bench_jack_stop "${simple[@]}"; shm_clean;
     rm -rf "$BENCH_DIR"' EXIT
 shm_clean
 
-# Poll CMD every 20 ms for up to 10 s.
-wait_for() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.02
-	done
-	echo "ch32.sh: timed out waiting for: $*" >&2
-	return 1
-}
-
 # measure NAME CLIENT_PID...: one window of $secs s; writes
 # "JACKD% CLIENTS% TOTAL% XRUNS" to $BENCH_DIR/row.NAME.
 measure() {

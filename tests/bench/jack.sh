@@ -21,7 +21,7 @@ period=128
 ntones=16
 tmp=$(mktemp -d)
 BENCH_DIR=$tmp
-. "$top/tests/bench/lib.sh"	# figure
+. "$top/tests/bench/lib.sh"	# figure, wait_for
 export JACK_NO_START_SERVER=1 JACK_DEFAULT_SERVER=amixd-bench.$$
 export AUDIOMIXERD_SOCKET=$tmp/amixd.sock tmp
 amixd=$top/build/amixd/amixd
@@ -45,17 +45,6 @@ trap cleanup EXIT
 
 req() {
 	printf '%s\n' "$1" | socat -t 5 - UNIX-CONNECT:"$AUDIOMIXERD_SOCKET"
-}
-
-# Poll CMD every 20 ms for up to 10 s.
-wait_for() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.02
-	done
-	echo "jack.sh: timed out waiting for: $*" >&2
-	return 1
 }
 
 # CPU ticks (utime + stime) of the processes named.

@@ -84,6 +84,19 @@ ready_since() {
 	    'BEGIN { printf "%d", (b - a) * 1e6 }')
 }
 
+# wait_for CMD...: run CMD (output dropped) every 20 ms until it
+# succeeds, for up to 10 s of wall time (not tries: a try may itself
+# take long on a loaded machine); 1, and says so, when it never did.
+wait_for() {
+	local end=$((SECONDS + 10))
+	while [ "$SECONDS" -lt "$end" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.02
+	done
+	echo "${0##*/}: timed out waiting for: $*" >&2
+	return 1
+}
+
 # bench_amixd_start [AMIXD_OPTION...]: a private daemon on the backend
 # BENCH_BACKEND (default null); sets BENCH_PID.
 bench_amixd_start() {
