@@ -367,9 +367,17 @@ record_check() {
 	run -0 jack_lsp mono1
 	assert_eq "mono1:playback_1 mono1:capture_1" "$(echo $output)"
 	wait_until 5 node_frames_above "$s" 4800
-	run -0 timeout 30 jack_rec -f "$BATS_TEST_TMPDIR/m.wav" -d 1 -b 32 \
-	    mono1:playback_1
-	out=$(sinefit "$BATS_TEST_TMPDIR/m.wav")
+	# A recording that a host stall cut (TESTRIG.md: jack_rec's own
+	# client can miss cycles under load) fits badly: its residual says
+	# so, and it is taken again, at most three times in all.
+	local try
+	for try in 1 2 3; do
+		run -0 timeout 30 jack_rec -f "$BATS_TEST_TMPDIR/m.wav" -d 1 \
+		    -b 32 mono1:playback_1
+		out=$(sinefit "$BATS_TEST_TMPDIR/m.wav")
+		awk -v r="$(jget "$out" .resid_db)" 'BEGIN { exit !(r < -50) }' &&
+		    break
+	done
 	assert_near 997 "$(jget "$out" .freq)" 0.01 "frequency"
 	assert_near -9 "$(jget "$out" .amp_db)" 0.02 "level (dB)"
 }
