@@ -35,6 +35,14 @@ vcs() {
 	awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "$1"
 }
 
+# Underrun frames a one-period stream may lose per second: 5 % at 48 kHz.
+# A load bound, not a speed target: a broken wake path loses nearly all
+# (a stream woken a period late underruns every period), while stalls of
+# this shared 2-core VM cost a few periods now and then (2 % was once
+# exceeded, 3840 frames in 3 s, with a full make check and two builds
+# running beside it).
+UNDER_PER_S=2400
+
 # Play a 1 kHz tone at -6 dBFS for $1 s at one period of latency into a
 # new file sink $2.wav, as node "lowlat", xrun events into $2.ev.
 # Checks the recording: 1 kHz at -6 dBFS, and the underrun frames of
@@ -88,8 +96,8 @@ page_has() {
 @test "amcat --latency 0 (amcat(1) EXAMPLES): one period, a clean sine, underruns bounded" {
 	page_has '$ amtone -f 1000 -d 4 | amcat --latency 0'
 	# 4 s: 1500 periods. A late wake-up on this loaded machine may
-	# cost a period now and then: at most 2 periods a second.
-	one_period 4 "$BATS_TEST_TMPDIR/one" $((4 * 960))
+	# cost a period now and then (UNDER_PER_S).
+	one_period 4 "$BATS_TEST_TMPDIR/one" $((4 * UNDER_PER_S))
 }
 
 @test "16 one-period streams at once: the recorded one clean, underruns bounded" {
@@ -101,7 +109,7 @@ page_has() {
 		    amcat --latency 0 --to "$mix" 3>&- &
 		pids+=($!)
 	done
-	one_period 4 "$d/many" $((4 * 960))
+	one_period 4 "$d/many" $((4 * UNDER_PER_S))
 	wait "${pids[@]}"
 	destroy "$mix"
 	wait_until 10 no_app_nodes
@@ -143,7 +151,7 @@ page_has() {
 		"$PY" "$HOSTILE" "$AUDIOMIXERD_SOCKET" "$mode" "$mix" 5 \
 		    >"$d/$mode.out" 2>&1 3>&- &
 		pid=$!
-		one_period 3 "$d/beside-$mode" $((3 * 960))
+		one_period 3 "$d/beside-$mode" $((3 * UNDER_PER_S))
 		wait "$pid" || flunk "$mode: $(cat "$d/$mode.out")"
 		assert_eq done "$(tail -n 1 "$d/$mode.out")" "$mode client"
 		amixd_alive || flunk "amixd died ($mode)"
