@@ -151,6 +151,9 @@ page_has() {
 		"$PY" "$HOSTILE" "$AUDIOMIXERD_SOCKET" "$mode" "$mix" 5 \
 		    >"$d/$mode.out" 2>&1 3>&- &
 		pid=$!
+		# The abuser plays (it printed its node) before the stream
+		# beside it starts: python's start-up is no part of the test.
+		wait_until 20 test -s "$d/$mode.out"
 		one_period 3 "$d/beside-$mode" $((3 * UNDER_PER_S))
 		wait "$pid" || flunk "$mode: $(cat "$d/$mode.out")"
 		assert_eq done "$(tail -n 1 "$d/$mode.out")" "$mode client"
