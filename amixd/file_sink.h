@@ -47,6 +47,7 @@ struct file_sink {
 	struct am_layout layout;	/* the file's channels */
 	int forced;			/* "channels"/"layout": no following */
 	_Atomic int state;		/* one of FS_OPEN... above */
+	_Atomic int unlinked;		/* following, no input (plan): record nothing */
 	struct am_queue ring;		/* frames of layout.n floats */
 	pthread_t writer;
 	int writer_on;

@@ -21,6 +21,8 @@
 #                        this checkout, never a PID: see below
 # jack_server_clean      remove what a killed server of that name left
 # asan_build             true when amixd is a sanitizer build
+# sink_closed PATH       true once the daemon holds PATH open no more (a
+#                        destroyed file_sink closes it within a few periods)
 # refused_unchanged CODE [REQUEST...]   each request (the arguments, or
 #                        stdin's lines) is refused (with CODE; - for any)
 #                        and leaves "list" as it was
@@ -149,6 +151,13 @@ amixd_stop() {
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	unset AMIXD_PID
+}
+
+sink_closed() {
+	local fd
+	for fd in /proc/"${AMIXD_PID:?}"/fd/*; do
+		[ "$(readlink "$fd")" != "$1" ] || return 1
+	done
 }
 
 # True while the daemon process is alive.

@@ -33,7 +33,10 @@
  * mix recorded as stereo). The file is opened at init with the fixed
  * layout, or stereo; while no audio has gone into it, a plan that
  * brings another layout reopens it with that one (file_sink_relayout,
- * control thread). The real-time side and the control thread agree on
+ * control thread). A following sink with nothing linked (unlinked, set
+ * by the layout hook) records nothing, or the silence of a sink made
+ * on a running graph would fix its file at stereo before its first
+ * link came. The real-time side and the control thread agree on
  * that through state: process moves it from FS_OPEN to FS_FIXED before
  * its first frame goes into the ring, and the control thread reopens
  * only after moving it from FS_OPEN to FS_BUSY, while process leaves
@@ -431,6 +434,13 @@ file_sink_layout(void *st, const struct am_layout *up, struct am_layout *in,
 		atomic_store_explicit(&f->state, FS_OPEN,
 		    memory_order_release);
 	}
+	/*
+	 * Stored after the reopen: should process still run the plan
+	 * before this one for a period, it records that period in the
+	 * new layout (file_sink_put), never the old one.
+	 */
+	atomic_store_explicit(&f->unlinked, !f->forced && up == NULL,
+	    memory_order_release);
 	*in = f->layout;
 	*out = f->layout;
 	return rc;
@@ -519,9 +529,18 @@ file_sink_process(void *st, const struct node_cycle *c, const float *in,
 	}
 	/*
 	 * The first frame fixes the file's layout; while the control
-	 * thread reopens the file (FS_BUSY) the period is lost.
+	 * thread reopens the file (FS_BUSY) the period is lost. A sink
+	 * that follows its input and has none yet records nothing, so
+	 * its layout waits for the first link: silence of no layout does
+	 * not fix it at stereo (amcat --to a sink made on a running
+	 * graph). One load more, only until the layout is fixed.
 	 */
 	state = atomic_load_explicit(&f->state, memory_order_acquire);
+	if (state == FS_OPEN && atomic_load_explicit(&f->unlinked,
+	    memory_order_acquire)) {
+		f->out += c->frames;
+		return;
+	}
 	if (state == FS_OPEN && atomic_compare_exchange_strong_explicit(
 	    &f->state, &state, FS_FIXED, memory_order_acq_rel,
 	    memory_order_acquire))

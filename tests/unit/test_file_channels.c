@@ -18,6 +18,9 @@
  *   (resampler_init_ch), each keeping its own level;
  * file_sink
  * - "channels":6: six channels read back bit for bit, mask 0x3F;
+ * - following, linked late: periods with nothing linked record
+ *   nothing, so a later plan's 5.1 is still taken (a sink made on a
+ *   running graph, then linked: amcat -c 6 --to SINK)
  * - following: a plan bringing 5.1 with side surrounds reopens the
  *   empty file (mask 0x60F); once audio is in, another plan does not;
  * - 16 channels channel by channel, mask 0; flac refuses 16 at plan
@@ -499,6 +502,24 @@ t_sink(void)
 		is_int(t_snk_check(path, 2, 3 * T_FRAMES, "six into two"), 0,
 		    "six in a plan of stereo: the first two recorded");
 		is_int(t_mask(path), 0x3, "stereo: mask 0x3");
+	}
+	if (is_int(t_snk(&f, "late.wav", FS_AUTO, 0, NULL, path, err), 0,
+	    "sink following, linked late: init")) {
+		struct am_layout in, out;
+
+		/* made on a running graph: plans with nothing linked run */
+		is_int(file_sink_layout(&f, NULL, &in, &out, err, 256), 0,
+		    "a plan with nothing linked");
+		t_snk_push(&f, 0, 2);
+		is_int(t_snk_layout(&f, "5.1", buf, err), 0,
+		    "then a plan bringing 5.1");
+		is_str(buf, "FL,FR,FC,LFE,RL,RR", "is taken: nothing was "
+		    "recorded while unlinked");
+		t_snk_push(&f, 6, 3);
+		file_sink_done(&f);
+		is_int(t_snk_check(path, 6, 3 * T_FRAMES, "linked late"), 0,
+		    "linked late: the linked periods, every sample");
+		is_int(t_mask(path), 0x3f, "linked late: mask 0x3F");
 	}
 }
 
