@@ -10,6 +10,8 @@
 #include "aring.h"
 #include "proto.h"
 
+#define AMX_CHAN_MAX	8		/* channels: 7.1 (a ring takes 64) */
+
 /* One open amixd PCM (alsa/pcm_amixd.c). */
 struct amx {
 	snd_pcm_ioplug_t io;		/* first: ALSA's view */
@@ -45,5 +47,7 @@ void amx_destroy(struct amx *a, uint32_t id);
 void amx_arm(struct amx *a);
 uint32_t amx_s24_out(struct amx *a, const unsigned char *buf, uint32_t n);
 void amx_s24_in(unsigned char *buf, uint32_t samples);
+snd_pcm_chmap_query_t **amx_query_chmaps(snd_pcm_ioplug_t *io);
+snd_pcm_chmap_t *amx_get_chmap(snd_pcm_ioplug_t *io);
 
 #endif /* !defined(AM_AMX_H) */

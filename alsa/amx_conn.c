@@ -45,7 +45,6 @@
 
 #define AMX_PERIOD_MIN	64		/* frames */
 #define AMX_PERIODS_MAX	1024
-#define AMX_CHAN_MAX	8		/* channels: 7.1 (a ring takes 64) */
 
 /*
  * The node's name: the client's ("aplay.1234", lib/target.c), with

@@ -580,6 +580,8 @@ static const snd_pcm_ioplug_callback_t amx_ops = {
 	.poll_descriptors_count = amx_poll_count,
 	.poll_descriptors = amx_poll_fds,
 	.poll_revents = amx_poll_revents,
+	.query_chmaps = amx_query_chmaps,
+	.get_chmap = amx_get_chmap,
 };
 
 SND_PCM_PLUGIN_DEFINE_FUNC(amixd)

@@ -582,3 +582,98 @@ pause_ramp() {
 	assert_match '9999' "$output"
 	no_app_nodes
 }
+
+# chfit FILE FREQ...: the amplitude of each FREQ in each channel (JSON).
+chfit() {
+	"$PY" "$AM_TOP/tests/tools/chfit.py" "$@"
+}
+
+# fits_are JSON ROW WANT...: in channel ROW of chfit's JSON, tone k at
+# WANT k: ±0.01 where a tone is wanted (an xrun of this loaded machine
+# may cut a buffer), below 1e-3 (-60 dB) where none is.
+fits_are() {
+	local out=$1 row=$2 k=0 w
+	shift 2
+	for w in "$@"; do
+		if [ "$w" = 0 ]; then
+			below 1e-3 "$(jq ".amp[$row][$k]" <<<"$out")" \
+			    "channel $row, tone $k (none)"
+		else
+			assert_near "$w" "$(jq ".amp[$row][$k]" <<<"$out")" \
+			    0.01 "channel $row, tone $k"
+		fi
+		k=$((k + 1))
+	done
+}
+
+@test "aplay of a 5.1 WAV into master: a 6-channel file_sink records each channel, the stereo one the down-mix" {
+	local f args= six out k
+	# sox gives the n-th sine to the n-th channel: FL 300 Hz ... RR 1300
+	for f in 300 500 700 900 1100 1300; do
+		args="$args sine $f"
+	done
+	# shellcheck disable=SC2086
+	sox -n -r 48000 -c 6 -b 16 "$D/in51.wav" synth 2 $args gain -10
+	six=$(jget "$(req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$D/six.wav\",\"layout\":\"5.1\"}}")" .id)
+	req "{\"cmd\":\"connect\",\"from\":$MIX,\"to\":$six}" >/dev/null
+	rec_start two
+	run -0 timeout 20 aplay -q -D amixd "$D/in51.wav"
+	rec_stop two
+	req "{\"cmd\":\"destroy_node\",\"id\":$six}" >/dev/null
+	wait_until 10 sink_closed "$D/six.wav"
+	sox -V1 "$D/six.wav" "$D/six.trim.wav" silence 1 0.01 0.1% reverse \
+	    silence 1 0.01 0.1% reverse
+	assert_eq 6 "$(soxi -c "$D/six.trim.wav")" "six: channels"
+	assert_near 2 "$(soxi -D "$D/six.trim.wav")" 0.3 "six: seconds"
+	out=$(chfit "$D/six.trim.wav" 300 500 700 900 1100 1300)
+	# -10 dBFS: A = 0.316228, each channel its own tone alone
+	for k in 0 1 2 3 4 5; do
+		# shellcheck disable=SC2046
+		fits_are "$out" "$k" $(for f in 0 1 2 3 4 5; do
+			[ "$f" = "$k" ] && echo 0.316228 || echo 0; done)
+	done
+	# amixd(7): L = FL + g FC + g RL, R = FR + g FC + g RR, g = 1/sqrt 2,
+	# LFE left out: g A = 0.223607
+	assert_eq 2 "$(soxi -c "$D/two.trim.wav")" "two: channels"
+	out=$(chfit "$D/two.trim.wav" 300 500 700 900 1100 1300)
+	fits_are "$out" 0 0.316228 0 0.223607 0 0.223607 0
+	fits_are "$out" 1 0 0.316228 0.223607 0 0 0.223607
+}
+
+@test "speaker-test -c 6 -t sine: the plugin's channel map names each channel; each sounds in turn where it says" {
+	local six order
+	six=$(jget "$(req "{\"cmd\":\"create_node\",\"type\":\"file_sink\",\"args\":{\"path\":\"$D/st6.wav\",\"layout\":\"5.1\"}}")" .id)
+	req "{\"cmd\":\"connect\",\"from\":$MIX,\"to\":$six}" >/dev/null
+	wait_until 5 file_grows "$D/st6.wav"
+	# 3 s of sine per channel, in speaker-test's order of positions
+	run -0 timeout 90 speaker-test -D amixd -t sine -f 440 -c 6 -l 1 \
+	    -r 48000 -F S16_LE -b 200000 -p 50000
+	req "{\"cmd\":\"destroy_node\",\"id\":$six}" >/dev/null
+	# get_chmap: amixd's 5.1 is FL FR FC LFE RL RR, not ALSA's guess
+	# (FL FR RL RR FC LFE): without it "4 - Center" played on RL
+	assert_match ' 2 - Front Center' "$output" "speaker-test: FC is channel 2"
+	assert_match ' 3 - LFE' "$output" "speaker-test: LFE is channel 3"
+	order=$(sed -n 's/^ *\([0-5]\) - .*/\1/p' <<<"$output" | tr '\n' ' ')
+	assert_eq "0 2 1 5 4 3 " "$order" "speaker-test's order"
+	wait_until 10 sink_closed "$D/st6.wav"
+	# Each channel of the recording: when it is loud (0.1 s blocks
+	# above -40 dBFS RMS); they must take turns in that order, each
+	# for about its 3 s, two at once only in a block that straddles a
+	# turn.
+	run -0 "$PY" -c '
+import subprocess, sys, numpy as np
+raw = subprocess.run(["sox", "-V1", sys.argv[1], "-t", "f32", "-"],
+                     capture_output=True, check=True).stdout
+x = np.frombuffer(raw, "<f4").reshape(-1, 6)
+b = 4800
+e = np.sqrt((x[:len(x) // b * b].reshape(-1, b, 6) ** 2).mean(axis=1))
+on = e > 0.01
+both = int((on.sum(axis=1) > 1).sum())
+assert both <= 5, "two channels at once in %d blocks" % both
+first = [int(np.argmax(on[:, k])) if on[:, k].any() else -1 for k in range(6)]
+for k in range(6):
+    assert 20 <= on[:, k].sum() <= 40, "channel %d: %d blocks" % (k, on[:, k].sum())
+print(" ".join(str(k) for k in sorted(range(6), key=lambda k: first[k])))
+' "$D/st6.wav" 2>&1
+	assert_eq "${order% }" "$output" "the recording: channels in turn"
+}
