@@ -61,7 +61,7 @@ pstat() {
 	amtone -f 1000 -d 2 -F f32 >"$d/in.f32"
 	run -0 --separate-stderr bash -c "amtone -f 1000 -d 2 -F f32 | amcat --to $fs"
 	assert_eq "" "$stderr" "amcat is quiet when stderr is no terminal"
-	destroy "$fs"
+	destroy_wait "$fs" "$d/out.wav"
 	out=$(seg same "$d/out.wav" "$d/in.f32")
 	assert_eq true "$(jget "$out" .equal)" "bit-exact ($out)"
 	assert_eq 96000 "$(jget "$out" .frames)" "frames"
@@ -72,7 +72,7 @@ pstat() {
 	local d=$BATS_TEST_TMPDIR fs out
 	fs=$(file_sink "$d/out.wav")
 	run -0 bash -c "amtone -r 44100 -f 1000 -d 2 | amcat -r 44100 --to $fs"
-	destroy "$fs"
+	destroy_wait "$fs" "$d/out.wav"
 	seg trim "$d/out.wav" "$d/trim.wav"
 	out=$(sinefit "$d/trim.wav" 0 0.1)
 	assert_eq 48000 "$(jget "$out" .rate)" "rate"
@@ -88,13 +88,13 @@ pstat() {
 	amtone -f 1000 -d 1 -F f32 >"$d/in.f32"
 	fs=$(file_sink "$d/a.wav")
 	run -0 bash -c "amtone -f 1000 -d 1 -t wav | amcat --to $fs"
-	destroy "$fs"
+	destroy_wait "$fs" "$d/a.wav"
 	out=$(seg same "$d/a.wav" "$d/in.f32")
 	assert_eq true "$(jget "$out" .equal)" "WAV on a pipe: bit-exact"
 	amtone -f 1000 -d 1 -t wav >"$d/in.wav"
 	fs=$(file_sink "$d/b.wav")
 	run -0 amcat --to "$fs" "$d/in.wav"
-	destroy "$fs"
+	destroy_wait "$fs" "$d/b.wav"
 	out=$(seg same "$d/b.wav" "$d/in.f32")
 	assert_eq true "$(jget "$out" .equal)" "WAV file: bit-exact"
 	sox -n -r 44100 -c 1 -b 16 "$d/in.flac" synth 1 sine 500 vol 0.5
@@ -223,7 +223,7 @@ print(" ".join("%.2f" % (20 * np.log10(max(np.abs(x[:, k]).max(), 1e-10)))
 	shape=$(graph_shape)
 	fs=$(file_sink "$d/g.wav")
 	run -0 bash -c "amtone -f 1000 -d 1 | amcat --db -6 --to $fs"
-	destroy "$fs"
+	destroy_wait "$fs" "$d/g.wav"
 	seg trim "$d/g.wav" "$d/g-trim.wav"
 	# The peak: a gap from an underrun on a loaded machine leaves it be.
 	out=$(sox -V1 "$d/g-trim.wav" -n stats 2>&1 |
