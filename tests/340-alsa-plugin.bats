@@ -420,7 +420,9 @@ pause_ramp() {
 		# the few frames a resampler holds, which it does not count).
 		below 4800 "$(jget "$out" .paused_delay_max)" "$rate: delay - held, paused (max)"
 		above -300 "$(jget "$out" .paused_delay_min)" "$rate: delay - held, paused (min)"
-		above "$(($(jget "$r" .paused_delays[0]) - 2 * period))" \
+		# At least the first paused delay less two periods, that
+		# bound included (it was met exactly once).
+		above "$(($(jget "$r" .paused_delays[0]) - 2 * period - 1))" \
 		    "$(jget "$r" '.paused_delays | min')" "$rate: delay while paused (lowest)"
 	done
 	no_app_nodes
