@@ -411,7 +411,8 @@ pause_ramp() {
 			# Resampled: the converter's delay holds a few frames
 			# at the end (not drained); none go at the pause.
 			paused_in_phase "$out" "$rate" 1
-			assert_near 20 "$(jget "$out" .missing)" 20 "$rate: frames not heard"
+			# (the count comes from a phase fit: a few frames either way)
+			assert_near 20 "$(jget "$out" .missing)" 24 "$rate: frames not heard"
 		fi
 		assert_near 997 "$(jget "$out" .freq)" 0.05 "$rate: frequency"
 		assert_near -6.02 "$(jget "$out" .amp_db)" 0.2 "$rate: level"
