@@ -381,15 +381,17 @@ file_sink_relayout(struct file_sink *f, const struct am_layout *l,
 
 	if ((rc = file_sink_info(f, l, &info, err, errlen)) < 0)
 		return rc;
+	/* The writer reads f->ring: it stops before the ring changes. */
+	file_sink_writer_stop(f);
 	ring = f->ring;
 	f->layout = *l;
 	rc = file_sink_ring(f, err, errlen);
 	if (rc < 0) {
 		f->layout = old;
 		f->ring = ring;
+		(void)file_sink_writer_start(f, why, sizeof(why));
 		return rc;
 	}
-	file_sink_writer_stop(f);
 	sf_close(f->sf);
 	file_sink_fixup(f);
 	f->sf = NULL;

@@ -132,18 +132,31 @@ t_mask(const char *path)
 	return -1;
 }
 
-/* Open a file source on path with layout arg (or NULL); 0 or -errno. */
+/*
+ * Open a file source on path with layout arg (or NULL), looping if loop
+ * (an argument: init starts the decoder thread, which reads f->loop, so
+ * the test never writes it afterwards); 0 or -errno.
+ */
 static int
-t_src(struct file_source *f, const char *path, const char *layout,
-    char *err, size_t errlen)
+t_src_loop(struct file_source *f, const char *path, const char *layout,
+    int loop, char *err, size_t errlen)
 {
 	struct node_val v[NODE_ARG_MAX];
 
 	memset(f, 0, sizeof(*f));
 	memset(v, 0, sizeof(v));
 	v[FSRC_ARG_PATH].str = path;
+	v[FSRC_ARG_LOOP].num = loop;
 	v[FSRC_ARG_LAYOUT].str = layout;
 	return file_source_init(f, v, T_RATE, err, errlen);
+}
+
+/* The same, not looping. */
+static int
+t_src(struct file_source *f, const char *path, const char *layout,
+    char *err, size_t errlen)
+{
+	return t_src_loop(f, path, layout, 0, err, errlen);
 }
 
 /* The layout f's hook gives, as a string. */
@@ -315,9 +328,9 @@ t_source_rate(void)
 	sf = sf_open(path, SFM_WRITE, &info);
 	sf_writef_float(sf, t_buf, T_LEN);
 	sf_close(sf);
-	if (!is_int(t_src(&f, path, NULL, err, sizeof(err)), 0, "dc: init"))
+	if (!is_int(t_src_loop(&f, path, NULL, 1, err, sizeof(err)), 0,
+	    "dc: init"))
 		return;
-	f.loop = 1;
 	file_source_run_rate(&f, 44100);
 	memset(&st, 0, sizeof(st));
 	memset(&c, 0, sizeof(c));
