@@ -177,7 +177,10 @@ resampler_init_ch(struct resampler *rs, int quality, uint32_t ch,
 	if (vary)
 		rs->fifo_cap += 8 * (in_rate / 8000 + 2);
 	recipe = soxr_recipes[quality];
-	/* No libsoxr to load: libsamplerate, which is always there. */
+	/*
+	 * No libsoxr to load: libsamplerate, loaded on first use
+	 * (dl_samplerate.c); src_new says why should it not load.
+	 */
 	if (recipe >= 0 && in_rate != out_rate && !lowlat && (nonrt ||
 	    resampler_soxr_unit(in_rate, out_rate) <= RESAMPLER_UNIT_MAX) &&
 	    dl_soxr_load(err, errlen) == 0) {
