@@ -4,9 +4,12 @@
  * deadlines on CLOCK_MONOTONIC. Deadline k is start + k periods, counted
  * in frames so the clock never drifts from rounding. A cycle that ends
  * after the next deadline missed it: an xrun, reported with how late it
- * was; the clock then restarts from now instead of racing to catch up,
- * as a real device would after an underrun. Playback is discarded and
- * capture is silence.
+ * was; the clock then restarts with its next deadline one period after
+ * that cycle ended, as a real device would after an underrun, instead
+ * of racing to catch up. Not at once: a client woken by the late cycle
+ * (an app ring of one period) needs that period to refill, and a cycle
+ * run right away would find every such ring empty. Playback is
+ * discarded and capture is silence.
  *
  * The audio clock (aclock.c) is fed the deadline itself, not the late
  * wake-up: a period rendered for deadline k is "heard" one period later
@@ -71,7 +74,7 @@ backend_null_thread(void *arg)
 		if (end > next) {
 			rt_xrun(rt, RT_XRUN_UNDERRUN, (end - next) / 1000);
 			t0 = end;
-			k = 0;
+			k = 1;
 		}
 	}
 	return NULL;
