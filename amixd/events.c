@@ -117,6 +117,7 @@ events_rt_cb(void *arg, int revents)
 		    rev.b == RT_XRUN_OVERRUN ? "overrun" : "underrun");
 		cJSON_AddNumberToObject(ev, "usec", (double)rev.a);
 		cJSON_AddNumberToObject(ev, "node", rev.node);
+		cJSON_AddNumberToObject(ev, "pos", (double)rev.pos);
 		req_event(REQ_EV_XRUN, ev);
 	}
 	req_free_closed();
@@ -213,6 +214,7 @@ events_node_event(const struct rt_event *rev)
 	if (n != NULL && n->name[0] != '\0')
 		cJSON_AddStringToObject(ev, "name", n->name);
 	cJSON_AddNumberToObject(ev, "frames", (double)rev->a);
+	cJSON_AddNumberToObject(ev, "pos", (double)rev->pos);
 	req_event(REQ_EV_XRUN, ev);
 }
 

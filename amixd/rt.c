@@ -292,7 +292,7 @@ rt_event(struct rt *rt, const struct rt_event *ev)
 void
 rt_xrun(struct rt *rt, int type, uint64_t usec)
 {
-	struct rt_event ev = { RT_EV_XRUN, 0, usec, type };
+	struct rt_event ev = { RT_EV_XRUN, 0, usec, type, rt->pos };
 
 	/* The plan is immutable and the RT thread's own: no race. */
 	if (rt->cur != NULL)
@@ -314,7 +314,7 @@ void
 rt_clock(struct rt *rt, uint64_t t_ns, uint64_t raw_ns, uint64_t dev_frames,
     uint32_t rate, uint32_t period, uint32_t latency, uint32_t in_latency)
 {
-	struct rt_event ev = { RT_EV_CLOCK, 0, 0, 0 };
+	struct rt_event ev = { RT_EV_CLOCK, 0, 0, 0, rt->pos };
 
 	if (aclock_update(&rt->clock, rt->pos, t_ns, raw_ns, dev_frames, rate,
 	    period, latency, in_latency) == 0)
@@ -331,7 +331,7 @@ rt_clock(struct rt *rt, uint64_t t_ns, uint64_t raw_ns, uint64_t dev_frames,
 int
 rt_node_event(struct rt *rt, uint32_t node, int kind, uint64_t a)
 {
-	struct rt_event ev = { RT_EV_NODE, node, a, kind };
+	struct rt_event ev = { RT_EV_NODE, node, a, kind, rt->pos };
 
 	return rt_event(rt, &ev);
 }

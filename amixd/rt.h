@@ -37,6 +37,7 @@ struct rt_event {
 	uint32_t node;			/* node id or 0 */
 	uint64_t a;
 	uint64_t b;
+	uint64_t pos;			/* rt->pos when it was queued */
 };
 
 #define RT_XRUN_UNDERRUN	0	/* playback starved */

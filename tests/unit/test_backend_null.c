@@ -18,6 +18,8 @@
 #include "clock.h"
 #include "engine.h"
 #include "node.h"
+#include "queue.h"
+#include "rt.h"
 #include "t.h"
 #include "tgraph.h"
 
@@ -67,6 +69,8 @@ main(void)
 	struct node *tone, *stamp;
 	struct timespec ts = { 0, 1000000 };
 	uint64_t per = am_clock_frames_ns(PERIOD, RATE), gap;
+	struct rt_event rev;
+	uint64_t pos = 0;
 	char err[160];
 	int i;
 
@@ -95,6 +99,15 @@ main(void)
 	}
 	is_int(i, CYCLES, "and the clock goes on from there, a period a "
 	    "cycle, never ahead");
+	while (am_queue_pop(&e.rt.events, &rev) == 0) {
+		/* Load may add xruns of its own: look for the held one. */
+		if (rev.type == RT_EV_XRUN &&
+		    rev.pos == (uint64_t)(HOLD_AT + 1) * PERIOD)
+			pos = rev.pos;
+	}
+	is_int((long long)pos, (long long)(HOLD_AT + 1) * PERIOD,
+	    "an xrun event's pos is the first frame of the cycle after "
+	    "the late one");
 	engine_done(&e);
 	return t_done();
 }
