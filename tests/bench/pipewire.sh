@@ -173,7 +173,7 @@ pw_streams() {
 }
 
 # am_streams N LATENCY_MS|default [STRESS]: "SRV CLI WK UNDERRUNS
-# FRAMES XRUNS"
+# FRAMES APART XRUNS"
 am_streams() {
 	local n=$1 lat=$2 i mix dev x0 x1 opt=
 	[ "$lat" = default ] || opt="--latency $lat"
@@ -202,8 +202,14 @@ am_streams() {
 	[ -n "$spid" ] && { kill "$spid" 2>/dev/null; wait "$spid"; spid=; }
 	stop_clients
 	bench_amixd_stop
-	echo "$W_SRV $W_CLI $W_WK $(jq -s '[.[] | select(.event == "xrun" and .frames != null)] |
-	    "\(length) \(map(.frames) | add // 0)"' -r "$BENCH_DIR/ev") $((x1 - x0))"
+	# APART: stream underruns not in an engine xrun's late cycle or
+	# the one after it (pos: amixd(7) EVENTS), i.e. the client's own.
+	echo "$W_SRV $W_CLI $W_WK $(jq -s --argjson per $PERIOD '
+	    [.[] | select(.event == "xrun" and .frames == null) | .pos] as $x |
+	    [.[] | select(.event == "xrun" and .frames != null)] |
+	    "\(length) \(map(.frames) | add // 0) \(map(select(.pos as $p |
+	    $x | all(. != $p and . - $per != $p))) | length)"' \
+	    -r "$BENCH_DIR/ev") $((x1 - x0))"
 }
 
 # Does this amcat take one period of latency?
@@ -218,7 +224,7 @@ bench_amixd_stop
 for n in $STREAMS; do
 	read -r ps pc pw pcyc plate pmiss < <(pw_streams "$n")
 	for lat in default "$lat1"; do
-		read -r as ac aw aund afr ax < <(am_streams "$n" "$lat")
+		read -r as ac aw aund afr aapart ax < <(am_streams "$n" "$lat")
 		if [ "$lat" = default ]; then
 			tag=default lnote="amcat at its default latency (100 ms)"
 		else
@@ -231,7 +237,10 @@ for n in $STREAMS; do
 		    "$lnote, $SECS s; server + clients (amtone included on both sides) / $n: amixd $as + $ac %, pipewire $ps + $pc %; underruns in a window as long: amixd $aund events ($afr frames), pipewire $pmiss follower misses in $pcyc cycles"
 		figure "pw_${n}_${tag}_underruns" "$aund" "events in $SECS s" \
 		    "pipewire + $n pw-cat --latency $PERIOD" "$pmiss" lower \
-		    "amixd: stream underrun events ($afr frames of silence), engine xruns $ax; pipewire: followers not finished at the end of a cycle (pw-profiler, $pcyc cycles, $plate marked late), a window of the same length after the CPU one"
+		    "amixd: stream underrun events ($afr frames of silence), $aapart of them apart from the engine's own xruns (not in a late cycle or the one after), engine xruns $ax (wake-ups or cycles past a deadline: host stalls, see cyclictest); pipewire: followers not finished at the end of a cycle (pw-profiler, $pcyc cycles, $plate marked late), a window of the same length after the CPU one"
+		figure "pw_${n}_${tag}_underruns_apart" "$aapart" "events in $SECS s" \
+		    "" "" lower \
+		    "amixd's stream underruns that were not in an engine xrun's late cycle or the cycle after it (by the events' pos): late clients, not host stalls"
 		figure "pw_${n}_${tag}_client_wakeups" "$aw" "per second per client" \
 		    "pw-cat --latency $PERIOD" "$pw" lower \
 		    "context switches of all threads of each amcat / pw-cat; the engine runs 375 periods a second"
@@ -240,7 +249,7 @@ done
 
 # ---- late wake-ups under stress-ng --cpu 2 ----
 read -r ps pc pw pcyc plate pmiss < <(pw_streams "$STRESS_N" stress)
-read -r as ac aw aund afr ax < <(am_streams "$STRESS_N" default stress)
+read -r as ac aw aund afr aapart ax < <(am_streams "$STRESS_N" default stress)
 figure pw_stress_late_cycles "$ax" "cycles in $SECS s" \
     "pipewire + $STRESS_N pw-cat" "$plate" lower \
     "stress-ng --cpu 2; amixd: engine xruns (a wake-up past its deadline); pipewire: cycles pw-profiler marks late (interval or duration over 1.3 quanta, of $pcyc): not the same threshold, PipeWire's is tighter"
