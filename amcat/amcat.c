@@ -19,7 +19,8 @@
  * wake pipe until the engine's real-time thread has drained the ring to
  * its low watermark (half the latency) and written it: one wake-up per
  * half latency (every period at one or two periods of latency), and per
- * wake-up one read of the pipe, one read of the input, no poll(2). The
+ * wake-up one read of the pipe and a copy of the input, which raw PCM
+ * reads up to 64 KiB at a time (play.c), no poll(2). The
  * end of the pipe (read gives 0) says the engine let go: the node was
  * destroyed (the ring says "closed") or the daemon is gone. With a
  * progress line on a terminal it polls the pipe with a timeout instead.

@@ -29,6 +29,7 @@
 #define CAT_REC_MS	500		/* record ring, ms */
 #define CAT_RT_MS	20.0		/* ms: ask SCHED_FIFO below */
 #define CAT_RT_PRIO	50		/* below amixd's ENGINE_RT_PRIO */
+#define CAT_STAGE	65536		/* bytes of raw input read at once */
 
 struct cat {
 	struct am_conn conn;
@@ -36,6 +37,8 @@ struct cat {
 	int wakefd;			/* read end of the engine's pipe */
 	int in;				/* input descriptor */
 	SNDFILE *sf;			/* input through libsndfile, or NULL */
+	unsigned char *stage;		/* raw input read ahead (play.c) */
+	size_t stage_off, stage_len;	/* its unread bytes: [off, len) */
 	uint32_t src_id, gain_id;	/* our nodes, or 0 */
 	uint32_t rate, channels, format;
 	struct am_layout layout;	/* the ring's channels (--layout) */

@@ -2,12 +2,12 @@
 /*
  * play: the input (raw PCM, or a sound file sniff.c recognised) into
  * an app_source, through a gain node for --db, to the target node.
- * The ring holds --latency (at least one engine period); amcat reads
- * the input straight into the ring's memory up to that high watermark,
- * sets the ring's waiting flag and sleeps in cat_sleep until the
- * engine has drained it to half: one wake-up per half latency, one
- * read of the input per wake-up, no poll(2) unless a progress line is
- * drawn. Below CAT_RT_MS it asks for SCHED_FIFO (see amcat.c for why
+ * The ring holds --latency (at least one engine period); amcat copies
+ * the input into the ring's memory up to that high watermark (raw PCM
+ * through a read-ahead of up to CAT_STAGE bytes, a sound file through
+ * libsndfile), sets the ring's waiting flag and sleeps in cat_sleep
+ * until the engine has drained it to half: one wake-up per half
+ * latency, no poll(2) unless a progress line is drawn. Below CAT_RT_MS it asks for SCHED_FIFO (see amcat.c for why
  * and what it costs). At the end of the input it sets eof, waits until
  * the engine has taken every frame, and removes its nodes. -v reports
  * the audio clock (lib/aclock_page.c) and the presentation delay the
@@ -19,6 +19,7 @@
 #include <math.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "amcat.h"
 #include "clock.h"
 #include "log.h"
+#include "util.h"
 
 /*
  * Below CAT_RT_MS of latency, SCHED_FIFO for amcat's one thread, so a
@@ -115,8 +117,39 @@ cat_progress(struct cat *c, int last)
 }
 
 /*
- * Fill the ring up to its high watermark from the input, reading
- * straight into its memory. *eof is set at the end of the input.
+ * Up to n bytes of raw input into dst, as read(2) would give them, from
+ * what one read of up to CAT_STAGE bytes brought in. Why: at one period
+ * of latency a fill is a period (1 KiB of stereo float), and reading
+ * that straight from a pipe cost a system call a wake-up, and woke the
+ * writer (amtone, a player) every page; a read of whatever the pipe
+ * holds serves the next fills from memory. It waits for nothing more
+ * than the direct read did: read(2) returns what there is.
+ */
+static ssize_t
+cat_read_in(struct cat *c, unsigned char *dst, size_t n)
+{
+	ssize_t got;
+
+	if (c->stage_off == c->stage_len) {
+		if (c->stage == NULL)
+			c->stage = xmalloc(CAT_STAGE);
+		got = read(c->in, c->stage, CAT_STAGE);
+		if (got <= 0)
+			return got;
+		c->stage_off = 0;
+		c->stage_len = (size_t)got;
+	}
+	if (n > c->stage_len - c->stage_off)
+		n = c->stage_len - c->stage_off;
+	memcpy(dst, c->stage + c->stage_off, n);
+	c->stage_off += n;
+	return (ssize_t)n;
+}
+
+/*
+ * Fill the ring up to its high watermark from the input, straight into
+ * its memory (raw input through cat_read_in's read-ahead). *eof is set
+ * at the end of the input.
  * 0 or -1 (said why).
  */
 static int
@@ -142,7 +175,7 @@ cat_fill(struct cat *c, size_t *carry, int *eof)
 		return 0;
 	}
 	/* A partial frame stays in place at the start of the region. */
-	n = read(c->in, p + *carry, (size_t)k * r->fbytes - *carry);
+	n = cat_read_in(c, p + *carry, (size_t)k * r->fbytes - *carry);
 	if (n < 0) {
 		if (errno == EINTR)
 			return 0;
@@ -258,6 +291,7 @@ cat_play(struct cat *c, const char *sock, const char *file, const char *want,
 	rc = cat_play_loop(c);
 	cat_progress(c, 1);
 	cat_cleanup(c);
+	free(c->stage);
 	return rc < 0 ? 1 : 0;
 fail:
 	cat_cleanup(c);

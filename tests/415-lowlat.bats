@@ -133,6 +133,30 @@ page_has() {
 	[ "$rate" -le 150 ] || flunk "control thread: $rate wake-ups/s"
 }
 
+@test "amcat reads a raw pipe ahead: about one read(2) a period, not two" {
+	local pid r0 r1 f0 f1 periods reads
+	amtone -f 440 -d 6 | amcat --latency 0 --name ahead --to "$DEV" 3>&- &
+	pid=$!
+	wait_until 20 count_type_is app_source 1
+	sleep 1
+	# syscr: read(2)-like calls; the node's frames: periods played.
+	r0=$(awk '$1 == "syscr:" { print $2 }' "/proc/$pid/io")
+	f0=$(req '{"cmd":"stats"}' | jq '.nodes[] | select(.name == "ahead") | .frames')
+	sleep 2
+	r1=$(awk '$1 == "syscr:" { print $2 }' "/proc/$pid/io")
+	f1=$(req '{"cmd":"stats"}' | jq '.nodes[] | select(.name == "ahead") | .frames')
+	wait "$pid"
+	periods=$(((f1 - f0) / 128))
+	reads=$((r1 - r0))
+	echo "# amcat: $reads reads in $periods periods" >&3
+	[ "$periods" -gt 100 ] || flunk "only $periods periods played"
+	# One read of the wake pipe a period, and the input a 64 KiB read
+	# at a time (8192 frames): reading it straight, each period, made
+	# two.
+	[ "$reads" -le $((periods * 14 / 10)) ] ||
+	    flunk "$reads reads in $periods periods"
+}
+
 @test "a spoilt \"wake\" is refused; a good one passes a pipe's read end" {
 	local out
 	out=$("$PY" "$HOSTILE" "$AUDIOMIXERD_SOCKET" refuse)
