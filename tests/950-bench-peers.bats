@@ -33,7 +33,8 @@ figures_complete() {
 	    bash "$BENCH/pipewire.sh" >"$BATS_TEST_TMPDIR/out" \
 	    2>"$BATS_TEST_TMPDIR/err" 3>&- </dev/null ||
 	    flunk "pipewire.sh failed: $(cat "$BATS_TEST_TMPDIR/err")"
-	figures_complete "$BATS_TEST_TMPDIR/out" pw_boot_ms pw_idle_rss_mb \
+	figures_complete "$BATS_TEST_TMPDIR/out" pw_boot_ms pw_boot_client_ms \
+	    pw_idle_rss_mb \
 	    pw_idle_wakeups pw_1_default_cpu_per_stream_pct \
 	    pw_1_default_underruns pw_1_default_client_wakeups \
 	    pw_2_default_cpu_per_stream_pct pw_2_period_cpu_per_stream_pct \
@@ -42,6 +43,62 @@ figures_complete() {
 	# Every pw-cat was linked: none of the streams was left unplayed.
 	! grep -q "not every pw-cat linked" "$BATS_TEST_TMPDIR/err" ||
 	    flunk "$(cat "$BATS_TEST_TMPDIR/err")"
+}
+
+# bootprobe (pw_boot_ms's clock) really waits for an answer: with no
+# server it fails, saying so, once its time is up, and never prints a
+# figure; against a server started after its "ready" it prints the
+# microseconds from the exec time in the stamp, one number, for amixd
+# and for PipeWire alike.
+@test "bootprobe: no server is a clear error in bounded time; a live one answers" {
+	local probe=$AM_TOP/build/tests/bench/bootprobe d=$BATS_TEST_TMPDIR m t0
+	[ -x "$probe" ] || flunk "$probe is not built (make check and make" \
+	    "bench build it; it needs libpipewire-0.3-dev)"
+	export PIPEWIRE_RUNTIME_DIR=$d/pw
+	mkdir -p "$PIPEWIRE_RUNTIME_DIR"
+	for m in amixd:"$d/none.sock" pipewire:pipewire-none; do
+		now_us
+		t0=$REPLY
+		run --separate-stderr -1 timeout 10 "$probe" "${m%%:*}" \
+		    "${m#*:}" "$d/stamp" 300
+		now_us
+		assert_eq ready "$output" "$m: stdout"
+		assert_eq "bootprobe: ${m%%:*} ${m#*:} did not answer within 300 ms" \
+		    "$stderr" "$m: stderr"
+		# bounded: it gave up, well before timeout(1)'s 10 s
+		[ $((REPLY - t0)) -lt 8000000 ] ||
+		    flunk "$m: took $((REPLY - t0)) us"
+	done
+	# bad usage is refused, not run
+	run -2 "$probe" amixd "$d/s" "$d/stamp" 0
+	run -2 "$probe" jackd "$d/s" "$d/stamp" 100
+
+	# A live amixd, then a live PipeWire, through pipewire.sh's own
+	# helpers (lib.sh, pwlib.sh): each answers, with a figure in us.
+	BENCH_DIR=$d/bench BENCH_BUILD=$AM_TOP/build
+	mkdir -p "$BENCH_DIR"
+	(
+		set -e
+		. "$AM_TOP/tests/bench/lib.sh"
+		. "$AM_TOP/tests/bench/pwlib.sh"
+		trap 'bench_amixd_stop; bench_pw_stop' EXIT
+		boot_probe_start amixd "$AUDIOMIXERD_SOCKET" "$BENCH_DIR/a.exec"
+		BENCH_EXEC_STAMP=$BENCH_DIR/a.exec bench_daemon \
+		    "$BENCH_DIR/amixd.log" amixd -n -b null
+		BENCH_PID=$!
+		boot_probe_wait
+		amctl ping >/dev/null
+		echo "amixd $READY_US"
+		bench_amixd_stop
+		bench_pw_start probe
+		echo "pipewire $PW_READY_US"
+		bench_pw_stop
+	) >"$d/live" 2>"$d/live.err" 3>&- </dev/null ||
+	    flunk "live: $(cat "$d/live" "$d/live.err")"
+	for m in amixd pipewire; do
+		grep -Eq "^$m [0-9]+\$" "$d/live" ||
+		    flunk "$m: no figure: $(cat "$d/live" "$d/live.err")"
+	done
 }
 
 @test "alsaapps.sh: aplay through amixd, jack and pipewire-alsa, every figure a number" {

@@ -84,6 +84,54 @@ ready_since() {
 	    'BEGIN { printf "%d", (b - a) * 1e6 }')
 }
 
+# boot_probe_start MODE TARGET STAMP: start bootprobe (MODE amixd, TARGET
+# the socket; MODE pipewire, TARGET the remote name) before the server
+# is exec'd, and wait for its "ready" line: its own start-up (for
+# PipeWire, libpipewire's loading and pw_init) is then behind it, out
+# of the figure. STAMP is the server's BENCH_EXEC_STAMP (removed here,
+# so an old one is never read). Sets PROBE_PID; 1, saying why, when the
+# probe is not built or never got ready.
+boot_probe_start() {
+	local i=0 l=
+	command -v bootprobe >/dev/null || {
+		echo "${0##*/}: bootprobe is not built (make bench builds it;" \
+		    "it needs libpipewire-0.3-dev: make deps)" >&2
+		return 1
+	}
+	rm -f "$3"
+	: >"$BENCH_DIR/probe.out"
+	bootprobe "$1" "$2" "$3" "${PROBE_TIMEOUT_MS:-5000}" \
+	    >"$BENCH_DIR/probe.out" 2>"$BENCH_DIR/probe.err" </dev/null &
+	PROBE_PID=$!
+	until [ "$l" = ready ]; do
+		read -r l <"$BENCH_DIR/probe.out"
+		kill -0 "$PROBE_PID" 2>/dev/null && [ "$i" -lt 1000 ] || {
+			echo "${0##*/}: bootprobe $1 did not get ready:" \
+			    "$(cat "$BENCH_DIR/probe.err")" >&2
+			kill "$PROBE_PID" 2>/dev/null
+			wait "$PROBE_PID" 2>/dev/null
+			return 1
+		}
+		i=$((i + 1))
+		[ "$l" = ready ] || sleep 0.01
+	done
+}
+
+# boot_probe_wait: wait for the probe of boot_probe_start and set
+# READY_US to what it printed: the microseconds from the server's exec
+# to its first answer to a real request. 1, with its error, when the
+# server never answered.
+boot_probe_wait() {
+	local rc
+	wait "$PROBE_PID"
+	rc=$?
+	PROBE_PID=
+	READY_US=$(sed -n 2p "$BENCH_DIR/probe.out")
+	[ "$rc" = 0 ] && [ -n "$READY_US" ] && return 0
+	echo "${0##*/}: $(cat "$BENCH_DIR/probe.err")" >&2
+	return 1
+}
+
 # wait_for CMD...: run CMD (output dropped) every 20 ms until it
 # succeeds, for up to 10 s of wall time (not tries: a try may itself
 # take long on a loaded machine); 1, and says so, when it never did.

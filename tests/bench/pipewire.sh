@@ -3,11 +3,17 @@
 # amixd (null backend, period 128) side by side with PipeWire (a private
 # server, null sink at quantum 128, no session manager: pwlib.sh), one
 # after the other on the same machine:
-#   boot     exec to the first answer: amctl ping / pw-cli info 0, each
-#            bare, polled back to back by the same shell loop
-#            (ready_since: so both include one run of their client; the
-#            note gives that client's own time against a ready server),
-#            median of RUNS
+#   boot     exec to the first answer to a real request, median of
+#            RUNS, amixd and PipeWire in turn: bootprobe (bootprobe.c),
+#            started and set up before the server's exec, tries every
+#            150 us: amixd a connect and a ping, PipeWire libpipewire's
+#            pw_context_connect and a core sync round trip; so no
+#            client's start-up is in either figure (pw_boot_ms). Beside
+#            it, for information, the older client-inclusive figure
+#            (pw_boot_client_ms): amctl ping / pw-cli info 0, each bare,
+#            polled back to back by the same shell loop (ready_since),
+#            so both include one fork, exec and run of their client; the
+#            note gives that client's own time against a ready server
 #   idle     VmRSS 2 s after ready, and context switches a second of all
 #            threads over the next 2 s, median of RUNS
 #   streams  N = STREAMS (default 1 16 64) tones for SECS seconds:
@@ -28,7 +34,7 @@
 #            past its deadline) and stream underruns against the cycles
 #            pw-profiler marks late (over 1.3 quanta) and the followers
 #            that missed.
-# Medians over RUNS where said; the stream and stress windows run once
+# ONLY=boot stops after pw_boot_ms. Medians over RUNS where said; the stream and stress windows run once
 # each per call (run this script several times for medians).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -40,6 +46,17 @@ STRESS_N=${STRESS_N:-16}
 PERIOD=128
 ONE_MS=$(awk -v p=$PERIOD 'BEGIN { printf "%.3f", p * 1000 / 48000 }')
 spid= ev=
+# the stream clients running (pw_streams, am_streams), stopped on exit
+cats=() tones=()
+stop_clients() {
+	local p
+	[ "${#tones[@]}" -gt 0 ] && kill "${tones[@]}" 2>/dev/null
+	[ "${#cats[@]}" -gt 0 ] && kill "${cats[@]}" 2>/dev/null
+	for p in "${cats[@]}" "${tones[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	cats=() tones=()
+}
 trap 'exit 143' TERM
 trap 'stop_clients; [ -n "$spid" ] && kill "$spid" 2>/dev/null;
     [ -n "$ev" ] && kill "$ev" 2>/dev/null; bench_amixd_stop; bench_pw_stop;
@@ -75,7 +92,35 @@ one_client_ms() {
 	done | median | us_to_ms
 }
 
-# ---- boot and idle ----
+command -v bootprobe >/dev/null || { echo "pipewire.sh: bootprobe is not" \
+    "built (make bench builds it; it needs libpipewire-0.3-dev: make deps)" >&2
+    exit 1; }
+
+# ---- boot: bootprobe, no client start-up on either side ----
+: >"$BENCH_DIR/a.probe"; : >"$BENCH_DIR/p.probe"
+for r in $(seq "$RUNS"); do
+	rm -f "$AUDIOMIXERD_SOCKET"
+	boot_probe_start amixd "$AUDIOMIXERD_SOCKET" "$BENCH_DIR/a.exec" ||
+	    exit 1
+	BENCH_EXEC_STAMP=$BENCH_DIR/a.exec bench_daemon \
+	    "$BENCH_DIR/amixd.log" amixd -n -b null -p $PERIOD
+	BENCH_PID=$!
+	bench_pid_record "$BENCH_PID"
+	boot_probe_wait || { cat "$BENCH_DIR/amixd.log" >&2; exit 1; }
+	echo "$READY_US" >>"$BENCH_DIR/a.probe"
+	bench_amixd_stop
+
+	bench_pw_start probe || exit 1
+	echo "$PW_READY_US" >>"$BENCH_DIR/p.probe"
+	bench_pw_stop
+done
+figure pw_boot_ms "$(median <"$BENCH_DIR/a.probe" | us_to_ms)" ms \
+    "pipewire (null sink), libpipewire connect + core sync" \
+    "$(median <"$BENCH_DIR/p.probe" | us_to_ms)" lower \
+    "exec to the first answer to a real request, no client start-up on either side: bootprobe, set up before the exec, tries every 150 us (amixd: connect + ping; pipewire: pw_context_connect + pw_core_sync round trip), median of $RUNS, the servers in turn"
+[ "${ONLY-}" = boot ] && exit 0
+
+# ---- boot with a client, and idle ----
 : >"$BENCH_DIR/a.boot"; : >"$BENCH_DIR/p.boot"
 : >"$BENCH_DIR/a.rss"; : >"$BENCH_DIR/p.rss"
 : >"$BENCH_DIR/a.wk"; : >"$BENCH_DIR/p.wk"
@@ -106,10 +151,10 @@ for r in $(seq "$RUNS"); do
 	[ "$r" = 1 ] && p_client=$(one_client_ms pw-cli info 0)
 	bench_pw_stop
 done
-figure pw_boot_ms "$(median <"$BENCH_DIR/a.boot" | us_to_ms)" ms \
+figure pw_boot_client_ms "$(median <"$BENCH_DIR/a.boot" | us_to_ms)" ms \
     "pipewire (null sink) to first pw-cli info 0" \
     "$(median <"$BENCH_DIR/p.boot" | us_to_ms)" lower \
-    "exec to first answer, the same shell loop polling each server's client back to back, bare (amctl ping: $a_client ms, pw-cli info 0: $p_client ms against a ready server), median of $RUNS"
+    "for information (the target reads pw_boot_ms): exec to first answer with one client start-up in it, the same shell loop running each server's client back to back, bare (amctl ping: $a_client ms, pw-cli info 0: $p_client ms against a ready server), median of $RUNS"
 figure pw_idle_rss_mb "$(median <"$BENCH_DIR/a.rss")" MB "pipewire (null sink)" \
     "$(median <"$BENCH_DIR/p.rss")" lower \
     "VmRSS 2 s after ready, median of $RUNS; amixd -n -p 128 (engine stopped), pipewire with its sink suspended"
@@ -118,16 +163,6 @@ figure pw_idle_wakeups "$(median <"$BENCH_DIR/a.wk")" "per second" \
     "context switches of all threads over 2 s after ready, median of $RUNS"
 
 # ---- streams ----
-cats=() tones=()
-stop_clients() {
-	local p
-	[ "${#tones[@]}" -gt 0 ] && kill "${tones[@]}" 2>/dev/null
-	[ "${#cats[@]}" -gt 0 ] && kill "${cats[@]}" 2>/dev/null
-	for p in "${cats[@]}" "${tones[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	cats=() tones=()
-}
 
 # window SERVER_PID: CPU of the server and of the clients (cats and
 # tones) over SECS, and the clients' switches; sets W_SRV W_CLI (% of
