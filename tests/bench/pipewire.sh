@@ -117,7 +117,7 @@ done
 figure pw_boot_ms "$(median <"$BENCH_DIR/a.probe" | us_to_ms)" ms \
     "pipewire (null sink), libpipewire connect + core sync" \
     "$(median <"$BENCH_DIR/p.probe" | us_to_ms)" lower \
-    "exec to the first answer to a real request, no client start-up on either side: bootprobe, set up before the exec, tries every 150 us (amixd: connect + ping; pipewire: pw_context_connect + pw_core_sync round trip), median of $RUNS, the servers in turn"
+    "exec to the first answer to a real request, no client start-up on either side: bootprobe, set up before the exec, tries every 150 us (amixd: connect + ping; pipewire: pw_context_connect + pw_core_sync round trip), median of $RUNS, the servers in turn; fastest run: amixd $(sort -n "$BENCH_DIR/a.probe" | head -n 1 | us_to_ms) ms, pipewire $(sort -n "$BENCH_DIR/p.probe" | head -n 1 | us_to_ms) ms"
 [ "${ONLY-}" = boot ] && exit 0
 
 # ---- boot with a client, and idle ----
