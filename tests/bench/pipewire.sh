@@ -34,8 +34,9 @@
 #            past its deadline) and stream underruns against the cycles
 #            pw-profiler marks late (over 1.3 quanta) and the followers
 #            that missed.
-# ONLY=boot stops after pw_boot_ms. Medians over RUNS where said; the stream and stress windows run once
-# each per call (run this script several times for medians).
+# Medians over RUNS where said; the stream and stress windows run once
+# each per call (run this script several times for medians). ONLY=boot
+# stops after pw_boot_ms.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pwlib.sh"
@@ -163,7 +164,6 @@ figure pw_idle_wakeups "$(median <"$BENCH_DIR/a.wk")" "per second" \
     "context switches of all threads over 2 s after ready, median of $RUNS"
 
 # ---- streams ----
-
 # window SERVER_PID: CPU of the server and of the clients (cats and
 # tones) over SECS, and the clients' switches; sets W_SRV W_CLI (% of
 # one core), W_WK (per second per client) and W_NS.
