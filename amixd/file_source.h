@@ -63,7 +63,7 @@ struct file_source {
 	uint64_t base_out;		/* ring pos of the last flush */
 	sf_count_t base_in;		/* file frame there */
 	uint64_t out_left;		/* frames still to make, no loop */
-	uint32_t sb_off, sb_len;	/* sbuf frames not yet converted */
+	uint32_t sb_off, sb_len;	/* read, not yet fed: ibuf or sbuf */
 
 	/* Real-time thread. */
 	const struct node_cycle *cycle;	/* the period being pulled */

@@ -37,6 +37,8 @@
  * converted by am_afmt_decode, which gives the floats libsndfile would
  * (s / 32768) in one read(2) of the chunk instead of one per 8 KiB
  * and with vector code: the 16-bit file mix reads 16 files at once.
+ * With buf NULL the frames stay as read, in ibuf (a 16-bit WAV) or sbuf,
+ * for file_source_feed to hand the converter without a staging copy.
  */
 static sf_count_t
 file_source_readf(struct file_source *f, float *buf, uint32_t want)
@@ -44,33 +46,34 @@ file_source_readf(struct file_source *f, float *buf, uint32_t want)
 	sf_count_t got;
 
 	if (f->ibuf == NULL)
-		return sf_readf_float(f->sf, buf, want);
+		return sf_readf_float(f->sf, buf != NULL ? buf : f->sbuf,
+		    want);
 	got = sf_readf_short(f->sf, f->ibuf, want);
-	if (got > 0)
+	if (got > 0 && buf != NULL)
 		am_afmt_decode(AM_AFMT_S16, buf, f->ibuf, (size_t)got *
 		    f->channels);
 	return got;
 }
 
 /*
- * Decoder (or init, before the decoder starts): read up to want frames,
- * at most FSRC_CHUNK, into sbuf, every channel as the file has them.
- * Seeks back to the start at the end of the file when looping. Returns
- * the frames read, 0 at the end.
+ * Decoder (or init): read up to want frames, at most FSRC_CHUNK, every
+ * channel as the file has them, as float into dst, or left as read
+ * (dst NULL: file_source_readf). Seeks back to the start at the end of
+ * the file when looping. Returns the frames read, 0 at the end.
  */
-uint32_t
-file_source_read(struct file_source *f, uint32_t want)
+static uint32_t
+file_source_get(struct file_source *f, float *dst, uint32_t want)
 {
 	sf_count_t got;
 
 	if (want > FSRC_CHUNK)
 		want = FSRC_CHUNK;
-	got = file_source_readf(f, f->sbuf, want);
+	got = file_source_readf(f, dst, want);
 	if (got <= 0 && f->loop && f->pass > 0) {
 		if (sf_seek(f->sf, 0, SEEK_SET) < 0)
 			return 0;
 		f->pass = 0;
-		got = file_source_readf(f, f->sbuf, want);
+		got = file_source_readf(f, dst, want);
 	}
 	if (got <= 0)
 		return 0;
@@ -79,8 +82,20 @@ file_source_read(struct file_source *f, uint32_t want)
 }
 
 /*
+ * Decoder (or init, before the decoder starts): file_source_get into
+ * sbuf, as float.
+ */
+uint32_t
+file_source_read(struct file_source *f, uint32_t want)
+{
+	return file_source_get(f, f->sbuf, want);
+}
+
+/*
  * Decoder: the converter's input callback. frames of the file, from
- * what sbuf still holds then fresh reads; silence past the end.
+ * what was read and not yet fed, then fresh reads; silence past the
+ * end. A 16-bit file is decoded straight into dst, the converter's own
+ * input buffer: one pass over the samples, not a decode and a copy.
  */
 static void
 file_source_feed(void *ctx, float *dst, uint32_t frames)
@@ -92,7 +107,7 @@ file_source_feed(void *ctx, float *dst, uint32_t frames)
 	while (frames > 0) {
 		if (f->sb_len == 0) {
 			f->sb_off = 0;
-			f->sb_len = file_source_read(f, FSRC_CHUNK);
+			f->sb_len = file_source_get(f, NULL, FSRC_CHUNK);
 			if (f->sb_len == 0) {
 				memset(dst, 0, frames * ch *
 				    sizeof(float));
@@ -100,8 +115,12 @@ file_source_feed(void *ctx, float *dst, uint32_t frames)
 			}
 		}
 		k = frames < f->sb_len ? frames : f->sb_len;
-		memcpy(dst, f->sbuf + ch * f->sb_off, k * ch *
-		    sizeof(float));
+		if (f->ibuf != NULL)
+			am_afmt_decode(AM_AFMT_S16, dst, f->ibuf + ch *
+			    f->sb_off, k * ch);
+		else
+			memcpy(dst, f->sbuf + ch * f->sb_off, k * ch *
+			    sizeof(float));
 		dst += ch * k;
 		frames -= k;
 		f->sb_off += k;
@@ -114,16 +133,21 @@ file_source_feed(void *ctx, float *dst, uint32_t frames)
  * frames added, 0 at the end. Converted output is made in blocks of
  * FSRC_OUT exactly (the decoder waits for that much room), whatever
  * the timing: the converter sees the same calls, so the bytes are the
- * same run to run.
+ * same run to run. Frames go straight into the ring's free slots
+ * (am_queue_wspan) when they lie in one piece, as they do but after a
+ * retune at an odd position: no staging buffer and second copy; else
+ * through obuf.
  */
 static uint32_t
 file_source_fill(struct file_source *f, uint32_t space)
 {
-	uint32_t n;
+	uint32_t n, run;
+	float *dst;
 
+	dst = am_queue_wspan(&f->ring, &run);
 	if (f->conv_rate == f->file_rate) {
-		n = file_source_read(f, space);
-		am_queue_write(&f->ring, f->sbuf, n);
+		n = file_source_get(f, dst, space < run ? space : run);
+		am_queue_commit(&f->ring, n);
 		return n;
 	}
 	n = space < FSRC_OUT ? space : FSRC_OUT;
@@ -131,8 +155,13 @@ file_source_fill(struct file_source *f, uint32_t space)
 		n = (uint32_t)f->out_left;
 	if (n == 0)
 		return 0;
-	resampler_run(&f->conv, f->obuf, n, file_source_feed, f);
-	am_queue_write(&f->ring, f->obuf, n);
+	if (run >= n) {
+		resampler_run(&f->conv, dst, n, file_source_feed, f);
+		am_queue_commit(&f->ring, n);
+	} else {
+		resampler_run(&f->conv, f->obuf, n, file_source_feed, f);
+		am_queue_write(&f->ring, f->obuf, n);
+	}
 	f->out_left -= n;
 	return n;
 }

@@ -127,6 +127,39 @@ am_queue_write(struct am_queue *r, const void *recs, uint32_t n)
 }
 
 /*
+ * RT: producer. The free slots that follow wr in one piece, for the
+ * caller to fill in place and then publish with am_queue_commit: their
+ * count in *n (0 when the ring is full; fewer than am_queue_space where
+ * the buffer wraps). Returns the first of them. Saves the copy
+ * am_queue_write makes from a staging buffer.
+ */
+void *
+am_queue_wspan(struct am_queue *r, uint32_t *n)
+{
+	uint64_t wr;
+	uint32_t space, slot;
+
+	wr = atomic_load_explicit(&r->wr, memory_order_relaxed);
+	if (am_spsc_avail(1, wr, am_spsc_peer(&r->rd), r->cap, &space) < 0)
+		space = 0;	/* cannot happen: both sides are ours */
+	*n = am_spsc_run(wr, r->cap, space, &slot);
+	return r->data + (size_t)slot * r->recsz;
+}
+
+/*
+ * RT: producer. Publish the first n records of what am_queue_wspan gave
+ * (at most its count), filled in place: release, as am_queue_write.
+ */
+void
+am_queue_commit(struct am_queue *r, uint32_t n)
+{
+	uint64_t wr;
+
+	wr = atomic_load_explicit(&r->wr, memory_order_relaxed);
+	am_spsc_publish(&r->wr, wr + n);
+}
+
+/*
  * RT: consumer. Copy up to n records out of the ring into recs and free
  * their slots. Return the number read, fewer than n (maybe 0) when the
  * ring runs empty.

@@ -25,6 +25,8 @@ void am_queue_done(struct am_queue *r);
 uint32_t am_queue_count(struct am_queue *r);
 uint32_t am_queue_space(struct am_queue *r);
 uint32_t am_queue_write(struct am_queue *r, const void *recs, uint32_t n);
+void *am_queue_wspan(struct am_queue *r, uint32_t *n);
+void am_queue_commit(struct am_queue *r, uint32_t n);
 uint32_t am_queue_read(struct am_queue *r, void *recs, uint32_t n);
 uint32_t am_queue_skip(struct am_queue *r, uint32_t n);
 int am_queue_push(struct am_queue *r, const void *rec);

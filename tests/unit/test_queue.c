@@ -209,7 +209,7 @@ static void *
 producer(void *arg)
 {
 	struct stress *st = arg;
-	unsigned char buf[STRESS_CHUNK * STRESS_RECSZ];
+	unsigned char buf[STRESS_CHUNK * STRESS_RECSZ], *p;
 	uint64_t seq = 0;
 	uint32_t n, k, got, turn = 0;
 
@@ -226,6 +226,20 @@ producer(void *arg)
 		n = 1 + turn % STRESS_CHUNK;
 		if (n > st->n - seq)
 			n = (uint32_t)(st->n - seq);
+		if (turn % 5 == 3) {	/* filled in place */
+			p = am_queue_wspan(&st->ring, &k);
+			if (k == 0) {
+				sched_yield();
+				continue;
+			}
+			if (n > k)
+				n = k;
+			for (k = 0; k < n; k++)
+				rec_put(p + k * STRESS_RECSZ, seq + k);
+			am_queue_commit(&st->ring, n);
+			seq += n;
+			continue;
+		}
 		for (k = 0; k < n; k++)
 			rec_put(buf + k * STRESS_RECSZ, seq + k);
 		got = am_queue_write(&st->ring, buf, n);
@@ -297,11 +311,51 @@ test_stress(void)
 	am_queue_done(&st.ring);
 }
 
+/*
+ * am_queue_wspan gives the free slots up to the end of the buffer, then
+ * from its start after the wrap, none when full; am_queue_commit
+ * publishes what was filled in place, read back in order.
+ */
+static void
+test_wspan(void)
+{
+	struct am_queue r;
+	uint32_t v[4] = { 1, 2, 3, 4 }, out[4], n, *p;
+
+	if (am_queue_init(&r, 4, sizeof(uint32_t)) != 0) {
+		ok(0, "init for wspan");
+		return;
+	}
+	p = am_queue_wspan(&r, &n);
+	ok(p == (uint32_t *)(void *)r.data && n == 4, "wspan: empty ring, "
+	    "all 4 slots from the first (%u)", n);
+	am_queue_write(&r, v, 3);
+	am_queue_read(&r, out, 2);
+	p = am_queue_wspan(&r, &n);
+	ok(p == (uint32_t *)(void *)r.data + 3 && n == 1, "wspan: 1 slot "
+	    "before the wrap, not the 3 free (%u)", n);
+	p[0] = 40;
+	am_queue_commit(&r, 1);
+	p = am_queue_wspan(&r, &n);
+	ok(p == (uint32_t *)(void *)r.data && n == 2, "wspan: 2 slots "
+	    "after the wrap (%u)", n);
+	p[0] = 50;
+	p[1] = 60;
+	am_queue_commit(&r, 2);
+	(void)am_queue_wspan(&r, &n);
+	is_int(n, 0, "wspan: none when full");
+	is_int(am_queue_read(&r, out, 4), 4, "wspan: 4 to read");
+	ok(out[0] == 3 && out[1] == 40 && out[2] == 50 && out[3] == 60,
+	    "wspan: committed records read in order");
+	am_queue_done(&r);
+}
+
 int
 main(void)
 {
 	test_init();
 	test_ops();
+	test_wspan();
 	test_stress();
 	return t_done();
 }
