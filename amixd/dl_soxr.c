@@ -31,6 +31,10 @@
 	    size_t *idone, soxr_out_t out, size_t olen, size_t *odone), \
 	    (s, in, ilen, idone, out, olen, odone)) \
 	X(void, soxr_delete, (soxr_t s), (s)) \
+	X(soxr_error_t, soxr_set_input_fn, (soxr_t s, soxr_input_fn_t fn, \
+	    void *state, size_t max_ilen), (s, fn, state, max_ilen)) \
+	X(size_t, soxr_output, (soxr_t s, soxr_out_t out, size_t olen), \
+	    (s, out, olen)) \
 	X(soxr_quality_spec_t, soxr_quality_spec, (unsigned long recipe, \
 	    unsigned long flags), (recipe, flags)) \
 	X(soxr_runtime_spec_t, soxr_runtime_spec, (unsigned threads), \

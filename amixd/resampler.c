@@ -20,7 +20,8 @@
  * soxr is always called in fixed blocks (resampler_soxr.c): on the
  * real-time thread (the resample node, app streams) after priming at
  * init, so that it never allocates there; off it (RESAMPLER_NONRT: a
- * file source's decoder thread) without.
+ * file source's decoder thread) without, and through soxr's input
+ * callback, so that its output needs no staging copy.
  *
  * Variable ratio: a converter made with RESAMPLER_VARY may be asked on
  * the real-time thread to convert to another output rate (a source that

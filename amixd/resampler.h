@@ -46,6 +46,11 @@ struct resampler {
 	float *obuf;			/* converted, not taken yet */
 	uint32_t obuf_off, obuf_len;	/* frames */
 	uint32_t obuf_cap;		/* frames */
+	/* soxr off it: soxr_output pulls through its input callback */
+	int direct;			/* converts so (resampler_soxr_open) */
+	resampler_pull pull;		/* during resampler_soxr_run */
+	void *pull_ctx;
+	uint32_t piece;			/* frames per pull */
 };
 
 int resampler_init(struct resampler *rs, int quality, uint32_t in_rate,

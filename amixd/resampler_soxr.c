@@ -2,8 +2,9 @@
 /*
  * libsoxr on the real-time thread (resampler.c's converters made without
  * RESAMPLER_NONRT: the resample node, app streams), without a heap call
- * there; and off it (a file source's decoder), in the same fixed calls
- * but not primed (resampler_soxr_open).
+ * there; and off it (a file source's decoder), with input in the same
+ * fixed calls but not primed, soxr_output writing each run straight
+ * into the caller's buffer (resampler_soxr_open).
  *
  * What soxr allocates after soxr_create: its transform buffers, on the
  * first call; and its FIFOs, one per stage and channel plus the output
@@ -51,8 +52,6 @@
 #define RS_PRIME_CALLS	1024		/* calls on silence at init */
 #define RS_PRIME_OUT	(1u << 17)	/* priming: output frames per call */
 #define RS_FILE_CHUNK	1024		/* off RT: input frames per call */
-#define RS_FILE_OBUF	16384		/* off RT: obuf beyond two calls' */
-#define RS_FILE_SPINS	4096		/* off RT: calls a run, beyond n's */
 
 static void resampler_soxr_fix(struct resampler *rs, uint32_t obuf_cap,
     uint32_t spins);
@@ -144,28 +143,76 @@ resampler_soxr_fix(struct resampler *rs, uint32_t obuf_cap, uint32_t spins)
 }
 
 /*
+ * Decoder (soxr's input callback, in soxr_output): one fixed call's
+ * input, chunk frames pulled into the FIFO in pieces as
+ * resampler_soxr_run would, whatever soxr asked for: soxr takes all it
+ * is given.
+ */
+static size_t
+resampler_soxr_in(void *ctx, soxr_in_t *data, size_t requested)
+{
+	struct resampler *rs = ctx;
+	uint32_t k, m;
+
+	(void)requested;
+	for (k = 0; k < rs->chunk; k += m) {
+		m = rs->chunk - k < rs->piece ? rs->chunk - k : rs->piece;
+		rs->pull(rs->pull_ctx, rs->fifo + (size_t)rs->ch * k, m);
+	}
+	*data = rs->fifo;
+	return rs->chunk;
+}
+
+/*
  * Control: ready rs->soxr, just made, for resampler_soxr_run off the
  * real-time thread (a file source's decoder), where it may allocate:
- * calls of RS_FILE_CHUNK frames, no priming; what one call gives beyond
- * obuf stays in soxr until the next. Being called with input fixed
- * rather than as the period needs also keeps soxr from taking input in
- * dribs while it waits for a whole transform block (soxr takes only as
- * much input per call as the output asked for: near the end of a
- * period, a few frames), which ran out of calls and left gaps of
- * silence, every few seconds, in files converted before.
+ * soxr_output writes each run's frames straight into out and, while it
+ * holds too few, takes input through resampler_soxr_in, RS_FILE_CHUNK
+ * frames a call, no priming; what it makes beyond the run stays in soxr
+ * for the next. No obuf, and no copy out of it: the converted frames
+ * are written once, into the caller's buffer (a file source's ring).
+ * The input is the same fixed calls as on the real-time thread, and
+ * soxr's output does not depend on how it is taken, so a file converts
+ * to the same bytes. Being called with input fixed rather than as the
+ * period needs also keeps soxr from taking input in dribs while it
+ * waits for a whole transform block (soxr_process takes only as much
+ * input per call as the output asked for: near the end of a period, a
+ * few frames), which ran out of calls and left gaps of silence, every
+ * few seconds, in files converted before. rs must stay where it is:
+ * soxr keeps its address for the callback.
  */
 void
 resampler_soxr_open(struct resampler *rs, uint32_t max_out)
 {
-	uint32_t per;
-
+	(void)max_out;
 	rs->chunk = RS_FILE_CHUNK;
 	if (rs->fifo_cap < rs->chunk)
 		rs->fifo_cap = rs->chunk;
-	per = (uint32_t)((uint64_t)rs->chunk * rs->out_rate / rs->in_rate) + 1;
 	rs->skip = 0;
-	resampler_soxr_fix(rs, 2 * per + RS_FILE_OBUF, (max_out + per - 1) /
-	    per + RS_FILE_SPINS);
+	rs->direct = 1;
+	rs->fixed = 1;
+	(void)soxr_set_input_fn(rs->soxr, resampler_soxr_in, rs, rs->chunk);
+}
+
+/*
+ * Decoder: resampler_soxr_run for a converter of resampler_soxr_open.
+ * What soxr cannot make (an error only) is silence.
+ */
+static void
+resampler_soxr_direct(struct resampler *rs, float *out, uint32_t n,
+    resampler_pull pull, void *ctx)
+{
+	size_t done;
+
+	rs->pull = pull;
+	rs->pull_ctx = ctx;
+	rs->piece = resampler_block(n, rs->in_rate, rs->out_rate);
+	done = soxr_output(rs->soxr, out, n);
+	rs->pull = NULL;
+	rs->pull_ctx = NULL;
+	if (done < n)
+		memset(out + (size_t)rs->ch * done, 0, (size_t)(n - done) *
+		    rs->ch * sizeof(float));
 }
 
 /*
@@ -183,6 +230,10 @@ resampler_soxr_run(struct resampler *rs, float *out, uint32_t n,
 	uint32_t done = 0, i = 0, k, m, piece;
 	size_t idone, odone;
 
+	if (rs->direct) {
+		resampler_soxr_direct(rs, out, n, pull, ctx);
+		return;
+	}
 	piece = resampler_block(n, rs->in_rate, rs->out_rate);
 	while (done < n) {
 		if (rs->obuf_len == 0) {
