@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # The shared helpers the other suites lean on: wait_until bounds wall
 # time, not tries (a full make check once spent minutes in a
-# "wait_until 5" whose every try took a second).
+# "wait_until 5" whose every try took a second); sinefit sees below the
+# noise of anything it judges (it once read every float WAV through sox,
+# whose floats stop at 146 dB for a -6 dBFS sine).
 
 load helpers
 
@@ -41,4 +43,19 @@ slow_false() {
 	has_it() { [ "$(cat "$f" 2>/dev/null)" = "$want" ]; }
 	wait_until 5 has_it
 	run -1 wait_until 0.2 false
+}
+
+@test "sinefit: a WAV of floats is read as written, not on sox's grid of 2^-24" {
+	local d=$BATS_TEST_TMPDIR out
+	amtone -f 1000 --db -6 -r 48000 -d 2 -F f32 -t wav >"$d/f.wav"
+	out=$(sinefit "$d/f.wav" 0 0.5 1)
+	assert_eq 96000 "$(jget "$out" .frames)" "frames: all of the file"
+	# float32 rounding alone: 153 dB down.
+	[ "$(jget "$out" '.resid_db <= -150')" = true ] ||
+	    flunk "residual $(jget "$out" .resid_db) dB, want <= -150"
+	# sox rewrites the floats on its grid: 146 dB, which this sees.
+	sox "$d/f.wav" -e floating-point -b 32 "$d/sox.wav"
+	out=$(sinefit "$d/sox.wav" 0 0.5 1)
+	[ "$(jget "$out" '.resid_db > -147')" = true ] ||
+	    flunk "sox's copy: residual $(jget "$out" .resid_db) dB, want > -147"
 }

@@ -7,7 +7,8 @@
 # Figures (median of RUNS runs each):
 #   files_render_<q>_ratio      wall time amixd / sox, file sources
 #                               converting themselves at quality q (fast
-#                               is sox's default quality, soxr HQ)
+#                               is sox's default quality, rate -h: soxr
+#                               HQ in double precision, as sox computes)
 #   files_render_<q>_cpu_ratio  the same in CPU time (user + sys)
 #   files_stream_cpu_<q>_ms     amixd user+sys CPU per resampled stream
 #                               per second of audio, ms (16 streams, 60 s)

@@ -2,8 +2,10 @@
 /*
  * srcbench: the three sample-rate converters amixd could use, side by
  * side on the same signals: libsamplerate (its four converters), libsoxr
- * (the engine of sox's "rate": its five recipes, and HQ/MQ made for
- * variable ratios, SOXR_VR) and speexdsp (qualities 10, 8, 5, 3, 0);
+ * (the engine of sox's "rate": its five recipes, HQ in double precision
+ * as sox's own rate -h computes it, SOXR_DOUBLE_PRECISION: HQ_DP, and
+ * HQ/MQ made for variable ratios, SOXR_VR) and speexdsp (qualities 10,
+ * 8, 5, 3, 0);
  * and amixd's own converter (amixd/resampler.c) at each quality as the
  * real-time thread runs it (lib "amixd_rt": the resample node, app
  * streams) and as a file source's decoder thread does ("amixd_file"),
@@ -49,7 +51,7 @@ struct engine {
 	int kind, q;
 };
 
-enum { SB_LSR, SB_SOXR, SB_SOXR_VR, SB_SPEEX, SB_AMIXD };
+enum { SB_LSR, SB_SOXR, SB_SOXR_DP, SB_SOXR_VR, SB_SPEEX, SB_AMIXD };
 
 static const struct engine engines[] = {
 	{ "libsamplerate", "best", SB_LSR, SRC_SINC_BEST_QUALITY },
@@ -59,6 +61,7 @@ static const struct engine engines[] = {
 	{ "soxr", "VHQ", SB_SOXR, SOXR_VHQ },
 	{ "soxr", "24BIT", SB_SOXR, SOXR_24_BITQ },
 	{ "soxr", "HQ", SB_SOXR, SOXR_HQ },
+	{ "soxr", "HQ_DP", SB_SOXR_DP, SOXR_HQ },
 	{ "soxr", "MQ", SB_SOXR, SOXR_MQ },
 	{ "soxr", "LQ", SB_SOXR, SOXR_LQ },
 	{ "soxr", "QQ", SB_SOXR, SOXR_QQ },
@@ -110,9 +113,11 @@ conv_open(struct conv *c, const struct engine *e, unsigned in, unsigned out)
 		c->lsr = src_new(e->q, 2, &err);
 		break;
 	case SB_SOXR:
+	case SB_SOXR_DP:
 	case SB_SOXR_VR:
 		qs = soxr_quality_spec(e->q, e->kind == SB_SOXR_VR ?
-		    SOXR_VR : 0);
+		    SOXR_VR : e->kind == SB_SOXR_DP ?
+		    SOXR_DOUBLE_PRECISION : 0);
 		rt = soxr_runtime_spec(1);
 		io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
 		if (e->kind == SB_SOXR_VR) {
@@ -199,6 +204,7 @@ conv_run(struct conv *c, const float *in, size_t n, float *out,
 		}
 		return total;
 	case SB_SOXR:
+	case SB_SOXR_DP:
 	case SB_SOXR_VR:
 		soxr_process(c->soxr, in, n, &idone, out, room, &odone);
 		return odone;

@@ -431,7 +431,13 @@ int
 main(void)
 {
 	static const uint32_t periods[] = { 64, 128, 1000, 1024, T_MAX, 0 };
-	static const double min_snr[] = { 140, 140, 115, 60 };
+	/*
+	 * fast: sox's rate -h measures 138.6 dB in tests/bench/resample.sh
+	 * (139.1 written as integers); soxr's HQ in floats gave 133.9.
+	 */
+	static const double min_snr[] = { 140, 140, 139, 60 };
+	/* After a retarget: libsamplerate's converter of that quality. */
+	static const double min_retarget[] = { 120, 120, 95, 40 };
 	static const uint32_t rates[][2] = {
 		{ 44100, 48000 }, { 48000, 44100 }, { 8000, 192000 },
 		{ 192000, 8000 }, { 22050, 48000 },
@@ -474,7 +480,7 @@ main(void)
 		/* After the restart's transient (a tenth of a second). */
 		snr = t_snr(t_out[0] + T_LEN + 2 * 9600, T_LEN / 2 - 19200,
 		    1000.0 / 96000);
-		ok(snr > min_snr[q] - 20, "%s: after retarget, a 1 kHz sine "
+		ok(snr > min_retarget[q], "%s: after retarget, a 1 kHz sine "
 		    "at 96 kHz (%.1f dB)", resampler_qualities[q], snr);
 		for (nonrt = 0; nonrt <= RESAMPLER_NONRT;
 		    nonrt += RESAMPLER_NONRT) {
