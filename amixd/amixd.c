@@ -7,7 +7,6 @@
  * finalized, the socket file is removed. SIGPIPE and SIGXFSZ are ignored.
  */
 
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -233,7 +232,8 @@ amixd_nofile(void)
 
 /*
  * Become user after the socket is open (-u), keeping CAP_SYS_NICE and
- * CAP_IPC_LOCK so the RT thread still gets SCHED_FIFO and mlockall. The
+ * CAP_IPC_LOCK, those of them the daemon has, so the RT thread still
+ * gets SCHED_FIFO and the first start mlockall (engine_rt_prepare). The
  * socket is given to the user first, and so is its directory when it is
  * the daemon's own (".../copperline"), so the socket can be removed at
  * exit; a shared directory such as /tmp is never touched. 0 or -1 (then
@@ -247,6 +247,10 @@ amixd_drop(const struct passwd *pw, const char *sockpath)
 	struct __user_cap_data_struct data[2];
 	uint32_t keep = (1U << CAP_SYS_NICE) | (1U << CAP_IPC_LOCK);
 	char dir[256], *slash;
+
+	/* Ask for no capability it lacks: capset would refuse them all. */
+	if (syscall(SYS_capget, &hdr, data) == 0)
+		keep &= data[0].permitted;
 
 	if (sockpath != NULL) {
 		snprintf(dir, sizeof(dir), "%s", sockpath);
@@ -271,41 +275,11 @@ amixd_drop(const struct passwd *pw, const char *sockpath)
 	memset(data, 0, sizeof(data));
 	data[0].effective = data[0].permitted = keep;
 	if (syscall(SYS_capset, &hdr, data) < 0)
-		logx(1, "-u %s: cannot keep CAP_SYS_NICE: %s (no SCHED_FIFO)",
-		    pw->pw_name, strerror(errno));
+		logx(1, "-u %s: cannot keep CAP_SYS_NICE and CAP_IPC_LOCK: %s "
+		    "(no SCHED_FIFO, no mlockall)", pw->pw_name,
+		    strerror(errno));
 	logx(2, "running as %s", pw->pw_name);
 	return 0;
-}
-
-/*
- * Lock the daemon's memory, as it is and as it grows, so the real-time
- * path does not page-fault; 1 when locked. Only when nothing bounds it
- * (CAP_IPC_LOCK, or an unlimited RLIMIT_MEMLOCK): under a finite limit,
- * MCL_FUTURE charges every later mapping to it, and the first that does
- * not fit fails, be it the real-time thread's stack or a library loaded
- * on first use, so an ordinary user's daemon could not start its engine.
- */
-static int
-amixd_mlock(void)
-{
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-	return 0;	/* not with a sanitizer's terabytes of shadow */
-#else
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
-	    0 };
-	struct __user_cap_data_struct data[2];
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
-	    rl.rlim_cur != RLIM_INFINITY &&
-	    (syscall(SYS_capget, &hdr, data) < 0 ||
-	    (data[0].effective & (1U << CAP_IPC_LOCK)) == 0)) {
-		logx(2, "memory not locked: RLIMIT_MEMLOCK is %llu kB, and "
-		    "no CAP_IPC_LOCK", (unsigned long long)rl.rlim_cur / 1024);
-		return 0;
-	}
-	return mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0;
-#endif
 }
 
 /* The number in an environment variable, or def when unset. */
@@ -511,8 +485,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "amixd: %s\n", strerror(-rc));
 		return 1;
 	}
-	/* Lock pages as they are touched: no page faults on the RT path. */
-	engine.mlocked = amixd_mlock();
+	/*
+	 * The memory is locked (mlockall) just before the engine's first
+	 * start (engine_rt_prepare): until a real-time thread runs nothing
+	 * needs it, and the first answer comes sooner.
+	 */
+	engine.mlock_ask = 1;
 	watchdog_init(&engine, (uint32_t)wdog);
 	cmd_init(&engine, render);
 	sigev = ev_file_new(sigfd, POLLIN, amixd_signal_cb, &sigfd);

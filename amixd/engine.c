@@ -55,7 +55,8 @@ engine_init(struct engine *e, const struct backend_ops *b,
 		return rc;
 	e->backend = b;
 	e->dev = *defaults;
-	if (e->dev.channels != 0) {
+	/* rt_init made them stereo: nothing to do for two channels. */
+	if (e->dev.channels != 0 && e->dev.channels != e->rt.dev_ch) {
 		rc = rt_dev_size(&e->rt, e->dev.channels, 0);
 		if (rc < 0) {
 			rt_done(&e->rt);

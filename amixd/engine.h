@@ -41,6 +41,7 @@ struct engine {
 	int rt_policy;			/* SCHED_* read back; -1 unknown */
 	int rt_prio;			/* its priority, read back */
 	char rt_error[256];		/* why no real time; "" if none */
+	int mlock_ask;			/* lock memory at the first start */
 	int mlocked;			/* mlockall succeeded */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at start */
 	uint64_t start_frames;		/* rt.frames at start */

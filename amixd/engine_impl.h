@@ -27,4 +27,7 @@ int engine_dev_layout(struct engine *e, struct dev_config *cfg);
 void engine_watch_start(struct engine *e);
 void engine_watch_stop(struct engine *e);
 
+/* engine_thread.c */
+void engine_rt_prepare(struct engine *e);
+
 #endif /* !defined(ENGINE_IMPL_H) */

@@ -107,6 +107,7 @@ engine_recover(struct engine *e, char *err, size_t errlen)
 	e->start_frames = atomic_load(&e->rt.frames);
 	e->settled = 0;
 	e->state = ENGINE_RUNNING;
+	engine_rt_prepare(e);
 	rc = e->backend->start(e, err, errlen);
 	if (rc < 0) {
 		e->state = ENGINE_LOST;

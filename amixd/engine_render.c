@@ -26,6 +26,7 @@
 
 #include "dsp.h"
 #include "engine.h"
+#include "engine_impl.h"
 #include "node.h"
 #include "plan.h"
 #include "sig.h"
@@ -103,8 +104,7 @@ engine_render(struct engine *e, uint64_t frames, char *err, size_t errlen)
 		    "rendering", engine_state_name(e->state));
 		return -EBUSY;
 	}
-	memset(e->rt.dev_in, 0, (size_t)RT_FRAMES_MAX * e->rt.dev_ch *
-	    sizeof(float));
+	engine_rt_prepare(e);	/* dev_in zeroed too */
 	rt_enter(&e->rt);	/* after a watchdog, a new generation */
 	e->rt.skip_meters = 1;	/* nobody watches meters of a render */
 	fpmode = dsp_ftz();
@@ -175,8 +175,7 @@ engine_render_begin(struct engine *e, uint64_t frames, char *err,
 		    "one render at a time" : "stop it before rendering");
 		return -EBUSY;
 	}
-	memset(e->rt.dev_in, 0, (size_t)RT_FRAMES_MAX * e->rt.dev_ch *
-	    sizeof(float));
+	engine_rt_prepare(e);	/* dev_in zeroed too */
 	e->rt.skip_meters = 1;	/* nobody watches meters of a render */
 	e->render_frames = frames;
 	e->render_rate = e->dev.rate;

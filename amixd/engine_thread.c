@@ -3,18 +3,86 @@
  * The engine's real-time thread, spawned for a backend: SCHED_FIFO when
  * the kernel allows it, RealtimeKit's grant when it does not, and a
  * record of which (engine.rt_via, rt_policy, rt_prio, rt_error) for the
- * status reply. Control thread only.
+ * status reply. Before any thread runs a cycle (a backend's, JACK's or
+ * a render's) engine_rt_prepare locks the daemon's memory, the first
+ * time only, and touches the device buffers: the lock waits for the
+ * first start rather than costing every daemon's start-up. Control
+ * thread only.
  */
+
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
+#include "engine_impl.h"
 #include "log.h"
 #include "rtkit.h"
+
+/*
+ * Lock the daemon's memory, as it is and as it grows, so the real-time
+ * path does not page-fault; 1 when locked. Only when nothing bounds it
+ * (CAP_IPC_LOCK, or an unlimited RLIMIT_MEMLOCK): under a finite limit,
+ * MCL_FUTURE charges every later mapping to it, and the first that does
+ * not fit fails, be it the real-time thread's stack or a library loaded
+ * on first use, so an ordinary user's daemon could not start its engine.
+ * MCL_ONFAULT: a page is locked once touched, so what is touched before
+ * a thread runs (plans, rings, the device buffers) is locked, and the
+ * untouched rest of the mappings costs no memory.
+ */
+static int
+engine_mlockall(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	return 0;	/* not with a sanitizer's terabytes of shadow */
+#else
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+	    0 };
+	struct __user_cap_data_struct data[2];
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
+	    (syscall(SYS_capget, &hdr, data) < 0 ||
+	    (data[0].effective & (1U << CAP_IPC_LOCK)) == 0)) {
+		logx(2, "memory not locked: RLIMIT_MEMLOCK is %llu kB, and "
+		    "no CAP_IPC_LOCK", (unsigned long long)rl.rlim_cur / 1024);
+		return 0;
+	}
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0) {
+		logx(2, "memory not locked: mlockall: %s", strerror(errno));
+		return 0;
+	}
+	return 1;
+#endif
+}
+
+/*
+ * Before a real-time or render thread runs its first cycle: when the
+ * daemon asked for it (mlock_ask), lock the memory, once for the
+ * daemon's life (MCL_FUTURE covers every later start), and in any case
+ * touch the device buffers so no cycle faults their pages in. MCL_CURRENT
+ * locks every page touched so far, all the engine's pre-faulted state
+ * among them; pages touched after, as this does the device buffers, are
+ * locked as they are faulted in. Control thread, no cycle running.
+ */
+void
+engine_rt_prepare(struct engine *e)
+{
+	if (e->mlock_ask) {
+		e->mlock_ask = 0;
+		e->mlocked = engine_mlockall();
+	}
+	rt_dev_touch(&e->rt);
+}
 
 /*
  * Spawn a real-time thread. SCHED_FIFO at ENGINE_RT_PRIO when the kernel

@@ -76,7 +76,10 @@ rt_init(struct rt *rt)
  * (1..AM_CH_MAX) of RT_FRAMES_MAX frames, zeroed. They only grow, so
  * going back to fewer channels allocates nothing; keep: a cycle that
  * never ended may still hold the old ones (a wedged engine), which are
- * then leaked rather than freed. 0 or -ENOMEM (nothing changed).
+ * then leaked rather than freed. New buffers come zeroed from calloc,
+ * their pages untouched: rt_dev_touch faults them in before a thread
+ * runs cycles, after the daemon locked its memory (engine_rt_prepare).
+ * 0 or -ENOMEM (nothing changed).
  */
 int
 rt_dev_size(struct rt *rt, uint32_t ch, int keep)
@@ -101,14 +104,23 @@ rt_dev_size(struct rt *rt, uint32_t ch, int keep)
 		rt->dev_out = o;
 		rt->dev_in = i;
 		rt->dev_cap = ch;
-	}
-	/* Touch every page now, not on the real-time thread. */
+	} else
+		rt_dev_touch(rt);	/* zero what a wider layout left */
+	rt->dev_ch = ch;
+	return 0;
+}
+
+/*
+ * Control, no cycle running: zero the device buffers, touching every
+ * page, so the real-time thread never faults one in.
+ */
+void
+rt_dev_touch(struct rt *rt)
+{
 	memset(rt->dev_out, 0, (size_t)RT_FRAMES_MAX * rt->dev_cap *
 	    sizeof(float));
 	memset(rt->dev_in, 0, (size_t)RT_FRAMES_MAX * rt->dev_cap *
 	    sizeof(float));
-	rt->dev_ch = ch;
-	return 0;
 }
 
 void

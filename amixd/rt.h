@@ -95,7 +95,8 @@ struct rt {
 	/*
 	 * The device's buffers: RT_FRAMES_MAX frames of dev_ch channels,
 	 * interleaved float in the device's layout order; sized by
-	 * rt_dev_size while no cycle runs.
+	 * rt_dev_size while no cycle runs, their pages touched by
+	 * rt_dev_touch before a thread runs cycles.
 	 */
 	float *dev_out;
 	float *dev_in;
@@ -106,6 +107,7 @@ struct rt {
 int rt_init(struct rt *rt);
 void rt_done(struct rt *rt);
 int rt_dev_size(struct rt *rt, uint32_t ch, int keep);
+void rt_dev_touch(struct rt *rt);
 void rt_cycle(struct rt *rt, uint32_t frames, uint32_t rate);
 void rt_enter(struct rt *rt);
 int rt_left(struct rt *rt);

@@ -27,8 +27,9 @@
  *
  * am_queue_init() and am_queue_done() belong to the
  * control thread and run while neither side uses the ring. The buffer
- * comes from calloc(); the daemon's mlockall(MCL_FUTURE) keeps it
- * resident so the real-time side does not take page faults on it.
+ * comes from calloc(); the daemon's mlockall, made at the engine's
+ * first start before any cycle runs, keeps it resident so the
+ * real-time side does not take page faults on it again.
  */
 
 #include <errno.h>
