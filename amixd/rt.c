@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "chlayout.h"
@@ -76,33 +77,31 @@ rt_init(struct rt *rt)
  * (1..AM_CH_MAX) of RT_FRAMES_MAX frames, zeroed. They only grow, so
  * going back to fewer channels allocates nothing; keep: a cycle that
  * never ended may still hold the old ones (a wedged engine), which are
- * then leaked rather than freed. New buffers come zeroed from calloc,
- * their pages untouched: rt_dev_touch faults them in before a thread
- * runs cycles, after the daemon locked its memory (engine_rt_prepare).
+ * then leaked rather than freed. New buffers are one fresh anonymous
+ * mapping (dev_out, then dev_in): zero and untouched -- calloc would
+ * write every page, costing a daemon's start-up page faults its engine
+ * may never need. rt_dev_touch faults them in before a thread runs
+ * cycles, after the daemon locked its memory (engine_rt_prepare).
  * 0 or -ENOMEM (nothing changed).
  */
 int
 rt_dev_size(struct rt *rt, uint32_t ch, int keep)
 {
 	size_t n = (size_t)RT_FRAMES_MAX * ch;
-	float *o, *i;
+	float *o;
 
 	if (ch == 0 || ch > AM_CH_MAX)
 		return -EINVAL;
 	if (ch > rt->dev_cap) {
-		o = calloc(n, sizeof(float));
-		i = calloc(n, sizeof(float));
-		if (o == NULL || i == NULL) {
-			free(o);
-			free(i);
+		o = mmap(NULL, 2 * n * sizeof(float), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (o == MAP_FAILED)
 			return -ENOMEM;
-		}
-		if (!keep) {
-			free(rt->dev_out);
-			free(rt->dev_in);
-		}
+		if (!keep && rt->dev_out != NULL)
+			munmap(rt->dev_out, 2 * (size_t)RT_FRAMES_MAX *
+			    rt->dev_cap * sizeof(float));
 		rt->dev_out = o;
-		rt->dev_in = i;
+		rt->dev_in = o + n;
 		rt->dev_cap = ch;
 	} else
 		rt_dev_touch(rt);	/* zero what a wider layout left */
@@ -129,8 +128,9 @@ rt_done(struct rt *rt)
 	am_queue_done(&rt->cmds);
 	am_queue_done(&rt->events);
 	close(rt->evfd);
-	free(rt->dev_out);
-	free(rt->dev_in);
+	if (rt->dev_out != NULL)
+		munmap(rt->dev_out, 2 * (size_t)RT_FRAMES_MAX * rt->dev_cap *
+		    sizeof(float));
 	rt->dev_out = rt->dev_in = NULL;
 	rt->dev_cap = 0;
 }

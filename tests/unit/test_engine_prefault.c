@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The real-time thread never faults in the device buffers: whatever
- * sized them (rt_init's stereo, a device of 8 channels whose buffers
- * are new and untouched from calloc), every page of rt.dev_out and
+ * sized them (rt_init's stereo, a device of 8 channels: both new
+ * anonymous mappings, untouched), every page of rt.dev_out and
  * rt.dev_in is resident by the time the backend's start runs, which is
  * when its thread may first run a cycle. A backend stands in that looks
  * (mincore) at that moment. And the memory lock is asked for once: the
