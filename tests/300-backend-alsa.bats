@@ -310,8 +310,12 @@ EOP
 	run -0 req '{"cmd":"stats"}'
 	assert_eq running "$(jget "$output" .state)"
 	assert_eq true "$(jget "$output" .rt)" "SCHED_FIFO as root"
-	# The dummy driver runs on CLOCK_MONOTONIC: no drift to speak of.
-	assert_near 0 "$(jget "$output" .drift_ppm)" 10000 "drift (ppm)"
+	# The dummy driver runs on CLOCK_MONOTONIC: no drift to speak of,
+	# within the pacing bound above (5 %): a host stall makes jackd's
+	# dummy driver drop time it never makes up (its own xrun), which
+	# reads as a slow device clock since the start (-2.6 % once, in
+	# .ci/run). A wrong drift (a sign, a unit) is far outside it.
+	assert_near 0 "$(jget "$output" .drift_ppm)" 50000 "drift (ppm)"
 	[ "$(jget "$output" .wakeups)" -gt 0 ] || flunk "no wake-ups counted"
 	xruns=$(jget "$output" .xruns)
 	req '{"cmd":"stop"}'
