@@ -80,7 +80,16 @@ clock_running() {
 	wait "$pid" 2>/dev/null || true
 	run -0 jq -sc '[.[] | select(.event == "clock" and .discont)][0] |
 	    [.reason, .discontinuities, .running]' "$out"
-	assert_eq '["start",2,true]' "$output" "the restart's event"
+	# The event reads the clock as it is when sent: a first cycle that
+	# is itself late (a host stall) restarts the clock again, as an
+	# xrun, before the event is made (once in .ci/run). Then the engine
+	# counted that xrun.
+	if [ "$output" = '["xrun",2,true]' ]; then
+		[ "$(req '{"cmd":"stats"}' | jq .xruns)" -ge 1 ] ||
+		    flunk "the restart's event says xrun, but no xrun was counted"
+	else
+		assert_eq '["start",2,true]' "$output" "the restart's event"
+	fi
 	# The intervals: 0.2 s apart, give or take a 30 Hz tick and load.
 	run -0 jq -s '[.[] | select(.event == "clock" and (.discont | not)) |
 	    .now_ns] | [range(1; length) as $i | .[$i] - .[$i - 1]] |
