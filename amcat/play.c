@@ -7,9 +7,10 @@
  * through a read-ahead of up to CAT_STAGE bytes, a sound file through
  * libsndfile), sets the ring's waiting flag and sleeps in cat_sleep
  * until the engine has drained it to half: one wake-up per half
- * latency, no poll(2) unless a progress line is drawn. Below CAT_RT_MS it asks for SCHED_FIFO (see amcat.c for why
- * and what it costs). At the end of the input it sets eof, waits until
- * the engine has taken every frame, and removes its nodes. -v reports
+ * latency, no poll(2) unless a progress line is drawn. Below CAT_RT_MS
+ * it asks for SCHED_FIFO (see amcat.c for why and what it costs). At
+ * the end of the input it sets eof, waits until the engine has taken
+ * every frame, and removes its nodes. -v reports
  * the audio clock (lib/aclock_page.c) and the presentation delay the
  * engine stamps in the ring. One thread.
  */

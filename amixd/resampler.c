@@ -206,7 +206,7 @@ resampler_init_ch(struct resampler *rs, int quality, uint32_t ch,
 			return -ENOMEM;
 		/* Not primed: libsamplerate converts instead. */
 		if (nonrt)
-			resampler_soxr_open(rs, max_out);
+			resampler_soxr_open(rs);
 		else if (resampler_soxr_prime(rs, max_out) < 0) {
 			soxr_delete(rs->soxr);
 			rs->soxr = NULL;

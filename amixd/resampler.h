@@ -69,7 +69,7 @@ int resampler_retarget(struct resampler *rs, uint32_t out_rate);
 
 uint32_t resampler_soxr_unit(uint32_t in_rate, uint32_t out_rate);
 int resampler_soxr_prime(struct resampler *rs, uint32_t max_out);
-void resampler_soxr_open(struct resampler *rs, uint32_t max_out);
+void resampler_soxr_open(struct resampler *rs);
 void resampler_soxr_run(struct resampler *rs, float *out, uint32_t n,
     resampler_pull pull, void *ctx);
 

@@ -203,9 +203,8 @@ resampler_soxr_in(void *ctx, soxr_in_t *data, size_t requested)
  * soxr keeps its address for the callback.
  */
 void
-resampler_soxr_open(struct resampler *rs, uint32_t max_out)
+resampler_soxr_open(struct resampler *rs)
 {
-	(void)max_out;
 	rs->chunk = RS_FILE_CHUNK;
 	if (rs->fifo_cap < rs->chunk)
 		rs->fifo_cap = rs->chunk;
