@@ -21,6 +21,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "cpu.h"
 #include "dsp.h"
 #include "dsp_isa.h"
 #include "level.h"
@@ -57,7 +58,7 @@ const struct dsp_ops *dsp_ops_cur = &dsp_ops_ref;
 
 /*
  * At load, before main and so before any thread: keep the sets this
- * CPU runs (AVX2 only where cpuid says so) and use the last, or the one
+ * CPU runs (AVX2 only where usable, cpu.h) and use the last, or the one
  * AMIXD_KERNELS names when this CPU runs it (tests compare renders
  * across sets). Written once here, read only afterwards.
  */
@@ -70,9 +71,8 @@ dsp_ops_init(void)
 
 	for (i = 0; dsp_ops_list[i] != NULL; i++) {
 #if defined(__x86_64__)
-		__builtin_cpu_init();
 		if (dsp_ops_list[i] == &dsp_ops_avx2 &&
-		    !__builtin_cpu_supports("avx2"))
+		    !am_cpu_avx2())
 			continue;
 #endif
 		dsp_ops_list[n++] = dsp_ops_list[i];

@@ -42,6 +42,7 @@
 
 #include "afmt.h"
 #include "afmt_isa.h"
+#include "cpu.h"
 
 #define AFMT_OPS(name) \
 	static const struct afmt_ops afmt_ops_##name = { #name, \
@@ -71,7 +72,7 @@ const struct afmt_ops *am_afmt_ops_cur;
 
 /*
  * At load, before main and so before any thread: keep the sets this
- * CPU runs (AVX2 only where cpuid says so) and use the last, or the one
+ * CPU runs (AVX2 only where usable, cpu.h) and use the last, or the one
  * AMIXD_KERNELS names when this CPU runs it ("ref": the scalar code
  * here; tests compare renders across sets). Written once here, read
  * only afterwards.
@@ -84,9 +85,8 @@ afmt_ops_init(void)
 
 	for (i = 0; afmt_ops_list[i] != NULL; i++) {
 #if defined(__x86_64__)
-		__builtin_cpu_init();
 		if (afmt_ops_list[i] == &afmt_ops_avx2 &&
-		    !__builtin_cpu_supports("avx2"))
+		    !am_cpu_avx2())
 			continue;
 #endif
 		afmt_ops_list[n++] = afmt_ops_list[i];

@@ -413,6 +413,20 @@ mapped_libs() {
 	done
 }
 
+# In a VM every cpuid traps to the host (about 4 us each on the CI
+# VM), and libgcc's __builtin_cpu_init runs dozens of them in a
+# constructor at every start of a program that links it. The kernel
+# dispatch reads what glibc's loader already found (lib/cpu.h); the
+# class of bug is __builtin_cpu_supports coming back into a program.
+@test "no program runs libgcc's cpuid probe at start: the SIMD choice reads glibc's" {
+	local prog
+	for prog in amixd amcat amtone amctl amstat; do
+		run -0 nm "$(command -v "$prog")"
+		[[ $output != *__cpu_indicator_init* ]] ||
+		    flunk "$prog links libgcc's __cpu_indicator_init"
+	done
+}
+
 # Voluntary context switches of the daemon's control thread: its wake-ups.
 wakeups() {
 	awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$AMIXD_PID/status"
