@@ -480,9 +480,37 @@ main(int argc, char **argv)
 		return 1;
 	}
 
+	/*
+	 * Listen before the engine is made: a client that connects while
+	 * it is (amctl right after amixd) waits in the backlog for its
+	 * answer instead of being refused, and so does the first answer
+	 * less. Nothing is accepted before the loop runs.
+	 */
+	if (render == 0) {
+		if (sockpath == NULL) {
+			if (am_proto_socket_path(path, sizeof(path)) < 0) {
+				fprintf(stderr, "amixd: socket path too "
+				    "long\n");
+				return 1;
+			}
+			sockpath = path;
+		}
+		rc = ctl_init(sockpath, amixd_listen_fd(), &cmd_handler);
+		if (rc < 0) {
+			if (rc == -EADDRINUSE)
+				fprintf(stderr, "amixd: %s: another amixd "
+				    "answers there\n", sockpath);
+			else
+				fprintf(stderr, "amixd: %s: %s\n", sockpath,
+				    strerror(-rc));
+			return 1;
+		}
+	}
+
 	rc = engine_init(&engine, backend, &dev);
 	if (rc < 0) {
 		fprintf(stderr, "amixd: %s\n", strerror(-rc));
+		ctl_done();
 		return 1;
 	}
 	/*
@@ -514,24 +542,6 @@ main(int argc, char **argv)
 				status = 1;
 		}
 	} else {
-		if (sockpath == NULL) {
-			if (am_proto_socket_path(path, sizeof(path)) < 0) {
-				fprintf(stderr, "amixd: socket path too "
-				    "long\n");
-				return 1;
-			}
-			sockpath = path;
-		}
-		rc = ctl_init(sockpath, amixd_listen_fd(), &cmd_handler);
-		if (rc < 0) {
-			if (rc == -EADDRINUSE)
-				fprintf(stderr, "amixd: %s: another amixd "
-				    "answers there\n", sockpath);
-			else
-				fprintf(stderr, "amixd: %s: %s\n", sockpath,
-				    strerror(-rc));
-			return 1;
-		}
 		if (user != NULL && amixd_drop(user, sockpath) < 0) {
 			ctl_done();
 			return 1;

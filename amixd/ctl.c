@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +53,11 @@ static const struct req_handler *ctl_handler;	/* the commands */
 static int ctl_fd = -1;
 static struct ev_file *ctl_ev;
 static char ctl_path[256];
+/*
+ * /dev/null, held so that a client arriving at the descriptor limit can
+ * still be accepted and told why it is refused (ctl_accept_full).
+ */
+static int ctl_spare = -1;
 struct client *ctl_clients;
 static int ctl_nclients;
 
@@ -79,6 +85,11 @@ ctl_close(struct client *c)
 	ev_file_del(c->ev);
 	close(c->fd);
 	c->fd = -1;
+	/* A descriptor is free again: listen again (ctl_accept_full). */
+	if (ctl_spare < 0)
+		ctl_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (ctl_spare >= 0 && ctl_ev != NULL)
+		ev_file_events(ctl_ev, POLLIN);
 }
 
 /* Free the clients marked dead. */
@@ -311,6 +322,32 @@ ctl_peer_ok(uid_t uid, gid_t gid, pid_t pid)
 	return ok;
 }
 
+/*
+ * No descriptor for a new client (EMFILE, ENFILE). The listener stays
+ * readable, so the loop would spin on it and the client wait forever.
+ * Let go of the spare for a moment to accept the client and tell it
+ * why it is refused; with no spare, stop listening until a client
+ * leaves (ctl_close): the waiting client is then served.
+ */
+static void
+ctl_accept_full(int err)
+{
+	int fd = -1;
+
+	if (ctl_spare >= 0) {
+		close(ctl_spare);
+		fd = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0)
+			ctl_refuse(fd, AM_ERR_QUOTA, "out of file descriptors: "
+			    "amixd is at its limit (ulimit -n)");
+		ctl_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	logx(1, "accept: %s%s", strerror(err), ctl_spare >= 0 ? "" :
+	    ": not listening until a client leaves");
+	if (ctl_spare < 0)
+		ev_file_events(ctl_ev, 0);
+}
+
 static void
 ctl_accept_cb(void *arg, int revents)
 {
@@ -324,7 +361,9 @@ ctl_accept_cb(void *arg, int revents)
 	(void)revents;
 	fd = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno == EMFILE || errno == ENFILE)
+			ctl_accept_full(errno);
+		else if (errno != EAGAIN && errno != EINTR)
 			logx(1, "accept: %s", strerror(errno));
 		return;
 	}
@@ -365,6 +404,9 @@ int
 ctl_init(const char *path, int listen_fd, const struct req_handler *h)
 {
 	ctl_handler = h;
+	if ((listen_fd >= 0 || path != NULL) &&
+	    (ctl_spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
 	if (listen_fd >= 0) {
 		ctl_fd = listen_fd;
 		ctl_ev = ev_file_new(ctl_fd, POLLIN, ctl_accept_cb, NULL);
@@ -373,8 +415,11 @@ ctl_init(const char *path, int listen_fd, const struct req_handler *h)
 	if (path == NULL)
 		return 0;
 	ctl_fd = am_sock_listen(path);
-	if (ctl_fd < 0)
+	if (ctl_fd < 0) {
+		close(ctl_spare);
+		ctl_spare = -1;
 		return ctl_fd;
+	}
 	snprintf(ctl_path, sizeof(ctl_path), "%s", path);
 	ctl_ev = ev_file_new(ctl_fd, POLLIN, ctl_accept_cb, NULL);
 	return 0;
@@ -391,6 +436,10 @@ ctl_done(void)
 		ctl_close(c);
 	}
 	ctl_free_closed();
+	if (ctl_spare >= 0) {
+		close(ctl_spare);
+		ctl_spare = -1;
+	}
 	if (ctl_fd >= 0) {
 		ev_file_del(ctl_ev);
 		close(ctl_fd);

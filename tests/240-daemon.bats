@@ -427,6 +427,74 @@ mapped_libs() {
 	done
 }
 
+# amixd listens before it makes its engine, so a client started with it
+# waits for its answer instead of being refused. Every descriptor limit
+# makes start-up fail at another step (listening, the spare descriptor,
+# the engine's eventfds) or leaves the daemon running short of them
+# (no watchdog, no clock page, no descriptor for a client). A failed
+# start is a clear error, exit 1 and no socket left; a daemon that
+# runs answers, or refuses a client it has no descriptor for with an
+# error reply, and never spins or leaves the client waiting.
+@test "at every descriptor limit start-up fails cleanly, answers, or refuses with a reason" {
+	local n i res out rc cpu sock=$BATS_TEST_TMPDIR/lim.sock
+	local failed=0 answered=0 refused=0
+	for n in $(seq 4 26); do
+		rm -f "$sock"
+		prlimit --nofile=$n:$n amixd -n -b null -s "$sock" \
+		    </dev/null >"$BATS_TEST_TMPDIR/lim.out" 2>&1 3>&- &
+		AMIXD_PID=$!
+		res=
+		for i in $(seq 500); do
+			rc=0
+			out=$(timeout 5 amctl -s "$sock" ping 2>&1) || rc=$?
+			[ "$rc" != 0 ] || {
+				res=answered
+				break
+			}
+			[ "$rc" != 124 ] ||
+			    flunk "limit $n: no answer in 5 s, the client waits"
+			[[ $out != *"out of file descriptors"* ]] || {
+				res=refused
+				break
+			}
+			kill -0 "$AMIXD_PID" 2>/dev/null || {
+				res=ended
+				break
+			}
+			sleep 0.02
+		done
+		case $res in
+		answered | refused)
+			eval "$res=\$(($res + 1))"
+			# Refusing, it does not spin on the listener.
+			cpu=$(awk '{ print $14 + $15 }' "/proc/$AMIXD_PID/stat")
+			sleep 0.5
+			cpu=$(($(awk '{ print $14 + $15 }' \
+			    "/proc/$AMIXD_PID/stat") - cpu))
+			[ "$cpu" -lt 10 ] ||
+			    flunk "limit $n: $cpu ticks of CPU in 0.5 s: it spins"
+			kill -TERM "$AMIXD_PID"
+			wait "$AMIXD_PID" || flunk "limit $n: exit after TERM" ;;
+		ended)
+			rc=0
+			wait "$AMIXD_PID" || rc=$?
+			assert_eq 1 "$rc" "limit $n: exit status"
+			grep -q "Too many open files" "$BATS_TEST_TMPDIR/lim.out" ||
+			    flunk "limit $n: $(cat "$BATS_TEST_TMPDIR/lim.out")"
+			failed=$((failed + 1)) ;;
+		*)
+			flunk "limit $n: neither answered, refused nor ended" \
+			    "in 10 s: $out" ;;
+		esac
+		AMIXD_PID=
+		[ ! -e "$sock" ] || flunk "limit $n: socket left behind"
+	done
+	echo "# limits 4-26: $failed failed, $refused refused," \
+	    "$answered answered" >&3
+	[ "$failed" -ge 1 ] && [ "$answered" -ge 1 ] ||
+	    flunk "the limits no longer span start-up"
+}
+
 # Voluntary context switches of the daemon's control thread: its wake-ups.
 wakeups() {
 	awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$AMIXD_PID/status"
