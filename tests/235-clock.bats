@@ -139,14 +139,20 @@ clock_running() {
 	amixd_start -p 128
 	req '{"cmd":"start"}'
 	wait_until 10 clock_running
-	local r
-	run -0 "${CLOCKCHECK[@]}" accuracy "$AUDIOMIXERD_SOCKET" 25 0.25
-	r=$output
-	echo "# $r" >&3
+	local r try
 	# Each event predicted from its run's first, against the deadline
-	# the engine measured: within 1 frame (20.8 us). A run is cut by
-	# an xrun (this machine stalls for ms at times): over at least 5 s.
-	assert_near 0 "$(jget "$r" .worst_frames)" 1 "worst, frames"
+	# the engine measured: within 1 frame (20.8 us), in every try. A run
+	# is cut by an xrun (this machine stalls for ms at times, at worst
+	# every few seconds: a longest run of 4.8 s in 25 s once in
+	# .ci/run): up to three tries for one run of at least 5 s.
+	for try in 1 2 3; do
+		run -0 "${CLOCKCHECK[@]}" accuracy "$AUDIOMIXERD_SOCKET" 25 0.25
+		r=$output
+		echo "# try $try: $r" >&3
+		assert_near 0 "$(jget "$r" .worst_frames)" 1 "worst, frames"
+		jq -e '.span_s >= 5 and .checked >= 20' <<<"$r" >/dev/null &&
+		    break
+	done
 	run -0 jq -e '.span_s >= 5 and .checked >= 20' <<<"$r"
 	run -0 jq -e '.filtered_vs_measured_frames < 1' <<<"$r"
 	# Jitter (raw wake-up against filtered) is reported and plausible:
