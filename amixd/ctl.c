@@ -61,6 +61,22 @@ static int ctl_spare = -1;
 struct client *ctl_clients;
 static int ctl_nclients;
 
+/* Take the spare descriptor back. 0 or -errno. */
+static int
+ctl_spare_take(void)
+{
+	ctl_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return ctl_spare < 0 ? -errno : 0;
+}
+
+static void
+ctl_spare_drop(void)
+{
+	if (ctl_spare >= 0)
+		close(ctl_spare);
+	ctl_spare = -1;
+}
+
 static void ctl_client_cb(void *arg, int revents);
 
 static void
@@ -85,10 +101,11 @@ ctl_close(struct client *c)
 	ev_file_del(c->ev);
 	close(c->fd);
 	c->fd = -1;
-	/* A descriptor is free again: listen again (ctl_accept_full). */
-	if (ctl_spare < 0)
-		ctl_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (ctl_spare >= 0 && ctl_ev != NULL)
+	/*
+	 * A descriptor is free again: with no spare, listening had stopped
+	 * (ctl_accept_full); take one and listen again.
+	 */
+	if (ctl_spare < 0 && ctl_ev != NULL && ctl_spare_take() == 0)
 		ev_file_events(ctl_ev, POLLIN);
 }
 
@@ -332,15 +349,15 @@ ctl_peer_ok(uid_t uid, gid_t gid, pid_t pid)
 static void
 ctl_accept_full(int err)
 {
-	int fd = -1;
+	int fd;
 
 	if (ctl_spare >= 0) {
-		close(ctl_spare);
+		ctl_spare_drop();
 		fd = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd >= 0)
 			ctl_refuse(fd, AM_ERR_QUOTA, "out of file descriptors: "
 			    "amixd is at its limit (ulimit -n)");
-		ctl_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		(void)ctl_spare_take();
 	}
 	logx(1, "accept: %s%s", strerror(err), ctl_spare >= 0 ? "" :
 	    ": not listening until a client leaves");
@@ -403,21 +420,21 @@ ctl_accept_cb(void *arg, int revents)
 int
 ctl_init(const char *path, int listen_fd, const struct req_handler *h)
 {
+	int rc;
+
 	ctl_handler = h;
-	if ((listen_fd >= 0 || path != NULL) &&
-	    (ctl_spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
+	if (listen_fd < 0 && path == NULL)
+		return 0;
+	if ((rc = ctl_spare_take()) < 0)
+		return rc;
 	if (listen_fd >= 0) {
 		ctl_fd = listen_fd;
 		ctl_ev = ev_file_new(ctl_fd, POLLIN, ctl_accept_cb, NULL);
 		return 0;
 	}
-	if (path == NULL)
-		return 0;
 	ctl_fd = am_sock_listen(path);
 	if (ctl_fd < 0) {
-		close(ctl_spare);
-		ctl_spare = -1;
+		ctl_spare_drop();
 		return ctl_fd;
 	}
 	snprintf(ctl_path, sizeof(ctl_path), "%s", path);
@@ -436,10 +453,7 @@ ctl_done(void)
 		ctl_close(c);
 	}
 	ctl_free_closed();
-	if (ctl_spare >= 0) {
-		close(ctl_spare);
-		ctl_spare = -1;
-	}
+	ctl_spare_drop();
 	if (ctl_fd >= 0) {
 		ev_file_del(ctl_ev);
 		close(ctl_fd);
