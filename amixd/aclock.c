@@ -20,7 +20,12 @@
  * a few dozen periods) and narrows by ACLOCK_BW_STEP every quarter of a
  * second down to ACLOCK_BW_MIN, which smooths wake-up jitter. After a
  * restart at a rate already known (an xrun), the phase alone is locked
- * first (c = 0) so the first measure's error does not disturb the rate. An error
+ * first (c = 0) so the first measure's error does not disturb the rate,
+ * and the loop then goes on at the bandwidth it had: on a loaded
+ * machine that restarts every few seconds a wide loop each time let
+ * late wake-ups move the rate by tens of ppm. For the same reason no
+ * one measure moves the loop by more than ACLOCK_CLAMP_JIT times the
+ * jitter seen so far, or an eighth of a period. An error
  * beyond ACLOCK_JUMP_NS and ACLOCK_JUMP_PERIODS periods, a new rate or
  * period, an xrun (aclock_restart) or a start restarts the loop from
  * the measure: a discontinuity, counted and published with its reason.
@@ -95,6 +100,13 @@ aclock_abs(double x)
 	return x < 0 ? -x : x;
 }
 
+/* RT: x within -lim..lim. */
+static inline double
+aclock_clamp(double x, double lim)
+{
+	return x > lim ? lim : x < -lim ? -lim : x;
+}
+
 /* RT: start the loop over at frame heard at t_ns. */
 static void
 aclock_reset(struct aclock *k, uint64_t frame, uint64_t t_ns, uint32_t rate,
@@ -105,10 +117,9 @@ aclock_reset(struct aclock *k, uint64_t frame, uint64_t t_ns, uint32_t rate,
 	/*
 	 * The rate is known: the phase alone is locked at the wide
 	 * bandwidth for a while (ACLOCK_PHASE_S), leaving the rate alone,
-	 * then both at a quarter of it: the first measure's error does
-	 * not become a rate error.
+	 * then both at the bandwidth the loop had: the first measure's
+	 * error does not become a rate error. A new rate starts wide.
 	 */
-	k->bw = ACLOCK_BW_MAX / 4;
 	k->phase_end = frame + rate / ACLOCK_PHASE_S;
 	if (rate != k->rate || k->per <= 0.0) {
 		k->per = nominal;
@@ -152,12 +163,13 @@ aclock_update(struct aclock *k, uint64_t frame, uint64_t t_ns,
 		return 0;
 	if (!k->fresh && (rate != k->rate || period != k->period))
 		aclock_restart(k, AM_CLOCK_RATE);
-	if (!k->fresh && (frame <= k->pos || t_ns < k->base_ns))
+	if (!k->fresh && frame <= k->pos)
 		aclock_restart(k, AM_CLOCK_JUMP);
 	if (!k->fresh) {
 		n = (double)(frame - k->pos);
 		pred = k->t + n * k->per;
-		e = (double)(t_ns - k->base_ns) - pred;
+		/* Signed: a measure may come before base_ns (a late one moved it). */
+		e = (double)(int64_t)(t_ns - k->base_ns) - pred;
 		lim = ACLOCK_JUMP_PERIODS * period * k->per;
 		if (aclock_abs(e) > ACLOCK_JUMP_NS && aclock_abs(e) > lim)
 			aclock_restart(k, AM_CLOCK_JUMP);
@@ -176,6 +188,16 @@ aclock_update(struct aclock *k, uint64_t frame, uint64_t t_ns,
 		w = ACLOCK_2PI * (phase ? ACLOCK_BW_MAX : k->bw) * n / rate;
 		if (w > 0.5)
 			w = 0.5;	/* a long gap: follow, do not ring */
+		/*
+		 * A late wake-up (a loaded machine) says little about the
+		 * device: what the loop takes from one measure is bounded
+		 * by the jitter seen so far, never below an eighth of a
+		 * period, for phase and rate alike (the rate then returns
+		 * to where it was once the phase has). A real step keeps
+		 * coming: the jitter, the bound and the loop follow it.
+		 */
+		e = aclock_clamp(e, ACLOCK_CLAMP_JIT * k->jit +
+		    period * k->per / 8);
 		k->t = pred + ACLOCK_SQRT2 * w * e;
 		if (!phase)
 			k->per += w * w * e / n;

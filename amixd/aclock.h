@@ -13,6 +13,7 @@
 #define ACLOCK_JUMP_PERIODS 4.0	/* ... or beyond that many periods */
 #define ACLOCK_PPM_MAX	2000.0	/* the rate stays this close to nominal */
 #define ACLOCK_SETTLE	4	/* for 1/this s a restart's start may move */
+#define ACLOCK_CLAMP_JIT	4.0	/* a measure moves the loop this x jitter, at most */
 #define ACLOCK_PHASE_S	1	/* phase-only for 1/this s after a restart */
 
 /*
