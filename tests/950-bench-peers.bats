@@ -45,13 +45,13 @@ figures_complete() {
 	    flunk "$(cat "$BATS_TEST_TMPDIR/err")"
 }
 
-# bootprobe (pw_boot_ms's clock) really waits for an answer: with no
-# server it fails, saying so, once its time is up, and never prints a
-# figure; against a server started after its "ready" it prints the
-# microseconds from the exec time in the stamp, one number, for amixd
-# and for PipeWire alike.
+# bootprobe (pw_boot_ms's clock) really waits for an answer: against a
+# server that never answers it fails, saying so, once its time is up,
+# never prints a figure, and stops that server; one that exits first or
+# cannot be run is said so at once. A live amixd, then a live PipeWire,
+# each spawned by it, answer with one figure in microseconds.
 @test "bootprobe: no server is a clear error in bounded time; a live one answers" {
-	local probe=$AM_TOP/build/tests/bench/bootprobe d=$BATS_TEST_TMPDIR m t0
+	local probe=$AM_TOP/build/tests/bench/bootprobe d=$BATS_TEST_TMPDIR m t0 pid
 	[ -x "$probe" ] || flunk "$probe is not built (make check and make" \
 	    "bench build it; it needs libpipewire-0.3-dev)"
 	export PIPEWIRE_RUNTIME_DIR=$d/pw
@@ -60,18 +60,28 @@ figures_complete() {
 		now_us
 		t0=$REPLY
 		run --separate-stderr -1 timeout 10 "$probe" "${m%%:*}" \
-		    "${m#*:}" "$d/stamp" 300
+		    "${m#*:}" 300 "$d/log" sleep 30
 		now_us
-		assert_eq ready "$output" "$m: stdout"
+		assert_match '^pid [0-9]+$' "$output" "$m: stdout"
 		assert_eq "bootprobe: ${m%%:*} ${m#*:} did not answer within 300 ms" \
 		    "$stderr" "$m: stderr"
 		# bounded: it gave up, well before timeout(1)'s 10 s
 		[ $((REPLY - t0)) -lt 8000000 ] ||
 		    flunk "$m: took $((REPLY - t0)) us"
+		# ... and stopped what it started
+		pid=${output#pid }
+		! kill -0 "$pid" 2>/dev/null || flunk "$m: sleep $pid still runs"
 	done
+	run --separate-stderr -1 "$probe" amixd "$d/s" 5000 "$d/log" false
+	assert_eq "bootprobe: false exited 1 before it answered" "$stderr"
+	run --separate-stderr -1 "$probe" amixd "$d/s" 5000 "$d/log" \
+	    "$d/no-such-server"
+	assert_eq "bootprobe: cannot run $d/no-such-server: No such file or directory" \
+	    "$stderr"
 	# bad usage is refused, not run
-	run -2 "$probe" amixd "$d/s" "$d/stamp" 0
-	run -2 "$probe" jackd "$d/s" "$d/stamp" 100
+	run -2 "$probe" amixd "$d/s" 0 "$d/log" sleep 1
+	run -2 "$probe" jackd "$d/s" 100 "$d/log" sleep 1
+	run -2 "$probe" amixd "$d/s" 100 "$d/log"
 
 	# A live amixd, then a live PipeWire, through pipewire.sh's own
 	# helpers (lib.sh, pwlib.sh): each answers, with a figure in us.
@@ -81,23 +91,25 @@ figures_complete() {
 		set -e
 		. "$AM_TOP/tests/bench/lib.sh"
 		. "$AM_TOP/tests/bench/pwlib.sh"
-		trap 'bench_amixd_stop; bench_pw_stop' EXIT
-		boot_probe_start amixd "$AUDIOMIXERD_SOCKET" "$BENCH_DIR/a.exec"
-		BENCH_EXEC_STAMP=$BENCH_DIR/a.exec bench_daemon \
-		    "$BENCH_DIR/amixd.log" amixd -n -b null
-		BENCH_PID=$!
-		boot_probe_wait
+		trap boot_probe_stop EXIT
+		boot_probe amixd "$AUDIOMIXERD_SOCKET" "$BENCH_DIR/amixd.log" \
+		    amixd -n -b null
 		amctl ping >/dev/null
-		echo "amixd $READY_US"
-		bench_amixd_stop
-		bench_pw_start probe
-		echo "pipewire $PW_READY_US"
-		bench_pw_stop
+		echo "amixd $READY_US $BOOT_PID"
+		boot_probe_stop
+		bench_pw_prepare
+		boot_probe pipewire pipewire-0 "$BENCH_DIR/pipewire.log" \
+		    pipewire -c "$BENCH_DIR/pipewire.conf"
+		echo "pipewire $READY_US $BOOT_PID"
+		boot_probe_stop
 	) >"$d/live" 2>"$d/live.err" 3>&- </dev/null ||
 	    flunk "live: $(cat "$d/live" "$d/live.err")"
 	for m in amixd pipewire; do
-		grep -Eq "^$m [0-9]+\$" "$d/live" ||
+		grep -Eq "^$m [0-9]+ [0-9]+\$" "$d/live" ||
 		    flunk "$m: no figure: $(cat "$d/live" "$d/live.err")"
+		# the server was stopped by boot_probe_stop
+		pid=$(awk -v m="$m" '$1 == m { print $3 }' "$d/live")
+		! kill -0 "$pid" 2>/dev/null || flunk "$m: $pid still runs"
 	done
 }
 

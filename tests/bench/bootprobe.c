@@ -4,15 +4,17 @@
  * start-up in the figure, the same way for amixd and for PipeWire
  * (pipewire.sh's pw_boot_ms):
  *
- *	bootprobe amixd SOCKET STAMP TIMEOUT_MS
- *	bootprobe pipewire REMOTE STAMP TIMEOUT_MS
+ *	bootprobe amixd SOCKET TIMEOUT_MS LOG CMD [ARG...]
+ *	bootprobe pipewire REMOTE TIMEOUT_MS LOG CMD [ARG...]
  *
- * The caller starts the probe first. It sets itself up (for PipeWire:
- * pw_init, a loop and a context, which load libpipewire's modules and
- * configuration), prints "ready" and only then may the caller exec the
- * server (bench_daemon, which writes $EPOCHREALTIME into STAMP right
- * before the exec). From there the probe tries every POLL_US until the
- * server answers a real request:
+ * The probe sets itself up first (for PipeWire: pw_init, a loop and a
+ * context, which load libpipewire's modules and configuration), then
+ * reads CLOCK_MONOTONIC and starts the server, CMD, itself with
+ * posix_spawnp: stdin /dev/null, stdout and stderr to LOG, no other
+ * descriptor (a daemon holding a caller's pipe makes the caller wait).
+ * So neither a shell's fork nor its exec lookup is in the figure, only
+ * the spawn's own exec. It prints "pid N" (the server's), then tries
+ * every POLL_US until the server answers a real request:
  *
  *	amixd		connect to SOCKET, send {"cmd":"ping"}, read the
  *			reply line, which must be a success (lib/proto.c,
@@ -21,22 +23,29 @@
  *			then pw_core_sync and wait for its done event: the
  *			"connected and answered" of pw-cli info 0
  *
- * At the first answer it reads CLOCK_REALTIME (the clock of bash's
- * EPOCHREALTIME), then STAMP, and prints the microseconds between on a
- * second line. So only the library's connect and one round trip are in
- * the figure on either side, polled by the same loop at the same
- * interval. Exit 1, saying why, when nothing answered within TIMEOUT_MS
- * of the ready line or STAMP was never written; 2 on bad usage.
+ * At the first answer it prints the microseconds since the spawn on a
+ * second line, then waits for the server to end (the caller stops it
+ * by its PID) and exits 0. So only the library's connect and one round
+ * trip are in the figure on either side, polled by the same loop at
+ * the same interval. When nothing answered within TIMEOUT_MS, or the
+ * server ended first, it says so, stops the server (SIGTERM) and exits
+ * 1; 1 too when CMD cannot be run; 2 on bad usage.
  *
  * Only this probe links libpipewire; the daemon and tools never do.
  */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sys/wait.h>
 
 #include <cjson/cJSON.h>
 #include <pipewire/pipewire.h>
@@ -55,49 +64,6 @@ struct pw_try {
 };
 
 static const char *prog = "bootprobe";
-
-/* CLOCK_REALTIME in microseconds. */
-static int64_t
-real_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/*
- * Read STAMP: "SECONDS.MICROSECONDS" as bash's EPOCHREALTIME prints it
- * (the point follows the locale: a comma is taken too). Return the
- * time in microseconds, or -1 when the file is missing or not that.
- */
-static int64_t
-stamp_us(const char *path)
-{
-	char buf[64], *p, *end;
-	long long s, f;
-	size_t n;
-	FILE *fp;
-	int digits;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	errno = 0;
-	s = strtoll(buf, &end, 10);
-	if (errno != 0 || end == buf || (*end != '.' && *end != ','))
-		return -1;
-	p = end + 1;
-	f = strtoll(p, &end, 10);
-	digits = (int)(end - p);
-	if (digits < 1 || digits > 6 || f < 0)
-		return -1;
-	while (digits++ < 6)
-		f *= 10;
-	return s * 1000000 + f;
-}
 
 /* Milliseconds left until deadline (monotonic ns), at least 0. */
 static int
@@ -189,11 +155,57 @@ try_pipewire(struct pw_try *t, uint64_t deadline)
 	return t->done == 1;
 }
 
+/*
+ * Start argv[0] (found by PATH) with stdin /dev/null, stdout and stderr
+ * appended to log, nothing else open. Return its PID, or -1 saying why.
+ */
+static pid_t
+spawn_server(const char *log, char **argv)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid = -1;
+	int rc;
+
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0 ||
+	    (rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
+	    O_RDONLY, 0)) != 0 ||
+	    (rc = posix_spawn_file_actions_addopen(&fa, 1, log,
+	    O_WRONLY | O_CREAT | O_TRUNC, 0644)) != 0 ||
+	    (rc = posix_spawn_file_actions_adddup2(&fa, 1, 2)) != 0 ||
+	    (rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) != 0 ||
+	    (rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv,
+	    environ)) != 0) {
+		fprintf(stderr, "%s: cannot run %s: %s\n", prog, argv[0],
+		    strerror(rc));
+		pid = -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	return pid;
+}
+
+/* The server ended on its own: 1, saying how, else 0. */
+static int
+server_gone(pid_t pid, const char *what)
+{
+	int st;
+
+	if (waitpid(pid, &st, WNOHANG) != pid)
+		return 0;
+	if (WIFEXITED(st))
+		fprintf(stderr, "%s: %s exited %d before it answered\n", prog,
+		    what, WEXITSTATUS(st));
+	else
+		fprintf(stderr, "%s: %s was killed by signal %d before it "
+		    "answered\n", prog, what, WTERMSIG(st));
+	return 1;
+}
+
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: %s amixd SOCKET STAMP TIMEOUT_MS\n"
-	    "       %s pipewire REMOTE STAMP TIMEOUT_MS\n", prog, prog);
+	fprintf(stderr, "usage: %s amixd SOCKET TIMEOUT_MS LOG CMD [ARG...]\n"
+	    "       %s pipewire REMOTE TIMEOUT_MS LOG CMD [ARG...]\n", prog,
+	    prog);
 	return 2;
 }
 
@@ -202,14 +214,13 @@ main(int argc, char **argv)
 {
 	struct timespec gap = { 0, POLL_US * 1000 };
 	struct pw_try t = { .seq = -1 };
-	uint64_t deadline;
-	int64_t t1, t0;
-	const char *stamp;
+	uint64_t deadline, t0, t1;
 	char *end;
 	long ms;
-	int pw, ok;
+	pid_t pid;
+	int pw, ok, st;
 
-	if (argc != 5)
+	if (argc < 6)
 		return usage();
 	if (strcmp(argv[1], "amixd") == 0)
 		pw = 0;
@@ -217,15 +228,14 @@ main(int argc, char **argv)
 		pw = 1;
 	else
 		return usage();
-	stamp = argv[3];
 	errno = 0;
-	ms = strtol(argv[4], &end, 10);
+	ms = strtol(argv[3], &end, 10);
 	if (errno != 0 || *end != '\0' || ms <= 0 || ms > 600000) {
-		fprintf(stderr, "%s: bad TIMEOUT_MS: %s\n", prog, argv[4]);
+		fprintf(stderr, "%s: bad TIMEOUT_MS: %s\n", prog, argv[3]);
 		return 2;
 	}
 	if (pw) {
-		pw_init(&argc, &argv);
+		pw_init(NULL, NULL);
 		t.remote = argv[2];
 		t.loop = pw_loop_new(NULL);
 		if (t.loop == NULL || (t.ctx = pw_context_new(t.loop,
@@ -236,34 +246,39 @@ main(int argc, char **argv)
 		}
 		pw_loop_enter(t.loop);
 	}
-	printf("ready\n");
-	fflush(stdout);
 
-	deadline = am_clock_ns() + (uint64_t)ms * 1000000;
+	t0 = am_clock_ns();
+	if ((pid = spawn_server(argv[4], argv + 5)) < 0)
+		return 1;
+	printf("pid %ld\n", (long)pid);
+	fflush(stdout);
+	deadline = t0 + (uint64_t)ms * 1000000;
 	for (;;) {
 		ok = pw ? try_pipewire(&t, deadline) :
 		    try_amixd(argv[2], deadline);
 		if (ok)
 			break;
+		if (server_gone(pid, argv[5]))
+			return 1;
 		if (left_ms(deadline) == 0) {
 			fprintf(stderr, "%s: %s %s did not answer within "
 			    "%ld ms\n", prog, argv[1], argv[2], ms);
+			kill(pid, SIGTERM);
+			waitpid(pid, &st, 0);
 			return 1;
 		}
 		nanosleep(&gap, NULL);
 	}
-	t1 = real_us();
-	if ((t0 = stamp_us(stamp)) < 0) {
-		fprintf(stderr, "%s: %s answered, but %s holds no exec time "
-		    "(bench_daemon's BENCH_EXEC_STAMP)\n", prog, argv[1], stamp);
-		return 1;
-	}
-	printf("%lld\n", (long long)(t1 - t0));
+	t1 = am_clock_ns();
+	printf("%llu\n", (unsigned long long)((t1 - t0) / 1000));
+	fflush(stdout);
 	if (pw) {
 		pw_loop_leave(t.loop);
 		pw_context_destroy(t.ctx);
 		pw_loop_destroy(t.loop);
 		pw_deinit();
 	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
 	return 0;
 }

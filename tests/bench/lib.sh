@@ -84,52 +84,50 @@ ready_since() {
 	    'BEGIN { printf "%d", (b - a) * 1e6 }')
 }
 
-# boot_probe_start MODE TARGET STAMP: start bootprobe (MODE amixd, TARGET
-# the socket; MODE pipewire, TARGET the remote name) before the server
-# is exec'd, and wait for its "ready" line: its own start-up (for
-# PipeWire, libpipewire's loading and pw_init) is then behind it, out
-# of the figure. STAMP is the server's BENCH_EXEC_STAMP (removed here,
-# so an old one is never read). Sets PROBE_PID; 1, saying why, when the
-# probe is not built or never got ready.
-boot_probe_start() {
-	local i=0 l=
+# boot_probe MODE TARGET LOG CMD...: start the server CMD through
+# bootprobe (MODE amixd, TARGET the socket; MODE pipewire, TARGET the
+# remote name), which sets itself up first (for PipeWire, libpipewire's
+# loading and pw_init), then spawns CMD, output to LOG, and times its
+# exec to its first answer to a real request. Sets BOOT_PID (the
+# server's; bench_pid_record'ed), PROBE_PID and READY_US, the
+# microseconds. The reads block on the probe's output: nothing here
+# polls or forks while the server starts. 1, with the probe's error,
+# when the server never answered (the probe has stopped it then).
+boot_probe() {
+	local mode=$1 target=$2 log=$3 fd l1= l2=
+	shift 3
 	command -v bootprobe >/dev/null || {
 		echo "${0##*/}: bootprobe is not built (make bench builds it;" \
 		    "it needs libpipewire-0.3-dev: make deps)" >&2
 		return 1
 	}
-	rm -f "$3"
-	: >"$BENCH_DIR/probe.out"
-	bootprobe "$1" "$2" "$3" "${PROBE_TIMEOUT_MS:-5000}" \
-	    >"$BENCH_DIR/probe.out" 2>"$BENCH_DIR/probe.err" </dev/null &
+	exec {fd}< <(exec bootprobe "$mode" "$target" \
+	    "${PROBE_TIMEOUT_MS:-5000}" "$log" "$@" \
+	    2>"$BENCH_DIR/probe.err" </dev/null)
 	PROBE_PID=$!
-	until [ "$l" = ready ]; do
-		read -r l <"$BENCH_DIR/probe.out"
-		kill -0 "$PROBE_PID" 2>/dev/null && [ "$i" -lt 1000 ] || {
-			echo "${0##*/}: bootprobe $1 did not get ready:" \
-			    "$(cat "$BENCH_DIR/probe.err")" >&2
-			kill "$PROBE_PID" 2>/dev/null
-			wait "$PROBE_PID" 2>/dev/null
-			return 1
-		}
-		i=$((i + 1))
-		[ "$l" = ready ] || sleep 0.01
-	done
+	read -r l1 <&"$fd" || :
+	read -r l2 <&"$fd" || :
+	exec {fd}<&-
+	BOOT_PID=${l1#pid }
+	READY_US=$l2
+	case $BOOT_PID in '' | *[!0-9]*) BOOT_PID= ;; esac
+	[ -n "$BOOT_PID" ] && bench_pid_record "$BOOT_PID"
+	case $READY_US in
+	'' | *[!0-9]*)
+		wait "$PROBE_PID" 2>/dev/null
+		echo "${0##*/}: $(cat "$BENCH_DIR/probe.err")" >&2
+		PROBE_PID= BOOT_PID=
+		return 1 ;;
+	esac
 }
 
-# boot_probe_wait: wait for the probe of boot_probe_start and set
-# READY_US to what it printed: the microseconds from the server's exec
-# to its first answer to a real request. 1, with its error, when the
-# server never answered.
-boot_probe_wait() {
-	local rc
-	wait "$PROBE_PID"
-	rc=$?
-	PROBE_PID=
-	READY_US=$(sed -n 2p "$BENCH_DIR/probe.out")
-	[ "$rc" = 0 ] && [ -n "$READY_US" ] && return 0
-	echo "${0##*/}: $(cat "$BENCH_DIR/probe.err")" >&2
-	return 1
+# boot_probe_stop: stop boot_probe's server (the probe's child, which
+# the probe reaps), wait for the probe.
+boot_probe_stop() {
+	[ -n "${BOOT_PID-}" ] && bench_end_pid "$BOOT_PID"
+	[ -n "${PROBE_PID-}" ] && wait "$PROBE_PID" 2>/dev/null
+	BOOT_PID= PROBE_PID=
+	return 0
 }
 
 # wait_for CMD...: run CMD (output dropped) every 20 ms until it
@@ -208,16 +206,24 @@ bench_jack_start() {
 	done
 }
 
-# bench_stop_pid PID: SIGTERM, up to 5 s to go, then SIGKILL; reaped.
-bench_stop_pid() {
+# bench_end_pid PID: SIGTERM, up to 5 s to go, then SIGKILL. For a
+# process that is not this shell's child (bash's wait would fail).
+bench_end_pid() {
 	local i
 	kill -TERM "$1" 2>/dev/null
 	for i in $(seq 50); do
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$1" 2>/dev/null
+	kill -0 "$1" 2>/dev/null && kill -KILL "$1" 2>/dev/null
+	return 0
+}
+
+# bench_stop_pid PID: bench_end_pid, then reaped.
+bench_stop_pid() {
+	bench_end_pid "$1"
 	wait "$1" 2>/dev/null
+	return 0
 }
 
 # Stopping the server first makes its clients leave through their

@@ -4,9 +4,10 @@
 # server, null sink at quantum 128, no session manager: pwlib.sh), one
 # after the other on the same machine:
 #   boot     exec to the first answer to a real request, median of
-#            RUNS, amixd and PipeWire in turn: bootprobe (bootprobe.c),
-#            started and set up before the server's exec, tries every
-#            150 us: amixd a connect and a ping, PipeWire libpipewire's
+#            RUNS, amixd and PipeWire in turn: bootprobe (bootprobe.c)
+#            sets itself up, spawns the server (no shell's fork or exec
+#            lookup in the figure) and tries every 150 us: amixd a
+#            connect and a ping, PipeWire libpipewire's
 #            pw_context_connect and a core sync round trip; so no
 #            client's start-up is in either figure (pw_boot_ms). Beside
 #            it, for information, the older client-inclusive figure
@@ -101,24 +102,24 @@ command -v bootprobe >/dev/null || { echo "pipewire.sh: bootprobe is not" \
 : >"$BENCH_DIR/a.probe"; : >"$BENCH_DIR/p.probe"
 for r in $(seq "$RUNS"); do
 	rm -f "$AUDIOMIXERD_SOCKET"
-	boot_probe_start amixd "$AUDIOMIXERD_SOCKET" "$BENCH_DIR/a.exec" ||
-	    exit 1
-	BENCH_EXEC_STAMP=$BENCH_DIR/a.exec bench_daemon \
-	    "$BENCH_DIR/amixd.log" amixd -n -b null -p $PERIOD
-	BENCH_PID=$!
-	bench_pid_record "$BENCH_PID"
-	boot_probe_wait || { cat "$BENCH_DIR/amixd.log" >&2; exit 1; }
+	boot_probe amixd "$AUDIOMIXERD_SOCKET" "$BENCH_DIR/amixd.log" \
+	    amixd -n -b null -p $PERIOD || { cat "$BENCH_DIR/amixd.log" >&2
+		exit 1; }
 	echo "$READY_US" >>"$BENCH_DIR/a.probe"
-	bench_amixd_stop
+	boot_probe_stop
 
-	bench_pw_start probe || exit 1
-	echo "$PW_READY_US" >>"$BENCH_DIR/p.probe"
-	bench_pw_stop
+	bench_pw_prepare
+	boot_probe pipewire pipewire-0 "$BENCH_DIR/pipewire.log" \
+	    pipewire -c "$BENCH_DIR/pipewire.conf" || {
+		cat "$BENCH_DIR/pipewire.log" >&2
+		exit 1; }
+	echo "$READY_US" >>"$BENCH_DIR/p.probe"
+	boot_probe_stop
 done
 figure pw_boot_ms "$(median <"$BENCH_DIR/a.probe" | us_to_ms)" ms \
     "pipewire (null sink), libpipewire connect + core sync" \
     "$(median <"$BENCH_DIR/p.probe" | us_to_ms)" lower \
-    "exec to the first answer to a real request, no client start-up on either side: bootprobe, set up before the exec, tries every 150 us (amixd: connect + ping; pipewire: pw_context_connect + pw_core_sync round trip), median of $RUNS, the servers in turn; fastest run: amixd $(sort -n "$BENCH_DIR/a.probe" | head -n 1 | us_to_ms) ms, pipewire $(sort -n "$BENCH_DIR/p.probe" | head -n 1 | us_to_ms) ms"
+    "exec to the first answer to a real request, no client start-up on either side: bootprobe, set up first, spawns the server and tries every 150 us (amixd: connect + ping; pipewire: pw_context_connect + pw_core_sync round trip), median of $RUNS, the servers in turn; fastest run: amixd $(sort -n "$BENCH_DIR/a.probe" | head -n 1 | us_to_ms) ms, pipewire $(sort -n "$BENCH_DIR/p.probe" | head -n 1 | us_to_ms) ms"
 [ "${ONLY-}" = boot ] && exit 0
 
 # ---- boot with a client, and idle ----

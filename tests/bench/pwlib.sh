@@ -7,9 +7,9 @@
 # manager nobody configures a stream's ports or links them, so
 # bench_pw_link does what WirePlumber would: a PortConfig in dsp mode
 # on each stream (pw-cli set-param), then pw-link to the sink.
-#   bench_pw_start [probe]  sets PW_PID; ready when pw-cli info 0 answers
-#                        (PW_READY_US: from its exec), or, with probe,
-#                        when bootprobe's connect and sync do
+#   bench_pw_prepare     its runtime directory and configuration
+#   bench_pw_start       sets PW_PID; ready when pw-cli info 0 answers
+#                        (PW_READY_US: from its exec)
 #   bench_pw_stop        stops it by PID
 #   bench_pw_link N PFX  waits for N nodes named PFX*, links each
 #   bench_pw_profile S F pw-profiler for S seconds into F
@@ -74,31 +74,27 @@ context.objects = [
 EOF
 }
 
-# bench_pw_start [probe]: sets PW_PID and PW_READY_US, the microseconds
-# from its exec to its first answer. Plain: the first pw-cli info 0
-# that answers, polled back to back (ready_since), so one run of
-# pw-cli is in the figure; as amctl ping for amixd, pw-cli runs bare,
-# with no timeout(1) around it: that would add a fork and an exec to
-# every try of one side only. With "probe": bootprobe, started and set
-# up before the exec, connects and does a core sync round trip every
-# 150 us (boot_probe_start): no client start-up in the figure.
-bench_pw_start() {
+# bench_pw_prepare: the runtime directory, no old socket, the config.
+bench_pw_prepare() {
 	mkdir -p "$PIPEWIRE_RUNTIME_DIR"
 	rm -f "$PIPEWIRE_RUNTIME_DIR"/pipewire-0* "$BENCH_DIR/pw.exec"
 	bench_pw_conf >"$BENCH_DIR/pipewire.conf"
-	if [ "${1-}" = probe ]; then
-		boot_probe_start pipewire pipewire-0 "$BENCH_DIR/pw.exec" ||
-		    return 1
-	fi
+}
+
+# bench_pw_start: sets PW_PID and PW_READY_US, the microseconds from
+# its exec to its first answer: the first pw-cli info 0 that answers,
+# polled back to back (ready_since), so one run of pw-cli is in the
+# figure; as amctl ping for amixd, pw-cli runs bare, with no timeout(1)
+# around it: that would add a fork and an exec to every try of one side
+# only. (pw_boot_ms, with no client start-up in it, is bootprobe's:
+# bench_pw_prepare, then boot_probe pipewire.)
+bench_pw_start() {
+	bench_pw_prepare
 	BENCH_EXEC_STAMP=$BENCH_DIR/pw.exec bench_daemon \
 	    "$BENCH_DIR/pipewire.log" pipewire -c "$BENCH_DIR/pipewire.conf"
 	PW_PID=$!
 	bench_pid_record "$PW_PID"
-	if [ "${1-}" = probe ]; then
-		boot_probe_wait
-	else
-		ready_since "$BENCH_DIR/pw.exec" 1000 "$PW_PID" pw-cli info 0
-	fi || {
+	ready_since "$BENCH_DIR/pw.exec" 1000 "$PW_PID" pw-cli info 0 || {
 		cat "$BENCH_DIR/pipewire.log" >&2
 		return 1
 	}
