@@ -163,33 +163,40 @@ clock_running() {
 }
 
 @test "jack: amixd's clock agrees with an independent JACK client's" {
-	jackd_start 128
+	# A period of 1024 (21 ms): at 128 the dummy driver here has an
+	# xrun whenever the host stalls for 3 ms, at worst every second or
+	# two, and each restarts both clocks, leaving no stretch to judge
+	# a rate on. The time bound stays 2667 us, one 128-frame period.
+	jackd_start 1024
 	amixd_start -b jack
 	req '{"cmd":"start"}'
 	wait_until 10 clock_running
-	local r try
-	# The host stalls now and then (TESTRIG.md) and each stall restarts
-	# both clocks: up to three 30 s windows, the bounds below unchanged
-	# for the one that is judged.
+	# The rates within 25 ppm: with 0.3 ms of mean wake-up jitter here
+	# at 21 ms a period the loop's 0.05 Hz leaves about 8 ppm of noise
+	# in its rate (the loop's own bounds are test_aclock's).
+	local r try ok='.time_err_us >= 0 and .time_err_us < 2667 and
+	    .time_checked >= 10' rate='.rate_ppm >= 0 and .rate_ppm < 25 and
+	    .jack_span_s >= 5 and .reported_rate_ppm >= 0 and
+	    .reported_rate_ppm < 25'
+	# The host stalls now and then (TESTRIG.md) and a stall may still
+	# restart both clocks: up to three 30 s windows, the bounds below
+	# unchanged for the one that is judged.
 	for try in 1 2 3; do
 		run -0 "$PY" "$BATS_TEST_DIRNAME/tools/jackclock.py" \
 		    "$AUDIOMIXERD_SOCKET" 30
 		r=${lines[-1]}
 		echo "# try $try: $r" >&3
-		jq -e '.time_err_us >= 0 and .time_err_us < .period_us and
-		    .rate_ppm >= 0 and .rate_ppm < 10 and .jack_span_s >= 5 and
-		    .reported_rate_ppm >= 0 and .reported_rate_ppm < 10' \
-		    <<<"$r" >/dev/null && break
+		jq -e "$ok and $rate" <<<"$r" >/dev/null && break
 	done
-	# Within one period (2667 us) of JACK's time for the same frame
-	# (jack_frames_to_time); the rate, the slope of amixd's clock and
-	# the rate it reports, within 10 ppm of JACK's as this client's own
-	# process calls see it, over the same stretch of at least 5 s
-	# (jackd here has xruns every few seconds under load, and its dummy
-	# driver's rate wanders by tens of ppm: see tools/jackclock.py).
-	run -0 jq -e '.time_err_us >= 0 and .time_err_us < .period_us' <<<"$r"
-	run -0 jq -e '.rate_ppm >= 0 and .rate_ppm < 10 and .jack_span_s >= 5 and
-	    .reported_rate_ppm >= 0 and .reported_rate_ppm < 10' \
-	    <<<"$r"
-	assert_eq 128 "$(jget "$r" .latency_frames)" "JACK's playback latency"
+	# Within 2667 us of JACK's time for the same frame, at least 10
+	# replies; the rate, the slope of amixd's clock and the rate it
+	# reports, within 25 ppm of JACK's; JACK's time and rate both as
+	# this client's own process calls see them (the line through the
+	# earliest of each second), over the same stretch of at least 5 s.
+	# Not JACK's DLL: after a stall it is off by ms for seconds while
+	# looking sane, and the dummy driver's rate wanders by tens of ppm
+	# under load: see tools/jackclock.py.
+	run -0 jq -e "$ok" <<<"$r"
+	run -0 jq -e "$rate" <<<"$r"
+	assert_eq 1024 "$(jget "$r" .latency_frames)" "JACK's playback latency"
 }

@@ -12,7 +12,13 @@ JACK frame time of the period its "frames" started; its cycle start is
 time_ns minus the output latency. Prints one JSON line:
 
     time_err_us   worst |amixd's cycle start - JACK's time of that frame|,
-                  once amixd's clock ran a second
+                  once amixd's clock ran a second, JACK's time taken
+                  from the line of jack_rate below (this client's own
+                  process calls), over its stretch (time_checked
+                  replies, JACK's DLL sane or not)
+    time_err_dll_us  the same against jack_frames_to_time, JACK's DLL,
+                  on the samples where it is sane: for information
+                  (under load it is off by ms while passing that check)
     rate_ppm      |amixd_rate - jack_rate| in ppm. JACK's dummy driver
                   sleeps relative times: under load its rate wanders by
                   tens of ppm, so both are taken over the same stretch,
@@ -24,7 +30,7 @@ time_ns minus the output latency. Prints one JSON line:
                   after a stall: its own clients are misled then)
     reported_rate_ppm  the same for the median of the "rate" amixd
                   reports (reported_rate) over the stretch
-    period_us     JACK's period, the bound the times must keep
+    period_us     JACK's period
     jack_rate     JACK's rate as this client sees it: a least-squares
                   line through the earliest of each second of its own
                   process calls (CLOCK_MONOTONIC against
@@ -110,12 +116,14 @@ def main():
     time.sleep(0.5)
     end = time.monotonic() + secs
     samples = []
+    replies = []    # every running reply, JACK's DLL sane or not
     bad = 0
     while time.monotonic() < end:
         time.sleep(0.25)
         k = amixd_clock(path)
         if not k.get("running"):
             continue
+        replies.append(k)
         off = offset_ns()
         jt = lj.jack_frames_to_time(ptr, int(k["device_frames"]) & 0xffffffff)
         start = k["time_ns"] - k["latency_frames"] * 1e9 / k["rate"]
@@ -136,12 +144,8 @@ def main():
     # Times once amixd's clock ran a second; rates over the longest run.
     settled = [x for x in samples
                if x[0]["updates"] * x[0]["period"] / x[0]["nominal_rate"] >= 1]
-    terr = max((abs(a - b) for _, b, a, _, _, _, _, _ in settled), default=-1e6) / 1000
-    for k, b, a, _, f, _, _, _ in settled:    # the worst ones, for a failure
-        if abs(a - b) > 1000 * per_us:
-            print("jackclock: frame %d (JACK %d, now %d): amixd %.1f us off"
-                  % (k["frames"], k["device_frames"], f, (a - b) / 1000),
-                  file=sys.stderr)
+    terr_dll = max((abs(a - b) for _, b, a, _, _, _, _, _ in settled),
+                   default=-1e6) / 1000
     # The longest stretch of one amixd clock run, JACK sane throughout.
     runs, run, prev = [], [], None
     for x in samples:
@@ -175,7 +179,7 @@ def main():
     # Scheduling only ever delays a wake-up: the earliest call of each
     # second (its lower envelope) is the one nearest the device's
     # clock, and the line goes through those.
-    jrate, jspan = 0.0, 0.0
+    jrate, jspan, line = 0.0, 0.0, None
     if len(best) > 2:
         f0, t0 = best[0]
         env = {}
@@ -191,7 +195,31 @@ def main():
             sxx = sum((x - mx) ** 2 for x, _ in pts)
             slope = sum((x - mx) * (y - my) for x, y in pts) / sxx
             jrate = srate / (1.0 + slope * srate / 1e9)
+            line = (f0, t0, mx, my, slope)
         jspan = (best[-1][1] - t0) / 1e9
+    # amixd's times against that line: the cycle start it publishes for
+    # the JACK frame of its period (device_frames), for every reply in
+    # the stretch once its clock ran a second, JACK's DLL sane or not
+    # (the line does not use it). Not jack_frames_to_time: under load
+    # JACK's DLL is off by milliseconds while it passes the check above.
+    terr, tchecked = -1e6, 0
+    if line is not None:
+        f0, t0, mx, my, slope = line
+        for k in replies:
+            x = (int(k["device_frames"]) - f0) & 0xffffffff
+            if not (lo <= k["time_ns"] <= hi and
+                    k["updates"] * k["period"] / k["nominal_rate"] >= 1 and
+                    x <= best[-1][0] - f0):
+                continue
+            ref = t0 + x * 1e9 / srate + my + slope * (x - mx)
+            start = k["time_ns"] - k["latency_frames"] * 1e9 / k["rate"]
+            tchecked += 1
+            terr = max(terr, abs(start - ref))
+            if abs(start - ref) > 1000 * per_us:    # for a failure
+                print("jackclock: frame %d (JACK %d): amixd %.1f us off"
+                      % (k["frames"], k["device_frames"],
+                         (start - ref) / 1000), file=sys.stderr)
+    terr /= 1000
     # amixd's rate over that run: the slope of its own (time_ns, frames)
     # line, as JACK's, once its clock ran a second.
     pts = [(k["time_ns"] / 1e9, k["frames"]) for k in warm]
@@ -211,6 +239,8 @@ def main():
     last = (0, 0, per_us)
     print(json.dumps({
         "time_err_us": round(terr, 1),
+        "time_checked": tchecked,
+        "time_err_dll_us": round(terr_dll, 1),
         "rate_ppm": round(rerr, 3),
         "reported_rate_ppm": round(rrerr, 3),
         "reported_rate": round(rrate, 4),
