@@ -133,10 +133,20 @@ figures_complete() {
 }
 
 @test "click.sh: a click timed through amixd, jack and pipewire-alsa, every figure a number" {
-	RUNS=1 CLICKS=2 bash "$BENCH/click.sh" >"$BATS_TEST_TMPDIR/out" \
-	    2>"$BATS_TEST_TMPDIR/err" 3>&- </dev/null ||
-	    flunk "click.sh failed: $(cat "$BATS_TEST_TMPDIR/err")"
-	local p k ms f
+	local p k ms f try
+	# In a spell of host stalls a peer's one run may find no click
+	# (pipewire-alsa found 0 of 2 once in .ci/run, jackd had 96 xruns):
+	# up to three runs of the script for one with every peer figure a
+	# number; the checks below are on that one.
+	for try in 1 2 3; do
+		RUNS=1 CLICKS=2 bash "$BENCH/click.sh" >"$BATS_TEST_TMPDIR/out" \
+		    2>"$BATS_TEST_TMPDIR/err" 3>&- </dev/null ||
+		    flunk "click.sh failed: $(cat "$BATS_TEST_TMPDIR/err")"
+		jq -e -s '[.[] | select(.figure | startswith("click_")) |
+		    .peer_value | type == "number"] | length == 12 and all' \
+		    "$BATS_TEST_TMPDIR/out" >/dev/null && break
+		echo "# try $try: a peer figure is missing" >&3
+	done
 	for p in jack pipewire; do
 		for k in measured delay error; do
 			for ms in 100 10; do
