@@ -70,6 +70,11 @@ def amixd_clock(path):
     return json.loads(buf.split(b"\n", 1)[0])
 
 
+def ran_a_second(k):
+    """amixd's clock, in reply k, has run a second since its restart."""
+    return k["updates"] * k["period"] / k["nominal_rate"] >= 1
+
+
 def main():
     path, secs = sys.argv[1], float(sys.argv[2])
     client = jack.Client("clockref", no_start_server=True,
@@ -142,8 +147,7 @@ def main():
         raise SystemExit("jackclock: only %d samples (%d with JACK "
                          "relocking)" % (len(samples), bad))
     # Times once amixd's clock ran a second; rates over the longest run.
-    settled = [x for x in samples
-               if x[0]["updates"] * x[0]["period"] / x[0]["nominal_rate"] >= 1]
+    settled = [x for x in samples if ran_a_second(x[0])]
     terr_dll = max((abs(a - b) for _, b, a, _, _, _, _, _ in settled),
                    default=-1e6) / 1000
     # The longest stretch of one amixd clock run, JACK sane throughout.
@@ -164,8 +168,7 @@ def main():
     # longest stretch where every call came one period after the last
     # and not three periods late (an xrun cuts it).
     # Over the same stretch: amixd's longest clock run, a second in.
-    warm = [x[0] for x in run
-            if x[0]["updates"] * x[0]["period"] / x[0]["nominal_rate"] >= 1]
+    warm = [x[0] for x in run if ran_a_second(x[0])]
     lo = warm[0]["time_ns"] if warm else 0
     hi = warm[-1]["time_ns"] if warm else 0
     best, cur = [], []
@@ -207,8 +210,7 @@ def main():
         f0, t0, mx, my, slope = line
         for k in replies:
             x = (int(k["device_frames"]) - f0) & 0xffffffff
-            if not (lo <= k["time_ns"] <= hi and
-                    k["updates"] * k["period"] / k["nominal_rate"] >= 1 and
+            if not (lo <= k["time_ns"] <= hi and ran_a_second(k) and
                     x <= best[-1][0] - f0):
                 continue
             ref = t0 + x * 1e9 / srate + my + slope * (x - mx)
