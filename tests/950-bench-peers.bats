@@ -34,7 +34,7 @@ figures_complete() {
 	    2>"$BATS_TEST_TMPDIR/err" 3>&- </dev/null ||
 	    flunk "pipewire.sh failed: $(cat "$BATS_TEST_TMPDIR/err")"
 	figures_complete "$BATS_TEST_TMPDIR/out" pw_boot_ms pw_boot_client_ms \
-	    pw_idle_rss_mb \
+	    pw_boot_floor_ms pw_boot_static_floor_ms pw_idle_rss_mb \
 	    pw_idle_wakeups pw_1_default_cpu_per_stream_pct \
 	    pw_1_default_underruns pw_1_default_client_wakeups \
 	    pw_2_default_cpu_per_stream_pct pw_2_period_cpu_per_stream_pct \
@@ -111,6 +111,49 @@ figures_complete() {
 		pid=$(awk -v m="$m" '$1 == m { print $3 }' "$d/live")
 		! kill -0 "$pid" 2>/dev/null || flunk "$m: $pid still runs"
 	done
+}
+
+teardown() {
+	local p
+	# the floors a failed bootfloor test left running, by PID
+	[ -f "$BATS_TEST_TMPDIR/floor.pids" ] || return 0
+	while read -r p; do
+		kill "$p" 2>/dev/null || :
+	done <"$BATS_TEST_TMPDIR/floor.pids"
+}
+
+# pw_boot_floor_ms is a floor for amixd only while bootfloor loads what
+# amixd loads at start, no more and no less; bootfloor-static loads
+# nothing. Each answers a ping as amixd does, and nothing else runs in
+# it (one thread).
+@test "bootfloor: loads amixd's start-up libraries, static loads none; each answers ping" {
+	local d=$BATS_TEST_TMPDIR b pid
+	needed() {
+		readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'
+	}
+	[ -n "$(needed "$AM_TOP/build/amixd/amixd")" ] || flunk "amixd: no NEEDED"
+	assert_eq "$(needed "$AM_TOP/build/amixd/amixd")" \
+	    "$(needed "$AM_TOP/build/tests/bench/bootfloor")" "bootfloor's libraries"
+	assert_eq "" "$(needed "$AM_TOP/build/tests/bench/bootfloor-static")" \
+	    "bootfloor-static's libraries"
+	for b in bootfloor bootfloor-static; do
+		export AUDIOMIXERD_SOCKET=$d/$b.sock
+		( exec_closed "$AM_TOP/build/tests/bench/$b" </dev/null \
+		    2>"$d/$b.err" ) &
+		pid=$!
+		echo "$pid" >>"$d/floor.pids"
+		wait_until 10 amctl ping || flunk "$b: $(cat "$d/$b.err")"
+		run amctl ping
+		assert_eq '{"ok":true,"name":"audiomixerd","version":"0.1.0"}' \
+		    "$output" "$b: ping"
+		assert_eq 1 "$(awk '$1 == "Threads:" { print $2 }' \
+		    "/proc/$pid/status")" "$b: threads"
+		kill "$pid"
+		wait "$pid" 2>/dev/null || :
+	done
+	# without a socket to listen on it says so
+	run -1 env -u AUDIOMIXERD_SOCKET "$AM_TOP/build/tests/bench/bootfloor"
+	assert_match 'set AUDIOMIXERD_SOCKET' "$output"
 }
 
 @test "alsaapps.sh: aplay through amixd, jack and pipewire-alsa, every figure a number" {
@@ -204,6 +247,7 @@ figures_complete() {
 	 {"figure": "pw_16_period_cpu_per_stream_pct", "amixd": 3, "peer_value": 4, "ratio": 0.75},
 	 {"figure": "pw_16_period_underruns", "amixd": 0, "peer_value": 0, "ratio": null},
 	 {"figure": "pw_boot_ms", "amixd": 2, "peer_value": 10, "ratio": 0.2},
+	 {"figure": "pw_boot_floor_ms", "amixd": 1.8, "peer_value": 10, "ratio": 0.18},
 	 {"figure": "ping_p50_us", "amixd": 25},
 	 {"figure": "resample_best_speed_mfps", "amixd": 30, "peer_value": 20, "ratio": 1.5},
 	 {"figure": "resample_best_snr_db", "amixd": 100, "peer_value": 120, "ratio": 0.833},
@@ -223,6 +267,10 @@ figures_complete() {
 	assert_eq false "$(met pw_16_period_cpu_per_stream_pct)" "16 period, ratio"
 	assert_eq null "$(met pw_64_period_cpu_per_stream_pct)" "64 period, missing"
 	assert_eq true "$(met pw_boot_ms)" "boot"
+	# the boot row gives its floors, or says one was not measured
+	assert_match "loading amixd's libraries, 0\.18x; the same static, not measured\)\$" \
+	    "$(jq -r '.targets[] | select(.figure == "pw_boot_ms") | .target' \
+	    <<<"$output")" "boot floors"
 	assert_eq false "$(met ping_p50_us)" "ping"
 	assert_eq false "$(met resample_best_speed_mfps)" "resampler below sox's SNR"
 	assert_eq true "$(met alsaapp_jack_delay_10ms)" "alsa delay"

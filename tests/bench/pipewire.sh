@@ -9,8 +9,12 @@
 #            lookup in the figure) and tries every 150 us: amixd a
 #            connect and a ping, PipeWire libpipewire's
 #            pw_context_connect and a core sync round trip; so no
-#            client's start-up is in either figure (pw_boot_ms). Beside
-#            it, for information, the older client-inclusive figure
+#            client's start-up is in either figure (pw_boot_ms). In
+#            the same runs, the floors: bootfloor.c, a server that only
+#            answers, loading what amixd loads (pw_boot_floor_ms: the
+#            least any amixd could take here) and static with no
+#            library (pw_boot_static_floor_ms: any server). Beside
+#            them, for information, the older client-inclusive figure
 #            (pw_boot_client_ms): amctl ping / pw-cli info 0, each bare,
 #            polled back to back by the same shell loop (ready_since),
 #            so both include one fork, exec and run of their client; the
@@ -37,7 +41,7 @@
 #            that missed.
 # Medians over RUNS where said; the stream and stress windows run once
 # each per call (run this script several times for medians). ONLY=boot
-# stops after pw_boot_ms.
+# stops after pw_boot_ms and its floors.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pwlib.sh"
@@ -75,6 +79,11 @@ switches() {
 	for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done |
 	    awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
 }
+# the shared libraries a program loads at start (DT_NEEDED), one line.
+needed() {
+	readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | tr '\n' ' ' |
+	    sed 's/ $//'
+}
 rss_mb() {
 	awk '$1 == "VmRSS:" { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"
 }
@@ -97,10 +106,24 @@ one_client_ms() {
 command -v bootprobe >/dev/null || { echo "pipewire.sh: bootprobe is not" \
     "built (make bench builds it; it needs libpipewire-0.3-dev: make deps)" >&2
     exit 1; }
+for t in bootfloor bootfloor-static; do
+	command -v $t >/dev/null || { echo "pipewire.sh: $t is not built" \
+	    "(make bench builds it)" >&2; exit 1; }
+done
 
 # ---- boot: bootprobe, no client start-up on either side ----
+# With amixd and PipeWire in turn, the floors: bootfloor.c, a server that
+# only answers, dynamic as amixd (f) and static (s), timed the same way.
 : >"$BENCH_DIR/a.probe"; : >"$BENCH_DIR/p.probe"
+: >"$BENCH_DIR/f.probe"; : >"$BENCH_DIR/s.probe"
 for r in $(seq "$RUNS"); do
+	for f in f:bootfloor s:bootfloor-static; do
+		rm -f "$AUDIOMIXERD_SOCKET"
+		boot_probe amixd "$AUDIOMIXERD_SOCKET" "$BENCH_DIR/floor.log" \
+		    "${f#*:}" || { cat "$BENCH_DIR/floor.log" >&2; exit 1; }
+		echo "$READY_US" >>"$BENCH_DIR/${f%%:*}.probe"
+		boot_probe_stop
+	done
 	rm -f "$AUDIOMIXERD_SOCKET"
 	boot_probe amixd "$AUDIOMIXERD_SOCKET" "$BENCH_DIR/amixd.log" \
 	    amixd -n -b null -p $PERIOD || { cat "$BENCH_DIR/amixd.log" >&2
@@ -120,6 +143,14 @@ figure pw_boot_ms "$(median <"$BENCH_DIR/a.probe" | us_to_ms)" ms \
     "pipewire (null sink), libpipewire connect + core sync" \
     "$(median <"$BENCH_DIR/p.probe" | us_to_ms)" lower \
     "exec to the first answer to a real request, no client start-up on either side: bootprobe, set up first, spawns the server and tries every 150 us (amixd: connect + ping; pipewire: pw_context_connect + pw_core_sync round trip), median of $RUNS, the servers in turn; fastest run: amixd $(sort -n "$BENCH_DIR/a.probe" | head -n 1 | us_to_ms) ms, pipewire $(sort -n "$BENCH_DIR/p.probe" | head -n 1 | us_to_ms) ms"
+figure pw_boot_floor_ms "$(median <"$BENCH_DIR/f.probe" | us_to_ms)" ms \
+    "pipewire (null sink), libpipewire connect + core sync" \
+    "$(median <"$BENCH_DIR/p.probe" | us_to_ms)" lower \
+    "the floor of pw_boot_ms on this machine, in the same runs: bootfloor, a server that only answers ping, loading the libraries amixd loads at start ($(needed "$(command -v bootfloor)")), timed by the same bootprobe; no dynamically linked amixd can answer sooner, so its ratio is the lowest pw_boot_ms can reach here; fastest run $(sort -n "$BENCH_DIR/f.probe" | head -n 1 | us_to_ms) ms"
+figure pw_boot_static_floor_ms "$(median <"$BENCH_DIR/s.probe" | us_to_ms)" ms \
+    "pipewire (null sink), libpipewire connect + core sync" \
+    "$(median <"$BENCH_DIR/p.probe" | us_to_ms)" lower \
+    "the floor of any server on this machine, in the same runs: bootfloor-static, statically linked, answering ping with a constant, timed by the same bootprobe; what exec and one round trip cost here, with no loader and no work at all; fastest run $(sort -n "$BENCH_DIR/s.probe" | head -n 1 | us_to_ms) ms"
 [ "${ONLY-}" = boot ] && exit 0
 
 # ---- boot with a client, and idle ----
