@@ -516,9 +516,12 @@ main(int argc, char **argv)
 	/*
 	 * The memory is locked (mlockall) just before the engine's first
 	 * start (engine_rt_prepare): until a real-time thread runs nothing
-	 * needs it, and the first answer comes sooner.
+	 * needs it, and the first answer comes sooner. A --render run
+	 * never has one: it has no deadline and ends when the file is
+	 * written, and locking would only make every page it faults in,
+	 * and every one it frees at the end, cost more.
 	 */
-	engine.mlock_ask = 1;
+	engine.mlock_ask = render == 0;
 	watchdog_init(&engine, (uint32_t)wdog);
 	cmd_init(&engine, render);
 	sigev = ev_file_new(sigfd, POLLIN, amixd_signal_cb, &sigfd);

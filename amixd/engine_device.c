@@ -201,20 +201,23 @@ engine_start(struct engine *e, char *err, size_t errlen)
 
 /*
  * Write every file sink's pending frames out: ask them all, then wait
- * until each says it is done. Bounded: a stuck disk gives up after 10 s.
+ * until each says it is done, looking every 100 us (the writers are
+ * woken at once: a render's end should not wait out a long sleep).
+ * Bounded: a stuck disk gives up after 10 s.
  */
 void
 engine_flush(struct engine *e)
 {
-	struct timespec ms = { 0, 1000000 };
+	struct timespec step = { 0, 100000 };
+	uint64_t t0 = am_clock_ns();
 	struct node *n;
-	int i, busy;
+	int busy;
 
 	for (n = e->graph.nodes; n != NULL; n = n->next) {
 		if (n->ops->flush != NULL)
 			n->ops->flush(n->state);
 	}
-	for (i = 0; i < 10000; i++) {
+	while (am_clock_ns() - t0 < 10 * AM_NSEC_PER_SEC) {
 		busy = 0;
 		for (n = e->graph.nodes; n != NULL; n = n->next) {
 			if (n->ops->flushed != NULL &&
@@ -223,7 +226,7 @@ engine_flush(struct engine *e)
 		}
 		if (!busy)
 			return;
-		nanosleep(&ms, NULL);
+		nanosleep(&step, NULL);
 	}
 }
 

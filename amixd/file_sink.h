@@ -51,6 +51,7 @@ struct file_sink {
 	struct am_queue ring;		/* frames of layout.n floats */
 	pthread_t writer;
 	int writer_on;
+	int wakefd;			/* eventfd: control wakes the writer */
 	_Atomic int quit;
 	_Atomic uint64_t flush_req;
 	_Atomic uint64_t flush_done;
@@ -86,5 +87,6 @@ int file_sink_open(struct file_sink *f, char *err, size_t errlen);
 void file_sink_fixup(struct file_sink *f);
 int file_sink_writer_start(struct file_sink *f, char *err, size_t errlen);
 void file_sink_writer_stop(struct file_sink *f);
+void file_sink_writer_wake(struct file_sink *f);
 
 #endif /* !defined(FILE_SINK_H) */

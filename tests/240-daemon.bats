@@ -586,6 +586,31 @@ all_locked() {
 	fi
 }
 
+# An offline render has no deadline: locking would only make each page
+# it faults in, and each it frees at the end, cost more (amixd(8)). A
+# long --render, caught while it writes, has nothing locked, where a
+# daemon's start in the same environment locks (above).
+@test "a --render run never locks its memory" {
+	local pid lck
+	cat >"$BATS_TEST_TMPDIR/long.am" <<EOS
+t = create tone freq=500
+f = create file_sink path=$BATS_TEST_TMPDIR/long.wav
+connect \$t \$f
+EOS
+	( exec_closed amixd --render 86400 "$BATS_TEST_TMPDIR/long.am" \
+	    2>"$BATS_TEST_TMPDIR/err" ) &
+	pid=$!
+	# rendering: audio is reaching the file
+	wait_until 10 test -s "$BATS_TEST_TMPDIR/long.wav"
+	lck=$(awk '/^VmLck:/ { print $2 }' "/proc/$pid/status")
+	kill "$pid"
+	wait "$pid" 2>/dev/null || :
+	rm -f "$BATS_TEST_TMPDIR/long.wav"
+	assert_match '^[0-9]+$' "$lck" "VmLck read while rendering: $(cat \
+	    "$BATS_TEST_TMPDIR/err")"
+	assert_eq 0 "$lck" "VmLck of a render, kB"
+}
+
 @test "a daemon that became nobody (-u) still locks its memory at the first start" {
 	[ "$(id -u)" = 0 ] || flunk "-u needs root: run the suite as root"
 	AMIXD_DIR=$BATS_TEST_TMPDIR amixd_start -n -u nobody

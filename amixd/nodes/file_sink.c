@@ -184,6 +184,7 @@ file_sink_init(void *st, const struct node_val *v, uint32_t rate, char *err,
 	int rc;
 
 	f->stampfd = -1;
+	f->wakefd = -1;
 	f->path = xstrdup(v[FS_ARG_PATH].str);
 	f->rate = rate;
 	f->dither = AM_AFMT_DITHER_SEED;
@@ -255,6 +256,7 @@ file_sink_flush(void *st)
 	struct file_sink *f = st;
 
 	atomic_fetch_add_explicit(&f->flush_req, 1, memory_order_release);
+	file_sink_writer_wake(f);
 }
 
 /*
@@ -276,6 +278,7 @@ file_sink_flushed(void *st)
 	if (atomic_load(&f->flush_at) == atomic_load(&f->pushed))
 		return 1;
 	atomic_fetch_add(&f->flush_req, 1);
+	file_sink_writer_wake(f);
 	return 0;
 }
 
