@@ -249,6 +249,7 @@ teardown() {
 	 {"figure": "pw_boot_ms", "amixd": 2, "peer_value": 10, "ratio": 0.2},
 	 {"figure": "pw_boot_floor_ms", "amixd": 1.8, "peer_value": 10, "ratio": 0.18},
 	 {"figure": "ping_p50_us", "amixd": 25},
+	 {"figure": "ping_xcpu_p50_us", "amixd": 70, "peer_value": 60, "ratio": 1.167},
 	 {"figure": "resample_best_speed_mfps", "amixd": 30, "peer_value": 20, "ratio": 1.5},
 	 {"figure": "resample_best_snr_db", "amixd": 100, "peer_value": 120, "ratio": 0.833},
 	 {"figure": "alsaapp_jack_delay_10ms", "amixd": 5, "peer_value": 10, "ratio": 0.5},
@@ -272,6 +273,9 @@ teardown() {
 	    "$(jq -r '.targets[] | select(.figure == "pw_boot_ms") | .target' \
 	    <<<"$output")" "boot floors"
 	assert_eq false "$(met ping_p50_us)" "ping"
+	assert_match "across CPUs 70 us, floor 60 us\)\$" \
+	    "$(jq -r '.targets[] | select(.figure == "ping_p50_us") | .target' \
+	    <<<"$output")" "ping across CPUs"
 	assert_eq false "$(met resample_best_speed_mfps)" "resampler below sox's SNR"
 	assert_eq true "$(met alsaapp_jack_delay_10ms)" "alsa delay"
 	assert_eq true "$(met graph64_cycle_instr)" "stereo after channels"

@@ -4,14 +4,21 @@
  *
  *	ambench boot N AMIXD SOCKET	exec to first ping reply, N runs
  *	ambench ping N SOCKET		ping round trips on one connection
+ *	ambench echo N [CPU]		the same round trips with a child
+ *					that answers at once (on CPU when
+ *					given): the floor of any request
+ *					over a Unix socket between two
+ *					processes placed so on this machine
  *	ambench exec N PROG [ARG...]	fork, exec and wait for PROG, N runs
  *
  * Prints one JSON object: median, p99 and min in microseconds.
  */
 
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +127,60 @@ bench_ping(int n, const char *sock)
 	return 0;
 }
 
+/*
+ * The floor under bench_ping: a socketpair to a forked child that reads
+ * each request and writes amixd's ping reply back, doing nothing else;
+ * the parent times N round trips of the same bytes as bench_ping's.
+ */
+static int
+bench_echo(int n, int cpu)
+{
+	static const char req[] = "{\"cmd\":\"ping\"}\n";
+	static const char rep[] =
+	    "{\"ok\":true,\"name\":\"audiomixerd\",\"version\":\"0.1.0\"}\n";
+	uint64_t *ns = calloc(n, sizeof(*ns)), t0;
+	char buf[256];
+	int sv[2], i, status;
+	pid_t pid;
+
+	if (ns == NULL || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
+		perror("ambench: echo");
+		return 1;
+	}
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		if (cpu >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+				perror("ambench: echo: CPU");
+				_exit(1);
+			}
+		}
+		while (read(sv[1], buf, sizeof(buf)) > 0)
+			if (write(sv[1], rep, sizeof(rep) - 1) < 0)
+				break;
+		_exit(0);
+	}
+	close(sv[1]);
+	for (i = 0; i < n; i++) {
+		t0 = am_clock_ns();
+		if (write(sv[0], req, sizeof(req) - 1) < 0 ||
+		    read(sv[0], buf, sizeof(buf)) <= 0) {
+			perror("ambench: echo");
+			return 1;
+		}
+		ns[i] = am_clock_ns() - t0;
+	}
+	close(sv[0]);
+	waitpid(pid, &status, 0);
+	report("echo", ns, n);
+	free(ns);
+	return 0;
+}
+
 /* The machine's cost of starting any program, for context. */
 static int
 bench_exec(int n, char **argv)
@@ -152,7 +213,10 @@ main(int argc, char **argv)
 		return bench_boot(atoi(argv[2]), argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "ping") == 0)
 		return bench_ping(atoi(argv[2]), argv[3]);
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "echo") == 0)
+		return bench_echo(atoi(argv[2]), argc == 4 ? atoi(argv[3]) : -1);
 	fprintf(stderr, "usage: ambench boot N AMIXD SOCKET | "
-	    "ambench ping N SOCKET | ambench exec N PROG [ARG...]\n");
+	    "ambench ping N SOCKET | ambench echo N [CPU] | "
+	    "ambench exec N PROG [ARG...]\n");
 	return 2;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # The engine core's figures (null backend): exec to first ping reply,
-# against jackd -d dummy to first jack_lsp success; ping round trip;
+# against jackd -d dummy to first jack_lsp success; ping round trip on
+# one CPU and across two, each beside its floor;
 # cpu_pct of the 64-node graph at period 128; offline render speed of
 # that graph in multiples of real time.
 set -u
@@ -46,14 +47,38 @@ figure boot_ms "$(us_to_ms <"$BENCH_DIR/boot")" ms \
 figure exec_true_ms "$(us_to_ms <"$BENCH_DIR/true")" ms "" "" \
     lower "context: fork+exec+wait of /bin/true"
 
+# Request round trips. Placed, not left to the scheduler, whose choice
+# decides the figure on a VM: waking another CPU costs ~55 us there,
+# waking a process on the same one ~3 us, so an unplaced run measured
+# either. The daemon (every thread) on CPU 0: the client there too
+# gives the daemon's own round trip (ping_p50_us, the target); the
+# client on CPU 1 adds the machine's wake-up of another CPU
+# (ping_xcpu_p50_us). Beside each, as its peer, the floor: ambench echo,
+# a child that only echoes amixd's reply, placed the same way.
 bench_amixd_start
-for r in $(seq "$RUNS"); do ambench ping 10000 "$AUDIOMIXERD_SOCKET"; done \
-    >"$BENCH_DIR/ping"
-note="10,000 pings on one connection, median of $RUNS runs; no peer: JACK has no ping, and its requests (libjack calls over its own channel, with a graph lock) are not the same work; see ctl_* for whole commands"
-figure ping_p50_us "$(jq .p50_us "$BENCH_DIR/ping" | median)" us "" "" lower \
-    "$note"
-figure ping_p99_us "$(jq .p99_us "$BENCH_DIR/ping" | median)" us "" "" lower \
-    "$note"
+last=$(($(nproc) - 1))
+xcpu=$((last > 0 ? 1 : 0))
+taskset -apc 0 "$BENCH_PID" >/dev/null
+: >"$BENCH_DIR/ping"; : >"$BENCH_DIR/echo"
+: >"$BENCH_DIR/xping"; : >"$BENCH_DIR/xecho"
+for r in $(seq "$RUNS"); do
+	taskset -c 0 ambench ping 10000 "$AUDIOMIXERD_SOCKET" >>"$BENCH_DIR/ping"
+	taskset -c 0 ambench echo 10000 0 >>"$BENCH_DIR/echo"
+	taskset -c $xcpu ambench ping 10000 "$AUDIOMIXERD_SOCKET" \
+	    >>"$BENCH_DIR/xping"
+	taskset -c $xcpu ambench echo 10000 0 >>"$BENCH_DIR/xecho"
+done
+taskset -apc "0-$last" "$BENCH_PID" >/dev/null
+note="10,000 pings on one connection, median of $RUNS runs; the daemon and the client on CPU 0; peer: the floor, a child that only echoes the reply (ambench echo), placed the same way. JACK has no ping, and its requests (libjack calls over its own channel, with a graph lock) are not the same work; see ctl_* for whole commands"
+for p in p50 p99; do
+	figure "ping_${p}_us" "$(jq .${p}_us "$BENCH_DIR/ping" | median)" us \
+	    "echo floor (ambench echo), one CPU" \
+	    "$(jq .${p}_us "$BENCH_DIR/echo" | median)" lower "$note"
+done
+figure ping_xcpu_p50_us "$(jq .p50_us "$BENCH_DIR/xping" | median)" us \
+    "echo floor (ambench echo), across CPUs" \
+    "$(jq .p50_us "$BENCH_DIR/xecho" | median)" lower \
+    "as ping_p50_us, the client on CPU $xcpu (the daemon on 0): the machine's wake-up of another CPU is in both figures"
 
 graph64 | amctl -q -f -
 amctl -q start

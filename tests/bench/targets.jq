@@ -47,8 +47,13 @@ def row($issue; $target; $n; $goal; ok):
 	     else "\($x.ratio)x" end;
 	 row("17"; "exec to ready (first answer to a request, no client start-up): <= 0.25x PipeWire's (floors here: a server that only answers, loading amixd's libraries, \(r($f)); the same static, \(r($s)))"; "pw_boot_ms"; "<= 0.25";
 	    (.ratio != null and .ratio <= 0.25))),
-	row("17"; "request round trip p50 <= 20 us"; "ping_p50_us"; "<= 20 us";
-	    .amixd <= 20),
+	# ping_p50_us: the daemon and the client on one CPU; the text gives
+	# the same across two CPUs, where the machine's wake-up of the other
+	# is in it, beside that placement's floor (core.sh).
+	(fig("ping_xcpu_p50_us") as $x |
+	 row("17"; "request round trip p50 <= 20 us (daemon and client on one CPU; across CPUs \(
+	     if $x == null then "not measured" else "\($x.amixd) us, floor \($x.peer_value) us" end))";
+	     "ping_p50_us"; "<= 20 us"; .amixd <= 20)),
 	# core.sh: callgrind's count against amixd built before the
 	# channels work (15d83f1); issue 16 asks the same ("no cost for
 	# stereo graphs compared with today").
