@@ -18,6 +18,13 @@ median() {
 		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# bench_needed PROGRAM: the shared libraries it loads at start
+# (DT_NEEDED), one a line; a sanitizer build's runtimes aside.
+bench_needed() {
+	readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' |
+	    grep -Ev '^lib(a|ub|t)san\.so'
+}
+
 # us_to_ms: microseconds on stdin to milliseconds; "null" stays empty.
 us_to_ms() {
 	awk '$1 ~ /^[0-9.eE+-]+$/ { print $1 / 1000 }'

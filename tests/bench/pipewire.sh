@@ -79,11 +79,6 @@ switches() {
 	for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done |
 	    awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
 }
-# the shared libraries a program loads at start (DT_NEEDED), one line.
-needed() {
-	readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | tr '\n' ' ' |
-	    sed 's/ $//'
-}
 rss_mb() {
 	awk '$1 == "VmRSS:" { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"
 }
@@ -146,7 +141,7 @@ figure pw_boot_ms "$(median <"$BENCH_DIR/a.probe" | us_to_ms)" ms \
 figure pw_boot_floor_ms "$(median <"$BENCH_DIR/f.probe" | us_to_ms)" ms \
     "pipewire (null sink), libpipewire connect + core sync" \
     "$(median <"$BENCH_DIR/p.probe" | us_to_ms)" lower \
-    "the floor of pw_boot_ms on this machine, in the same runs: bootfloor, a server that only answers ping, loading the libraries amixd loads at start ($(needed "$(command -v bootfloor)")), timed by the same bootprobe; no dynamically linked amixd can answer sooner, so its ratio is the lowest pw_boot_ms can reach here; fastest run $(sort -n "$BENCH_DIR/f.probe" | head -n 1 | us_to_ms) ms"
+    "the floor of pw_boot_ms on this machine, in the same runs: bootfloor, a server that only answers ping, loading the libraries amixd loads at start ($(bench_needed "$(command -v bootfloor)" | paste -sd ' ')), timed by the same bootprobe; no dynamically linked amixd can answer sooner, so its ratio is the lowest pw_boot_ms can reach here; fastest run $(sort -n "$BENCH_DIR/f.probe" | head -n 1 | us_to_ms) ms"
 figure pw_boot_static_floor_ms "$(median <"$BENCH_DIR/s.probe" | us_to_ms)" ms \
     "pipewire (null sink), libpipewire connect + core sync" \
     "$(median <"$BENCH_DIR/p.probe" | us_to_ms)" lower \
